@@ -1,0 +1,58 @@
+# 동네5km — `make run` starts the app, `make test` runs the whole suite.
+PYTHON ?= python3
+VENV   := .venv
+BIN    := $(VENV)/bin
+STAMP  := $(VENV)/.installed-stamp
+HOST   ?= 127.0.0.1
+PORT   ?= 8000
+
+# Embedded defaults for a local run: SQLite, in-memory channel layer, SQLite task queue.
+export DEBUG ?= 1
+
+.PHONY: install run migrate seed test test-services bench lint messages collectstatic clean
+
+$(STAMP): pyproject.toml
+	$(PYTHON) -m venv $(VENV)
+	$(BIN)/python -m pip install --quiet --upgrade pip
+	$(BIN)/python -m pip install --quiet -e '.[dev]'
+	touch $(STAMP)
+
+install: $(STAMP)
+
+migrate: install
+	$(BIN)/python manage.py migrate --noinput
+
+seed: migrate
+	$(BIN)/python manage.py seed_demo
+
+run: seed
+	@echo ""
+	@echo "  동네5km is starting: open http://$(HOST):$(PORT)/  (owner console: http://$(HOST):$(PORT)/owner/)"
+	@echo ""
+	HOST=$(HOST) PORT=$(PORT) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
+
+# The whole suite on the embedded defaults (SQLite, in-memory layer). Browser tests use
+# /usr/bin/chromium; service tests use PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set.
+test: install
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+# The same suite against PostgreSQL and Redis (the services CI provides).
+test-services: install
+	DATABASE_URL=$${TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/dongne5km} \
+	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/15} \
+	$(BIN)/python -m pytest $(PYTEST_ARGS)
+
+bench: install
+	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
+
+lint: install
+	$(BIN)/python -m ruff check .
+
+messages: install
+	$(BIN)/python manage.py compilemessages --ignore=.venv
+
+collectstatic: install
+	DEBUG=0 $(BIN)/python manage.py collectstatic --noinput
+
+clean:
+	rm -rf $(VENV) db.sqlite3* .test-db.sqlite3* huey.sqlite3* staticfiles

@@ -1,0 +1,26 @@
+"""The owner console at /owner/: each app contributes its pages under one namespace."""
+
+from django.contrib.auth import views as auth_views
+from django.urls import path
+
+from livestock import owner_views as stock_views
+from shops import owner_views as shop_views
+
+app_name = "owner"
+
+urlpatterns = [
+    path("", shop_views.console_home, name="console"),
+    path(
+        "login/",
+        auth_views.LoginView.as_view(template_name="owner/login.html",
+                                     redirect_authenticated_user=True),
+        name="login",
+    ),
+    path("logout/", auth_views.LogoutView.as_view(), name="logout"),
+    path("s/<str:slug>/", stock_views.shop_console, name="shop_console"),
+    path("s/<str:slug>/listings/new/", stock_views.post_arrival, name="post_arrival"),
+    path("s/<str:slug>/listings/<int:listing_id>/stock/", stock_views.change_stock,
+         name="change_stock"),
+    path("s/<str:slug>/listings/<int:listing_id>/end/", stock_views.end_listing,
+         name="end_listing"),
+]

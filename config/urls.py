@@ -1,0 +1,26 @@
+from django.conf import settings
+from django.contrib import admin
+from django.urls import include, path, re_path
+from django.views.static import serve as serve_media
+
+from config.api import api
+
+urlpatterns = [
+    path("", include("shops.urls")),
+    path("", include("livestock.urls")),
+    path("", include("pickup.urls")),
+    path("owner/", include("config.owner_urls")),
+    path("admin/", admin.site.urls),
+    path("api/", api.urls),
+    path("i18n/", include("django.conf.urls.i18n")),
+]
+
+if settings.SERVE_MEDIA:
+    urlpatterns += [
+        re_path(
+            r"^media/(?P<path>.*)$", serve_media, {"document_root": settings.MEDIA_ROOT}
+        ),
+    ]
+
+handler404 = "shops.views.not_found"
+handler500 = "shops.views.server_error"

@@ -1,0 +1,89 @@
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from livestock import services
+from livestock.models import Listing, ListingOption, StockEvent
+from shops.admin import ShopScopedAdmin
+
+
+class ListingOptionInline(admin.TabularInline):
+    model = ListingOption
+    extra = 0
+    fields = ("label", "units", "price", "pickup_price", "position")
+
+
+class ListingAdminForm(forms.ModelForm):
+    initial_available = forms.IntegerField(
+        label=_("입고 수량"), min_value=0, max_value=settings.MAX_STOCK_COUNT, required=False,
+        help_text=_("새 상품의 처음 수량입니다. 이후 수량은 사장님 콘솔이나 API로 바꿉니다."),
+    )
+
+    class Meta:
+        model = Listing
+        fields = ("shop", "name", "unit", "price", "pickup_price", "staff_note", "photo", "video",
+                  "is_active")
+
+    def clean(self):
+        data = super().clean()
+        price, pickup = data.get("price"), data.get("pickup_price")
+        if price is not None and pickup is not None and pickup > price:
+            self.add_error("pickup_price", _("픽업 가격은 정가보다 높을 수 없습니다."))
+        return data
+
+
+@admin.register(Listing)
+class ListingAdmin(ShopScopedAdmin):
+    form = ListingAdminForm
+    inlines = [ListingOptionInline]
+    list_display = ("name", "shop", "available", "unit", "price", "pickup_price", "is_active",
+                    "arrived_at")
+    list_filter = ("is_active",)
+    search_fields = ("name",)
+    readonly_fields = ("available", "arrived_at")
+
+    def get_fields(self, request, obj=None):
+        fields = ["shop", "name", "unit", "price", "pickup_price", "staff_note", "photo", "video",
+                  "is_active"]
+        return [*fields, "initial_available"] if obj is None else [*fields, "available", "arrived_at"]
+
+    def save_model(self, request: HttpRequest, obj: Listing, form, change: bool) -> None:
+        if change:
+            # ``available`` belongs to the stock service; never write back the form's copy.
+            fields = [f for f in form.changed_data if f != "initial_available"]
+            obj.save(update_fields=[*fields, "updated_at"])
+        else:
+            obj.available = 0
+            obj.save()
+
+    def save_related(self, request: HttpRequest, form, formsets, change: bool) -> None:
+        super().save_related(request, form, formsets, change)
+        listing = form.instance
+        services.announce_admin_save(
+            shop=listing.shop,
+            listing=listing,
+            initial_available=None if change else (form.cleaned_data.get("initial_available") or 0),
+            actor=services.Actor(user=request.user, label="admin"),
+        )
+
+
+@admin.register(StockEvent)
+class StockEventAdmin(ShopScopedAdmin):
+    list_display = ("version", "shop", "listing", "delta", "available_after", "reason",
+                    "actor", "actor_label", "created_at")
+    list_filter = ("reason",)
+    list_select_related = ("shop", "listing", "actor")
+    search_fields = ("listing__name",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False

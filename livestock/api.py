@@ -1,0 +1,93 @@
+"""Owner and integration writes: post an arrival, change a count."""
+
+from __future__ import annotations
+
+from typing import Annotated
+
+from django.http import HttpRequest
+from ninja import Header, Router, Schema
+from pydantic import Field, StrictInt
+
+from livestock import services
+from livestock.payloads import listing_payload
+from shops.auth import owner_auth, shop_for_actor
+from shops.models import ApiToken
+
+router = Router(tags=["stock"], auth=owner_auth)
+
+
+def actor_for(request: HttpRequest) -> services.Actor:
+    if isinstance(request.auth, ApiToken):
+        return services.Actor(label=f"token:{request.auth.hint}")
+    return services.Actor(user=request.user, label="api")
+
+
+class OptionIn(Schema):
+    label: str = Field(max_length=200)
+    units: StrictInt = 1
+    price: StrictInt
+    pickup_price: StrictInt | None = None
+
+
+class ListingIn(Schema):
+    name: str = Field(max_length=10_000)
+    unit: str = Field("개", max_length=1000)
+    available: StrictInt
+    price: StrictInt
+    pickup_price: StrictInt | None = None
+    staff_note: str = Field("", max_length=10_000)
+    options: list[OptionIn] = Field(default_factory=list, max_length=20)
+
+
+@router.post("/shops/{slug}/listings", response={201: dict}, summary="오늘 입고 등록")
+def create_listing(request: HttpRequest, slug: str, payload: ListingIn):
+    shop = shop_for_actor(request.auth, request.user, slug)
+    listing, result = services.post_arrival(
+        shop=shop,
+        name=payload.name,
+        unit=payload.unit,
+        available=payload.available,
+        price=payload.price,
+        pickup_price=payload.price if payload.pickup_price is None else payload.pickup_price,
+        staff_note=payload.staff_note,
+        options=[
+            services.OptionSpec(
+                label=o.label, units=o.units, price=o.price,
+                pickup_price=o.price if o.pickup_price is None else o.pickup_price,
+            )
+            for o in payload.options
+        ],
+        actor=actor_for(request),
+    )
+    listing.refresh_from_db()
+    return 201, {**listing_payload(listing), "version": result.version}
+
+
+class StockIn(Schema):
+    set_to: StrictInt | None = Field(None, alias="set")
+    delta: StrictInt | None = None
+    reason: str | None = Field(None, max_length=40)
+    note: str = Field("", max_length=1000)
+
+
+@router.post("/shops/{slug}/listings/{listing_id}/stock", summary="재고 수량 변경")
+def change_stock(
+    request: HttpRequest,
+    slug: str,
+    listing_id: int,
+    payload: StockIn,
+    idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
+):
+    shop = shop_for_actor(request.auth, request.user, slug)
+    result, replayed = services.adjust_stock(
+        shop=shop,
+        listing_id=listing_id,
+        delta=payload.delta,
+        set_to=payload.set_to,
+        reason=payload.reason,
+        note=payload.note,
+        actor=actor_for(request),
+        idempotency_key=idempotency_key,
+    )
+    return {"available": result.available, "version": result.version,
+            "listing_id": result.listing_id, "replayed": replayed}

@@ -1,0 +1,60 @@
+from __future__ import annotations
+
+from django import forms
+from django.conf import settings
+from django.utils.translation import gettext_lazy as _
+
+
+class ArrivalForm(forms.Form):
+    name = forms.CharField(label=_("상품명"), max_length=120,
+                           widget=forms.TextInput(attrs={"placeholder": _("예: 단감")}))
+    available = forms.IntegerField(label=_("수량"), min_value=0, max_value=settings.MAX_STOCK_COUNT,
+                                   widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+    unit = forms.CharField(label=_("단위"), max_length=20, initial="팩")
+    price = forms.IntegerField(label=_("가격(원)"), min_value=0, max_value=100_000_000,
+                               widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+    pickup_price = forms.IntegerField(label=_("픽업 가격(원)"), min_value=0, max_value=100_000_000,
+                                      required=False,
+                                      widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+                                      help_text=_("비우면 가격과 같습니다."))
+    staff_note = forms.CharField(label=_("직원 한마디"), max_length=300, required=False,
+                                 widget=forms.Textarea(attrs={"rows": 2, "placeholder": _(
+                                     "예: 직원이 직접 먹어 본 후기")}))
+    photo = forms.FileField(label=_("사진"), required=False,
+                            widget=forms.ClearableFileInput(attrs={"accept": "image/*"}))
+    video = forms.FileField(label=_("짧은 영상 (20초 이하)"), required=False,
+                            widget=forms.ClearableFileInput(attrs={"accept": "video/mp4,video/quicktime"}))
+
+    def clean(self):
+        data = super().clean()
+        if data.get("price") is not None and data.get("pickup_price") is None:
+            data["pickup_price"] = data["price"]
+        return data
+
+
+class OptionForm(forms.Form):
+    label = forms.CharField(label=_("옵션"), max_length=40, required=False,
+                            widget=forms.TextInput(attrs={"placeholder": _("예: 반팩")}))
+    units = forms.IntegerField(label=_("차감 수량"), min_value=1, max_value=1000, required=False)
+    price = forms.IntegerField(label=_("가격"), min_value=0, max_value=100_000_000, required=False)
+    pickup_price = forms.IntegerField(label=_("픽업 가격"), min_value=0, max_value=100_000_000,
+                                      required=False)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("label"):
+            if data.get("units") is None or data.get("price") is None:
+                raise forms.ValidationError(_("옵션의 차감 수량과 가격을 입력해 주세요."))
+            if data.get("pickup_price") is None:
+                data["pickup_price"] = data["price"]
+        return data
+
+
+OptionFormSet = forms.formset_factory(OptionForm, extra=2, max_num=5)
+
+
+class StockForm(forms.Form):
+    delta = forms.IntegerField(required=False, min_value=-settings.MAX_STOCK_COUNT,
+                               max_value=settings.MAX_STOCK_COUNT)
+    set = forms.IntegerField(required=False, min_value=0, max_value=settings.MAX_STOCK_COUNT)
+    action = forms.ChoiceField(required=False, choices=[("sold_out", "sold_out"), ("set", "set")])

@@ -1,0 +1,158 @@
+from __future__ import annotations
+
+from django.conf import settings
+from django.core.validators import MinValueValidator
+from django.db import models
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext_lazy as _
+
+from shops.models import Shop
+
+
+def listing_media_path(instance: Listing, filename: str) -> str:
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    stamp = timezone.now().strftime("%Y%m%d%H%M%S%f")
+    return f"listings/{instance.shop_id}/{stamp}.{ext}"
+
+
+class Listing(models.Model):
+    """One of today's arrivals: "단감 200팩". ``available`` is written only by the stock service."""
+
+    class Status(models.TextChoices):
+        ON_SALE = "on_sale", _("판매 중")
+        SOLD_OUT = "sold_out", _("품절")
+        ENDED = "ended", _("판매 종료")
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="listings")
+    name = models.CharField(_("상품명"), max_length=120)
+    unit = models.CharField(_("단위"), max_length=20, default="개")
+    available = models.PositiveIntegerField(_("남은 수량"), default=0, editable=False)
+    price = models.PositiveIntegerField(_("가격(원)"))
+    pickup_price = models.PositiveIntegerField(_("픽업 가격(원)"))
+    photo = models.ImageField(_("사진"), upload_to=listing_media_path, blank=True)
+    video = models.FileField(_("짧은 영상"), upload_to=listing_media_path, blank=True)
+    staff_note = models.CharField(_("직원 한마디"), max_length=300, blank=True)
+    is_active = models.BooleanField(_("판매 중"), default=True)
+    arrived_at = models.DateTimeField(_("입고 시각"), default=timezone.now)
+    updated_at = models.DateTimeField(auto_now=True)
+
+    class Meta:
+        verbose_name = _("오늘 입고 상품")
+        verbose_name_plural = _("오늘 입고 상품")
+        ordering = ["-is_active", "-arrived_at", "id"]
+        indexes = [models.Index(fields=["shop", "is_active"], name="listing_shop_active_idx")]
+        constraints = [
+            models.CheckConstraint(condition=Q(available__gte=0), name="listing_available_gte_0"),
+            models.CheckConstraint(
+                condition=Q(pickup_price__lte=models.F("price")),
+                name="listing_pickup_price_lte_price",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.available}{self.unit})"
+
+    @property
+    def status(self) -> str:
+        if not self.is_active:
+            return self.Status.ENDED
+        if self.available <= 0:
+            return self.Status.SOLD_OUT
+        return self.Status.ON_SALE
+
+    @property
+    def discount(self) -> int:
+        return self.price - self.pickup_price
+
+
+class ListingOption(models.Model):
+    """A way to buy a listing (소분): "반팩" takes 1 base unit, "1팩" takes 2."""
+
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="options")
+    label = models.CharField(_("옵션 이름"), max_length=40)
+    units = models.PositiveIntegerField(
+        _("차감 수량"), default=1, validators=[MinValueValidator(1)],
+        help_text=_("이 옵션 1개가 차감하는 기본 단위 수"),
+    )
+    price = models.PositiveIntegerField(_("가격(원)"))
+    pickup_price = models.PositiveIntegerField(_("픽업 가격(원)"))
+    position = models.PositiveSmallIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("옵션")
+        verbose_name_plural = _("옵션")
+        ordering = ["position", "id"]
+        constraints = [
+            models.CheckConstraint(condition=Q(units__gte=1), name="option_units_gte_1"),
+        ]
+
+    def __str__(self) -> str:
+        return self.label
+
+
+class StockEvent(models.Model):
+    """Append-only log of committed stock changes; ``version`` is per shop and gap-free.
+
+    ``payload`` is the listing as customers saw it after the change, so a client that
+    missed messages can be replayed exactly what it missed (``resync``).
+    """
+
+    class Reason(models.TextChoices):
+        ARRIVAL = "arrival", _("입고 등록")
+        RESTOCK = "restock", _("추가 입고")
+        COUNTER_SALE = "counter_sale", _("매장 판매")
+        SET = "set", _("수량 직접 입력")
+        SOLD_OUT = "sold_out", _("품절 처리")
+        ADJUST = "adjust", _("수량 조정")
+        EDIT = "edit", _("상품 정보 수정")
+        ENDED = "ended", _("판매 종료")
+        RESERVED = "reserved", _("픽업 예약")
+        RESERVATION_CANCELLED = "reservation_cancelled", _("예약 취소")
+        NO_SHOW = "no_show", _("노쇼 반환")
+        INTEGRATION = "integration", _("연동(POS 등)")
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="stock_events")
+    listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="stock_events")
+    version = models.PositiveBigIntegerField(_("버전"))
+    delta = models.IntegerField(_("변동"))
+    available_after = models.PositiveIntegerField(_("변경 후 수량"))
+    reason = models.CharField(_("사유"), max_length=30, choices=Reason.choices)
+    note = models.CharField(_("메모"), max_length=200, blank=True)
+    actor = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
+        related_name="+", verbose_name=_("처리자"),
+    )
+    actor_label = models.CharField(_("처리 경로"), max_length=80, blank=True)
+    payload = models.JSONField()
+    created_at = models.DateTimeField(_("시각"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("재고 기록")
+        verbose_name_plural = _("재고 기록")
+        ordering = ["-version"]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "version"], name="stockevent_unique_version"),
+        ]
+
+    def __str__(self) -> str:
+        return f"v{self.version} {self.listing_id} {self.delta:+d}"
+
+
+class IdempotencyRecord(models.Model):
+    """The stored answer to a write retried with the same ``Idempotency-Key``."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    scope = models.CharField(max_length=60)
+    key = models.CharField(max_length=200)
+    fingerprint = models.CharField(max_length=64)
+    status_code = models.PositiveSmallIntegerField(default=200)
+    response = models.JSONField(null=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "scope", "key"], name="idempotency_unique_key"
+            ),
+        ]

@@ -1,0 +1,127 @@
+"""Owner console pages for today's arrivals and the count buttons.
+
+Forms post here and redirect back, so the console works without JavaScript; with it,
+owner.js posts the same forms with ``Accept: application/json`` and stays on the page.
+"""
+
+from __future__ import annotations
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.shortcuts import get_object_or_404, redirect, render
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from livestock import selectors, services
+from livestock.forms import ArrivalForm, OptionFormSet, StockForm
+from livestock.models import Listing
+from shops.auth import shop_for_actor
+from shops.errors import DomainError, NotFound
+from shops.errors import PermissionDenied as ShopPermissionDenied
+from shops.models import Shop
+
+
+def _owned_shop(request: HttpRequest, slug: str) -> Shop:
+    try:
+        return shop_for_actor(None, request.user, slug)
+    except (NotFound, ShopPermissionDenied):
+        raise Http404("shop") from None
+
+
+def _actor(request: HttpRequest) -> services.Actor:
+    return services.Actor(user=request.user, label="console")
+
+
+def _wants_json(request: HttpRequest) -> bool:
+    return "application/json" in request.headers.get("Accept", "")
+
+
+@login_required
+def shop_console(request: HttpRequest, slug: str) -> HttpResponse:
+    shop = _owned_shop(request, slug)
+    return render(request, "owner/console.html", {
+        "shop": shop,
+        "version": selectors.current_version(shop.pk) or 0,
+        "listings": list(selectors.active_listings(shop.pk)),
+        "stock_form": StockForm(),
+    })
+
+
+@login_required
+def post_arrival(request: HttpRequest, slug: str) -> HttpResponse:
+    shop = _owned_shop(request, slug)
+    form = ArrivalForm(request.POST or None, request.FILES or None)
+    options = OptionFormSet(request.POST or None, prefix="opt")
+    if request.method == "POST" and form.is_valid() and options.is_valid():
+        data = form.cleaned_data
+        try:
+            listing, _result = services.post_arrival(
+                shop=shop, name=data["name"], unit=data["unit"], available=data["available"],
+                price=data["price"], pickup_price=data["pickup_price"],
+                staff_note=data["staff_note"],
+                options=[
+                    services.OptionSpec(label=o["label"], units=o["units"], price=o["price"],
+                                        pickup_price=o["pickup_price"])
+                    for o in options.cleaned_data if o.get("label")
+                ],
+                photo=data.get("photo"), video=data.get("video"), actor=_actor(request),
+            )
+        except DomainError as exc:
+            form.add_error(None, exc.detail)
+        else:
+            messages.success(request, _("'%(name)s' 입고를 올렸습니다.") % {"name": listing.name})
+            return redirect("owner:shop_console", slug=shop.slug)
+    return render(request, "owner/arrival_form.html",
+                  {"shop": shop, "form": form, "options": options},
+                  status=400 if request.method == "POST" else 200)
+
+
+@login_required
+@require_POST
+def change_stock(request: HttpRequest, slug: str, listing_id: int) -> HttpResponse:
+    shop = _owned_shop(request, slug)
+    get_object_or_404(Listing, pk=listing_id, shop=shop)
+    form = StockForm(request.POST)
+    error = None
+    result = None
+    if not form.is_valid():
+        error = _("수량을 정수로 입력해 주세요.")
+    else:
+        data = form.cleaned_data
+        set_to = data.get("set")
+        delta = data.get("delta")
+        if data.get("action") == "sold_out":
+            set_to, delta = 0, None
+        elif data.get("action") == "set":
+            delta = None
+            if set_to is None:
+                error = _("바꿀 수량을 입력해 주세요.")
+        if error is None:
+            try:
+                result, _replayed = services.adjust_stock(
+                    shop=shop, listing_id=listing_id, delta=delta, set_to=set_to,
+                    actor=_actor(request),
+                )
+            except DomainError as exc:
+                error = exc.detail
+    if _wants_json(request):
+        if error:
+            return JsonResponse({"code": "invalid_input", "detail": error}, status=400)
+        return JsonResponse({"available": result.available, "version": result.version})
+    if error:
+        messages.error(request, error)
+    return redirect("owner:shop_console", slug=shop.slug)
+
+
+@login_required
+@require_POST
+def end_listing(request: HttpRequest, slug: str, listing_id: int) -> HttpResponse:
+    shop = _owned_shop(request, slug)
+    try:
+        services.end_listing(shop=shop, listing_id=listing_id, actor=_actor(request))
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, _("판매를 종료했습니다."))
+    return redirect("owner:shop_console", slug=shop.slug)

@@ -1,0 +1,394 @@
+"""Every change to a listing's count goes through here.
+
+Each public function is one thing an owner, customer or integration means to do. It owns
+its transaction: a conditional UPDATE that can never take ``available`` below zero, a bump
+of the shop's gap-free ``stock_version``, a StockEvent row, and the broadcast scheduled for
+after commit, so a change that rolls back is never announced.
+"""
+
+from __future__ import annotations
+
+from collections.abc import Iterable, Sequence
+from dataclasses import dataclass
+from datetime import timedelta
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
+from django.db.models import F
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from livestock import media
+from livestock.broadcast import publish_stock_message
+from livestock.idempotency import run_once
+from livestock.models import Listing, ListingOption, StockEvent
+from livestock.payloads import listing_payload, stock_message
+from shops.errors import Conflict, InvalidInput, NotFound
+from shops.models import Shop
+
+Reason = StockEvent.Reason
+
+
+class InsufficientStock(Conflict):
+    code = "insufficient_stock"
+
+    def __init__(self, available: int, requested: int | None = None) -> None:
+        detail = _("재고가 부족합니다. 현재 남은 수량은 %(available)d입니다.") % {
+            "available": available
+        }
+        super().__init__(detail, available=available)
+        self.available = available
+        self.requested = requested
+
+
+@dataclass(frozen=True)
+class StockResult:
+    listing_id: int
+    available: int
+    version: int
+
+    def as_dict(self) -> dict[str, int]:
+        return {"listing_id": self.listing_id, "available": self.available, "version": self.version}
+
+
+@dataclass(frozen=True)
+class Actor:
+    """Who made a change: a logged-in user, an API token, or the system (label only)."""
+
+    user: AbstractBaseUser | None = None
+    label: str = ""
+
+
+SYSTEM = Actor(label="system")
+
+
+@dataclass(frozen=True)
+class OptionSpec:
+    label: str
+    units: int
+    price: int
+    pickup_price: int
+
+
+# --- validation ------------------------------------------------------------------------
+
+
+def _check_count(value: Any, field: str, *, allow_negative: bool = False) -> int:
+    if isinstance(value, bool) or not isinstance(value, int):
+        raise InvalidInput(_("%(field)s은(는) 정수여야 합니다.") % {"field": field},
+                           code="invalid_count")
+    limit = settings.MAX_STOCK_COUNT
+    low = -limit if allow_negative else 0
+    if not low <= value <= limit:
+        raise InvalidInput(
+            _("%(field)s은(는) %(low)d 이상 %(high)d 이하여야 합니다.")
+            % {"field": field, "low": low, "high": limit},
+            code="invalid_count",
+        )
+    return value
+
+
+def _check_prices(price: Any, pickup_price: Any) -> None:
+    for value, label in ((price, _("가격")), (pickup_price, _("픽업 가격"))):
+        if isinstance(value, bool) or not isinstance(value, int) or not 0 <= value <= 100_000_000:
+            raise InvalidInput(
+                _("%(field)s은(는) 0원 이상 1억 원 이하의 정수여야 합니다.") % {"field": label},
+                code="invalid_price",
+            )
+    if pickup_price > price:
+        raise InvalidInput(_("픽업 가격은 정가보다 높을 수 없습니다."), code="invalid_price")
+
+
+def _check_text(value: Any, field: str, max_length: int, *, required: bool) -> str:
+    if not isinstance(value, str):
+        raise InvalidInput(_("%(field)s을(를) 글자로 입력해 주세요.") % {"field": field})
+    value = value.strip()
+    if required and not value:
+        raise InvalidInput(_("%(field)s을(를) 입력해 주세요.") % {"field": field},
+                           code="required")
+    if len(value) > max_length:
+        raise InvalidInput(
+            _("%(field)s은(는) %(max)d자 이하로 입력해 주세요.") % {"field": field, "max": max_length},
+            code="too_long",
+        )
+    return value
+
+
+# --- the one writer --------------------------------------------------------------------
+
+
+def _record_change(
+    *,
+    shop: Shop,
+    listing: Listing,
+    delta: int,
+    reason: str,
+    actor: Actor,
+    note: str = "",
+) -> StockResult:
+    """Bump the shop's version, log the change and schedule its broadcast (in a transaction)."""
+    Shop.objects.filter(pk=shop.pk).update(stock_version=F("stock_version") + 1)
+    version = Shop.objects.values_list("stock_version", flat=True).get(pk=shop.pk)
+    listing.refresh_from_db()
+    payload = listing_payload(listing)
+    StockEvent.objects.create(
+        shop_id=shop.pk,
+        listing=listing,
+        version=version,
+        delta=delta,
+        available_after=listing.available,
+        reason=reason,
+        note=note[:200],
+        actor=actor.user if actor.user is not None and actor.user.is_authenticated else None,
+        actor_label=actor.label[:80],
+        payload=payload,
+    )
+    transaction.on_commit(
+        partial(publish_stock_message, shop.pk, stock_message(shop.slug, version, payload)),
+        robust=True,
+    )
+    return StockResult(listing_id=listing.pk, available=listing.available, version=version)
+
+
+def _locked_listing(shop: Shop, listing_id: Any) -> Listing:
+    if isinstance(listing_id, bool) or not isinstance(listing_id, int):
+        raise NotFound(_("상품을 찾을 수 없습니다."), code="listing_not_found")
+    listing = (
+        Listing.objects.select_for_update()
+        .filter(pk=listing_id, shop_id=shop.pk)
+        .prefetch_related("options")
+        .first()
+    )
+    if listing is None:
+        raise NotFound(_("이 가게에 해당 상품이 없습니다."), code="listing_not_found")
+    return listing
+
+
+def _apply_delta(listing: Listing, delta: int) -> None:
+    """Conditional UPDATE: matches no row when the result would fall below zero."""
+    updated = Listing.objects.filter(pk=listing.pk, available__gte=max(0, -delta)).update(
+        available=F("available") + delta, updated_at=timezone.now()
+    )
+    if not updated:
+        current = Listing.objects.values_list("available", flat=True).get(pk=listing.pk)
+        raise InsufficientStock(available=current, requested=-delta)
+
+
+def change_stock_in_transaction(
+    *,
+    shop: Shop,
+    listing_id: int,
+    delta: int | None = None,
+    set_to: int | None = None,
+    reason: str,
+    actor: Actor,
+    note: str = "",
+) -> StockResult:
+    """The shared core of every count change; the caller holds the transaction.
+
+    Reservations call this inside their own transaction so taking stock and creating the
+    reservation commit (or roll back) together.
+    """
+    if (delta is None) == (set_to is None):
+        raise InvalidInput(_("set 또는 delta 중 하나만 보내 주세요."), code="set_or_delta")
+    listing = _locked_listing(shop, listing_id)
+    if not listing.is_active:
+        raise Conflict(_("판매가 종료된 상품입니다."), code="listing_ended")
+    if set_to is not None:
+        set_to = _check_count(set_to, "set")
+        delta = set_to - listing.available
+    else:
+        delta = _check_count(delta, "delta", allow_negative=True)
+        if delta == 0:
+            raise InvalidInput(_("변동 수량이 0입니다."), code="invalid_count")
+        if listing.available + delta > settings.MAX_STOCK_COUNT:
+            raise InvalidInput(
+                _("수량은 %(max)d 이하여야 합니다.") % {"max": settings.MAX_STOCK_COUNT},
+                code="invalid_count",
+            )
+    _apply_delta(listing, delta)
+    return _record_change(shop=shop, listing=listing, delta=delta, reason=reason, actor=actor,
+                          note=note)
+
+
+def adjust_stock(
+    *,
+    shop: Shop,
+    listing_id: int,
+    delta: int | None = None,
+    set_to: int | None = None,
+    reason: str | None = None,
+    note: str = "",
+    actor: Actor = SYSTEM,
+    idempotency_key: str | None = None,
+) -> tuple[StockResult | dict[str, Any], bool]:
+    """Owner or integration changes a count ("+20 arrived", "3 sold", "set 50").
+
+    Returns the result and whether it was a replay of an earlier request with the same key.
+    """
+    if reason is None:
+        if set_to is not None:
+            reason = Reason.SOLD_OUT if set_to == 0 else Reason.SET
+        elif isinstance(delta, int) and delta > 0:
+            reason = Reason.RESTOCK
+        else:
+            reason = Reason.COUNTER_SALE
+    if reason not in Reason.values:
+        raise InvalidInput(_("알 수 없는 사유입니다."), code="invalid_reason")
+    note = _check_text(note, _("메모"), 200, required=False)
+
+    def action() -> tuple[int, dict[str, Any]]:
+        result = change_stock_in_transaction(
+            shop=shop, listing_id=listing_id, delta=delta, set_to=set_to, reason=reason,
+            actor=actor, note=note,
+        )
+        return 200, result.as_dict()
+
+    with transaction.atomic():
+        _status, response, replayed = run_once(
+            shop_id=shop.pk,
+            scope=f"stock:{listing_id}",
+            key=idempotency_key,
+            request_data={"delta": delta, "set": set_to, "reason": reason},
+            action=action,
+        )
+    return StockResult(**response), replayed
+
+
+def mark_sold_out(*, shop: Shop, listing_id: int, actor: Actor = SYSTEM) -> StockResult:
+    result, _replayed = adjust_stock(shop=shop, listing_id=listing_id, set_to=0,
+                                     reason=Reason.SOLD_OUT, actor=actor)
+    return result
+
+
+def post_arrival(
+    *,
+    shop: Shop,
+    name: str,
+    unit: str,
+    available: int,
+    price: int,
+    pickup_price: int,
+    staff_note: str = "",
+    options: Sequence[OptionSpec] = (),
+    photo: UploadedFile | None = None,
+    video: UploadedFile | None = None,
+    actor: Actor = SYSTEM,
+) -> tuple[Listing, StockResult]:
+    """Owner posts today's arrival ("단감 200팩"); customers' pages show it at once."""
+    name = _check_text(name, _("상품명"), 120, required=True)
+    unit = _check_text(unit, _("단위"), 20, required=True)
+    staff_note = _check_text(staff_note, _("직원 한마디"), 300, required=False)
+    available = _check_count(available, _("수량"))
+    _check_prices(price, pickup_price)
+    options = list(options)
+    _check_options(options)
+    if photo is not None:
+        media.check_photo(photo)
+    if video is not None:
+        media.check_video(video)
+
+    with transaction.atomic():
+        listing = Listing(
+            shop=shop, name=name, unit=unit, available=available, price=price,
+            pickup_price=pickup_price, staff_note=staff_note,
+        )
+        if photo is not None:
+            listing.photo.save(photo.name, photo, save=False)
+        if video is not None:
+            listing.video.save(video.name, video, save=False)
+        listing.save()
+        ListingOption.objects.bulk_create(
+            ListingOption(listing=listing, position=i, label=o.label, units=o.units,
+                          price=o.price, pickup_price=o.pickup_price)
+            for i, o in enumerate(options)
+        )
+        result = _record_change(shop=shop, listing=listing, delta=available,
+                                reason=Reason.ARRIVAL, actor=actor)
+    return listing, result
+
+
+def _check_options(options: Iterable[OptionSpec]) -> None:
+    labels: set[str] = set()
+    for option in options:
+        label = _check_text(option.label, _("옵션 이름"), 40, required=True)
+        if label in labels:
+            raise InvalidInput(_("옵션 이름 '%(label)s'이(가) 겹칩니다.") % {"label": label},
+                               code="duplicate_option")
+        labels.add(label)
+        if isinstance(option.units, bool) or not isinstance(option.units, int) or not (
+            1 <= option.units <= 1000
+        ):
+            raise InvalidInput(_("옵션의 차감 수량은 1~1000 사이 정수여야 합니다."),
+                               code="invalid_option")
+        _check_prices(option.price, option.pickup_price)
+
+
+EDITABLE_FIELDS = {"name", "unit", "price", "pickup_price", "staff_note"}
+
+
+def edit_listing(*, shop: Shop, listing_id: int, changes: dict[str, Any],
+                 actor: Actor = SYSTEM) -> StockResult:
+    """Owner fixes a listing's text or price; open pages get the new ``L`` like any change."""
+    unknown = set(changes) - EDITABLE_FIELDS
+    if unknown:
+        raise InvalidInput(_("수정할 수 없는 항목입니다: %(f)s") % {"f": ", ".join(sorted(unknown))})
+    with transaction.atomic():
+        listing = _locked_listing(shop, listing_id)
+        if "name" in changes:
+            listing.name = _check_text(changes["name"], _("상품명"), 120, required=True)
+        if "unit" in changes:
+            listing.unit = _check_text(changes["unit"], _("단위"), 20, required=True)
+        if "staff_note" in changes:
+            listing.staff_note = _check_text(changes["staff_note"], _("직원 한마디"), 300,
+                                             required=False)
+        listing.price = changes.get("price", listing.price)
+        listing.pickup_price = changes.get("pickup_price", listing.pickup_price)
+        _check_prices(listing.price, listing.pickup_price)
+        listing.save(update_fields=["name", "unit", "staff_note", "price", "pickup_price",
+                                    "updated_at"])
+        return _record_change(shop=shop, listing=listing, delta=0, reason=Reason.EDIT,
+                              actor=actor)
+
+
+def end_listing(*, shop: Shop, listing_id: int, actor: Actor = SYSTEM) -> StockResult:
+    """Owner takes a listing off today's board; it leaves every open page."""
+    with transaction.atomic():
+        listing = _locked_listing(shop, listing_id)
+        if not listing.is_active:
+            raise Conflict(_("이미 판매가 종료된 상품입니다."), code="listing_ended")
+        Listing.objects.filter(pk=listing.pk).update(is_active=False, updated_at=timezone.now())
+        return _record_change(shop=shop, listing=listing, delta=0, reason=Reason.ENDED,
+                              actor=actor)
+
+
+def prune_stock_events(*, older_than_days: int) -> int:
+    """Drop log rows nobody can resync from any more; keep each shop's latest ones."""
+    cutoff = timezone.now() - timedelta(days=older_than_days)
+    keep = settings.LIVESTOCK_EVENTS_KEPT
+    deleted = 0
+    for shop_id, version in Shop.objects.values_list("pk", "stock_version"):
+        deleted += StockEvent.objects.filter(
+            shop_id=shop_id, created_at__lt=cutoff, version__lte=version - keep
+        ).delete()[0]
+    return deleted
+
+
+def announce_admin_save(*, shop: Shop, listing: Listing, initial_available: int | None,
+                        actor: Actor) -> StockResult:
+    """The admin saved a listing inside its own transaction; log and broadcast it.
+
+    A new listing gets its starting count here, through the same conditional update as
+    every other change; an edited one is announced with its new text and prices.
+    """
+    if initial_available is not None:
+        return change_stock_in_transaction(
+            shop=shop, listing_id=listing.pk, set_to=initial_available, reason=Reason.ARRIVAL,
+            actor=actor,
+        )
+    listing = _locked_listing(shop, listing.pk)
+    return _record_change(shop=shop, listing=listing, delta=0, reason=Reason.EDIT, actor=actor)

@@ -1,0 +1,82 @@
+"""Who is calling the API, and may they act for this shop?"""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+from django.contrib.auth.models import AbstractBaseUser
+from django.http import HttpRequest
+from django.utils import timezone
+from django.utils.translation import gettext as _
+from ninja.errors import HttpError
+from ninja.security import HttpBearer, SessionAuth
+from ninja.utils import check_csrf
+
+from shops.errors import NotFound, PermissionDenied
+from shops.models import ApiToken, Membership, Shop, hash_token
+
+
+class ShopTokenAuth(HttpBearer):
+    """``Authorization: Bearer d5k_…``: an integration acting for exactly one shop."""
+
+    def authenticate(self, request: HttpRequest, token: str) -> ApiToken | None:
+        if not token or len(token) > 200:
+            return None
+        api_token = (
+            ApiToken.objects.select_related("shop")
+            .filter(key_hash=hash_token(token), revoked_at__isnull=True)
+            .first()
+        )
+        if api_token is None:
+            return None
+        now = timezone.now()
+        if api_token.last_used_at is None or now - api_token.last_used_at > timedelta(minutes=5):
+            ApiToken.objects.filter(pk=api_token.pk).update(last_used_at=now)
+        return api_token
+
+
+class OwnerSessionAuth(SessionAuth):
+    """A logged-in member; CSRF is checked only once we know there is a session to protect,
+    so a call with no credentials at all gets 401 rather than a CSRF 403."""
+
+    def __init__(self) -> None:
+        super().__init__(csrf=False)
+
+    def authenticate(self, request: HttpRequest, key: str | None):
+        user = super().authenticate(request, key)
+        if user is None:
+            return None
+        if check_csrf(request) is not None:
+            raise HttpError(403, "CSRF verification failed")
+        return user
+
+
+owner_auth = [ShopTokenAuth(), OwnerSessionAuth()]
+
+MANAGING_ROLES = (Membership.Role.OWNER, Membership.Role.MANAGER)
+
+
+def shops_for_user(user: AbstractBaseUser, roles: tuple[str, ...] | None = None):
+    if not user.is_authenticated:
+        return Shop.objects.none()
+    if user.is_superuser:
+        return Shop.objects.all()
+    memberships = Membership.objects.filter(user=user)
+    if roles:
+        memberships = memberships.filter(role__in=roles)
+    return Shop.objects.filter(pk__in=memberships.values("shop_id"))
+
+
+def shop_for_actor(auth: object, user: AbstractBaseUser | None, slug: str,
+                   roles: tuple[str, ...] | None = None) -> Shop:
+    """The shop named by ``slug`` if the caller (token or logged-in member) may act for it."""
+    shop = Shop.objects.filter(slug=slug).first()
+    if shop is None:
+        raise NotFound(_("가게를 찾을 수 없습니다."), code="shop_not_found")
+    if isinstance(auth, ApiToken):
+        if auth.shop_id != shop.pk:
+            raise PermissionDenied(_("이 토큰으로는 이 가게를 관리할 수 없습니다."))
+        return shop
+    if user is None or not shops_for_user(user, roles).filter(pk=shop.pk).exists():
+        raise PermissionDenied(_("이 가게를 관리할 권한이 없습니다."))
+    return shop

@@ -1,0 +1,126 @@
+"""A demo neighbourhood in 망원·연남·합정 (Mapo-gu, Seoul). Safe to run again."""
+
+from __future__ import annotations
+
+import os
+
+from django.contrib.auth import get_user_model
+from django.contrib.auth.models import Group, Permission
+from django.core.management.base import BaseCommand
+from django.db import transaction
+
+from livestock import services
+from livestock.models import Listing
+from shops.models import Membership, Shop
+
+DEMO_OWNER = "owner"
+DEMO_PASSWORD = os.environ.get("DEMO_OWNER_PASSWORD", "dongne5km!")
+
+SHOPS = [
+    {
+        "slug": "mangwon-fruit",
+        "name": "망원 과일가게",
+        "address": "서울 마포구 망원로 54",
+        "lat": 37.5559, "lng": 126.9019,
+        "service_radius_m": 5000,
+        "notice": "동네 5km 픽업 할인 · 오늘 새벽 입고",
+        "return_policy": "신선식품 특성상 단순 변심 교환·환불은 어렵습니다.\n상한 상품은 수령 당일 사진과 함께 알려 주시면 교환해 드립니다.",
+        "response_hours": "평일 10:00–19:00 (점심 12:30–13:30)",
+        "opening_hours": "매일 09:00–21:00",
+        "listings": [
+            ("단감", "팩", 200, 9000, 7900, "직원이 직접 먹어 본 후기: 아삭하고 달아요",
+             [("1팩", 2, 9000, 7900), ("반팩", 1, 5000, 4200)]),
+            ("샤인머스캣", "송이", 40, 15000, 13000, "", []),
+            ("제주 감귤 3kg", "박스", 25, 18000, 15900, "귤은 상온 보관하세요", []),
+        ],
+    },
+    {
+        "slug": "yeonnam-bakery",
+        "name": "연남 동네빵집",
+        "address": "서울 마포구 동교로 262",
+        "lat": 37.5627, "lng": 126.9255,
+        "service_radius_m": 3000,
+        "notice": "오후 3시 갓 구운 빵 · 픽업 10% 할인",
+        "return_policy": "빵은 당일 생산·당일 판매 원칙으로 교환·환불이 어렵습니다.",
+        "response_hours": "매일 11:00–18:00",
+        "opening_hours": "화–일 10:00–20:00 (월 휴무)",
+        "listings": [
+            ("소금빵", "개", 60, 3500, 3200, "오븐에서 나온 지 10분", []),
+            ("통밀 캄파뉴", "개", 12, 8000, 7200, "", [("한 덩이", 2, 8000, 7200), ("반 덩이", 1, 4200, 3800)]),
+        ],
+    },
+    {
+        "slug": "hapjeong-butcher",
+        "name": "합정 정육점",
+        "address": "서울 마포구 양화로 45",
+        "lat": 37.5496, "lng": 126.9139,
+        "service_radius_m": 5000,
+        "notice": "한우 소분 판매 · 당일 수령",
+        "return_policy": "포장 개봉 전, 수령 당일에 한해 교환해 드립니다.",
+        "response_hours": "평일 09:00–18:00",
+        "opening_hours": "매일 09:00–20:00",
+        "listings": [
+            ("한우 등심 1++", "100g", 300, 16000, 14500, "", [("300g", 3, 48000, 43500), ("100g", 1, 16000, 14500)]),
+            ("국내산 삼겹살", "500g", 50, 14000, 12500, "두툼하게 썰었어요", []),
+        ],
+    },
+]
+
+OWNER_PERMISSIONS = [
+    ("shops", "shop", ["view", "change"]),
+    ("shops", "membership", ["view", "add", "change", "delete"]),
+    ("shops", "apitoken", ["view", "change"]),
+    ("livestock", "listing", ["view", "add", "change"]),
+    ("livestock", "listingoption", ["view", "add", "change", "delete"]),
+    ("livestock", "stockevent", ["view"]),
+]
+
+
+def owner_group() -> Group:
+    group, _created = Group.objects.get_or_create(name="가게 사장님")
+    for app_label, model, actions in OWNER_PERMISSIONS:
+        for action in actions:
+            perm = Permission.objects.filter(
+                content_type__app_label=app_label, codename=f"{action}_{model}"
+            ).first()
+            if perm:
+                group.permissions.add(perm)
+    return group
+
+
+class Command(BaseCommand):
+    help = "Create (or refresh) the demo neighbourhood: shops, listings, partner cafés, an owner."
+
+    def handle(self, *args, **options):
+        User = get_user_model()
+        with transaction.atomic():
+            owner, created = User.objects.get_or_create(
+                username=DEMO_OWNER, defaults={"is_staff": True, "first_name": "데모 사장님"}
+            )
+            if created or not owner.has_usable_password():
+                owner.set_password(DEMO_PASSWORD)
+            owner.is_staff = True
+            owner.save()
+            owner.groups.add(owner_group())
+            shops = []
+            for spec in SHOPS:
+                fields = {k: v for k, v in spec.items() if k not in ("slug", "listings")}
+                shop, _ = Shop.objects.update_or_create(slug=spec["slug"], defaults=fields)
+                Membership.objects.get_or_create(
+                    shop=shop, user=owner, defaults={"role": Membership.Role.OWNER}
+                )
+                for name, unit, count, price, pickup, note, opts in spec["listings"]:
+                    if Listing.objects.filter(shop=shop, name=name, is_active=True).exists():
+                        continue
+                    services.post_arrival(
+                        shop=shop, name=name, unit=unit, available=count, price=price,
+                        pickup_price=pickup, staff_note=note,
+                        options=[services.OptionSpec(*o) for o in opts],
+                        actor=services.Actor(user=owner, label="seed_demo"),
+                    )
+                shops.append(shop)
+
+        self.stdout.write("Demo shops:")
+        for shop in shops:
+            self.stdout.write(f"  {shop.slug}  {shop.name}  /s/{shop.slug}/")
+        self.stdout.write(f"Owner login: {DEMO_OWNER} / {DEMO_PASSWORD}  (/owner/, /admin/)")

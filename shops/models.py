@@ -1,0 +1,140 @@
+from __future__ import annotations
+
+import hashlib
+import secrets
+
+from django.conf import settings
+from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
+from django.db import models
+from django.db.models import Q
+from django.utils.translation import gettext_lazy as _
+
+MIN_SERVICE_RADIUS_M = 300
+MAX_SERVICE_RADIUS_M = 20_000
+DEFAULT_SERVICE_RADIUS_M = 5_000
+
+RESERVED_SLUGS = {"nearby", "new", "admin", "api", "owner", "static", "media"}
+
+slug_validator = RegexValidator(
+    r"^[a-z0-9](?:[a-z0-9-]{0,48}[a-z0-9])?$",
+    _("주소 이름은 영문 소문자, 숫자, 하이픈(-)으로 2~50자여야 합니다."),
+)
+
+
+class Shop(models.Model):
+    slug = models.SlugField(_("주소 이름"), max_length=50, unique=True, validators=[slug_validator])
+    name = models.CharField(_("가게 이름"), max_length=80)
+    address = models.CharField(_("주소"), max_length=200, blank=True)
+    lat = models.FloatField(
+        _("위도"), validators=[MinValueValidator(-90), MaxValueValidator(90)], db_index=True
+    )
+    lng = models.FloatField(
+        _("경도"), validators=[MinValueValidator(-180), MaxValueValidator(180)], db_index=True
+    )
+    service_radius_m = models.PositiveIntegerField(
+        _("서비스 반경(m)"),
+        default=DEFAULT_SERVICE_RADIUS_M,
+        validators=[
+            MinValueValidator(MIN_SERVICE_RADIUS_M),
+            MaxValueValidator(MAX_SERVICE_RADIUS_M),
+        ],
+    )
+    service_polygon = models.JSONField(
+        _("서비스 구역 다각형(GeoJSON)"),
+        null=True,
+        blank=True,
+        help_text=_("비워 두면 반경 원 전체가 서비스 구역입니다."),
+    )
+    notice = models.CharField(
+        _("안내 배너"), max_length=200, blank=True, help_text=_("예: 동네 5km 픽업 할인")
+    )
+    return_policy = models.TextField(_("교환·환불 안내"), blank=True)
+    response_hours = models.CharField(_("문의 응답 시간"), max_length=100, blank=True)
+    opening_hours = models.CharField(_("영업시간"), max_length=200, blank=True)
+    phone = models.CharField(_("가게 전화"), max_length=20, blank=True)
+    kakao_channel_url = models.URLField(_("카카오톡 채널"), blank=True)
+    naver_url = models.URLField(_("네이버 링크"), blank=True)
+    stock_version = models.PositiveBigIntegerField(_("재고 버전"), default=0, editable=False)
+    is_active = models.BooleanField(_("운영 중"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("가게")
+        verbose_name_plural = _("가게")
+        ordering = ["name"]
+        indexes = [models.Index(fields=["lat", "lng"], name="shop_lat_lng_idx")]
+        constraints = [
+            models.CheckConstraint(
+                condition=Q(service_radius_m__gte=MIN_SERVICE_RADIUS_M)
+                & Q(service_radius_m__lte=MAX_SERVICE_RADIUS_M),
+                name="shop_service_radius_range",
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return self.name
+
+    def get_absolute_url(self) -> str:
+        from django.urls import reverse
+
+        return reverse("shops:shop_page", kwargs={"slug": self.slug})
+
+    @property
+    def group_name(self) -> str:
+        return f"shop.{self.pk}"
+
+
+class Membership(models.Model):
+    class Role(models.TextChoices):
+        OWNER = "owner", _("사장님")
+        MANAGER = "manager", _("매니저")
+        STAFF = "staff", _("직원")
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="memberships")
+    user = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.CASCADE, related_name="shop_memberships"
+    )
+    role = models.CharField(_("역할"), max_length=10, choices=Role.choices, default=Role.STAFF)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("구성원")
+        verbose_name_plural = _("구성원")
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "user"], name="membership_unique_user_shop")
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.user} @ {self.shop} ({self.get_role_display()})"
+
+
+TOKEN_PREFIX = "d5k_"
+
+
+def hash_token(raw: str) -> str:
+    return hashlib.sha256(raw.encode()).hexdigest()
+
+
+class ApiToken(models.Model):
+    """A shop's integration credential. Only the SHA-256 of the token is stored."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="api_tokens")
+    name = models.CharField(_("이름"), max_length=80, default="integration")
+    key_hash = models.CharField(max_length=64, unique=True, editable=False)
+    hint = models.CharField(_("앞자리"), max_length=12, editable=False)
+    created_at = models.DateTimeField(auto_now_add=True)
+    last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
+    revoked_at = models.DateTimeField(_("폐기 시각"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("API 토큰")
+        verbose_name_plural = _("API 토큰")
+
+    def __str__(self) -> str:
+        return f"{self.name} ({self.hint}…)"
+
+    @classmethod
+    def issue(cls, shop: Shop, name: str = "integration") -> tuple[ApiToken, str]:
+        raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
+        token = cls.objects.create(shop=shop, name=name, key_hash=hash_token(raw), hint=raw[:10])
+        return token, raw

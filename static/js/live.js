@@ -1,0 +1,189 @@
+// Live counts for a shop: websocket first, polling when websockets are blocked.
+// Protocol (docs/live-protocol.md): apply `stock` only when version === last + 1,
+// otherwise ask the server to resync; heartbeats reveal a message that never arrived.
+
+const root = document.querySelector("[data-live-shop]");
+if (root) startLive(root);
+
+function startLive(root) {
+  const slug = root.dataset.liveShop;
+  const stockUrl = root.dataset.stockUrl;
+  const list = root.querySelector("[data-listings]");
+  const announcer = root.querySelector("[data-announcer]");
+  const liveBadge = root.querySelector("[data-live-status]");
+  const isConsole = root.hasAttribute("data-console");
+  const lang = document.documentElement.lang || "ko";
+  const won = new Intl.NumberFormat("ko-KR");
+  const text = lang.startsWith("en")
+    ? { left: "left", soldOut: "sold out", price: (n) => `₩${won.format(n)}` }
+    : { left: "남음", soldOut: "품절", price: (n) => `${won.format(n)}원` };
+
+  let version = Number(root.dataset.version || 0);
+  let socket = null;
+  let attempts = 0;
+  let everOpened = false;
+  let pollTimer = null;
+  let reconnectTimer = null;
+
+  const rowFor = (id) => list.querySelector(`[data-listing-id="${id}"]`);
+
+  function setField(row, name, value) {
+    const el = row.querySelector(`[data-field="${name}"]`);
+    if (el) el.textContent = value;
+    return el;
+  }
+
+  function applyListing(listing, announce) {
+    let row = rowFor(listing.id);
+    if (listing.status === "ended") {
+      if (row) row.remove();
+      updateEmpty();
+      return;
+    }
+    if (!row) {
+      if (isConsole) { window.location.reload(); return; }
+      const template = document.getElementById("listing-template");
+      if (!template) return;
+      row = template.content.firstElementChild.cloneNode(true);
+      row.dataset.listingId = String(listing.id);
+      list.prepend(row);
+    }
+    const before = row.querySelector('[data-field="available"]')?.textContent;
+    setField(row, "name", listing.name);
+    setField(row, "unit", listing.unit);
+    setField(row, "available", String(listing.available));
+    setField(row, "price", text.price(listing.price));
+    setField(row, "pickup_price", text.price(listing.pickup_price));
+    const note = setField(row, "staff_note", listing.staff_note || "");
+    if (note) note.hidden = !listing.staff_note;
+    const soldOut = listing.status === "sold_out";
+    row.classList.toggle("is-sold-out", soldOut);
+    const badge = row.querySelector('[data-field="soldout"]');
+    if (badge) badge.hidden = !soldOut;
+    row.dispatchEvent(new CustomEvent("listing:update", { bubbles: true, detail: listing }));
+    if (announce && before !== String(listing.available)) {
+      announcer.textContent = soldOut
+        ? `${listing.name} ${text.soldOut}`
+        : `${listing.name} ${listing.available}${listing.unit} ${text.left}`;
+    }
+    updateEmpty();
+  }
+
+  function updateEmpty() {
+    const empty = root.querySelector("[data-empty]");
+    if (empty) empty.hidden = list.querySelector("[data-listing-id]") !== null;
+  }
+
+  function applySnapshot(message) {
+    const seen = new Set();
+    for (const listing of message.listings) {
+      seen.add(String(listing.id));
+      applyListing(listing, false);
+    }
+    for (const row of list.querySelectorAll("[data-listing-id]")) {
+      if (!seen.has(row.dataset.listingId)) row.remove();
+    }
+    version = message.version;
+    root.dataset.version = String(version);
+    updateEmpty();
+  }
+
+  function handle(message) {
+    switch (message.type) {
+      case "snapshot":
+        applySnapshot(message);
+        break;
+      case "stock":
+        if (message.version <= version) return;
+        if (message.version === version + 1) {
+          version = message.version;
+          root.dataset.version = String(version);
+          applyListing(message.listing, true);
+        } else {
+          send({ type: "resync", version });
+        }
+        break;
+      case "heartbeat":
+        if (message.version > version) send({ type: "resync", version });
+        break;
+      default:
+        break;
+    }
+    root.dispatchEvent(new CustomEvent("live:message", { detail: message }));
+  }
+
+  function send(message) {
+    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
+  }
+
+  function connect() {
+    clearTimeout(reconnectTimer);
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    try {
+      socket = new WebSocket(`${scheme}://${location.host}/ws/shops/${encodeURIComponent(slug)}/`);
+    } catch (err) {
+      scheduleReconnect();
+      return;
+    }
+    socket.addEventListener("open", () => {
+      attempts = 0;
+      everOpened = true;
+      stopPolling();
+      if (liveBadge) liveBadge.hidden = false;
+    });
+    socket.addEventListener("message", (event) => {
+      try { handle(JSON.parse(event.data)); } catch (err) { /* ignore a bad frame */ }
+    });
+    socket.addEventListener("close", (event) => {
+      if (liveBadge) liveBadge.hidden = true;
+      if (event.code === 4404) return;
+      scheduleReconnect();
+    });
+  }
+
+  function scheduleReconnect() {
+    attempts += 1;
+    // Jittered exponential backoff: 0.5 s, 1 s, 2 s … capped at 30 s, ±50 %.
+    const base = Math.min(30000, 500 * 2 ** Math.min(attempts - 1, 6));
+    const delay = base * (0.5 + Math.random());
+    if (!everOpened && attempts >= 3) startPolling();
+    if (everOpened && attempts >= 2) startPolling();
+    reconnectTimer = setTimeout(connect, delay);
+  }
+
+  async function poll() {
+    try {
+      const response = await fetch(`${stockUrl}?since=${version}`, { headers: { Accept: "application/json" } });
+      if (!response.ok) return;
+      const data = await response.json();
+      if (data.full) {
+        applySnapshot({ listings: data.listings, version: data.version });
+      } else if (data.version > version) {
+        for (const listing of data.listings) applyListing(listing, true);
+        version = data.version;
+        root.dataset.version = String(version);
+      }
+    } catch (err) { /* offline: try again next tick */ }
+  }
+
+  function startPolling() {
+    if (pollTimer) return;
+    poll();
+    pollTimer = setInterval(poll, 5000);
+  }
+
+  function stopPolling() {
+    clearInterval(pollTimer);
+    pollTimer = null;
+  }
+
+  if (!("WebSocket" in window)) {
+    startPolling();
+  } else {
+    connect();
+  }
+  document.addEventListener("visibilitychange", () => {
+    if (document.visibilityState === "visible" && (!socket || socket.readyState > 1)) connect();
+  });
+  window.dongneLive = { get version() { return version; }, resync: () => send({ type: "resync", version }) };
+}
