@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from livestock import owner_views as stock_views
+from pickup import owner_views as pickup_views
 from shops import owner_views as shop_views
 
 app_name = "owner"
@@ -23,4 +24,16 @@ urlpatterns = [
          name="change_stock"),
     path("s/<str:slug>/listings/<int:listing_id>/end/", stock_views.end_listing,
          name="end_listing"),
+    path("s/<str:slug>/reservations/", pickup_views.reservations, name="reservations"),
+    path("s/<str:slug>/reservations/<int:reservation_id>/ready/", pickup_views.mark_ready,
+         name="reservation_ready"),
+    path("s/<str:slug>/reservations/<int:reservation_id>/no-show/", pickup_views.mark_no_show,
+         name="reservation_no_show"),
+    path("s/<str:slug>/reservations/<int:reservation_id>/cancel/", pickup_views.cancel,
+         name="reservation_cancel"),
+    path("s/<str:slug>/pickup/", pickup_views.pick_up, name="pick_up"),
+    path("s/<str:slug>/redeem/<str:code>/", pickup_views.redeem, name="redeem"),
+    path("s/<str:slug>/windows/", pickup_views.add_window, name="add_window"),
+    path("s/<str:slug>/windows/<int:window_id>/remove/", pickup_views.remove_window,
+         name="remove_window"),
 ]

@@ -270,3 +270,22 @@ LOGGING = {
         "django.channels.server": {"level": "WARNING"},
     },
 }
+
+# --- Pickup reservations (docs/reservations.md) -----------------------------------------
+
+# Minutes after a pickup window ends before an unclaimed reservation becomes a no-show.
+PICKUP_NO_SHOW_GRACE_MINUTES = env_int("PICKUP_NO_SHOW_GRACE_MINUTES", 30)
+# A phone with this many no-shows at a shop (within the retention period) is refused.
+PICKUP_NO_SHOW_LIMIT = env_int("PICKUP_NO_SHOW_LIMIT", 3)
+# Open (confirmed or ready) reservations one phone may hold at one shop.
+PICKUP_MAX_ACTIVE_PER_PHONE = env_int("PICKUP_MAX_ACTIVE_PER_PHONE", 5)
+PICKUP_MAX_QUANTITY = env_int("PICKUP_MAX_QUANTITY", 100)
+# Days after a reservation ends before its phone number is erased.
+PICKUP_PHONE_RETENTION_DAYS = env_int("PICKUP_PHONE_RETENTION_DAYS", 30)
+# Reservation attempts per client IP per window; loose because a Korean carrier NAT puts
+# many phones behind one address.
+PICKUP_RATE_LIMIT = env_int("PICKUP_RATE_LIMIT", 120)
+PICKUP_RATE_WINDOW_SECONDS = env_int("PICKUP_RATE_WINDOW_SECONDS", 600)
+# Wrong pickup codes one shop (or café) may try per window before redemption is paused.
+PICKUP_CODE_ATTEMPTS = env_int("PICKUP_CODE_ATTEMPTS", 10)
+PICKUP_CODE_WINDOW_SECONDS = env_int("PICKUP_CODE_WINDOW_SECONDS", 600)

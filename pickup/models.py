@@ -4,6 +4,7 @@ import secrets
 
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 from shops.models import Shop
@@ -73,3 +74,121 @@ class PickupPoint(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+
+class PickupWindow(models.Model):
+    """A time slot at a pickup point in which today's orders can be collected ("12:00–14:00").
+
+    Windows repeat daily; a reservation is for one window on one date. ``capacity`` caps how
+    many reservations one window takes on a day (a café shelf holds only so much).
+    """
+
+    pickup_point = models.ForeignKey(PickupPoint, on_delete=models.CASCADE, related_name="windows")
+    starts_at = models.TimeField(_("시작"))
+    ends_at = models.TimeField(_("끝"))
+    capacity = models.PositiveIntegerField(_("최대 예약 수"), null=True, blank=True,
+                                           help_text=_("비워 두면 제한 없음"))
+    is_active = models.BooleanField(_("사용"), default=True)
+    created_at = models.DateTimeField(auto_now_add=True)
+
+    class Meta:
+        verbose_name = _("픽업 시간대")
+        verbose_name_plural = _("픽업 시간대")
+        ordering = ["starts_at", "id"]
+        constraints = [
+            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")),
+                                   name="pickupwindow_ends_after_start"),
+            models.UniqueConstraint(fields=["pickup_point", "starts_at", "ends_at"],
+                                    name="pickupwindow_unique_slot"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.starts_at:%H:%M}–{self.ends_at:%H:%M}"
+
+    @property
+    def label(self) -> str:
+        return str(self)
+
+
+def new_reservation_token() -> str:
+    return secrets.token_urlsafe(24)
+
+
+class Reservation(models.Model):
+    """A customer's pickup reservation. Its stock was taken through the stock service."""
+
+    class Status(models.TextChoices):
+        CONFIRMED = "confirmed", _("예약 확정")
+        READY = "ready", _("준비 완료")
+        PICKED_UP = "picked_up", _("수령 완료")
+        CANCELLED = "cancelled", _("취소됨")
+        NO_SHOW = "no_show", _("미수령(노쇼)")
+
+    OPEN_STATUSES = (Status.CONFIRMED, Status.READY)
+    FINAL_STATUSES = (Status.PICKED_UP, Status.CANCELLED, Status.NO_SHOW)
+
+    class CancelledBy(models.TextChoices):
+        CUSTOMER = "customer", _("손님")
+        SHOP = "shop", _("가게")
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="reservations")
+    listing = models.ForeignKey("livestock.Listing", on_delete=models.PROTECT,
+                                related_name="reservations")
+    option = models.ForeignKey("livestock.ListingOption", on_delete=models.SET_NULL, null=True,
+                               blank=True, related_name="reservations")
+    item_name = models.CharField(_("상품"), max_length=200)
+    quantity = models.PositiveIntegerField(_("수량"))
+    units = models.PositiveIntegerField(_("차감 수량"))
+    unit_price = models.PositiveIntegerField(_("픽업가(원)"))
+    total_price = models.PositiveIntegerField(_("결제 예정 금액(원)"))
+    pickup_point = models.ForeignKey(PickupPoint, on_delete=models.PROTECT,
+                                     related_name="reservations")
+    window = models.ForeignKey(PickupWindow, on_delete=models.SET_NULL, null=True, blank=True,
+                               related_name="reservations")
+    date = models.DateField(_("수령일"))
+    pickup_starts_at = models.DateTimeField(_("수령 시작"))
+    pickup_ends_at = models.DateTimeField(_("수령 마감"))
+    name = models.CharField(_("이름"), max_length=40)
+    phone = models.CharField(_("전화번호"), max_length=20, blank=True)
+    phone_consent = models.BooleanField(_("전화번호 보관 동의"), default=False)
+    phone_erased_at = models.DateTimeField(null=True, blank=True)
+    status = models.CharField(_("상태"), max_length=12, choices=Status.choices,
+                              default=Status.CONFIRMED)
+    token = models.CharField(max_length=64, unique=True, default=new_reservation_token,
+                             editable=False)
+    code = models.CharField(_("수령 코드"), max_length=12)
+    units_returned = models.PositiveIntegerField(_("재고 반환 수량"), default=0)
+    cancel_reason = models.CharField(_("취소 사유"), max_length=200, blank=True)
+    cancelled_by = models.CharField(max_length=10, choices=CancelledBy.choices, blank=True)
+    created_at = models.DateTimeField(_("예약 시각"), default=timezone.now)
+    updated_at = models.DateTimeField(default=timezone.now)
+    ready_at = models.DateTimeField(null=True, blank=True)
+    ended_at = models.DateTimeField(_("종료 시각"), null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("예약")
+        verbose_name_plural = _("예약")
+        ordering = ["pickup_starts_at", "id"]
+        indexes = [
+            models.Index(fields=["shop", "date"], name="reservation_shop_date_idx"),
+            models.Index(fields=["status", "pickup_ends_at"], name="reservation_open_due_idx"),
+            models.Index(fields=["phone", "shop"], name="reservation_phone_idx"),
+        ]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "code"], name="reservation_unique_code"),
+            models.CheckConstraint(condition=models.Q(quantity__gte=1),
+                                   name="reservation_quantity_gte_1"),
+            models.CheckConstraint(condition=models.Q(units_returned__lte=models.F("units")),
+                                   name="reservation_returned_lte_units"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.code} {self.item_name} ×{self.quantity}"
+
+    @property
+    def is_open(self) -> bool:
+        return self.status in self.OPEN_STATUSES
+
+    @property
+    def group_name(self) -> str:
+        return f"reservation.{self.pk}"

@@ -48,3 +48,51 @@ def make_listing(shop: Shop, name: str = "단감", available: int = 200, **field
 def make_token(shop: Shop) -> str:
     _token, raw = ApiToken.issue(shop)
     return raw
+
+
+def make_pickup_point(shop: Shop, name: str = "골목 카페", *, is_shop_counter: bool = False,
+                      status: str = "active", opens_at=None, closes_at=None, **place_fields):
+    """A partner place and the shop's pickup point there (no geofence: that is the
+    pickup-point service's job; reservations only need a point to exist)."""
+    from pickup.models import PickupPlace, PickupPoint
+
+    place = place_fields.pop("place", None) or PickupPlace.objects.create(
+        name=name,
+        address=place_fields.pop("address", "서울 마포구 망원로 1"),
+        lat=place_fields.pop("lat", shop.lat + 0.002),
+        lng=place_fields.pop("lng", shop.lng + 0.002),
+        opens_at=opens_at, closes_at=closes_at, **place_fields,
+    )
+    return PickupPoint.objects.create(shop=shop, place=place, is_shop_counter=is_shop_counter,
+                                      status=status)
+
+
+def make_window(point, starts: str = "09:00", ends: str = "21:00", capacity: int | None = None):
+    from datetime import time
+
+    from pickup.models import PickupWindow
+
+    return PickupWindow.objects.create(pickup_point=point, starts_at=time.fromisoformat(starts),
+                                       ends_at=time.fromisoformat(ends), capacity=capacity)
+
+
+_phone_seq = iter(range(10_000_000))
+
+
+def next_phone() -> str:
+    return f"010-{5000 + next(_phone_seq) // 10000:04d}-{next(_phone_seq) % 10000:04d}"
+
+
+def make_reservation(shop: Shop, listing: Listing, point, window=None, quantity: int = 1,
+                     **fields):
+    """A reservation made through the real service; returns the model instance."""
+    from pickup import services as pickup_services
+    from pickup.models import Reservation
+
+    payload, _replayed = pickup_services.reserve(
+        shop=shop, listing_id=listing.pk, quantity=quantity, pickup_point_id=point.pk,
+        window_id=window.pk if window is not None else None,
+        name=fields.pop("name", "김동네"), phone=fields.pop("phone", None) or next_phone(),
+        **fields,
+    )
+    return Reservation.objects.get(token=payload["token"])

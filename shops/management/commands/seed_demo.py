@@ -88,6 +88,34 @@ def owner_group() -> Group:
     return group
 
 
+DEMO_WINDOWS = [("11:00", "13:00", 20), ("13:00", "17:00", None), ("17:00", "20:00", 20)]
+
+
+def seed_pickup_windows(shop: Shop) -> None:
+    """Today's pickup windows for each active pickup point of the shop (adding only what is
+    missing); a shop without any point gets its own counter as one."""
+    from datetime import time
+
+    from pickup.models import PickupPlace, PickupPoint, PickupWindow
+
+    if not PickupPoint.objects.filter(shop=shop).exists():
+        place = PickupPlace.objects.create(
+            name=shop.name, address=shop.address, lat=shop.lat, lng=shop.lng,
+            opening_hours=shop.opening_hours, opens_at=time(9), closes_at=time(21),
+        )
+        PickupPoint.objects.create(shop=shop, place=place, is_shop_counter=True)
+    for point in PickupPoint.objects.filter(shop=shop, status=PickupPoint.Status.ACTIVE
+                                            ).select_related("place"):
+        opens = point.place.opens_at or time(0)
+        closes = point.place.closes_at or time(23, 59, 59)
+        for start, end, capacity in DEMO_WINDOWS:
+            starts, ends = time.fromisoformat(start), time.fromisoformat(end)
+            if starts < opens or ends > closes:
+                continue
+            PickupWindow.objects.get_or_create(pickup_point=point, starts_at=starts, ends_at=ends,
+                                               defaults={"capacity": capacity})
+
+
 class Command(BaseCommand):
     help = "Create (or refresh) the demo neighbourhood: shops, listings, partner cafés, an owner."
 
@@ -119,6 +147,8 @@ class Command(BaseCommand):
                         actor=services.Actor(user=owner, label="seed_demo"),
                     )
                 shops.append(shop)
+            for shop in shops:
+                seed_pickup_windows(shop)
 
         self.stdout.write("Demo shops:")
         for shop in shops:

@@ -1,0 +1,85 @@
+"""Pickup codes and phone numbers: pure functions, no Django.
+
+A pickup code is read aloud at a counter and typed on a phone, so it uses only characters
+that cannot be mistaken for one another (no 0/O, 1/I/L).
+"""
+
+from __future__ import annotations
+
+import re
+import secrets
+
+import phonenumbers
+
+CODE_ALPHABET = "23456789ABCDEFGHJKMNPQRSTUVWXYZ"
+CODE_LENGTH = 6
+
+_SEPARATORS = re.compile(r"[\s\-_.]+")
+
+
+def new_code(length: int = CODE_LENGTH) -> str:
+    return "".join(secrets.choice(CODE_ALPHABET) for _ in range(length))
+
+
+def normalize_code(raw: object) -> str | None:
+    """What a person typed → the stored form, or None if it cannot be a code."""
+    if not isinstance(raw, str) or len(raw) > 40:
+        return None
+    code = _SEPARATORS.sub("", raw).upper()
+    if len(code) != CODE_LENGTH or any(ch not in CODE_ALPHABET for ch in code):
+        return None
+    return code
+
+
+def format_code(code: str) -> str:
+    """"ABC234" → "ABC 234" for reading aloud."""
+    half = len(code) // 2
+    return f"{code[:half]} {code[half:]}"
+
+
+class InvalidPhone(ValueError):
+    pass
+
+
+MAX_PHONE_INPUT = 30
+
+
+def normalize_phone(raw: object, region: str = "KR") -> str:
+    """A Korean mobile number in any common spelling → E.164 ("+821012345678")."""
+    if not isinstance(raw, str) or not raw.strip() or len(raw) > MAX_PHONE_INPUT:
+        raise InvalidPhone(raw)
+    try:
+        number = phonenumbers.parse(raw.strip(), region)
+    except phonenumbers.NumberParseException as exc:
+        raise InvalidPhone(raw) from exc
+    if not phonenumbers.is_valid_number(number):
+        raise InvalidPhone(raw)
+    if phonenumbers.number_type(number) not in (
+        phonenumbers.PhoneNumberType.MOBILE,
+        phonenumbers.PhoneNumberType.FIXED_LINE_OR_MOBILE,
+    ):
+        raise InvalidPhone(raw)
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.E164)
+
+
+def national_phone(e164: str) -> str:
+    """"+821012345678" → "010-1234-5678"."""
+    if not e164:
+        return ""
+    try:
+        number = phonenumbers.parse(e164, None)
+    except phonenumbers.NumberParseException:
+        return ""
+    return phonenumbers.format_number(number, phonenumbers.PhoneNumberFormat.NATIONAL)
+
+
+def mask_phone(e164: str) -> str:
+    """"+821012345678" → "010-****-5678"; an erased number stays empty."""
+    national = national_phone(e164)
+    if not national:
+        return ""
+    parts = national.split("-")
+    if len(parts) == 3:
+        return f"{parts[0]}-{'*' * len(parts[1])}-{parts[2]}"
+    digits = re.sub(r"\D", "", national)
+    return digits[:3] + "*" * max(0, len(digits) - 7) + digits[-4:]

@@ -1,0 +1,544 @@
+"""Pickup reservations: one function per thing a customer, owner or café means to do.
+
+Each owns its transaction. Stock moves only through ``livestock.services`` (the same
+conditional decrement, version bump, StockEvent and broadcast as every other count change),
+inside the reservation's own transaction, so a reservation and the stock it took commit or
+roll back together. Status changes are announced after commit.
+
+Lock order, everywhere: pickup window → reservation → listing → shop.
+"""
+
+from __future__ import annotations
+
+from datetime import date, datetime, time, timedelta
+from functools import partial
+from typing import Any
+
+from django.conf import settings
+from django.core.cache import cache
+from django.db import transaction
+from django.db.models import Q
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from livestock.idempotency import run_once
+from livestock.models import Listing, ListingOption, StockEvent
+from livestock.services import Actor, change_stock_in_transaction
+from pickup import codes
+from pickup.broadcast import publish_reservation_change
+from pickup.models import PickupPlace, PickupPoint, PickupWindow, Reservation
+from pickup.payloads import reservation_payload, reservation_staff_payload
+from shops.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
+from shops.models import Shop
+
+Status = Reservation.Status
+Reason = StockEvent.Reason
+
+CUSTOMER = Actor(label="customer")
+SYSTEM = Actor(label="system")
+MAX_NAME = 40
+MAX_REASON = 200
+END_OF_DAY = time(23, 59, 59)
+
+
+# --- small helpers ---------------------------------------------------------------------
+
+
+def _now(now: datetime | None) -> datetime:
+    return now if now is not None else timezone.now()
+
+
+def _at(day: date, clock: time) -> datetime:
+    return timezone.make_aware(datetime.combine(day, clock))
+
+
+def _check_id(value: Any, *, code: str, detail: str) -> int:
+    if isinstance(value, bool) or not isinstance(value, int) or not 0 < value < 2**62:
+        raise NotFound(detail, code=code)
+    return value
+
+
+def _check_quantity(value: Any) -> int:
+    limit = settings.PICKUP_MAX_QUANTITY
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= limit:
+        raise InvalidInput(
+            _("수량은 1 이상 %(max)d 이하의 정수로 입력해 주세요.") % {"max": limit},
+            code="invalid_quantity",
+        )
+    return value
+
+
+def _check_name(value: Any) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(_("받는 분 이름을 입력해 주세요."), code="name_required")
+    value = " ".join(value.split())
+    if len(value) > MAX_NAME:
+        raise InvalidInput(_("이름은 %(max)d자 이하로 입력해 주세요.") % {"max": MAX_NAME},
+                           code="name_too_long")
+    return value
+
+
+def _check_phone(value: Any) -> str:
+    try:
+        return codes.normalize_phone(value)
+    except codes.InvalidPhone:
+        raise InvalidInput(
+            _("휴대폰 번호를 확인해 주세요. 예: 010-1234-5678"), code="invalid_phone"
+        ) from None
+
+
+def _check_reason(value: Any) -> str:
+    if value is None:
+        return ""
+    if not isinstance(value, str):
+        raise InvalidInput(_("취소 사유를 글자로 입력해 주세요."), code="invalid_reason")
+    value = value.strip()
+    if len(value) > MAX_REASON:
+        raise InvalidInput(_("취소 사유는 %(max)d자 이하로 입력해 주세요.") % {"max": MAX_REASON},
+                           code="reason_too_long")
+    return value
+
+
+def _place_hours(place: PickupPlace) -> tuple[time, time]:
+    return place.opens_at or time(0, 0), place.closes_at or END_OF_DAY
+
+
+def window_within_hours(window: PickupWindow, place: PickupPlace) -> bool:
+    opens, closes = _place_hours(place)
+    return opens <= window.starts_at and window.ends_at <= closes
+
+
+def _announce(reservation: Reservation) -> None:
+    reservation = Reservation.objects.select_related(
+        "shop", "pickup_point__place", "window").get(pk=reservation.pk)
+    transaction.on_commit(
+        partial(
+            publish_reservation_change,
+            reservation_id=reservation.pk,
+            shop_id=reservation.shop_id,
+            place_id=reservation.pickup_point.place_id,
+            public=reservation_payload(reservation),
+            staff=reservation_staff_payload(reservation),
+        ),
+        robust=True,
+    )
+
+
+def _unique_code(shop: Shop) -> str:
+    for _attempt in range(20):
+        code = codes.new_code()
+        if not Reservation.objects.filter(shop_id=shop.pk, code=code).exists():
+            return code
+    raise Conflict(_("잠시 후 다시 시도해 주세요."), code="code_exhausted")
+
+
+# --- rate limits (Django's cache: per process locally, shared with Redis) --------------
+
+
+def _count_hit(key: str, window_seconds: int) -> int:
+    cache.add(key, 0, timeout=window_seconds)
+    try:
+        return cache.incr(key)
+    except ValueError:  # expired between add and incr
+        cache.set(key, 1, timeout=window_seconds)
+        return 1
+
+
+def check_reservation_rate(client_ip: str) -> None:
+    """Per-IP cap on reservation attempts (fixed window). Raise 429 when exceeded."""
+    window = settings.PICKUP_RATE_WINDOW_SECONDS
+    bucket = int(timezone.now().timestamp()) // window
+    hits = _count_hit(f"pickup:rate:{client_ip}:{bucket}", window)
+    if hits > settings.PICKUP_RATE_LIMIT:
+        raise RateLimited(
+            _("요청이 너무 많습니다. 잠시 후 다시 시도해 주세요."), code="rate_limited",
+            retry_after=window - int(timezone.now().timestamp()) % window,
+        )
+
+
+def _code_attempt_key(scope: str) -> str:
+    window = settings.PICKUP_CODE_WINDOW_SECONDS
+    return f"pickup:code:{scope}:{int(timezone.now().timestamp()) // window}"
+
+
+def _check_code_attempts(scope: str) -> None:
+    if (cache.get(_code_attempt_key(scope)) or 0) >= settings.PICKUP_CODE_ATTEMPTS:
+        raise RateLimited(
+            _("잘못된 코드가 너무 많이 입력되었습니다. 잠시 후 다시 시도해 주세요."),
+            code="too_many_code_attempts",
+        )
+
+
+def _record_code_failure(scope: str) -> None:
+    _count_hit(_code_attempt_key(scope), settings.PICKUP_CODE_WINDOW_SECONDS)
+
+
+# --- windows ---------------------------------------------------------------------------
+
+
+def add_pickup_window(*, shop: Shop, pickup_point_id: Any, starts_at: time, ends_at: time,
+                      capacity: int | None = None) -> PickupWindow:
+    """The shop sets a daily pickup window at one of its points, within the place's hours."""
+    point_id = _check_id(pickup_point_id, code="pickup_point_not_found",
+                         detail=_("픽업 지점을 찾을 수 없습니다."))
+    point = PickupPoint.objects.select_related("place").filter(pk=point_id, shop=shop).first()
+    if point is None:
+        raise NotFound(_("이 가게의 픽업 지점이 아닙니다."), code="pickup_point_not_found")
+    if not isinstance(starts_at, time) or not isinstance(ends_at, time) or ends_at <= starts_at:
+        raise InvalidInput(_("끝나는 시각은 시작 시각보다 늦어야 합니다."), code="invalid_window")
+    if capacity is not None and (isinstance(capacity, bool) or not isinstance(capacity, int)
+                                 or not 1 <= capacity <= 10_000):
+        raise InvalidInput(_("최대 예약 수는 1 이상의 정수여야 합니다."), code="invalid_capacity")
+    window = PickupWindow(pickup_point=point, starts_at=starts_at, ends_at=ends_at,
+                          capacity=capacity)
+    if not window_within_hours(window, point.place):
+        opens, closes = _place_hours(point.place)
+        raise InvalidInput(
+            _("시간대는 영업시간(%(opens)s–%(closes)s) 안이어야 합니다.")
+            % {"opens": f"{opens:%H:%M}", "closes": f"{closes:%H:%M}"},
+            code="window_outside_hours",
+        )
+    with transaction.atomic():
+        if PickupWindow.objects.filter(pickup_point=point, starts_at=starts_at,
+                                       ends_at=ends_at).exists():
+            raise Conflict(_("같은 시간대가 이미 있습니다."), code="window_exists")
+        window.save()
+    return window
+
+
+def remove_pickup_window(*, shop: Shop, window_id: Any) -> None:
+    """Stop offering a window; reservations already made for it keep it."""
+    window_id = _check_id(window_id, code="window_not_found", detail=_("시간대를 찾을 수 없습니다."))
+    updated = PickupWindow.objects.filter(pk=window_id, pickup_point__shop=shop).update(
+        is_active=False)
+    if not updated:
+        raise NotFound(_("시간대를 찾을 수 없습니다."), code="window_not_found")
+
+
+def window_taken(window: PickupWindow, day: date) -> int:
+    return Reservation.objects.filter(
+        window=window, date=day,
+        status__in=(Status.CONFIRMED, Status.READY, Status.PICKED_UP),
+    ).count()
+
+
+# --- reserve ---------------------------------------------------------------------------
+
+
+def _pickup_slot(point: PickupPoint, window_id: Any, now: datetime, *, lock: bool
+                 ) -> tuple[PickupWindow | None, datetime, datetime]:
+    """Validate the requested window for today; return it with its start and end."""
+    today = timezone.localtime(now).date()
+    place = point.place
+    if window_id is None:
+        if PickupWindow.objects.filter(pickup_point=point, is_active=True).exists():
+            raise InvalidInput(_("픽업 시간대를 골라 주세요."), code="window_required")
+        opens, closes = _place_hours(place)
+        starts, ends = _at(today, opens), _at(today, closes)
+        if now >= ends:
+            raise Conflict(_("오늘은 이 픽업 지점의 수령 시간이 끝났습니다."), code="pickup_closed")
+        return None, starts, ends
+    window_id = _check_id(window_id, code="window_not_found",
+                          detail=_("픽업 시간대를 찾을 수 없습니다."))
+    windows = PickupWindow.objects.filter(pk=window_id, pickup_point=point, is_active=True)
+    if lock:
+        windows = windows.select_for_update()
+    window = windows.first()
+    if window is None:
+        raise NotFound(_("이 픽업 지점에 해당 시간대가 없습니다."), code="window_not_found")
+    if not window_within_hours(window, place):
+        raise InvalidInput(_("이 시간대는 픽업 지점 영업시간 밖입니다."),
+                           code="window_outside_hours")
+    starts, ends = _at(today, window.starts_at), _at(today, window.ends_at)
+    if now >= ends:
+        raise InvalidInput(_("이미 지난 시간대입니다. 다른 시간대를 골라 주세요."),
+                           code="window_past")
+    return window, starts, ends
+
+
+def _check_phone_limits(shop: Shop, phone: str, now: datetime) -> None:
+    since = now - timedelta(days=settings.PICKUP_PHONE_RETENTION_DAYS)
+    no_shows = Reservation.objects.filter(shop_id=shop.pk, phone=phone, status=Status.NO_SHOW,
+                                          ended_at__gte=since).count()
+    if no_shows >= settings.PICKUP_NO_SHOW_LIMIT:
+        raise PermissionDenied(
+            _("이 번호는 미수령(노쇼)이 %(count)d회 있어 지금은 예약할 수 없습니다. "
+              "가게에 직접 문의해 주세요.") % {"count": no_shows},
+            code="no_show_limit",
+        )
+    active = Reservation.objects.filter(shop_id=shop.pk, phone=phone,
+                                        status__in=Reservation.OPEN_STATUSES).count()
+    if active >= settings.PICKUP_MAX_ACTIVE_PER_PHONE:
+        raise RateLimited(
+            _("한 번호로 이 가게에 동시에 %(max)d건까지 예약할 수 있습니다. "
+              "받으신 뒤 다시 예약해 주세요.") % {"max": settings.PICKUP_MAX_ACTIVE_PER_PHONE},
+            code="too_many_active_reservations",
+        )
+
+
+def reserve(
+    *,
+    shop: Shop,
+    listing_id: Any,
+    quantity: Any,
+    pickup_point_id: Any,
+    name: Any,
+    phone: Any,
+    option_id: Any = None,
+    window_id: Any = None,
+    consent: bool = False,
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
+) -> tuple[dict[str, Any], bool]:
+    """A customer reserves ``quantity`` of a listing for pickup today.
+
+    Returns the reservation as the customer sees it (with ``token`` and ``code``) and
+    whether this was a replay of an earlier request with the same Idempotency-Key.
+    """
+    now = _now(now)
+    quantity = _check_quantity(quantity)
+    name = _check_name(name)
+    phone = _check_phone(phone)
+    listing_id = _check_id(listing_id, code="listing_not_found",
+                           detail=_("상품을 찾을 수 없습니다."))
+    point_id = _check_id(pickup_point_id, code="pickup_point_not_found",
+                         detail=_("픽업 지점을 찾을 수 없습니다."))
+    if option_id is not None:
+        option_id = _check_id(option_id, code="option_not_found",
+                              detail=_("옵션을 찾을 수 없습니다."))
+    consent = bool(consent)
+
+    def action() -> tuple[int, dict[str, Any]]:
+        listing = Listing.objects.filter(pk=listing_id, shop_id=shop.pk).first()
+        if listing is None:
+            raise NotFound(_("이 가게에 해당 상품이 없습니다."), code="listing_not_found")
+        if not listing.is_active:
+            raise Conflict(_("판매가 종료된 상품입니다."), code="listing_ended")
+        option = None
+        if option_id is not None:
+            option = ListingOption.objects.filter(pk=option_id, listing_id=listing.pk).first()
+            if option is None:
+                raise NotFound(_("이 상품에 해당 옵션이 없습니다."), code="option_not_found")
+        point = PickupPoint.objects.select_related("place").filter(pk=point_id,
+                                                                   shop_id=shop.pk).first()
+        if point is None:
+            raise NotFound(_("이 가게의 픽업 지점이 아닙니다."), code="pickup_point_not_found")
+        if not point.is_active:
+            raise Conflict(_("지금은 이 픽업 지점을 이용할 수 없습니다. 다른 곳을 골라 주세요."),
+                           code="pickup_point_paused")
+        window, starts, ends = _pickup_slot(point, window_id, now, lock=True)
+        today = timezone.localtime(now).date()
+        if window is not None and window.capacity is not None:
+            if window_taken(window, today) >= window.capacity:
+                raise Conflict(_("이 시간대는 예약이 꽉 찼습니다. 다른 시간대를 골라 주세요."),
+                               code="window_full")
+        _check_phone_limits(shop, phone, now)
+        per_item = option.units if option else 1
+        units = per_item * quantity
+        unit_price = option.pickup_price if option else listing.pickup_price
+        code = _unique_code(shop)
+        change_stock_in_transaction(
+            shop=shop, listing_id=listing.pk, delta=-units, reason=Reason.RESERVED,
+            actor=CUSTOMER, note=f"reservation {code}",
+        )
+        item_name = f"{listing.name} ({option.label})" if option else listing.name
+        reservation = Reservation.objects.create(
+            shop=shop, listing=listing, option=option, item_name=item_name[:200],
+            quantity=quantity, units=units, unit_price=unit_price,
+            total_price=unit_price * quantity, pickup_point=point, window=window, date=today,
+            pickup_starts_at=starts, pickup_ends_at=ends, name=name, phone=phone,
+            phone_consent=consent, code=code, created_at=now, updated_at=now,
+        )
+        _announce(reservation)
+        reservation = Reservation.objects.select_related(
+            "shop", "pickup_point__place", "window").get(pk=reservation.pk)
+        return 201, reservation_payload(reservation)
+
+    with transaction.atomic():
+        _status, payload, replayed = run_once(
+            shop_id=shop.pk, scope="reserve", key=idempotency_key,
+            request_data={"listing_id": listing_id, "option_id": option_id,
+                          "quantity": quantity, "pickup_point_id": point_id,
+                          "window_id": window_id, "name": name, "phone": phone,
+                          "consent": consent},
+            action=action,
+        )
+    return payload, replayed
+
+
+# --- lifecycle -------------------------------------------------------------------------
+
+
+def _locked(queryset) -> Reservation | None:
+    return queryset.select_for_update().first()
+
+
+def _return_stock(reservation: Reservation, reason: str, actor: Actor) -> int:
+    """Give the units back while the listing is still on sale; return how many went back."""
+    still_on_sale = (
+        Listing.objects.select_for_update().filter(pk=reservation.listing_id, is_active=True)
+        .exists()
+    )
+    if not still_on_sale:
+        return 0
+    change_stock_in_transaction(
+        shop=reservation.shop, listing_id=reservation.listing_id, delta=reservation.units,
+        reason=reason, actor=actor, note=f"reservation {reservation.code}",
+    )
+    return reservation.units
+
+
+def _close(reservation: Reservation, status: str, now: datetime, **fields: Any) -> None:
+    reservation.status = status
+    reservation.updated_at = now
+    reservation.ended_at = now
+    for key, value in fields.items():
+        setattr(reservation, key, value)
+    reservation.save()
+
+
+def _not_open(reservation: Reservation) -> Conflict:
+    messages = {
+        Status.PICKED_UP: (_("이미 수령한 예약입니다."), "already_picked_up"),
+        Status.CANCELLED: (_("이미 취소된 예약입니다."), "already_cancelled"),
+        Status.NO_SHOW: (_("미수령(노쇼) 처리된 예약입니다."), "already_no_show"),
+    }
+    detail, code = messages.get(reservation.status,
+                                (_("지금 상태에서는 할 수 없습니다."), "invalid_status"))
+    return Conflict(detail, code=code, status_now=reservation.status)
+
+
+def cancel_reservation(
+    *,
+    reservation_id: int,
+    by: str,
+    shop: Shop | None = None,
+    reason: Any = "",
+    actor: Actor = CUSTOMER,
+    now: datetime | None = None,
+) -> Reservation:
+    """The customer (secret link) or the shop (with a reason) cancels; stock goes back live."""
+    now = _now(now)
+    reason = _check_reason(reason)
+    if by == Reservation.CancelledBy.SHOP and not reason:
+        raise InvalidInput(_("취소 사유를 입력해 주세요."), code="reason_required")
+    with transaction.atomic():
+        queryset = Reservation.objects.select_related("shop").filter(pk=reservation_id)
+        if shop is not None:
+            queryset = queryset.filter(shop_id=shop.pk)
+        reservation = _locked(queryset)
+        if reservation is None:
+            raise NotFound(_("예약을 찾을 수 없습니다."), code="reservation_not_found")
+        if not reservation.is_open:
+            raise _not_open(reservation)
+        returned = _return_stock(reservation, Reason.RESERVATION_CANCELLED, actor)
+        _close(reservation, Status.CANCELLED, now, cancel_reason=reason, cancelled_by=by,
+               units_returned=returned)
+        _announce(reservation)
+    return reservation
+
+
+def mark_ready(*, shop: Shop, reservation_id: int, now: datetime | None = None) -> Reservation:
+    """The order is packed and waiting at its pickup point."""
+    now = _now(now)
+    with transaction.atomic():
+        reservation = _locked(Reservation.objects.filter(pk=reservation_id, shop_id=shop.pk))
+        if reservation is None:
+            raise NotFound(_("예약을 찾을 수 없습니다."), code="reservation_not_found")
+        if reservation.status == Status.READY:
+            return reservation
+        if reservation.status != Status.CONFIRMED:
+            raise _not_open(reservation)
+        reservation.status = Status.READY
+        reservation.ready_at = reservation.updated_at = now
+        reservation.save(update_fields=["status", "ready_at", "updated_at"])
+        _announce(reservation)
+    return reservation
+
+
+def _hand_over(queryset, scope: str, code: Any, now: datetime) -> Reservation:
+    _check_code_attempts(scope)
+    normalized = codes.normalize_code(code)
+    reservation = None
+    with transaction.atomic():
+        if normalized:
+            reservation = _locked(queryset.filter(code=normalized))
+        if reservation is not None:
+            if not reservation.is_open:
+                raise _not_open(reservation)
+            _close(reservation, Status.PICKED_UP, now)
+            _announce(reservation)
+    if reservation is None:
+        _record_code_failure(scope)
+        raise NotFound(_("수령 코드가 맞지 않습니다. 다시 확인해 주세요."), code="code_not_found")
+    return reservation
+
+
+def mark_picked_up(*, shop: Shop, code: Any, now: datetime | None = None) -> Reservation:
+    """The owner types (or scans) the customer's code at the counter."""
+    return _hand_over(Reservation.objects.filter(shop_id=shop.pk), f"shop:{shop.pk}", code,
+                      _now(now))
+
+
+def hand_over_at_place(*, place: PickupPlace, code: Any, now: datetime | None = None
+                       ) -> Reservation:
+    """Café staff hand an order over at their counter (any partner shop's order)."""
+    return _hand_over(Reservation.objects.filter(pickup_point__place_id=place.pk),
+                      f"place:{place.pk}", code, _now(now))
+
+
+def mark_no_show(*, reservation_id: int, shop: Shop | None = None, actor: Actor = SYSTEM,
+                 now: datetime | None = None) -> Reservation:
+    """Nobody came: close the reservation and return its stock while the listing is on sale."""
+    now = _now(now)
+    with transaction.atomic():
+        queryset = Reservation.objects.select_related("shop").filter(pk=reservation_id)
+        if shop is not None:
+            queryset = queryset.filter(shop_id=shop.pk)
+        reservation = _locked(queryset)
+        if reservation is None:
+            raise NotFound(_("예약을 찾을 수 없습니다."), code="reservation_not_found")
+        if not reservation.is_open:
+            raise _not_open(reservation)
+        if now < reservation.pickup_ends_at:
+            raise Conflict(_("수령 시간이 끝난 뒤에 노쇼로 처리할 수 있습니다."),
+                           code="window_not_over")
+        returned = _return_stock(reservation, Reason.NO_SHOW, actor)
+        _close(reservation, Status.NO_SHOW, now, units_returned=returned)
+        _announce(reservation)
+    return reservation
+
+
+def expire_no_shows(*, now: datetime | None = None) -> int:
+    """Every open reservation whose window ended more than the grace period ago → no-show."""
+    now = _now(now)
+    cutoff = now - timedelta(minutes=settings.PICKUP_NO_SHOW_GRACE_MINUTES)
+    due = list(
+        Reservation.objects.filter(status__in=Reservation.OPEN_STATUSES,
+                                   pickup_ends_at__lte=cutoff)
+        .order_by("pickup_ends_at").values_list("pk", flat=True)[:1000]
+    )
+    expired = 0
+    for reservation_id in due:
+        try:
+            mark_no_show(reservation_id=reservation_id, now=now)
+        except (Conflict, NotFound):
+            continue  # picked up or cancelled meanwhile
+        expired += 1
+    return expired
+
+
+def purge_expired_phones(*, now: datetime | None = None) -> int:
+    """Erase the phone of reservations that ended longer ago than the retention period.
+
+    Without the customer's consent to keep it, the number goes as soon as the reservation ends.
+    """
+    now = _now(now)
+    cutoff = now - timedelta(days=settings.PICKUP_PHONE_RETENTION_DAYS)
+    return (
+        Reservation.objects.filter(status__in=Reservation.FINAL_STATUSES)
+        .exclude(phone="")
+        .filter(Q(phone_consent=True, ended_at__lte=cutoff)
+                | Q(phone_consent=False, ended_at__lte=now))
+        .update(phone="", phone_erased_at=now)
+    )

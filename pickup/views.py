@@ -1,0 +1,193 @@
+"""Customer and café pages: the no-JavaScript reserve form, the reservation page, the café list.
+
+Every write calls the same service as the API; errors come back as the service's Korean
+sentence on the page.
+"""
+
+from __future__ import annotations
+
+import uuid
+from typing import Any
+
+import segno
+from django.contrib import messages
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.urls import reverse
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from pickup import reservation_selectors as selectors
+from pickup import services
+from pickup.api import client_ip
+from pickup.codes import format_code, mask_phone
+from pickup.minimap import minimap
+from shops.errors import DomainError, InvalidInput
+from shops.selectors import shop_by_slug
+
+
+def _int_or_raw(value: str | None) -> Any:
+    """Form text → int when it is one; anything else goes to the service to be refused."""
+    if value is None or value.strip() == "":
+        return None
+    try:
+        return int(value.strip())
+    except ValueError:
+        return value
+
+
+def _item_choices(shop) -> list[dict[str, Any]]:
+    items = []
+    for listing in selectors.reservable_listings(shop):
+        options = list(listing.options.all())
+        for option in options or [None]:
+            units = option.units if option else 1
+            items.append({
+                "value": f"{listing.pk}:{option.pk}" if option else str(listing.pk),
+                "listing_id": listing.pk,
+                "units": units,
+                "price": option.pickup_price if option else listing.pickup_price,
+                "name": f"{listing.name} · {option.label}" if option else listing.name,
+                "unit": listing.unit,
+                "sold_out": listing.available < units,
+            })
+    return items
+
+
+def _slot_choices(shop) -> list[dict[str, Any]]:
+    slots = []
+    for choice in selectors.pickup_choices(shop):
+        place = choice.point.place
+        if not choice.windows:
+            slots.append({"value": str(choice.point.pk), "place": place, "window": None,
+                          "selectable": True})
+        for w in choice.windows:
+            slots.append({"value": f"{choice.point.pk}:{w.window.pk}", "place": place,
+                          "window": w, "selectable": w.selectable})
+    return slots
+
+
+def reserve_form_context(shop, request: HttpRequest, *, values: dict[str, str] | None = None,
+                         error: str | None = None) -> dict[str, Any]:
+    return {
+        "shop": shop,
+        "request": request,
+        "items": _item_choices(shop),
+        "slots": _slot_choices(shop),
+        "values": values or {},
+        "error": error,
+        "idempotency_key": (values or {}).get("idempotency_key") or uuid.uuid4().hex,
+    }
+
+
+@require_POST
+def reserve_submit(request: HttpRequest, slug: str) -> HttpResponse:
+    shop = shop_by_slug(slug)
+    if shop is None:
+        raise Http404("shop")
+    data = request.POST
+    item = (data.get("item") or "").split(":", 1)
+    slot = (data.get("slot") or "").split(":", 1)
+    values = {key: data.get(key, "")[:200] for key in
+              ("item", "slot", "quantity", "name", "phone", "consent", "idempotency_key")}
+    try:
+        if not data.get("consent"):
+            raise InvalidInput(
+                _("전화번호를 이 예약에만 쓰는 데 동의해 주세요."), code="consent_required")
+        services.check_reservation_rate(client_ip(request))
+        payload, _replayed = services.reserve(
+            shop=shop,
+            listing_id=_int_or_raw(item[0]) if item[0] else None,
+            option_id=_int_or_raw(item[1]) if len(item) > 1 else None,
+            quantity=_int_or_raw(data.get("quantity")),
+            pickup_point_id=_int_or_raw(slot[0]) if slot[0] else None,
+            window_id=_int_or_raw(slot[1]) if len(slot) > 1 else None,
+            name=data.get("name", ""),
+            phone=data.get("phone", ""),
+            consent=True,
+            idempotency_key=(data.get("idempotency_key") or "")[:200] or None,
+        )
+    except DomainError as exc:
+        context = reserve_form_context(shop, request, values=values, error=exc.detail)
+        return render(request, "pickup/reserve_page.html", context, status=exc.status)
+    return redirect(payload["url"])
+
+
+def _redeem_qr(request: HttpRequest, reservation) -> str:
+    """The QR on the customer's screen: the owner's redeem page for this code."""
+    url = request.build_absolute_uri(
+        reverse("owner:redeem", kwargs={"slug": reservation.shop.slug, "code": reservation.code}))
+    return segno.make(url, error="m").svg_inline(scale=5, dark="#111", light="#fff",
+                                                  omitsize=True)
+
+
+def reservation_page(request: HttpRequest, token: str) -> HttpResponse:
+    reservation = selectors.reservation_by_token(token)
+    if reservation is None:
+        raise Http404("reservation")
+    place = reservation.pickup_point.place
+    shop = reservation.shop
+    response = render(request, "pickup/reservation.html", {
+        "reservation": reservation,
+        "place": place,
+        "shop": shop,
+        "code_display": format_code(reservation.code),
+        "phone_masked": mask_phone(reservation.phone),
+        "qr_svg": _redeem_qr(request, reservation),
+        "map": minimap(place.lat, place.lng,
+                       None if reservation.pickup_point.is_shop_counter else shop.lat,
+                       None if reservation.pickup_point.is_shop_counter else shop.lng),
+    })
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+@require_POST
+def reservation_cancel(request: HttpRequest, token: str) -> HttpResponse:
+    reservation = selectors.reservation_by_token(token)
+    if reservation is None:
+        raise Http404("reservation")
+    try:
+        services.cancel_reservation(reservation_id=reservation.pk, by="customer",
+                                    reason=request.POST.get("reason", ""))
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, _("예약을 취소했습니다. 수량은 바로 다시 판매됩니다."))
+    return redirect("pickup:reservation_page", token=token)
+
+
+def _place_or_404(token: str):
+    place = selectors.place_by_staff_token(token)
+    if place is None:
+        raise Http404("place")
+    return place
+
+
+def cafe_page(request: HttpRequest, token: str) -> HttpResponse:
+    place = _place_or_404(token)
+    reservations = selectors.place_handover(place)
+    response = render(request, "pickup/cafe.html", {
+        "place": place,
+        "open_reservations": [r for r in reservations if r.is_open],
+        "done_reservations": [r for r in reservations if not r.is_open],
+    })
+    response["Referrer-Policy"] = "no-referrer"
+    response["X-Robots-Tag"] = "noindex"
+    return response
+
+
+@require_POST
+def cafe_handover(request: HttpRequest, token: str) -> HttpResponse:
+    place = _place_or_404(token)
+    try:
+        reservation = services.hand_over_at_place(place=place, code=request.POST.get("code", ""))
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, _("%(code)s 전달 완료: %(item)s ×%(qty)d") % {
+            "code": format_code(reservation.code), "item": reservation.item_name,
+            "qty": reservation.quantity})
+    return redirect("pickup:cafe_page", token=token)

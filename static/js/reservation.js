@@ -1,0 +1,74 @@
+// The reservation page: live status over /ws/reservations/<token>/ (polling the API as a
+// fallback) and "my reservations" remembered in this browser.
+
+const STORE = "dongne5km:reservations";
+const root = document.querySelector("[data-reservation]");
+if (root) start(root);
+
+const HELP = {
+  confirmed: "가게에서 준비하고 있습니다. 준비되면 여기에 바로 표시됩니다.",
+  ready: "준비되었습니다! 픽업 장소에서 코드를 보여 주세요.",
+  picked_up: "수령이 끝났습니다. 감사합니다.",
+  cancelled: "취소된 예약입니다.",
+  no_show: "수령 시간이 지나 미수령으로 처리되었습니다.",
+};
+
+function remember(root) {
+  let mine = [];
+  try { mine = JSON.parse(localStorage.getItem(STORE) || "[]"); } catch (err) { mine = []; }
+  const d = root.dataset;
+  mine = mine.filter((r) => r.token !== d.token);
+  mine.unshift({ token: d.token, url: d.url, shop: d.shop, code: d.code, item: d.item,
+                 quantity: Number(d.quantity), date: d.date, status: d.status });
+  try { localStorage.setItem(STORE, JSON.stringify(mine.slice(0, 20))); } catch (err) { /* private mode */ }
+}
+
+function start(root) {
+  remember(root);
+  const label = root.querySelector("[data-status-label]");
+  const help = root.querySelector("[data-status-help]");
+  const cancelForm = root.querySelector("[data-cancel-form]");
+  let attempts = 0;
+  let pollTimer = null;
+
+  function apply(reservation) {
+    if (!reservation || reservation.token !== root.dataset.token) return;
+    root.dataset.status = reservation.status;
+    label.textContent = reservation.status_label;
+    label.className = `status-badge status-${reservation.status}`;
+    let text = HELP[reservation.status] || "";
+    if (reservation.status === "cancelled" && reservation.cancel_reason) text += ` (${reservation.cancel_reason})`;
+    help.textContent = text;
+    if (cancelForm) cancelForm.hidden = !["confirmed", "ready"].includes(reservation.status);
+    remember(root);
+  }
+
+  async function poll() {
+    try {
+      const response = await fetch(root.dataset.apiUrl, { headers: { Accept: "application/json" } });
+      if (response.ok) apply(await response.json());
+    } catch (err) { /* offline */ }
+  }
+
+  function connect() {
+    const scheme = location.protocol === "https:" ? "wss" : "ws";
+    const socket = new WebSocket(`${scheme}://${location.host}/ws/reservations/${encodeURIComponent(root.dataset.token)}/`);
+    socket.addEventListener("open", () => { attempts = 0; clearInterval(pollTimer); pollTimer = null; });
+    socket.addEventListener("message", (event) => {
+      try {
+        const message = JSON.parse(event.data);
+        if (message.type === "reservation") apply(message.reservation);
+      } catch (err) { /* ignore */ }
+    });
+    socket.addEventListener("close", (event) => {
+      if (event.code === 4404) return;
+      attempts += 1;
+      if (attempts >= 2 && !pollTimer) pollTimer = setInterval(poll, 10000);
+      const delay = Math.min(30000, 500 * 2 ** Math.min(attempts, 6)) * (0.5 + Math.random());
+      setTimeout(connect, delay);
+    });
+  }
+
+  if ("WebSocket" in window) connect(); else pollTimer = setInterval(poll, 10000);
+  document.addEventListener("visibilitychange", () => { if (document.visibilityState === "visible") poll(); });
+}

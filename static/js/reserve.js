@@ -1,0 +1,138 @@
+// The reserve form on the shop page. Without JS it is a plain POST form; with JS it follows
+// the live counts (`listing:update` from live.js), says so the moment the chosen item sells
+// out, and posts to the API with an Idempotency-Key so a double tap reserves once.
+
+const STORE = "dongne5km:reservations";
+const box = document.querySelector("[data-reserve]");
+if (box) {
+  showMine(box);
+  const form = box.querySelector("[data-reserve-form]");
+  if (form) enhance(box, form);
+}
+
+function readMine() {
+  try { return JSON.parse(localStorage.getItem(STORE) || "[]"); } catch (err) { return []; }
+}
+
+function showMine(box) {
+  const shop = box.dataset.shop;
+  const today = new Date().toLocaleDateString("sv-SE", { timeZone: "Asia/Seoul" });
+  const mine = readMine().filter((r) => r.shop === shop && r.date === today);
+  const wrap = box.querySelector("[data-my-reservations]");
+  const list = box.querySelector("[data-my-reservations-list]");
+  if (!wrap || !list || !mine.length) return;
+  list.replaceChildren(...mine.map((r) => {
+    const li = document.createElement("li");
+    const a = document.createElement("a");
+    a.href = r.url;
+    a.textContent = `${r.item} × ${r.quantity} · ${r.code}`;
+    li.append(a);
+    return li;
+  }));
+  wrap.hidden = false;
+}
+
+function enhance(box, form) {
+  const item = form.querySelector("[data-reserve-item]");
+  const quantity = form.querySelector("[data-reserve-quantity]");
+  const stockLine = form.querySelector("[data-reserve-stock]");
+  const total = form.querySelector("[data-reserve-total]");
+  const errorBox = form.querySelector("[data-reserve-error]");
+  const submit = form.querySelector("[data-reserve-submit]");
+  const keyInput = form.querySelector("[data-idempotency]");
+  const available = new Map();
+  const won = new Intl.NumberFormat("ko-KR");
+
+  for (const row of document.querySelectorAll("[data-listing-id]")) {
+    const count = row.querySelector('[data-field="available"]');
+    if (count) available.set(row.dataset.listingId, Number(count.textContent));
+  }
+
+  const selected = () => item.options[item.selectedIndex];
+
+  function showError(message) {
+    errorBox.textContent = message || "";
+    errorBox.hidden = !message;
+  }
+
+  function refresh() {
+    const option = selected();
+    if (!option) return;
+    const left = available.get(option.dataset.listing);
+    const units = Number(option.dataset.units || 1);
+    const qty = Math.max(1, Number(quantity.value) || 1);
+    if (left !== undefined) {
+      const canTake = Math.floor(left / units);
+      quantity.max = String(Math.max(1, Math.min(100, canTake)));
+      stockLine.textContent = canTake > 0 ? `지금 ${canTake}개 예약 가능` : "방금 품절되었습니다";
+      submit.disabled = canTake < qty;
+      if (canTake === 0) showError(`${option.dataset.name}이(가) 방금 품절되었습니다. 다른 상품을 골라 주세요.`);
+      else if (canTake < qty) showError(`남은 수량이 ${canTake}개로 줄었습니다. 수량을 줄여 주세요.`);
+      else showError("");
+    }
+    total.textContent = `예상 금액 ${won.format(Number(option.dataset.price) * qty)}원 (픽업가, 현장 결제)`;
+  }
+
+  document.addEventListener("listing:update", (event) => {
+    const listing = event.detail;
+    available.set(String(listing.id), listing.status === "on_sale" ? listing.available : 0);
+    for (const option of item.options) {
+      if (option.dataset.listing !== String(listing.id)) continue;
+      const soldOut = Math.floor((available.get(String(listing.id)) || 0) / Number(option.dataset.units || 1)) < 1;
+      option.disabled = soldOut && option !== selected();
+      option.textContent = option.textContent.replace(/ \(품절\)$/, "") + (soldOut ? " (품절)" : "");
+    }
+    refresh();
+  });
+  item.addEventListener("change", refresh);
+  quantity.addEventListener("input", refresh);
+  refresh();
+
+  form.addEventListener("submit", async (event) => {
+    event.preventDefault();
+    if (!form.reportValidity()) return;
+    const data = new FormData(form);
+    const [listingId, optionId] = String(data.get("item") || "").split(":");
+    const [pointId, windowId] = String(data.get("slot") || "").split(":");
+    const body = {
+      listing_id: Number(listingId),
+      quantity: Number(data.get("quantity")),
+      pickup_point_id: Number(pointId),
+      name: String(data.get("name") || ""),
+      phone: String(data.get("phone") || ""),
+      consent: data.get("consent") === "1",
+    };
+    if (optionId) body.option_id = Number(optionId);
+    if (windowId) body.pickup_window = Number(windowId);
+    submit.disabled = true;
+    showError("");
+    try {
+      const response = await fetch(box.dataset.apiUrl, {
+        method: "POST",
+        headers: { "Content-Type": "application/json", Accept: "application/json", "Idempotency-Key": keyInput.value },
+        body: JSON.stringify(body),
+        credentials: "omit",
+      });
+      const result = await response.json().catch(() => ({}));
+      if (response.status === 201) {
+        const mine = readMine().filter((r) => r.token !== result.token);
+        mine.unshift({ token: result.token, url: result.url, shop: box.dataset.shop, code: result.code,
+                       item: result.item_name, quantity: result.quantity, date: result.date });
+        localStorage.setItem(STORE, JSON.stringify(mine.slice(0, 20)));
+        window.location.assign(result.url);
+        return;
+      }
+      if (result.code === "insufficient_stock" && typeof result.available === "number") {
+        available.set(listingId, result.available);
+        refresh();
+      }
+      showError(result.detail || "예약하지 못했습니다. 다시 시도해 주세요.");
+      keyInput.value = crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random();
+    } catch (err) {
+      showError("네트워크 연결을 확인해 주세요. 다시 눌러도 한 번만 예약됩니다.");
+    } finally {
+      submit.disabled = false;
+      refresh();
+    }
+  });
+}

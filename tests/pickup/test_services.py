@@ -1,0 +1,435 @@
+"""The reservation lifecycle through pickup.services, with a clock for time travel."""
+
+from __future__ import annotations
+
+from datetime import timedelta
+
+import pytest
+from django.test import override_settings
+
+from livestock.models import Listing, StockEvent
+from livestock.services import OptionSpec, end_listing
+from pickup import broadcast, services
+from pickup.models import PickupWindow, Reservation
+from shops.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied, RateLimited
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+
+def available(listing) -> int:
+    return Listing.objects.get(pk=listing.pk).available
+
+
+def reserve(shop, listing, point, window=None, **kw):
+    return factories.make_reservation(shop, listing, point, window, **kw)
+
+
+@pytest.fixture
+def sent(monkeypatch):
+    messages = []
+    monkeypatch.setattr(services, "publish_reservation_change",
+                        lambda **kw: messages.append(kw))
+    return messages
+
+
+def test_reserve_takes_stock_through_the_stock_service_and_announces_after_commit(
+        shop, listing, cafe_point, lunch, clock, sent, django_capture_on_commit_callbacks):
+    version = shop.stock_version
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        payload, replayed = services.reserve(
+            shop=shop, listing_id=listing.pk, quantity=3, pickup_point_id=cafe_point.pk,
+            window_id=lunch.pk, name="  김 동네 ", phone="010 1234 5678", consent=True)
+    assert not replayed
+    r = Reservation.objects.get(token=payload["token"])
+    assert (r.status, r.quantity, r.units, r.unit_price, r.total_price) == (
+        "confirmed", 3, 3, listing.pickup_price, 3 * listing.pickup_price)
+    assert r.phone == "+821012345678" and r.name == "김 동네" and r.phone_consent
+    assert len(r.code) == 6 and len(r.token) >= 32
+    assert (r.pickup_starts_at, r.pickup_ends_at) == (clock.at("12:00"), clock.at("14:00"))
+    assert available(listing) == 197
+    event = StockEvent.objects.filter(listing=listing).order_by("-version").first()
+    assert (event.delta, event.reason, event.version) == (-3, "reserved", version + 2)
+    assert payload["code"] == r.code and payload["status"] == "confirmed"
+    assert payload["phone_masked"] == "010-****-5678"
+    assert len(callbacks) == 2  # the stock broadcast and the reservation broadcast
+    assert sent[0]["public"]["status"] == "confirmed"
+    assert sent[0]["staff"]["phone_masked"] == "010-****-5678"
+    assert "token" not in sent[0]["staff"]
+
+
+def test_option_takes_its_units_and_uses_its_pickup_price(shop, cafe_point, lunch, clock):
+    listing = factories.make_listing(shop, "단감", 10, options=[
+        OptionSpec("1팩", 2, 9000, 7900), OptionSpec("반팩", 1, 5000, 4200)])
+    option = listing.options.get(label="1팩")
+    r = reserve(shop, listing, cafe_point, lunch, quantity=3, option_id=option.pk)
+    assert (r.units, r.unit_price, r.total_price, r.item_name) == (6, 7900, 23700, "단감 (1팩)")
+    assert available(listing) == 4
+    with pytest.raises(Conflict) as exc:  # 3 × 2 units > 4 left
+        reserve(shop, listing, cafe_point, lunch, quantity=3, option_id=option.pk)
+    assert exc.value.code == "insufficient_stock" and exc.value.extra["available"] == 4
+
+
+def test_insufficient_stock_is_409_with_available_and_writes_nothing(shop, cafe_point, lunch,
+                                                                    clock):
+    listing = factories.make_listing(shop, "샤인머스캣", 2)
+    before = StockEvent.objects.count()
+    with pytest.raises(Conflict) as exc:
+        reserve(shop, listing, cafe_point, lunch, quantity=3)
+    assert (exc.value.code, exc.value.status, exc.value.extra["available"]) == (
+        "insufficient_stock", 409, 2)
+    assert available(listing) == 2
+    assert StockEvent.objects.count() == before
+    assert not Reservation.objects.exists()
+
+
+def test_full_window_is_refused_with_window_full(shop, listing, cafe_point, lunch, evening,
+                                                 clock):
+    for _ in range(3):
+        reserve(shop, listing, cafe_point, lunch)
+    with pytest.raises(Conflict) as exc:
+        reserve(shop, listing, cafe_point, lunch)
+    assert exc.value.code == "window_full"
+    assert available(listing) == 197
+    reserve(shop, listing, cafe_point, evening)  # another window still has room
+    # A cancellation frees a place on the shelf.
+    services.cancel_reservation(reservation_id=Reservation.objects.filter(window=lunch).first().pk,
+                                by="customer")
+    reserve(shop, listing, cafe_point, lunch)
+
+
+@pytest.mark.parametrize("case, code, error", [
+    ("past", "window_past", InvalidInput),
+    ("outside_hours", "window_outside_hours", InvalidInput),
+    ("required", "window_required", InvalidInput),
+    ("other_point", "window_not_found", NotFound),
+    ("removed", "window_not_found", NotFound),
+])
+def test_bad_windows_are_refused(case, code, error, shop, listing, cafe_point, lunch, clock):
+    window = lunch
+    if case == "past":
+        clock.set("14:00")
+    elif case == "outside_hours":
+        place = cafe_point.place
+        place.closes_at = place.closes_at.replace(hour=13)
+        place.save()
+    elif case == "required":
+        window = None
+    elif case == "other_point":
+        other = factories.make_pickup_point(shop, "다른 카페")
+        window = factories.make_window(other, "12:00", "14:00")
+    elif case == "removed":
+        services.remove_pickup_window(shop=shop, window_id=lunch.pk)
+    with pytest.raises(error) as exc:
+        reserve(shop, listing, cafe_point, window)
+    assert exc.value.code == code
+    assert available(listing) == 200 and not Reservation.objects.exists()
+
+
+def test_windowless_point_takes_reservations_until_closing(shop, listing, clock):
+    point = factories.make_pickup_point(shop, "매장", is_shop_counter=True,
+                                        opens_at=clock.at("09:00").time(),
+                                        closes_at=clock.at("20:00").time())
+    r = reserve(shop, listing, point)
+    assert r.window is None and r.pickup_ends_at == clock.at("20:00")
+    clock.set("20:00")
+    with pytest.raises(Conflict) as exc:
+        reserve(shop, listing, point)
+    assert exc.value.code == "pickup_closed"
+
+
+def test_paused_and_foreign_points_listings_and_options_are_refused(
+        shop, other_shop, listing, cafe_point, lunch, clock):
+    paused = factories.make_pickup_point(shop, "쉬는 카페", status="paused")
+    foreign_point = factories.make_pickup_point(other_shop, "남의 카페")
+    foreign_listing = factories.make_listing(other_shop, "남의 감", 10)
+    other_listing = factories.make_listing(shop, "귤", 10, options=[OptionSpec("1봉", 1, 10, 9)])
+    cases = [
+        ({"pickup_point_id": paused.pk}, "pickup_point_paused"),
+        ({"pickup_point_id": foreign_point.pk}, "pickup_point_not_found"),
+        ({"listing_id": foreign_listing.pk}, "listing_not_found"),
+        ({"option_id": other_listing.options.get().pk}, "option_not_found"),
+        ({"listing_id": 10**9}, "listing_not_found"),
+    ]
+    for override, code in cases:
+        kwargs = {"shop": shop, "listing_id": listing.pk, "quantity": 1,
+                  "pickup_point_id": cafe_point.pk, "window_id": lunch.pk, "name": "김",
+                  "phone": "010-1111-2222", **override}
+        with pytest.raises((NotFound, Conflict)) as exc:
+            services.reserve(**kwargs)
+        assert exc.value.code == code
+    assert not Reservation.objects.exists()
+    assert available(listing) == 200 and available(foreign_listing) == 10
+
+
+def test_ended_listing_cannot_be_reserved(shop, listing, cafe_point, lunch, clock):
+    end_listing(shop=shop, listing_id=listing.pk)
+    with pytest.raises(Conflict) as exc:
+        reserve(shop, listing, cafe_point, lunch)
+    assert exc.value.code == "listing_ended"
+
+
+@override_settings(PICKUP_MAX_ACTIVE_PER_PHONE=2)
+def test_active_reservations_per_phone_per_shop_are_capped(shop, other_shop, listing, cafe_point,
+                                                           evening, clock):
+    phone = "010-2222-3333"
+    first = reserve(shop, listing, cafe_point, evening, phone=phone)
+    reserve(shop, listing, cafe_point, evening, phone=phone)
+    with pytest.raises(RateLimited) as exc:
+        reserve(shop, listing, cafe_point, evening, phone="+82 10 2222 3333")
+    assert exc.value.code == "too_many_active_reservations"
+    # Another shop is not affected; a finished reservation frees a slot.
+    other_point = factories.make_pickup_point(other_shop, "남의 카페")
+    reserve(other_shop, factories.make_listing(other_shop, "감", 5), other_point, phone=phone)
+    services.mark_picked_up(shop=shop, code=first.code)
+    reserve(shop, listing, cafe_point, evening, phone=phone)
+
+
+@override_settings(PICKUP_NO_SHOW_LIMIT=2)
+def test_a_phone_with_too_many_no_shows_is_refused(shop, listing, cafe_point, lunch, clock):
+    phone = "010-3333-4444"
+    for _ in range(2):
+        clock.set("10:00")
+        reserve(shop, listing, cafe_point, lunch, phone=phone)
+        clock.set("15:00")
+        services.expire_no_shows()
+    clock.set("10:00")
+    with pytest.raises(PermissionDenied) as exc:
+        reserve(shop, listing, cafe_point, lunch, phone=phone)
+    assert exc.value.code == "no_show_limit" and "노쇼" in exc.value.detail
+    reserve(shop, listing, cafe_point, lunch, phone="010-3333-5555")
+
+
+def test_idempotency_key_double_tap_makes_one_reservation(shop, listing, cafe_point, lunch,
+                                                          clock):
+    kwargs = {"shop": shop, "listing_id": listing.pk, "quantity": 2,
+              "pickup_point_id": cafe_point.pk, "window_id": lunch.pk, "name": "김",
+              "phone": "010-4444-5555", "idempotency_key": "tap-1"}
+    first, replayed_first = services.reserve(**kwargs)
+    second, replayed_second = services.reserve(**kwargs)
+    assert (replayed_first, replayed_second) == (False, True)
+    assert first == second
+    assert Reservation.objects.count() == 1
+    assert available(listing) == 198
+    with pytest.raises(DomainError) as exc:
+        services.reserve(**{**kwargs, "quantity": 3})
+    assert exc.value.code == "idempotency_key_reused"
+
+
+def test_customer_cancel_returns_exactly_what_was_taken_and_announces(
+        shop, listing, cafe_point, lunch, clock, sent, django_capture_on_commit_callbacks):
+    r = reserve(shop, listing, cafe_point, lunch, quantity=4)
+    sent.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.cancel_reservation(reservation_id=r.pk, by="customer", reason="일정 변경")
+    r.refresh_from_db()
+    assert (r.status, r.units_returned, r.cancelled_by, r.cancel_reason) == (
+        "cancelled", 4, "customer", "일정 변경")
+    assert available(listing) == 200
+    event = StockEvent.objects.filter(listing=listing).order_by("-version").first()
+    assert (event.delta, event.reason) == (4, "reservation_cancelled")
+    assert [m["public"]["status"] for m in sent] == ["cancelled"]
+    with pytest.raises(Conflict) as exc:
+        services.cancel_reservation(reservation_id=r.pk, by="customer")
+    assert exc.value.code == "already_cancelled"
+    assert available(listing) == 200
+
+
+def test_shop_cancel_needs_a_reason_and_is_scoped_to_the_shop(shop, other_shop, listing,
+                                                              cafe_point, lunch, clock):
+    r = reserve(shop, listing, cafe_point, lunch)
+    with pytest.raises(InvalidInput) as exc:
+        services.cancel_reservation(reservation_id=r.pk, shop=shop, by="shop", reason=" ")
+    assert exc.value.code == "reason_required"
+    with pytest.raises(NotFound):
+        services.cancel_reservation(reservation_id=r.pk, shop=other_shop, by="shop",
+                                    reason="품절")
+    services.cancel_reservation(reservation_id=r.pk, shop=shop, by="shop", reason="상품 파손")
+    r.refresh_from_db()
+    assert (r.status, r.cancelled_by, r.cancel_reason) == ("cancelled", "shop", "상품 파손")
+
+
+def test_cancel_after_the_listing_ended_returns_nothing(shop, listing, cafe_point, lunch, clock):
+    r = reserve(shop, listing, cafe_point, lunch, quantity=5)
+    end_listing(shop=shop, listing_id=listing.pk)
+    services.cancel_reservation(reservation_id=r.pk, by="customer")
+    r.refresh_from_db()
+    assert (r.status, r.units_returned) == ("cancelled", 0)
+    assert available(listing) == 195
+
+
+def test_ready_then_picked_up_by_code(shop, listing, cafe_point, lunch, clock, sent,
+                                      django_capture_on_commit_callbacks):
+    r = reserve(shop, listing, cafe_point, lunch)
+    sent.clear()
+    with django_capture_on_commit_callbacks(execute=True):
+        services.mark_ready(shop=shop, reservation_id=r.pk)
+        services.mark_ready(shop=shop, reservation_id=r.pk)  # a second tap changes nothing
+        picked = services.mark_picked_up(shop=shop, code=f" {r.code[:3].lower()}-{r.code[3:]} ")
+    assert picked.pk == r.pk
+    r.refresh_from_db()
+    assert r.status == "picked_up" and r.ready_at and r.ended_at
+    assert [m["public"]["status"] for m in sent] == ["ready", "picked_up"]
+    assert available(listing) == 199  # a pickup keeps the stock taken
+    with pytest.raises(Conflict) as exc:
+        services.mark_picked_up(shop=shop, code=r.code)
+    assert exc.value.code == "already_picked_up"
+    with pytest.raises(Conflict):
+        services.mark_ready(shop=shop, reservation_id=r.pk)
+
+
+@override_settings(PICKUP_CODE_ATTEMPTS=3)
+def test_wrong_codes_are_404_and_then_rate_limited(shop, other_shop, listing, cafe_point, lunch,
+                                                   clock):
+    r = reserve(shop, listing, cafe_point, lunch)
+    with pytest.raises(NotFound):
+        services.mark_picked_up(shop=other_shop, code=r.code)  # another shop's code
+    for typed in ["ZZZZZZ", "not a code"]:
+        with pytest.raises(NotFound) as exc:
+            services.mark_picked_up(shop=shop, code=typed)
+        assert exc.value.code == "code_not_found"
+    with pytest.raises(NotFound):
+        services.mark_picked_up(shop=shop, code="YYYYYY")
+    with pytest.raises(RateLimited) as exc:
+        services.mark_picked_up(shop=shop, code=r.code)
+    assert exc.value.code == "too_many_code_attempts"
+    r.refresh_from_db()
+    assert r.status == "confirmed"
+    clock.now += timedelta(minutes=11)
+    services.mark_picked_up(shop=shop, code=r.code)
+
+
+def test_manual_no_show_only_after_the_window_and_returns_stock(shop, listing, cafe_point, lunch,
+                                                                clock):
+    r = reserve(shop, listing, cafe_point, lunch, quantity=2)
+    with pytest.raises(Conflict) as exc:
+        services.mark_no_show(shop=shop, reservation_id=r.pk)
+    assert exc.value.code == "window_not_over"
+    clock.set("14:05")
+    services.mark_no_show(shop=shop, reservation_id=r.pk)
+    r.refresh_from_db()
+    assert (r.status, r.units_returned) == ("no_show", 2)
+    assert available(listing) == 200
+    event = StockEvent.objects.filter(listing=listing).order_by("-version").first()
+    assert (event.delta, event.reason) == (2, "no_show")
+
+
+@override_settings(PICKUP_NO_SHOW_GRACE_MINUTES=30)
+def test_expiry_turns_late_reservations_into_no_shows_after_the_grace_period(
+        shop, listing, cafe_point, lunch, evening, clock):
+    late = reserve(shop, listing, cafe_point, lunch, quantity=3)
+    collected = reserve(shop, listing, cafe_point, lunch, quantity=1)
+    tonight = reserve(shop, listing, cafe_point, evening, quantity=2)
+    ready = reserve(shop, listing, cafe_point, lunch, quantity=1)
+    services.mark_ready(shop=shop, reservation_id=ready.pk)
+    services.mark_picked_up(shop=shop, code=collected.code)
+    assert available(listing) == 193
+    clock.set("14:29")
+    assert services.expire_no_shows() == 0
+    clock.set("14:30")
+    assert services.expire_no_shows() == 2
+    statuses = dict(Reservation.objects.values_list("pk", "status"))
+    assert statuses == {late.pk: "no_show", collected.pk: "picked_up", tonight.pk: "confirmed",
+                        ready.pk: "no_show"}
+    assert available(listing) == 197  # 3 + 1 back; the collected one and tonight's stay taken
+    assert services.expire_no_shows() == 0  # nothing is returned twice
+    assert available(listing) == 197
+
+
+def test_expiry_does_not_return_stock_of_an_ended_listing(shop, listing, cafe_point, lunch, clock):
+    r = reserve(shop, listing, cafe_point, lunch, quantity=3)
+    end_listing(shop=shop, listing_id=listing.pk)
+    clock.set("23:00")
+    assert services.expire_no_shows() == 1
+    r.refresh_from_db()
+    assert (r.status, r.units_returned) == ("no_show", 0)
+
+
+@override_settings(PICKUP_PHONE_RETENTION_DAYS=30)
+def test_phones_are_erased_after_retention_or_at_once_without_consent(shop, listing, cafe_point,
+                                                                      lunch, clock):
+    kept = reserve(shop, listing, cafe_point, lunch, consent=True)
+    no_consent = reserve(shop, listing, cafe_point, lunch, consent=False)
+    still_open = reserve(shop, listing, cafe_point, lunch, consent=False)
+    services.mark_picked_up(shop=shop, code=kept.code)
+    services.cancel_reservation(reservation_id=no_consent.pk, by="customer")
+    assert services.purge_expired_phones() == 1
+    kept.refresh_from_db(); no_consent.refresh_from_db(); still_open.refresh_from_db()  # noqa: E702
+    assert kept.phone.startswith("+8210") and still_open.phone.startswith("+8210")
+    assert no_consent.phone == "" and no_consent.phone_erased_at is not None
+    clock.now += timedelta(days=30, minutes=1)
+    assert services.purge_expired_phones() == 1
+    kept.refresh_from_db()
+    assert kept.phone == "" and kept.phone_erased_at is not None
+
+
+def test_cafe_staff_hand_over_orders_of_every_partner_shop_at_their_counter(
+        shop, other_shop, listing, cafe_point, lunch, clock):
+    shared_place = cafe_point.place
+    other_point = factories.make_pickup_point(other_shop, place=shared_place)
+    other_listing = factories.make_listing(other_shop, "소금빵", 10)
+    mine = reserve(other_shop, other_listing, other_point)
+    elsewhere = reserve(shop, listing, factories.make_pickup_point(shop, "먼 카페"))
+    services.hand_over_at_place(place=shared_place, code=mine.code)
+    mine.refresh_from_db()
+    assert mine.status == "picked_up"
+    with pytest.raises(NotFound):
+        services.hand_over_at_place(place=shared_place, code=elsewhere.code)
+
+
+def test_windows_must_lie_within_the_place_hours(shop, cafe_point):
+    from datetime import time
+
+    with pytest.raises(InvalidInput) as exc:
+        services.add_pickup_window(shop=shop, pickup_point_id=cafe_point.pk,
+                                   starts_at=time(7), ends_at=time(9))
+    assert exc.value.code == "window_outside_hours"
+    with pytest.raises(InvalidInput):
+        services.add_pickup_window(shop=shop, pickup_point_id=cafe_point.pk,
+                                   starts_at=time(12), ends_at=time(11))
+    window = services.add_pickup_window(shop=shop, pickup_point_id=cafe_point.pk,
+                                        starts_at=time(12), ends_at=time(13), capacity=5)
+    assert PickupWindow.objects.get(pk=window.pk).capacity == 5
+    with pytest.raises(Conflict):
+        services.add_pickup_window(shop=shop, pickup_point_id=cafe_point.pk,
+                                   starts_at=time(12), ends_at=time(13))
+
+
+def test_periodic_tasks_run_the_services(shop, listing, cafe_point, lunch, clock):
+    from pickup import tasks
+
+    reserve(shop, listing, cafe_point, lunch, quantity=2)
+    clock.set("15:00")
+    tasks.expire_no_shows()  # immediate mode in tests: runs in-process
+    r = Reservation.objects.get()
+    assert r.status == "no_show" and available(listing) == 200
+    tasks.purge_expired_phones()  # no consent: erased once ended
+    r.refresh_from_db()
+    assert r.phone == ""
+
+
+def test_tasks_are_scheduled_every_minute_and_daily():
+    from datetime import datetime
+
+    from huey.contrib.djhuey import HUEY
+
+    from pickup import tasks
+
+    minutes = [datetime(2026, 11, 20, h, m) for h in range(24) for m in range(60)]
+    due = [{task.name for task in HUEY.read_periodic(t)} for t in minutes]
+    assert all(tasks.expire_no_shows.name in names for names in due)
+    assert sum(tasks.purge_expired_phones.name in names for names in due) == 1
+
+
+def test_broadcast_reaches_the_three_groups(monkeypatch):
+    calls = []
+
+    class Layer:
+        async def group_send(self, group, event):
+            calls.append((group, event["message"]["reservation"]["status"]))
+
+    monkeypatch.setattr(broadcast, "get_channel_layer", lambda: Layer())
+    broadcast.publish_reservation_change(reservation_id=7, shop_id=3, place_id=5,
+                                         public={"status": "ready"}, staff={"status": "ready"})
+    assert calls == [("reservation.7", "ready"), ("owner.reservations.3", "ready"),
+                     ("place.reservations.5", "ready")]
