@@ -417,8 +417,8 @@ def test_tasks_are_scheduled_every_minute_and_daily():
 
     minutes = [datetime(2026, 11, 20, h, m) for h in range(24) for m in range(60)]
     due = [{task.name for task in HUEY.read_periodic(t)} for t in minutes]
-    assert all(tasks.expire_no_shows.name in names for names in due)
-    assert sum(tasks.purge_expired_phones.name in names for names in due) == 1
+    assert all("expire_no_shows" in names for names in due)
+    assert sum("purge_expired_phones" in names for names in due) == 1
 
 
 def test_broadcast_reaches_the_three_groups(monkeypatch):
