@@ -3,6 +3,7 @@ so no CSRF token is needed; abuse is held back by per-IP and per-phone limits.""
 
 from __future__ import annotations
 
+import json
 from typing import Annotated, Any
 
 from django.http import HttpRequest
@@ -13,7 +14,7 @@ from pydantic import Field, StrictBool, StrictInt
 from pickup import reservation_selectors as selectors
 from pickup import services
 from pickup.payloads import reservation_payload
-from shops.errors import NotFound
+from shops.errors import InvalidInput, NotFound
 from shops.selectors import shop_by_slug
 
 router = Router(tags=["pickup"])
@@ -36,7 +37,7 @@ class ReservationIn(Schema):
 
 
 class CancelIn(Schema):
-    reason: str = Field("", max_length=1000)
+    reason: str = Field("", max_length=200)
 
 
 @router.post("/shops/{slug}/reservations", response={201: dict}, summary="픽업 예약")
@@ -77,11 +78,19 @@ def get_reservation(request: HttpRequest, token: str) -> dict[str, Any]:
     return reservation_payload(_by_token(token))
 
 
-@router.post("/reservations/{token}/cancel", summary="예약 취소 (손님)")
-def cancel_reservation(request: HttpRequest, token: str, payload: CancelIn | None = None):
+@router.post("/reservations/{token}/cancel", summary="예약 취소 (손님)",
+             openapi_extra={"requestBody": {"required": False, "content": {
+                 "application/json": {"schema": CancelIn.model_json_schema()}}}})
+def cancel_reservation(request: HttpRequest, token: str):
+    """Body optional: ``{"reason": "..."}``."""
     reservation = _by_token(token)
-    services.cancel_reservation(
-        reservation_id=reservation.pk, by="customer",
-        reason=payload.reason if payload else "",
-    )
+    reason: Any = ""
+    if request.content_type == "application/json" and request.body.strip():
+        try:
+            data = json.loads(request.body)
+        except ValueError:
+            raise InvalidInput(_("요청 본문이 올바른 JSON이 아닙니다."), code="malformed_json",
+                               status=400) from None
+        reason = data.get("reason", "") if isinstance(data, dict) else None
+    services.cancel_reservation(reservation_id=reservation.pk, by="customer", reason=reason)
     return reservation_payload(_by_token(token))

@@ -1,0 +1,175 @@
+"""Many customers racing for the last units, on real concurrent database connections.
+
+These run on the default SQLite file (WAL, IMMEDIATE transactions) in the plain suite and on
+PostgreSQL when DATABASE_URL points there (`make test-services`, CI). Marked ``postgres`` so
+`-m postgres` picks them for a PostgreSQL run; the last test needs PostgreSQL itself.
+"""
+
+from __future__ import annotations
+
+import os
+import threading
+from collections import Counter
+from collections.abc import Callable
+from datetime import time
+
+import pytest
+from django.db import connection, connections
+
+from livestock.models import Listing, StockEvent
+from pickup import services
+from pickup.models import Reservation
+from shops.errors import DomainError
+from tests import factories
+
+pytestmark = [pytest.mark.postgres, pytest.mark.django_db(transaction=True)]
+
+
+def race(n: int, work: Callable[[int], object]) -> tuple[list[object], Counter]:
+    """Start ``n`` threads at one barrier; return the successes and the error codes."""
+    barrier = threading.Barrier(n)
+    results: list[object] = []
+    errors: Counter = Counter()
+    lock = threading.Lock()
+
+    def run(i: int) -> None:
+        try:
+            barrier.wait()
+            result = work(i)
+            with lock:
+                results.append(result)
+        except DomainError as exc:
+            with lock:
+                errors[exc.code] += 1
+        except Exception as exc:  # noqa: BLE001 - reported by the assertion below
+            with lock:
+                errors[f"unexpected:{type(exc).__name__}:{exc}"] += 1
+        finally:
+            connections.close_all()
+
+    threads = [threading.Thread(target=run, args=(i,)) for i in range(n)]
+    for t in threads:
+        t.start()
+    for t in threads:
+        t.join(timeout=90)
+    assert not any(t.is_alive() for t in threads), "a racer hung"
+    return results, errors
+
+
+@pytest.fixture
+def scene(db):
+    shop = factories.make_shop()
+    point = factories.make_pickup_point(shop, "골목 카페", opens_at=time(0), closes_at=None)
+    return shop, point
+
+
+def reserve_one(shop, listing, point, i: int, quantity: int = 1, window=None):
+    return services.reserve(
+        shop=shop, listing_id=listing.pk, quantity=quantity, pickup_point_id=point.pk,
+        window_id=window.pk if window else None, name=f"손님{i}",
+        phone=f"010-7{i // 1000:03d}-{i % 1000:04d}",
+    )[0]
+
+
+def assert_log_matches(listing: Listing) -> None:
+    """The count equals arrival plus every logged change, and versions have no gaps."""
+    events = list(StockEvent.objects.filter(shop_id=listing.shop_id).order_by("version"))
+    assert [e.version for e in events] == list(range(1, len(events) + 1))
+    mine = [e for e in events if e.listing_id == listing.pk]
+    assert sum(e.delta for e in mine) == Listing.objects.get(pk=listing.pk).available
+    assert all(e.available_after >= 0 for e in mine)
+
+
+def test_exactly_the_last_units_are_sold_and_never_below_zero(scene):
+    shop, point = scene
+    listing = factories.make_listing(shop, "마지막 단감", 10)
+    results, errors = race(40, lambda i: reserve_one(shop, listing, point, i))
+    assert len(results) == 10
+    assert errors == Counter({"insufficient_stock": 30})
+    assert Listing.objects.get(pk=listing.pk).available == 0
+    assert Reservation.objects.filter(listing=listing).count() == 10
+    assert len({r["code"] for r in results}) == 10
+    assert_log_matches(listing)
+
+
+def test_mixed_quantities_never_oversell(scene):
+    shop, point = scene
+    listing = factories.make_listing(shop, "귤", 25)
+    results, errors = race(30, lambda i: reserve_one(shop, listing, point, i, 1 + i % 3))
+    taken = sum(r["units"] for r in results)
+    left = Listing.objects.get(pk=listing.pk).available
+    assert taken + left == 25 and left >= 0
+    assert set(errors) <= {"insufficient_stock"}
+    assert left < 3  # refused only because what was asked no longer fit
+    assert_log_matches(listing)
+
+
+def test_window_capacity_holds_under_a_race(scene):
+    shop, point = scene
+    window = factories.make_window(point, "00:00", "23:59", capacity=5)
+    listing = factories.make_listing(shop, "소금빵", 100)
+    results, errors = race(20, lambda i: reserve_one(shop, listing, point, i, window=window))
+    assert len(results) == 5
+    assert errors == Counter({"window_full": 15})
+    assert Listing.objects.get(pk=listing.pk).available == 95
+    assert_log_matches(listing)
+
+
+def test_cancel_and_no_show_return_exactly_what_was_taken_once(scene):
+    shop, point = scene
+    listing = factories.make_listing(shop, "한우", 12)
+    taken = [factories.make_reservation(shop, listing, point, quantity=3) for _ in range(4)]
+    assert Listing.objects.get(pk=listing.pk).available == 0
+
+    # Ten taps on "cancel" for one reservation, from two screens at once.
+    results, errors = race(10, lambda i: services.cancel_reservation(
+        reservation_id=taken[0].pk, by="customer"))
+    assert len(results) == 1 and errors == Counter({"already_cancelled": 9})
+    assert Listing.objects.get(pk=listing.pk).available == 3
+
+    # The owner hands one over while the expiry job runs and the customer cancels.
+    target = taken[1]
+    late = timezone_after(target)
+    jobs = [
+        lambda: services.mark_picked_up(shop=shop, code=target.code, now=late),
+        lambda: services.mark_no_show(reservation_id=target.pk, now=late),
+        lambda: services.cancel_reservation(reservation_id=target.pk, by="customer", now=late),
+    ]
+    results, errors = race(3, lambda i: jobs[i]())
+    assert len(results) == 1 and sum(errors.values()) == 2
+    target.refresh_from_db()
+    expected = 3 + (0 if target.status == "picked_up" else 3)
+    assert target.units_returned == (0 if target.status == "picked_up" else 3)
+    assert Listing.objects.get(pk=listing.pk).available == expected
+
+    # Expiry running twice at once returns the rest exactly once.
+    before = Listing.objects.get(pk=listing.pk).available
+    results, errors = race(2, lambda i: services.expire_no_shows(now=late))
+    assert sorted(results) in ([0, 2], [1, 1])
+    assert Listing.objects.get(pk=listing.pk).available == before + 6
+    assert set(Reservation.objects.filter(pk__in=[taken[2].pk, taken[3].pk])
+               .values_list("status", flat=True)) == {"no_show"}
+    assert_log_matches(listing)
+
+
+def timezone_after(reservation: Reservation):
+    from datetime import timedelta
+
+    return reservation.pickup_ends_at + timedelta(hours=2)
+
+
+def test_the_race_on_postgresql(scene):
+    """The same race on PostgreSQL row locks (SQLite serialises writers anyway)."""
+    if connection.vendor != "postgresql":
+        reason = "needs PostgreSQL: set DATABASE_URL=postgres://… (make test-services)"
+        if os.environ.get("CI", "").lower() == "true":
+            pytest.fail(reason)
+        pytest.skip(reason)
+    shop, point = scene
+    window = factories.make_window(point, "00:00", "23:59", capacity=40)
+    listing = factories.make_listing(shop, "마지막 단감", 30)
+    results, errors = race(60, lambda i: reserve_one(shop, listing, point, i, window=window))
+    assert len(results) == 30
+    assert errors == Counter({"insufficient_stock": 30})
+    assert Listing.objects.get(pk=listing.pk).available == 0
+    assert_log_matches(listing)
