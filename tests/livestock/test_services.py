@@ -1,8 +1,8 @@
 import pytest
 
 from livestock import services
-from shops.errors import Conflict, InvalidInput
 from livestock.models import Listing, StockEvent
+from shops.errors import Conflict, InvalidInput
 from shops.models import Shop
 
 
