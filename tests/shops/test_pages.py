@@ -137,3 +137,16 @@ def test_api_docs_and_schema_are_served(db):
     assert Client().get("/api/docs").status_code == 200
     schema = Client().get("/api/openapi.json").json()
     assert "/api/shops/{slug}/listings/{listing_id}/stock" in schema["paths"]
+
+
+def test_shop_page_own_js_and_css_stay_under_60_kb(shop):
+    import re
+
+    from django.contrib.staticfiles import finders
+
+    factories.make_listing(shop)
+    html = Client().get(f"/s/{shop.slug}/").content.decode()
+    assets = set(re.findall(r'(?:src|href)="/static/([^"]+\.(?:js|css))"', html))
+    assert any(a.endswith(".js") for a in assets) and any(a.endswith(".css") for a in assets)
+    total = sum(len(open(finders.find(asset), "rb").read()) for asset in assets)
+    assert total < 60 * 1024, (total, sorted(assets))
