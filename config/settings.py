@@ -121,6 +121,12 @@ else:
     DATABASES["default"].setdefault("TEST", {})["NAME"] = os.environ.get("TEST_DATABASE_NAME") or None
     if not DATABASES["default"]["TEST"]["NAME"]:
         del DATABASES["default"]["TEST"]["NAME"]
+    # Under ASGI every concurrent request runs on its own thread with its own connection, so
+    # a burst of requests can exceed PostgreSQL's max_connections; a pool makes them wait.
+    if env_int("DATABASE_POOL_MAX_SIZE", 0) and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+        DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
+            "min_size": 1, "max_size": env_int("DATABASE_POOL_MAX_SIZE", 0), "timeout": 30,
+        }
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
 

@@ -29,10 +29,14 @@ def publish_reservation_change(*, reservation_id: int, shop_id: int, place_id: i
     layer = get_channel_layer()
     if layer is None:
         return
-    send = async_to_sync(layer.group_send)
-    send(reservation_group(reservation_id),
-         {"type": "reservation.message", "message": {"type": "reservation", "reservation": public}})
+    public_event = {"type": "reservation.message",
+                    "message": {"type": "reservation", "reservation": public}}
     staff_event = {"type": "reservation.message",
                    "message": {"type": "reservation", "reservation": staff}}
-    send(owner_group(shop_id), staff_event)
-    send(place_group(place_id), staff_event)
+
+    async def send_all() -> None:  # one hop to the event loop for the three groups
+        await layer.group_send(reservation_group(reservation_id), public_event)
+        await layer.group_send(owner_group(shop_id), staff_event)
+        await layer.group_send(place_group(place_id), staff_event)
+
+    async_to_sync(send_all)()

@@ -17,7 +17,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Q
+from django.db.models import Count, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -108,7 +108,8 @@ def window_within_hours(window: PickupWindow, place: PickupPlace) -> bool:
     return opens <= window.starts_at and window.ends_at <= closes
 
 
-def _announce(reservation: Reservation) -> None:
+def _announce(reservation: Reservation) -> Reservation:
+    """Schedule the broadcast of the reservation's new state; return it fully loaded."""
     reservation = Reservation.objects.select_related(
         "shop", "pickup_point__place", "window").get(pk=reservation.pk)
     transaction.on_commit(
@@ -122,6 +123,7 @@ def _announce(reservation: Reservation) -> None:
         ),
         robust=True,
     )
+    return reservation
 
 
 def _unique_code(shop: Shop) -> str:
@@ -258,17 +260,17 @@ def _pickup_slot(point: PickupPoint, window_id: Any, now: datetime, *, lock: boo
 
 def _check_phone_limits(shop: Shop, phone: str, now: datetime) -> None:
     since = now - timedelta(days=settings.PICKUP_PHONE_RETENTION_DAYS)
-    no_shows = Reservation.objects.filter(shop_id=shop.pk, phone=phone, status=Status.NO_SHOW,
-                                          ended_at__gte=since).count()
-    if no_shows >= settings.PICKUP_NO_SHOW_LIMIT:
+    counts = Reservation.objects.filter(shop_id=shop.pk, phone=phone).aggregate(
+        no_shows=Count("pk", filter=Q(status=Status.NO_SHOW, ended_at__gte=since)),
+        active=Count("pk", filter=Q(status__in=Reservation.OPEN_STATUSES)),
+    )
+    if counts["no_shows"] >= settings.PICKUP_NO_SHOW_LIMIT:
         raise PermissionDenied(
             _("이 번호는 미수령(노쇼)이 %(count)d회 있어 지금은 예약할 수 없습니다. "
-              "가게에 직접 문의해 주세요.") % {"count": no_shows},
+              "가게에 직접 문의해 주세요.") % {"count": counts["no_shows"]},
             code="no_show_limit",
         )
-    active = Reservation.objects.filter(shop_id=shop.pk, phone=phone,
-                                        status__in=Reservation.OPEN_STATUSES).count()
-    if active >= settings.PICKUP_MAX_ACTIVE_PER_PHONE:
+    if counts["active"] >= settings.PICKUP_MAX_ACTIVE_PER_PHONE:
         raise RateLimited(
             _("한 번호로 이 가게에 동시에 %(max)d건까지 예약할 수 있습니다. "
               "받으신 뒤 다시 예약해 주세요.") % {"max": settings.PICKUP_MAX_ACTIVE_PER_PHONE},
@@ -349,10 +351,7 @@ def reserve(
             pickup_starts_at=starts, pickup_ends_at=ends, name=name, phone=phone,
             phone_consent=consent, code=code, created_at=now, updated_at=now,
         )
-        _announce(reservation)
-        reservation = Reservation.objects.select_related(
-            "shop", "pickup_point__place", "window").get(pk=reservation.pk)
-        return 201, reservation_payload(reservation)
+        return 201, reservation_payload(_announce(reservation))
 
     with transaction.atomic():
         _status, payload, replayed = run_once(

@@ -11,7 +11,14 @@ from livestock.models import Listing, StockEvent
 from livestock.services import OptionSpec, end_listing
 from pickup import broadcast, services
 from pickup.models import PickupWindow, Reservation
-from shops.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied, RateLimited
+from shops.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+)
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -413,7 +420,7 @@ def test_tasks_are_scheduled_every_minute_and_daily():
 
     from huey.contrib.djhuey import HUEY
 
-    from pickup import tasks
+    import pickup.tasks  # noqa: F401  (registers the periodic tasks)
 
     minutes = [datetime(2026, 11, 20, h, m) for h in range(24) for m in range(60)]
     due = [{task.name for task in HUEY.read_periodic(t)} for t in minutes]
