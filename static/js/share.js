@@ -2,8 +2,7 @@
 // the site has a Kakao key, a Naver share link (plain link, works without JS) and copy link.
 // Every link carries ?ref=<channel> so the shop sees which channel brought its visitors.
 
-for (const sheet of document.querySelectorAll("[data-share]")) setUp(sheet);
-dropRefFromAddressBar();
+let kakaoPromise = null;
 
 function setUp(sheet) {
   const data = sheet.dataset;
@@ -53,8 +52,6 @@ function setUp(sheet) {
     });
   }
 }
-
-let kakaoPromise = null;
 
 function loadKakao(src, integrity, key) {
   if (kakaoPromise) return kakaoPromise;
@@ -107,3 +104,6 @@ function dropRefFromAddressBar() {
   const query = url.searchParams.toString();
   window.history.replaceState(window.history.state, "", url.pathname + (query ? `?${query}` : "") + url.hash);
 }
+
+for (const sheet of document.querySelectorAll("[data-share]")) setUp(sheet);
+dropRefFromAddressBar();
