@@ -10,6 +10,7 @@ image URL never changes, so neither copy can go stale.
 
 from __future__ import annotations
 
+import logging
 import threading
 from collections import OrderedDict
 from collections.abc import Sequence
@@ -28,6 +29,8 @@ from livestock.models import Listing
 from pickup import selectors as pickup_selectors
 from shops import og_image
 from shops.models import Shop
+
+logger = logging.getLogger(__name__)
 
 PREVIEW_ROWS = og_image.MAX_ROWS
 DESCRIPTION_MAX_CHARS = 200
@@ -139,11 +142,27 @@ class RecentImages:
 recent_images = RecentImages()
 
 
+def _shared_get(key: str) -> bytes | None:
+    """The shared cache is an optimisation: if it is down, previews are drawn instead."""
+    try:
+        return cache.get(key)
+    except Exception:
+        logger.warning("Preview image cache unavailable for get", exc_info=True)
+        return None
+
+
+def _shared_set(key: str, png: bytes) -> None:
+    try:
+        cache.set(key, png, settings.OG_IMAGE_CACHE_SECONDS)
+    except Exception:
+        logger.warning("Preview image cache unavailable for set", exc_info=True)
+
+
 def cached_png(slug: str, listing_id: int | None, version: int, digest: str) -> bytes | None:
     key = cache_key(slug, listing_id, version, digest)
     png = recent_images.get(key)
     if png is None:
-        png = cache.get(key)
+        png = _shared_get(key)
         if png is not None:
             recent_images.put(key, png)
     return png
@@ -156,10 +175,10 @@ def current_image(shop: Shop, listing: Listing | None = None) -> PreviewImage:
     preview = build_preview(shop, listings, listing)
     digest = preview.fingerprint()
     key = cache_key(shop.slug, listing.pk if listing else None, version, digest)
-    png = recent_images.get(key) or cache.get(key)
+    png = recent_images.get(key) or _shared_get(key)
     if png is None:
         png = og_image.render_preview_png(preview)
-        cache.set(key, png, settings.OG_IMAGE_CACHE_SECONDS)
+        _shared_set(key, png)
     recent_images.put(key, png)
     return PreviewImage(version=version, digest=digest, png=png)
 

@@ -222,6 +222,16 @@ def test_a_hit_from_the_shared_cache_is_kept_in_process_memory(client, shop, lis
     assert shared_get.call_count == 1
 
 
+def test_previews_are_still_served_when_the_shared_cache_is_down(client, shop, listing):
+    tags, _ = scrape(client, f"/s/{shop.slug}/")
+    broken = mock.Mock(side_effect=ConnectionError("cache down"))
+    with mock.patch.object(previews.cache, "get", broken), \
+            mock.patch.object(previews.cache, "set", broken):
+        response = client.get(image_path(tags))
+        assert response.status_code == 200 and png_size(response.content) == (800, 400)
+        assert client.get(image_path(tags)).content == response.content  # from process memory
+
+
 def test_process_memory_for_images_is_bounded(settings):
     settings.OG_IMAGE_MEMORY_BYTES = 1000
     memory = previews.RecentImages()
