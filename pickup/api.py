@@ -16,6 +16,7 @@ from pickup import services
 from pickup.payloads import reservation_payload
 from shops.errors import InvalidInput, NotFound
 from shops.selectors import shop_by_slug
+from shops.sharing import attribute_reservation
 
 router = Router(tags=["pickup"])
 
@@ -63,6 +64,8 @@ def create_reservation(
         consent=payload.consent,
         idempotency_key=idempotency_key,
     )
+    if not replayed:
+        attribute_reservation(request, shop)
     return 201, {**result, "replayed": replayed}
 
 

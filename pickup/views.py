@@ -24,6 +24,7 @@ from pickup.codes import format_code, mask_phone
 from pickup.minimap import minimap
 from shops.errors import DomainError, InvalidInput
 from shops.selectors import shop_by_slug
+from shops.sharing import attribute_reservation
 
 
 def _int_or_raw(value: str | None) -> Any:
@@ -95,7 +96,7 @@ def reserve_submit(request: HttpRequest, slug: str) -> HttpResponse:
             raise InvalidInput(
                 _("전화번호를 이 예약에만 쓰는 데 동의해 주세요."), code="consent_required")
         services.check_reservation_rate(client_ip(request))
-        payload, _replayed = services.reserve(
+        payload, replayed = services.reserve(
             shop=shop,
             listing_id=_int_or_raw(item[0]) if item[0] else None,
             option_id=_int_or_raw(item[1]) if len(item) > 1 else None,
@@ -110,6 +111,8 @@ def reserve_submit(request: HttpRequest, slug: str) -> HttpResponse:
     except DomainError as exc:
         context = reserve_form_context(shop, request, values=values, error=exc.detail)
         return render(request, "pickup/reserve_page.html", context, status=exc.status)
+    if not replayed:
+        attribute_reservation(request, shop)
     return redirect(payload["url"])
 
 

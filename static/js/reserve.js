@@ -111,7 +111,7 @@ function enhance(box, form) {
         method: "POST",
         headers: { "Content-Type": "application/json", Accept: "application/json", "Idempotency-Key": keyInput.value },
         body: JSON.stringify(body),
-        credentials: "omit",
+        credentials: "same-origin",
       });
       const result = await response.json().catch(() => ({}));
       if (response.status === 201) {

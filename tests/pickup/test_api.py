@@ -196,3 +196,17 @@ def test_active_cap_per_phone_answers_429(client, url, body, clock):
     statuses = [post(client, url, {**body, "quantity": 1}).status_code for _ in range(3)]
     assert statuses == [201, 201, 429]
     assert Reservation.objects.count() == 2
+
+
+def test_a_reservation_counts_once_for_the_shared_link_the_visitor_came_through(
+        url, body, shop, clock):
+    from shops.models import ShareStat
+
+    phone_ua = ("Mozilla/5.0 (Linux; Android 14; SM-S921N) AppleWebKit/537.36 "
+                "(KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36")
+    visitor = Client(headers={"User-Agent": phone_ua})
+    visitor.get(f"/s/{shop.slug}/?ref=kakao")
+    for _ in range(2):  # a double tap: one reservation, counted once
+        assert post(visitor, url, body, **{"Idempotency-Key": "share-1"}).status_code == 201
+    row = ShareStat.objects.get(shop=shop, channel="kakao")
+    assert (row.visits, row.reservations) == (1, 1)
