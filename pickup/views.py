@@ -141,7 +141,7 @@ def reservation_page(request: HttpRequest, token: str) -> HttpResponse:
                        None if reservation.pickup_point.is_shop_counter else shop.lat,
                        None if reservation.pickup_point.is_shop_counter else shop.lng),
     })
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"  # the secret link never leaves the site
     response["X-Robots-Tag"] = "noindex"
     response["Cache-Control"] = "private, no-store"
     return response
@@ -177,7 +177,7 @@ def cafe_page(request: HttpRequest, token: str) -> HttpResponse:
         "open_reservations": [r for r in reservations if r.is_open],
         "done_reservations": [r for r in reservations if not r.is_open],
     })
-    response["Referrer-Policy"] = "no-referrer"
+    response["Referrer-Policy"] = "same-origin"  # the secret link never leaves the site
     response["X-Robots-Tag"] = "noindex"
     return response
 

@@ -114,6 +114,7 @@ def test_reservation_page_shows_code_qr_place_window_and_cancel(browser, shop, l
     assert "010-****-8765" in html and "8765" in html and "2222" not in html
     assert "js/reservation.js" in html and "<script>" not in html and "style=" not in html
     assert response["Cache-Control"] == "private, no-store"
+    assert response["Referrer-Policy"] == "same-origin"
     assert browser.get("/r/not-a-token/").status_code == 404
 
     cancelled = csrf_post(browser, f"/r/{r.token}/", f"/r/{r.token}/cancel/", {"reason": "일정"})
