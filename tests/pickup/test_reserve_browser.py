@@ -29,6 +29,22 @@ class ReservationFlowTests(ChannelsLiveServerTestCase):
     host = "127.0.0.1"
     serialized_rollback = False
 
+    @classmethod
+    def setUpClass(cls) -> None:
+        # daphne is forked from this process: it must not inherit open database connections,
+        # a channel layer bound to this process's event loop, or asgiref's single-thread
+        # executor whose thread (started by earlier async tests) does not exist in the child.
+        from concurrent.futures import ThreadPoolExecutor
+
+        from asgiref.sync import SyncToAsync
+        from channels.layers import channel_layers
+        from django.db import connections
+
+        connections.close_all()
+        channel_layers.backends.clear()
+        SyncToAsync.single_thread_executor = ThreadPoolExecutor(max_workers=1)
+        super().setUpClass()
+
     def setUp(self) -> None:
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
         self.shop = factories.make_shop()
