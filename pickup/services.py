@@ -108,10 +108,11 @@ def window_within_hours(window: PickupWindow, place: PickupPlace) -> bool:
     return opens <= window.starts_at and window.ends_at <= closes
 
 
-def _announce(reservation: Reservation) -> Reservation:
+def _announce(reservation: Reservation, *, reload: bool = True) -> Reservation:
     """Schedule the broadcast of the reservation's new state; return it fully loaded."""
-    reservation = Reservation.objects.select_related(
-        "shop", "pickup_point__place", "window").get(pk=reservation.pk)
+    if reload:
+        reservation = Reservation.objects.select_related(
+            "shop", "pickup_point__place", "window").get(pk=reservation.pk)
     transaction.on_commit(
         partial(
             publish_reservation_change,
@@ -351,7 +352,8 @@ def reserve(
             pickup_starts_at=starts, pickup_ends_at=ends, name=name, phone=phone,
             phone_consent=consent, code=code, created_at=now, updated_at=now,
         )
-        return 201, reservation_payload(_announce(reservation))
+        # Created from the loaded shop, point (with its place) and window: nothing to reload.
+        return 201, reservation_payload(_announce(reservation, reload=False))
 
     with transaction.atomic():
         _status, payload, replayed = run_once(
