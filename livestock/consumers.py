@@ -16,6 +16,8 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
+from config.middleware import UNAVAILABLE_ERRORS
+
 from livestock import selectors
 from livestock.broadcast import shop_group
 from shops.models import Shop
@@ -23,6 +25,7 @@ from shops.models import Shop
 logger = logging.getLogger(__name__)
 
 CLOSE_UNKNOWN_SHOP = 4404
+CLOSE_TRY_AGAIN_LATER = 4503  # 1013 is not allowed by daphne (1000 or 3000–4999 only)
 MAX_CLIENT_FRAME = 4096
 
 
@@ -43,13 +46,19 @@ class ShopStockConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         slug = self.scope["url_route"]["kwargs"]["slug"]
-        self.shop = await _find_shop(slug) if len(slug) <= 50 else None
         await self.accept()
-        if self.shop is None:
-            await self.close(code=CLOSE_UNKNOWN_SHOP)
+        try:
+            self.shop = await _find_shop(slug) if len(slug) <= 50 else None
+            if self.shop is None:
+                await self.close(code=CLOSE_UNKNOWN_SHOP)
+                return
+            await self.channel_layer.group_add(shop_group(self.shop.pk), self.channel_name)
+            await self._send_snapshot()
+        except UNAVAILABLE_ERRORS as exc:
+            # The database is away: say "try again later"; the browser reconnects with backoff.
+            logger.warning("live socket for %s refused, database unavailable: %s", slug, exc)
+            await self.close(code=CLOSE_TRY_AGAIN_LATER)
             return
-        await self.channel_layer.group_add(shop_group(self.shop.pk), self.channel_name)
-        await self._send_snapshot()
         self.heartbeat_task = asyncio.ensure_future(self._heartbeat())
 
     async def disconnect(self, code: int) -> None:
