@@ -8,6 +8,7 @@ the in-memory channel layer, a local-memory cache and a SQLite task queue. Setti
 from __future__ import annotations
 
 import os
+import sys
 from pathlib import Path
 
 import dj_database_url
@@ -209,12 +210,14 @@ SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
 # Hashed, compressed file names once `collectstatic` has run; before that (a plain
 # `pip install` + daphne) files are served straight from the finders so nothing 500s.
 _manifest_ready = (STATIC_ROOT / "staticfiles.json").exists()
+# `collectstatic` itself must use the manifest storage, or it never writes the manifest.
+_collecting_static = sys.argv[1:2] == ["collectstatic"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if _manifest_ready and not DEBUG
+            if (_manifest_ready or _collecting_static) and not DEBUG
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
