@@ -138,7 +138,10 @@ class ShopStockConsumer(AsyncWebsocketConsumer):
         try:
             while True:
                 await asyncio.sleep(interval)
-                version = await _current_version(self.shop.pk)
+                try:
+                    version = await _current_version(self.shop.pk)
+                except UNAVAILABLE_ERRORS:
+                    continue  # the database is away: skip this beat, not all later ones
                 await self._send({"type": "heartbeat", "version": version or 0})
         except asyncio.CancelledError:
             pass

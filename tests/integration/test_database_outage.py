@@ -73,7 +73,8 @@ def server_behind_proxy(outage_database) -> Iterator[tuple[Daphne, TcpProxy]]:
     proxy = TcpProxy([(parts.hostname or "127.0.0.1", parts.port or 5432)])
     userinfo = parts.netloc.rpartition("@")[0]
     netloc = f"{userinfo}@127.0.0.1:{proxy.port}" if userinfo else f"127.0.0.1:{proxy.port}"
-    server = Daphne(server_env(_with_database(outage_database, parts.path.lstrip("/"), netloc)),
+    server = Daphne(server_env(_with_database(outage_database, parts.path.lstrip("/"), netloc),
+                               LIVESTOCK_HEARTBEAT_SECONDS="0.5"),
                     name="daphne-pg-outage")
     try:
         yield server.start(), proxy
@@ -92,6 +93,9 @@ def test_requests_get_a_clear_503_while_postgres_is_away_and_recover(
     assert status == 200
     listing_id = json.loads(body)["listings"][0]["id"]
     stock_url = f"{server.url}/api/shops/{slug}/listings/{listing_id}/stock"
+    watcher = connect(f"{server.ws_url}/ws/shops/{slug}/", origin=server.url, proxy=None)
+    watcher = watcher.__enter__()
+    assert json.loads(watcher.recv(timeout=10))["type"] == "snapshot"
 
     proxy.outage()
 
@@ -121,7 +125,17 @@ def test_requests_get_a_clear_503_while_postgres_is_away_and_recover(
             socket.recv(timeout=10)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4503
 
+    # A socket opened before the outage stays open; its heartbeats pause while the
+    # database is away (a few beats fall in that window) and must come back afterwards.
+    while True:
+        try:
+            watcher.recv(timeout=2)
+        except TimeoutError:
+            break
     proxy.restore()
+    after = json.loads(watcher.recv(timeout=10))
+    assert after == {"type": "heartbeat", "version": 1}
+    watcher.close()
 
     status, _h, body = http("POST", stock_url, {"delta": -1}, headers=auth)
     assert status == 200, body
