@@ -57,6 +57,13 @@ def redis_server_binary() -> str:
     return binary
 
 
+def nginx_binary() -> str:
+    binary = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    if binary is None:
+        missing("nginx", "install it (`apt-get install -y nginx-light`) to test deploy/ configs")
+    return binary
+
+
 def postgres_server_url() -> str:
     """A URL of a reachable PostgreSQL server (its database part is only a default)."""
     url = os.environ.get("DATABASE_URL", "")
