@@ -46,11 +46,13 @@ def owner_login(owner) -> tuple[str, str]:
 
 @pytest.fixture
 def new_phone(browser, live_url, request) -> Iterator[Callable[..., Phone]]:
-    """``new_phone("customer")`` or ``new_phone("owner", javascript=False)``."""
+    """``new_phone("customer")``, ``new_phone("owner", javascript=False)``; ``base_url``
+    points a phone at another server (a balancer in front of several processes)."""
     phones: list[Phone] = []
 
-    def make(label: str, javascript: bool = True) -> Phone:
-        phone = Phone(browser, live_url, label, request.node.name, javascript=javascript)
+    def make(label: str, javascript: bool = True, base_url: str | None = None) -> Phone:
+        phone = Phone(browser, base_url or live_url, label, request.node.name,
+                      javascript=javascript)
         phones.append(phone)
         return phone
 

@@ -3,13 +3,14 @@
 from __future__ import annotations
 
 import json
+import time
 
 import pytest
 
 from livestock.models import Listing
 from tests.support.history import wrong_states
 from tests.support.live_client import LiveClient
-from tests.support.processes import http
+from tests.support.processes import http, record_measurement
 from tests.support.tcpproxy import TcpProxy
 
 pytestmark = [pytest.mark.multiprocess, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -77,11 +78,13 @@ def test_clients_of_a_killed_process_reconnect_to_the_other_and_show_the_right_c
             client.pump(lambda c: c.version == last["version"], timeout=20)
 
         a.kill()
+        killed = time.monotonic()
         # The counter keeps selling on the surviving process while clients are cut off.
         for delta in (-3, -4, 20):
             last = change(b.url, shop.slug, listing.pk, token, delta)
         for client in clients:
             client.pump(lambda c: c.version == last["version"], timeout=30)
+        record_measurement("all_clients_current_after_daphne_kill", time.monotonic() - killed)
         last = change(b.url, shop.slug, listing.pk, token, -1)
         for client in clients:
             client.pump(lambda c: c.version == last["version"], timeout=20)
@@ -109,6 +112,7 @@ def test_live_updates_resume_by_themselves_after_redis_restarts(
     client.pump(lambda c: c.version == last["version"], timeout=20)
 
     throwaway_redis.restart()
+    restarted = time.monotonic()
 
     # Keep selling, one at a time, until a change made on A shows up live on B again.
     for _attempt in range(40):
@@ -120,6 +124,7 @@ def test_live_updates_resume_by_themselves_after_redis_restarts(
             continue
     else:
         pytest.fail(f"no live update within 20 s of the Redis restart:\n{b.log_tail()}")
+    record_measurement("live_again_after_redis_restart", time.monotonic() - restarted)
 
     for delta in (-2, 3, -4):
         last = change(a.url, shop.slug, listing.pk, token, delta)

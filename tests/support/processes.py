@@ -197,3 +197,11 @@ def http(method: str, url: str, body: Any = None, headers: Mapping[str, str] | N
             return response.status, dict(response.headers), response.read()
     except urllib.error.HTTPError as error:
         return error.code, dict(error.headers), error.read()
+
+
+def record_measurement(name: str, value: float, unit: str = "s") -> None:
+    """Note a figure in test-artifacts/measurements.txt: reported, never asserted."""
+    ARTIFACTS.mkdir(exist_ok=True)
+    stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
+    with open(ARTIFACTS / "measurements.txt", "a") as out:
+        out.write(f"{stamp} {name} {value:.2f}{unit}\n")
