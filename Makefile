@@ -9,7 +9,7 @@ PORT   ?= 8000
 # Embedded defaults for a local run: SQLite, in-memory channel layer, SQLite task queue.
 export DEBUG ?= 1
 
-.PHONY: install run migrate seed test test-services bench lint messages collectstatic clean
+.PHONY: install run migrate seed test test-services drills bench lint messages collectstatic clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -44,6 +44,10 @@ test-services: install
 	DATABASE_URL=$${TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/dongne5km} \
 	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/15} \
 	$(BIN)/python -m pytest $(PYTEST_ARGS) || $(PYTEST_EXIT)
+
+# The fault drills alone (several daphne processes, a throwaway Redis, a cut database link).
+drills: install
+	$(BIN)/python -m pytest -m multiprocess -v $(PYTEST_ARGS) || $(PYTEST_EXIT)
 
 bench: install
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done
