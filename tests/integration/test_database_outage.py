@@ -17,7 +17,7 @@ import pytest
 from websockets.exceptions import ConnectionClosed
 from websockets.sync.client import connect
 
-from tests.support.processes import REPO, Daphne, http, server_env
+from tests.support.processes import REPO, Daphne, FormSession, http, server_env
 from tests.support.services import postgres_server_url
 from tests.support.tcpproxy import TcpProxy
 
@@ -93,6 +93,8 @@ def test_requests_get_a_clear_503_while_postgres_is_away_and_recover(
     assert status == 200
     listing_id = json.loads(body)["listings"][0]["id"]
     stock_url = f"{server.url}/api/shops/{slug}/listings/{listing_id}/stock"
+    owner = FormSession(server.url)
+    owner.log_in("owner", "pw-for-tests-1", f"/owner/s/{slug}/")
     watcher = connect(f"{server.ws_url}/ws/shops/{slug}/", origin=server.url, proxy=None)
     watcher = watcher.__enter__()
     assert json.loads(watcher.recv(timeout=10))["type"] == "snapshot"
@@ -113,6 +115,14 @@ def test_requests_get_a_clear_503_while_postgres_is_away_and_recover(
         status, headers, body = http(method, url, payload, headers=auth)
         assert status == 503, (method, url, body)
         assert json.loads(body)["code"] == "service_unavailable"
+
+    # The owner console: the page is the calm 503; a count button's fetch gets JSON whose
+    # detail owner.js shows under the item.
+    status, _url, page = owner.open(f"/owner/s/{slug}/")
+    assert status == 503 and "잠시" in page and "Traceback" not in page
+    status, _url, body = owner.open(f"/owner/s/{slug}/listings/{listing_id}/stock/",
+                                    {"delta": "-1"}, headers={"Accept": "application/json"})
+    assert status == 503 and json.loads(body)["code"] == "service_unavailable"
 
     status, _h, body = http("GET", f"{server.url}/healthz")
     assert status == 503 and json.loads(body)["database"] is False

@@ -2,18 +2,16 @@
 
 from __future__ import annotations
 
-import http.cookiejar
 import json
 import re
 import subprocess
 import sys
-import urllib.parse
 import urllib.request
 
 import pytest
 from websockets.sync.client import connect
 
-from tests.support.processes import REPO, server_env
+from tests.support.processes import REPO, FormSession, server_env
 
 PRODUCTION = {
     "DEBUG": "0",
@@ -60,40 +58,29 @@ def test_plain_http_run_with_debug_off_serves_pages_static_login_and_websockets(
     owner.password = PBKDF2PasswordHasher().encode("plain-http-pw-1", "plainsalt123", iterations=1000)
     owner.save(update_fields=["password"])
     server = start_daphne(name="daphne-plain-http")
-    jar = http.cookiejar.CookieJar()
-    browser = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(jar))
+    browser = FormSession(server.url)
 
-    with browser.open(f"{server.url}/s/{shop.slug}/") as response:
-        page = response.read().decode()
-        assert response.status == 200
-        assert "Strict-Transport-Security" not in response.headers
+    status, _url, page = browser.open(f"/s/{shop.slug}/")
+    assert status == 200
     assert f">{listing.available}<" in page
     for asset in re.findall(r'(?:href|src)="(/static/[^"]+)"', page):
-        with browser.open(f"{server.url}{asset}") as response:
-            assert response.status == 200, asset
+        assert browser.open(asset)[0] == 200, asset
 
-    with browser.open(f"{server.url}/owner/login/") as response:
-        response.read()
-    csrf = next(cookie for cookie in jar if cookie.name == "csrftoken")
-    assert not csrf.secure
-    form = urllib.parse.urlencode({
-        "csrfmiddlewaretoken": csrf.value, "username": owner.username,
-        "password": "plain-http-pw-1", "next": f"/owner/s/{shop.slug}/",
-    }).encode()
-    login = urllib.request.Request(f"{server.url}/owner/login/", data=form,
-                                   headers={"Referer": f"{server.url}/owner/login/"})
-    with browser.open(login) as response:
-        console = response.read().decode()
-        assert response.url.endswith(f"/owner/s/{shop.slug}/")
+    console = browser.log_in(owner.username, "plain-http-pw-1", f"/owner/s/{shop.slug}/")
     assert "data-stock-form" in console
-    session = next(cookie for cookie in jar if cookie.name == "sessionid")
-    assert not session.secure
+    assert not browser.cookie("csrftoken").secure
+    assert not browser.cookie("sessionid").secure
+    status, _url, _body = browser.open(
+        f"/owner/s/{shop.slug}/listings/{listing.pk}/stock/", {"delta": "-1"})
+    assert status == 200
+    listing.refresh_from_db()
+    assert listing.available == 199
 
     with connect(f"{server.ws_url}/ws/shops/{shop.slug}/", origin=server.url,
                  proxy=None) as socket:
         snapshot = json.loads(socket.recv(timeout=10))
     assert snapshot["type"] == "snapshot"
-    assert snapshot["listings"][0]["available"] == listing.available
+    assert snapshot["listings"][0]["available"] == 199
 
 
 @pytest.mark.multiprocess

@@ -7,6 +7,7 @@ the port is known before the process starts and nothing has to parse logs for it
 
 from __future__ import annotations
 
+import http.cookiejar as http_cookiejar
 import json
 import os
 import signal
@@ -16,6 +17,7 @@ import sys
 import tempfile
 import time
 import urllib.error
+import urllib.parse
 import urllib.request
 from collections.abc import Mapping
 from pathlib import Path
@@ -205,3 +207,38 @@ def record_measurement(name: str, value: float, unit: str = "s") -> None:
     stamp = time.strftime("%Y-%m-%dT%H:%M:%S")
     with open(ARTIFACTS / "measurements.txt", "a") as out:
         out.write(f"{stamp} {name} {value:.2f}{unit}\n")
+
+
+class FormSession:
+    """A cookie-keeping HTTP client that logs in through the owner login form, as a browser would."""
+
+    def __init__(self, base_url: str) -> None:
+        self.base_url = base_url
+        self.jar = http_cookiejar.CookieJar()
+        self.opener = urllib.request.build_opener(urllib.request.HTTPCookieProcessor(self.jar))
+
+    def cookie(self, name: str):
+        return next((cookie for cookie in self.jar if cookie.name == name), None)
+
+    def open(self, path: str, form: Mapping[str, str] | None = None,
+             headers: Mapping[str, str] | None = None) -> tuple[int, str, str]:
+        """(status, final URL, body) for a GET, or a POST of ``form`` with the CSRF token."""
+        data = None
+        all_headers = {"Referer": f"{self.base_url}{path}", **(headers or {})}
+        if form is not None:
+            token = self.cookie("csrftoken")
+            data = urllib.parse.urlencode(
+                {"csrfmiddlewaretoken": token.value if token else "", **form}).encode()
+        request = urllib.request.Request(f"{self.base_url}{path}", data=data, headers=all_headers)
+        try:
+            with self.opener.open(request, timeout=15) as response:
+                return response.status, response.url, response.read().decode()
+        except urllib.error.HTTPError as error:
+            return error.code, error.url, error.read().decode()
+
+    def log_in(self, username: str, password: str, next_url: str = "/owner/") -> str:
+        self.open("/owner/login/")
+        status, url, body = self.open("/owner/login/", {
+            "username": username, "password": password, "next": next_url})
+        assert status == 200 and not url.endswith("/owner/login/"), body[:500]
+        return body
