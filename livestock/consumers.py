@@ -17,7 +17,6 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
 from config.middleware import UNAVAILABLE_ERRORS
-
 from livestock import selectors
 from livestock.broadcast import shop_group
 from shops.models import Shop

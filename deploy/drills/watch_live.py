@@ -49,7 +49,7 @@ class Client:
                         await self.apply(socket, json.loads(frame))
                         if self.stop:
                             return
-            except (OSError, asyncio.TimeoutError, websockets.WebSocketException) as error:
+            except (TimeoutError, OSError, websockets.WebSocketException) as error:
                 if self.stop:
                     return
                 attempt += 1

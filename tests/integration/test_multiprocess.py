@@ -117,8 +117,9 @@ def test_live_updates_resume_by_themselves_after_redis_restarts(
     # Keep selling, one at a time, until a change made on A shows up live on B again.
     for _attempt in range(40):
         last = change(a.url, shop.slug, listing.pk, token, -1)
+        target = last["version"]
         try:
-            client.pump(lambda c: c.version == last["version"], timeout=0.5, reconnect=False)
+            client.pump(lambda c, v=target: c.version == v, timeout=0.5, reconnect=False)
             break
         except TimeoutError:
             continue
