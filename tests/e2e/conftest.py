@@ -11,7 +11,9 @@ from tests.support.fixtures import *  # noqa: F401,F403
 from tests.support.services import CHROMIUM_ARGS, chromium_path, shared_redis_url
 
 
-@pytest.fixture(scope="session")
+# Package scope, not session: Playwright's sync API keeps an event loop running in this
+# thread, and the async tests collected after tests/e2e need it gone.
+@pytest.fixture(scope="package")
 def browser():
     from playwright.sync_api import sync_playwright
 
