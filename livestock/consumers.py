@@ -24,7 +24,9 @@ from shops.models import Shop
 logger = logging.getLogger(__name__)
 
 CLOSE_UNKNOWN_SHOP = 4404
-CLOSE_TRY_AGAIN_LATER = 4503  # 1013 is not allowed by daphne (1000 or 3000–4999 only)
+# "Try again later". Daphne refuses to send any close code but 1000 and 3000–4999 (not
+# 1011 or 1013: it raises and logs a crash instead), so it is an application code.
+CLOSE_TRY_AGAIN = 4503
 MAX_CLIENT_FRAME = 4096
 
 
@@ -56,7 +58,7 @@ class ShopStockConsumer(AsyncWebsocketConsumer):
         except UNAVAILABLE_ERRORS as exc:
             # The database is away: say "try again later"; the browser reconnects with backoff.
             logger.warning("live socket for %s refused, database unavailable: %s", slug, exc)
-            await self.close(code=CLOSE_TRY_AGAIN_LATER)
+            await self.close(code=CLOSE_TRY_AGAIN)
             return
         self.heartbeat_task = asyncio.ensure_future(self._heartbeat())
 

@@ -134,6 +134,7 @@ def test_requests_get_a_clear_503_while_postgres_is_away_and_recover(
         with pytest.raises(ConnectionClosed) as closed:
             socket.recv(timeout=10)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4503
+    assert "Exception inside application" not in server.log_text(), "closed by a crash"
 
     # A socket opened before the outage stays open; its heartbeats pause while the
     # database is away (a few beats fall in that window) and must come back afterwards.
