@@ -69,3 +69,12 @@ def test_shop_page_and_owner_buttons_work_without_javascript(new_phone, shop, li
     customer.screenshot("after")
     customer.assert_healthy()
     boss.assert_healthy()
+
+
+def test_near_me_page_fits_a_phone_without_errors(new_phone, shop, listing):
+    customer = new_phone("customer")
+    customer.page.goto("/")
+    expect(customer.page.locator("main")).to_be_visible()
+    customer.page.wait_for_load_state("networkidle")
+    customer.screenshot("near-me")
+    customer.assert_healthy()
