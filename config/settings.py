@@ -9,6 +9,7 @@ from __future__ import annotations
 
 import os
 import sys
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -224,6 +225,9 @@ STORAGES = {
     },
 }
 WHITENOISE_USE_FINDERS = not _manifest_ready or DEBUG
+if not _manifest_ready:
+    # Until `collectstatic` runs, files come from the finders: no STATIC_ROOT is expected.
+    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 
 MAX_PHOTO_BYTES = env_int("MAX_PHOTO_BYTES", 8 * 1024 * 1024)
 MAX_VIDEO_BYTES = env_int("MAX_VIDEO_BYTES", 30 * 1024 * 1024)
