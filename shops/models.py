@@ -45,6 +45,9 @@ class Shop(models.Model):
         blank=True,
         help_text=_("비워 두면 반경 원 전체가 서비스 구역입니다."),
     )
+    # Fingerprint of service_polygon ('' for none): keys cached geometries in the nearby search
+    # without loading every candidate's polygon.
+    service_polygon_hash = models.CharField(max_length=16, blank=True, default="", editable=False)
     notice = models.CharField(
         _("안내 배너"), max_length=200, blank=True, help_text=_("예: 동네 5km 픽업 할인")
     )
@@ -62,7 +65,11 @@ class Shop(models.Model):
         verbose_name = _("가게")
         verbose_name_plural = _("가게")
         ordering = ["name"]
-        indexes = [models.Index(fields=["lat", "lng"], name="shop_lat_lng_idx")]
+        indexes = [
+            models.Index(fields=["lat", "lng"], name="shop_lat_lng_idx"),
+            # Covers the nearby search's first query (the row id comes with the index).
+            models.Index(fields=["lat", "lng", "service_radius_m"], name="shop_area_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(service_radius_m__gte=MIN_SERVICE_RADIUS_M)
@@ -73,6 +80,15 @@ class Shop(models.Model):
 
     def __str__(self) -> str:
         return self.name
+
+    def save(self, *args, **kwargs) -> None:
+        from shops.geo import polygon_hash
+
+        self.service_polygon_hash = polygon_hash(self.service_polygon)
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None and "service_polygon" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "service_polygon_hash"}
+        super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
         from django.urls import reverse

@@ -2,8 +2,15 @@
 
 from __future__ import annotations
 
+import math
+from dataclasses import dataclass
 from typing import Any
 
+import shapely
+from django.db import connection
+from shapely.geometry.base import BaseGeometry
+
+from shops import geo
 from shops.models import Shop
 
 
@@ -32,3 +39,111 @@ def shop_public_fields(shop: Shop) -> dict[str, Any]:
         "naver_url": shop.naver_url,
         "url": shop.get_absolute_url(),
     }
+
+
+# --- near me -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class NearbyShop:
+    id: int
+    slug: str
+    name: str
+    notice: str
+    stock_version: int
+    lat: float
+    lng: float
+    distance_m: float
+
+
+_POLYGON_CACHE: dict[int, tuple[str, BaseGeometry]] = {}
+POLYGON_CACHE_SIZE = 20_000
+
+
+def _prepared_polygons(wanted: dict[int, str]) -> dict[int, BaseGeometry]:
+    """Prepared lng/lat polygons per shop id, cached per process and keyed by the polygon's
+    hash, so an edited polygon is never tested in its old shape."""
+    found, missing = {}, []
+    for shop_id, digest in wanted.items():
+        cached = _POLYGON_CACHE.get(shop_id)
+        if cached is not None and cached[0] == digest:
+            found[shop_id] = cached[1]
+        else:
+            missing.append(shop_id)
+    if missing:
+        if len(_POLYGON_CACHE) + len(missing) > POLYGON_CACHE_SIZE:
+            _POLYGON_CACHE.clear()
+        for shop_id, polygon, digest in Shop.objects.filter(pk__in=missing).values_list(
+                "pk", "service_polygon", "service_polygon_hash"):
+            if not polygon:
+                continue
+            geometry = geo.polygon_geometry(polygon)
+            shapely.prepare(geometry)
+            _POLYGON_CACHE[shop_id] = (digest, geometry)
+            found[shop_id] = geometry
+    return found
+
+
+def nearby_shops(lat: float, lng: float, limit: int | None = None) -> list[NearbyShop]:
+    """Active shops whose service area contains (lat, lng), nearest first.
+
+    1. SQL over the indexed (lat, lng, service_radius_m) columns: shops inside the box the
+       largest allowed radius could reach, narrowed per row by each shop's own radius (a lower
+       bound of the distance from the latitude and longitude differences alone). The index
+       covers the query, so no table row is read for shops that are merely nearby.
+    2. The exact test, vectorised over those candidates: geodesic distance ≤ radius.
+    3. One query by primary key for the few inside, with their polygon fingerprints; the
+       polygon test on cached, prepared shapely geometries.
+    """
+    min_lat, max_lat, min_lng, max_lng = geo.bounding_box(lat, lng, geo.MAX_RADIUS_M)
+    per_deg_lat = geo.MIN_M_PER_DEG_LAT * 0.999
+    edge = min(89.0, max(abs(min_lat), abs(max_lat)))
+    per_deg_lng = geo.M_PER_DEG_LNG_EQUATOR * math.cos(math.radians(edge)) * 0.98
+    table = connection.ops.quote_name(Shop._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, lat, lng, service_radius_m FROM {table} "  # noqa: S608
+            "WHERE lat BETWEEN %s AND %s AND lng BETWEEN %s AND %s "
+            "AND service_radius_m >= ABS(lat - %s) * %s AND service_radius_m >= ABS(lng - %s) * %s",
+            [min_lat, max_lat, min_lng, max_lng, lat, per_deg_lat, lng, per_deg_lng],
+        )
+        candidates = cursor.fetchall()
+    if not candidates:
+        return []
+    inside, meters = geo.contains_many(
+        lat, lng, [row[1] for row in candidates], [row[2] for row in candidates],
+        [row[3] for row in candidates], [None] * len(candidates),
+    )
+    within = {row[0]: (row[1], row[2], float(distance))
+              for row, keep, distance in zip(candidates, inside.tolist(), meters.tolist(),
+                                             strict=True) if keep}
+    if not within:
+        return []
+    details = list(
+        Shop.objects.filter(pk__in=list(within), is_active=True).order_by().values_list(
+            "id", "slug", "name", "notice", "stock_version", "service_polygon_hash")
+    )
+    polygons = _prepared_polygons({row[0]: row[5] for row in details if row[5]})
+    hits = []
+    for shop_id, slug, name, notice, version, digest in details:
+        shop_lat, shop_lng, distance = within[shop_id]
+        if digest:
+            polygon = polygons.get(shop_id)
+            if polygon is None or not shapely.intersects_xy(polygon, lng, lat):
+                continue
+        hits.append(NearbyShop(shop_id, slug, name, notice, version, shop_lat, shop_lng, distance))
+    hits.sort(key=lambda hit: (hit.distance_m, hit.id))
+    return hits[:limit] if limit else hits
+
+
+def nearby_shops_brute_force(lat: float, lng: float) -> list[tuple[int, float]]:
+    """The same answer the slow way (every shop, one geodesic at a time), for benchmarks and
+    tests to compare against."""
+    hits = []
+    for shop in Shop.objects.filter(is_active=True).only(
+            "id", "lat", "lng", "service_radius_m", "service_polygon"):
+        check = geo.ServiceArea(shop.lat, shop.lng, shop.service_radius_m,
+                                shop.service_polygon).check(lat, lng)
+        if check.inside:
+            hits.append((shop.pk, check.distance_m))
+    hits.sort(key=lambda pair: (pair[1], pair[0]))
+    return hits
