@@ -46,6 +46,15 @@ MIN_M_PER_DEG_LAT = 110_574.0
 M_PER_DEG_LNG_EQUATOR = 111_320.0
 
 
+# Latitude bands (≈5.5 km) that lead the nearby index, so a search reads only the few bands a
+# 20 km reach can touch and, within each, a longitude range.
+LAT_BAND_DEG = 0.05
+
+
+def lat_band(lat: float) -> int:
+    return math.floor(lat / LAT_BAND_DEG)
+
+
 class GeoError(ValueError):
     """Bad geometry input. ``code`` is stable; the caller turns it into a sentence."""
 

@@ -59,52 +59,49 @@ _POLYGON_CACHE: dict[int, tuple[str, BaseGeometry]] = {}
 POLYGON_CACHE_SIZE = 20_000
 
 
-def _prepared_polygons(wanted: dict[int, str]) -> dict[int, BaseGeometry]:
+def _prepared_polygons(wanted: dict[int, tuple[str, dict]]) -> dict[int, BaseGeometry]:
     """Prepared lng/lat polygons per shop id, cached per process and keyed by the polygon's
     hash, so an edited polygon is never tested in its old shape."""
-    found, missing = {}, []
-    for shop_id, digest in wanted.items():
+    found = {}
+    for shop_id, (digest, polygon) in wanted.items():
         cached = _POLYGON_CACHE.get(shop_id)
         if cached is not None and cached[0] == digest:
             found[shop_id] = cached[1]
-        else:
-            missing.append(shop_id)
-    if missing:
-        if len(_POLYGON_CACHE) + len(missing) > POLYGON_CACHE_SIZE:
+            continue
+        if len(_POLYGON_CACHE) >= POLYGON_CACHE_SIZE:
             _POLYGON_CACHE.clear()
-        for shop_id, polygon, digest in Shop.objects.filter(pk__in=missing).values_list(
-                "pk", "service_polygon", "service_polygon_hash"):
-            if not polygon:
-                continue
-            geometry = geo.polygon_geometry(polygon)
-            shapely.prepare(geometry)
-            _POLYGON_CACHE[shop_id] = (digest, geometry)
-            found[shop_id] = geometry
+        geometry = geo.polygon_geometry(polygon)
+        shapely.prepare(geometry)
+        _POLYGON_CACHE[shop_id] = (digest, geometry)
+        found[shop_id] = geometry
     return found
 
 
 def nearby_shops(lat: float, lng: float, limit: int | None = None) -> list[NearbyShop]:
     """Active shops whose service area contains (lat, lng), nearest first.
 
-    1. SQL over the indexed (lat, lng, service_radius_m) columns: shops inside the box the
-       largest allowed radius could reach, narrowed per row by each shop's own radius (a lower
-       bound of the distance from the latitude and longitude differences alone). The index
-       covers the query, so no table row is read for shops that are merely nearby.
+    1. SQL over the index (lat_band, lng, lat, service_radius_m): shops inside the box the
+       largest allowed radius could reach (a longitude range in each of the ~9 latitude bands
+       it spans), narrowed per row by each shop's own radius (a lower bound of the distance
+       from the latitude and longitude differences alone). The index covers the query, so no
+       table row is read for shops that are merely nearby.
     2. The exact test, vectorised over those candidates: geodesic distance ≤ radius.
-    3. One query by primary key for the few inside, with their polygon fingerprints; the
-       polygon test on cached, prepared shapely geometries.
+    3. One query by primary key for the few inside, with their polygons; the polygon test on
+       prepared shapely geometries cached per shop and polygon fingerprint.
     """
     min_lat, max_lat, min_lng, max_lng = geo.bounding_box(lat, lng, geo.MAX_RADIUS_M)
     per_deg_lat = geo.MIN_M_PER_DEG_LAT * 0.999
     edge = min(89.0, max(abs(min_lat), abs(max_lat)))
     per_deg_lng = geo.M_PER_DEG_LNG_EQUATOR * math.cos(math.radians(edge)) * 0.98
+    bands = list(range(geo.lat_band(min_lat), geo.lat_band(max_lat) + 1))
     table = connection.ops.quote_name(Shop._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
             f"SELECT id, lat, lng, service_radius_m FROM {table} "  # noqa: S608
-            "WHERE lat BETWEEN %s AND %s AND lng BETWEEN %s AND %s "
+            f"WHERE lat_band IN ({', '.join(['%s'] * len(bands))}) "
+            "AND lng BETWEEN %s AND %s AND lat BETWEEN %s AND %s "
             "AND service_radius_m >= ABS(lat - %s) * %s AND service_radius_m >= ABS(lng - %s) * %s",
-            [min_lat, max_lat, min_lng, max_lng, lat, per_deg_lat, lng, per_deg_lng],
+            [*bands, min_lng, max_lng, min_lat, max_lat, lat, per_deg_lat, lng, per_deg_lng],
         )
         candidates = cursor.fetchall()
     if not candidates:
@@ -120,11 +117,12 @@ def nearby_shops(lat: float, lng: float, limit: int | None = None) -> list[Nearb
         return []
     details = list(
         Shop.objects.filter(pk__in=list(within), is_active=True).order_by().values_list(
-            "id", "slug", "name", "notice", "stock_version", "service_polygon_hash")
+            "id", "slug", "name", "notice", "stock_version", "service_polygon_hash",
+            "service_polygon")
     )
-    polygons = _prepared_polygons({row[0]: row[5] for row in details if row[5]})
+    polygons = _prepared_polygons({row[0]: (row[5], row[6]) for row in details if row[6]})
     hits = []
-    for shop_id, slug, name, notice, version, digest in details:
+    for shop_id, slug, name, notice, version, digest, _polygon in details:
         shop_lat, shop_lng, distance = within[shop_id]
         if digest:
             polygon = polygons.get(shop_id)

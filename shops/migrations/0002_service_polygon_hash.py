@@ -1,12 +1,13 @@
 from django.db import migrations, models
 
 
-def fill_hashes(apps, schema_editor):
-    from shops.geo import polygon_hash
+def fill(apps, schema_editor):
+    from shops.geo import lat_band, polygon_hash
 
     Shop = apps.get_model("shops", "Shop")
-    for shop in Shop.objects.exclude(service_polygon__isnull=True).only("pk", "service_polygon"):
-        Shop.objects.filter(pk=shop.pk).update(service_polygon_hash=polygon_hash(shop.service_polygon))
+    for shop in Shop.objects.only("pk", "lat", "service_polygon"):
+        Shop.objects.filter(pk=shop.pk).update(
+            service_polygon_hash=polygon_hash(shop.service_polygon), lat_band=lat_band(shop.lat))
 
 
 class Migration(migrations.Migration):
@@ -21,9 +22,14 @@ class Migration(migrations.Migration):
             name='service_polygon_hash',
             field=models.CharField(blank=True, default='', editable=False, max_length=16),
         ),
-        migrations.RunPython(fill_hashes, migrations.RunPython.noop),
+        migrations.AddField(
+            model_name='shop',
+            name='lat_band',
+            field=models.SmallIntegerField(default=0, editable=False),
+        ),
+        migrations.RunPython(fill, migrations.RunPython.noop),
         migrations.AddIndex(
             model_name='shop',
-            index=models.Index(fields=['lat', 'lng', 'service_radius_m'], name='shop_area_idx'),
+            index=models.Index(fields=['lat_band', 'lng', 'lat', 'service_radius_m'], name='shop_area_idx'),
         ),
     ]

@@ -5,6 +5,7 @@ from __future__ import annotations
 import random
 
 import pytest
+from django.db.models import F
 
 from shops import geo, selectors
 from shops.models import Shop
@@ -119,3 +120,19 @@ def test_agrees_with_the_brute_force_answer(db):
         slow = [(shop_id, round(meters, 2))
                 for shop_id, meters in selectors.nearby_shops_brute_force(lat, lng)]
         assert fast == slow
+
+
+def test_bulk_paths_keep_the_search_columns_right(client, db):
+    Shop.objects.bulk_create([Shop(slug="bulk", name="벌크 가게", lat=37.5559, lng=126.9019)])
+    shop = Shop.objects.get(slug="bulk")
+    assert shop.lat_band == geo.lat_band(37.5559)
+    point = geo.destination(35.1, 129.0, 0, 100)
+    Shop.objects.filter(pk=shop.pk).update(lat=35.1, lng=129.0)
+    assert [s["slug"] for s in nearby(client, *point).json()] == ["bulk"]
+    shop.refresh_from_db()
+    shop.lat = 37.0
+    Shop.objects.bulk_update([shop], ["lat"])
+    assert Shop.objects.get(pk=shop.pk).lat_band == geo.lat_band(37.0)
+    assert nearby(client, *point).json() == []
+    with pytest.raises(ValueError):
+        Shop.objects.filter(pk=shop.pk).update(lat=F("lat") + 1)
