@@ -30,6 +30,6 @@ class Migration(migrations.Migration):
         migrations.RunPython(fill, migrations.RunPython.noop),
         migrations.AddIndex(
             model_name='shop',
-            index=models.Index(fields=['lat_band', 'lng', 'lat', 'service_radius_m'], name='shop_area_idx'),
+            index=models.Index(fields=['lat_band', 'lng', 'lat', 'service_radius_m', 'id'], name='shop_area_idx'),
         ),
     ]
