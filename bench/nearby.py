@@ -210,10 +210,11 @@ def http_bench(db_url: str, points: list[tuple[float, float]]) -> dict:
             try:
                 socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
                 break
-            except OSError:
+            except OSError as exc:
                 if time.time() > deadline or server.poll() is not None:
                     raise RuntimeError("daphne did not start: "
-                                       + (server.stderr.read().decode() if server.stderr else ""))
+                                       + (server.stderr.read().decode() if server.stderr else "")
+                                       ) from exc
                 time.sleep(0.1)
         paths = [f"/api/shops/nearby?lat={lat:.6f}&lng={lng:.6f}" for lat, lng in points]
         paths = (paths * (HTTP_REQUESTS // max(1, len(paths)) + 1))[:HTTP_REQUESTS]

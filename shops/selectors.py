@@ -4,14 +4,17 @@ from __future__ import annotations
 
 import math
 from dataclasses import dataclass
+from datetime import timedelta
 from typing import Any
 
 import shapely
 from django.db import connection
+from django.db.models import Sum
+from django.utils import timezone
 from shapely.geometry.base import BaseGeometry
 
 from shops import geo
-from shops.models import Shop
+from shops.models import ShareChannel, ShareStat, Shop
 
 
 def shop_by_slug(slug: str) -> Shop | None:
@@ -145,3 +148,30 @@ def nearby_shops_brute_force(lat: float, lng: float) -> list[tuple[int, float]]:
             hits.append((shop.pk, check.distance_m))
     hits.sort(key=lambda pair: (pair[1], pair[0]))
     return hits
+def share_stats(shop: Shop, days: int = 14) -> dict[str, Any]:
+    """Visits through shared links and the reservations they led to, over the last ``days``
+    days: totals per channel (every channel listed, zeros included) and the daily rows."""
+    since = timezone.localdate() - timedelta(days=days - 1)
+    rows = ShareStat.objects.filter(shop=shop, day__gte=since)
+    sums = {
+        row["channel"]: row
+        for row in rows.values("channel").annotate(visits=Sum("visits"),
+                                                   reservations=Sum("reservations"))
+    }
+    channels = []
+    for channel in ShareChannel:
+        found = sums.get(channel.value, {})
+        visits, reservations = found.get("visits") or 0, found.get("reservations") or 0
+        channels.append({
+            "channel": channel.value, "label": channel.label, "visits": visits,
+            "reservations": reservations,
+            "rate": round(100 * reservations / visits) if visits else None,
+        })
+    return {
+        "since": since,
+        "days": days,
+        "channels": channels,
+        "total_visits": sum(item["visits"] for item in channels),
+        "total_reservations": sum(item["reservations"] for item in channels),
+        "daily": list(rows.order_by("-day", "channel")),
+    }

@@ -13,7 +13,7 @@ def fill(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('shops', '0001_initial'),
+        ('shops', '0002_share_stats'),
     ]
 
     operations = [
