@@ -9,6 +9,7 @@ from __future__ import annotations
 from django import forms
 from django.contrib import admin
 from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
 
 from pickup import services
 from pickup.models import PickupPlace, PickupPoint
@@ -24,9 +25,14 @@ class PickupPointAdminForm(forms.ModelForm):
     def clean(self):
         data = super().clean()
         shop, place = data.get("shop"), data.get("place")
-        if shop and place and data.get("status") == PickupPoint.Status.ACTIVE:
-            counter = self.instance.pk and self.instance.is_shop_counter
-            if not counter:
+        counter = bool(self.instance.pk and self.instance.is_shop_counter)
+        if counter and data.get("status") != PickupPoint.Status.ACTIVE:
+            raise forms.ValidationError(_("가게 매장 픽업은 중지할 수 없습니다."))
+        if shop and place and not counter:
+            if (PickupPoint.objects.filter(place=place, is_shop_counter=True)
+                    .exclude(shop=shop).exists()):
+                raise forms.ValidationError(_("다른 가게의 매장은 픽업 지점으로 함께 쓸 수 없습니다."))
+            if data.get("status") == PickupPoint.Status.ACTIVE:
                 try:
                     services.check_in_service_area(shop, place.lat, place.lng)
                 except DomainError as exc:
@@ -42,6 +48,7 @@ class PickupPointAdmin(ShopScopedAdmin):
     search_fields = ("place__name", "place__address", "shop__name")
     readonly_fields = ("is_shop_counter", "created_at")
     list_select_related = ("place", "shop")
+    raw_id_fields = ("place",)
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         # Points are paused, not deleted: reservations may point at them.

@@ -290,3 +290,17 @@ def test_admin_lists_only_the_owners_points(shop, other_shop, owner):
     assert "내 카페" in places and "남의 카페" not in places
     assert client.get(f"/admin/pickup/pickuppoint/{theirs.pk}/change/").status_code in (302, 404)
     assert client.get(f"/admin/pickup/pickuppoint/{mine.pk}/change/").status_code == 200
+
+
+def test_admin_keeps_counters_open_and_unshared(shop, other_shop):
+    from pickup.admin import PickupPointAdminForm
+
+    counter = PickupPoint.objects.get(shop=shop, is_shop_counter=True)
+    paused = PickupPointAdminForm(data={"shop": shop.pk, "place": counter.place_id,
+                                        "status": "paused", "paused_reason": "", "position": 0},
+                                  instance=counter)
+    assert not paused.is_valid() and "중지할 수 없습니다" in str(paused.errors)
+    set_service_area(other_shop, radius_m=5000, lat=37.556, lng=126.903)
+    borrowed = PickupPointAdminForm(data={"shop": other_shop.pk, "place": counter.place_id,
+                                          "status": "active", "paused_reason": "", "position": 1})
+    assert not borrowed.is_valid() and "다른 가게의 매장" in str(borrowed.errors)
