@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import json
 import math
 from dataclasses import dataclass
 from datetime import timedelta
@@ -62,9 +63,10 @@ _POLYGON_CACHE: dict[int, tuple[str, BaseGeometry]] = {}
 POLYGON_CACHE_SIZE = 20_000
 
 
-def _prepared_polygons(wanted: dict[int, tuple[str, dict]]) -> dict[int, BaseGeometry]:
+def _prepared_polygons(wanted: dict[int, tuple[str, Any]]) -> dict[int, BaseGeometry]:
     """Prepared lng/lat polygons per shop id, cached per process and keyed by the polygon's
-    hash, so an edited polygon is never tested in its old shape."""
+    hash, so an edited polygon is never tested in its old shape. Polygons arrive as stored
+    (JSON text, or already decoded) and are only decoded on a cache miss."""
     found = {}
     for shop_id, (digest, polygon) in wanted.items():
         cached = _POLYGON_CACHE.get(shop_id)
@@ -73,6 +75,8 @@ def _prepared_polygons(wanted: dict[int, tuple[str, dict]]) -> dict[int, BaseGeo
             continue
         if len(_POLYGON_CACHE) >= POLYGON_CACHE_SIZE:
             _POLYGON_CACHE.clear()
+        if isinstance(polygon, (str, bytes)):
+            polygon = json.loads(polygon)
         geometry = geo.polygon_geometry(polygon)
         shapely.prepare(geometry)
         _POLYGON_CACHE[shop_id] = (digest, geometry)
@@ -83,14 +87,13 @@ def _prepared_polygons(wanted: dict[int, tuple[str, dict]]) -> dict[int, BaseGeo
 def nearby_shops(lat: float, lng: float, limit: int | None = None) -> list[NearbyShop]:
     """Active shops whose service area contains (lat, lng), nearest first.
 
-    1. SQL over the index (lat_band, lng, lat, service_radius_m): shops inside the box the
-       largest allowed radius could reach (a longitude range in each of the ~9 latitude bands
-       it spans), narrowed per row by each shop's own radius (a lower bound of the distance
-       from the latitude and longitude differences alone). The index covers the query, so no
-       table row is read for shops that are merely nearby.
-    2. The exact test, vectorised over those candidates: geodesic distance ≤ radius.
-    3. One query by primary key for the few inside, with their polygons; the polygon test on
-       prepared shapely geometries cached per shop and polygon fingerprint.
+    1. One SQL query. Its inner part reads only the index (lat_band, lng, lat,
+       service_radius_m, id): shops inside the box the largest allowed radius could reach (a
+       longitude range in each of the ~9 latitude bands it spans), narrowed per row by each
+       shop's own radius (a lower bound of the distance from the latitude and longitude
+       differences alone). Only those few candidates are then read from the table.
+    2. The exact test, vectorised over the candidates: geodesic distance ≤ radius, then the
+       polygon (if any) on prepared shapely geometries cached per shop and polygon fingerprint.
     """
     min_lat, max_lat, min_lng, max_lng = geo.bounding_box(lat, lng, geo.MAX_RADIUS_M)
     per_deg_lat = geo.MIN_M_PER_DEG_LAT * 0.999
@@ -100,10 +103,11 @@ def nearby_shops(lat: float, lng: float, limit: int | None = None) -> list[Nearb
     table = connection.ops.quote_name(Shop._meta.db_table)
     with connection.cursor() as cursor:
         cursor.execute(
-            f"SELECT id, lat, lng, service_radius_m FROM {table} "  # noqa: S608
-            f"WHERE lat_band IN ({', '.join(['%s'] * len(bands))}) "
+            "SELECT id, lat, lng, service_radius_m, slug, name, notice, stock_version, "  # noqa: S608
+            f"service_polygon_hash, service_polygon FROM {table} WHERE is_active AND id IN ("
+            f"SELECT id FROM {table} WHERE lat_band IN ({', '.join(['%s'] * len(bands))}) "
             "AND lng BETWEEN %s AND %s AND lat BETWEEN %s AND %s "
-            "AND service_radius_m >= ABS(lat - %s) * %s AND service_radius_m >= ABS(lng - %s) * %s",
+            "AND service_radius_m >= ABS(lat - %s) * %s AND service_radius_m >= ABS(lng - %s) * %s)",
             [*bands, min_lng, max_lng, min_lat, max_lat, lat, per_deg_lat, lng, per_deg_lng],
         )
         candidates = cursor.fetchall()
@@ -113,25 +117,18 @@ def nearby_shops(lat: float, lng: float, limit: int | None = None) -> list[Nearb
         lat, lng, [row[1] for row in candidates], [row[2] for row in candidates],
         [row[3] for row in candidates], [None] * len(candidates),
     )
-    within = {row[0]: (row[1], row[2], float(distance))
-              for row, keep, distance in zip(candidates, inside.tolist(), meters.tolist(),
-                                             strict=True) if keep}
-    if not within:
-        return []
-    details = list(
-        Shop.objects.filter(pk__in=list(within), is_active=True).order_by().values_list(
-            "id", "slug", "name", "notice", "stock_version", "service_polygon_hash",
-            "service_polygon")
-    )
-    polygons = _prepared_polygons({row[0]: (row[5], row[6]) for row in details if row[6]})
+    kept = [(row, distance) for row, keep, distance
+            in zip(candidates, inside.tolist(), meters.tolist(), strict=True) if keep]
+    polygons = _prepared_polygons({row[0]: (row[8], row[9]) for row, _d in kept if row[8]})
     hits = []
-    for shop_id, slug, name, notice, version, digest, _polygon in details:
-        shop_lat, shop_lng, distance = within[shop_id]
+    for row, distance in kept:
+        shop_id, shop_lat, shop_lng, _radius, slug, name, notice, version, digest, _p = row
         if digest:
             polygon = polygons.get(shop_id)
             if polygon is None or not shapely.intersects_xy(polygon, lng, lat):
                 continue
-        hits.append(NearbyShop(shop_id, slug, name, notice, version, shop_lat, shop_lng, distance))
+        hits.append(NearbyShop(shop_id, slug, name, notice, version, shop_lat, shop_lng,
+                               float(distance)))
     hits.sort(key=lambda hit: (hit.distance_m, hit.id))
     return hits[:limit] if limit else hits
 
