@@ -8,6 +8,7 @@ from typing import Any
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Router, Schema
+from pydantic import Field
 
 from pickup import selectors, services
 from shops.auth import MANAGING_ROLES, owner_auth, shop_for_actor
@@ -16,26 +17,28 @@ from shops.errors import InvalidInput
 router = Router(tags=["pickup"])
 
 
+# Fields are checked by the services (one Korean message per mistake, the same as in the
+# console and the admin), so the schema accepts any JSON value and only describes them.
 class PickupPointIn(Schema):
-    name: Any = None
-    lat: Any = None
-    lng: Any = None
-    address: Any = ""
-    opening_hours: Any = ""
-    opens_at: Any = None
-    closes_at: Any = None
-    contact: Any = ""
-    handover_notes: Any = ""
+    name: Any = Field(None, description="카페 이름 (80자 이하)", examples=["망원시장 카페 보리"])
+    lat: Any = Field(None, description="위도 (숫자 또는 숫자 문자열)", examples=[37.5563])
+    lng: Any = Field(None, description="경도 (숫자 또는 숫자 문자열)", examples=[126.9065])
+    address: Any = Field("", description="주소 (200자 이하)")
+    opening_hours: Any = Field("", description="영업시간 안내, 예: 매일 08:00–21:00")
+    opens_at: Any = Field(None, description="여는 시각 HH:MM")
+    closes_at: Any = Field(None, description="닫는 시각 HH:MM")
+    contact: Any = Field("", description="연락처")
+    handover_notes: Any = Field("", description="수령 안내 (300자 이하)")
 
 
 class MoveIn(Schema):
-    lat: Any = None
-    lng: Any = None
-    address: Any = None
+    lat: Any = Field(None, description="새 위도")
+    lng: Any = Field(None, description="새 경도")
+    address: Any = Field(None, description="새 주소 (선택)")
 
 
 class PartnerIn(Schema):
-    place_id: Any = None
+    place_id: Any = Field(None, description="함께 쓸 픽업 장소(PickupPlace) id")
 
 
 def _shop(request: HttpRequest, slug: str):
