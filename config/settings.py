@@ -282,6 +282,15 @@ LOGGING = {
     },
 }
 
+# --- Service area -----------------------------------------------------------------------
+
+# Address → coordinates for owners placing pickup points, through geopy. A geopy service
+# name ("nominatim", "photon", ...) or "" / "disabled"; coordinates and a click on the picture
+# always work, with or without it.
+GEOCODER = os.environ.get("GEOCODER", "nominatim").strip().lower()
+GEOCODER_USER_AGENT = os.environ.get("GEOCODER_USER_AGENT", "dongne5km/0.1 (+https://dongne5km.kr)")
+GEOCODER_TIMEOUT = float(os.environ.get("GEOCODER_TIMEOUT", "4"))
+GEOCODER_DOMAIN = os.environ.get("GEOCODER_DOMAIN", "")
 # --- Sharing --------------------------------------------------------------------------
 
 # A Kakao JavaScript key turns on the KakaoTalk share button. Unset, the button is not shown,
