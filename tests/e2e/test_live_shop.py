@@ -11,7 +11,7 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 def test_owner_tap_updates_the_customer_page_without_reload(new_phone, shop, listing, owner_login):
     customer = new_phone("customer")
     customer.open_shop(shop.slug)
-    expect(customer.page.get_by_role("heading", name=shop.name)).to_be_visible()
+    expect(customer.page.get_by_role("heading", name=shop.name, exact=True)).to_be_visible()
     expect(customer.count_of(listing.pk)).to_have_text("200")
     expect(customer.sold_out_badge(listing.pk)).to_be_hidden()
     customer.wait_live()
