@@ -16,6 +16,7 @@ from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
 from django.conf import settings
 
+from config.middleware import UNAVAILABLE_ERRORS
 from livestock import selectors
 from livestock.broadcast import shop_group
 from shops.models import Shop
@@ -23,6 +24,9 @@ from shops.models import Shop
 logger = logging.getLogger(__name__)
 
 CLOSE_UNKNOWN_SHOP = 4404
+# "Try again later". Daphne refuses to send any close code but 1000 and 3000–4999 (not
+# 1011 or 1013: it raises and logs a crash instead), so it is an application code.
+CLOSE_TRY_AGAIN = 4503
 MAX_CLIENT_FRAME = 4096
 
 
@@ -43,13 +47,19 @@ class ShopStockConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         slug = self.scope["url_route"]["kwargs"]["slug"]
-        self.shop = await _find_shop(slug) if len(slug) <= 50 else None
         await self.accept()
-        if self.shop is None:
-            await self.close(code=CLOSE_UNKNOWN_SHOP)
+        try:
+            self.shop = await _find_shop(slug) if len(slug) <= 50 else None
+            if self.shop is None:
+                await self.close(code=CLOSE_UNKNOWN_SHOP)
+                return
+            await self.channel_layer.group_add(shop_group(self.shop.pk), self.channel_name)
+            await self._send_snapshot()
+        except UNAVAILABLE_ERRORS as exc:
+            # The database is away: say "try again later"; the browser reconnects with backoff.
+            logger.warning("live socket for %s refused, database unavailable: %s", slug, exc)
+            await self.close(code=CLOSE_TRY_AGAIN)
             return
-        await self.channel_layer.group_add(shop_group(self.shop.pk), self.channel_name)
-        await self._send_snapshot()
         self.heartbeat_task = asyncio.ensure_future(self._heartbeat())
 
     async def disconnect(self, code: int) -> None:
@@ -129,7 +139,10 @@ class ShopStockConsumer(AsyncWebsocketConsumer):
         try:
             while True:
                 await asyncio.sleep(interval)
-                version = await _current_version(self.shop.pk)
+                try:
+                    version = await _current_version(self.shop.pk)
+                except UNAVAILABLE_ERRORS:
+                    continue  # the database is away: skip this beat, not all later ones
                 await self._send({"type": "heartbeat", "version": version or 0})
         except asyncio.CancelledError:
             pass

@@ -50,21 +50,38 @@ def make_token(shop: Shop) -> str:
     return raw
 
 
-def make_pickup_point(shop: Shop, name: str = "골목 카페", *, is_shop_counter: bool = False,
-                      status: str = "active", opens_at=None, closes_at=None, **place_fields):
-    """A partner place and the shop's pickup point there (no geofence: that is the
-    pickup-point service's job; reservations only need a point to exist)."""
-    from pickup.models import PickupPlace, PickupPoint
+def make_pickup_point(shop: Shop, name: str = "카페 보리", lat: float | None = None,
+                      lng: float | None = None, **fields):
+    """A partner café inside the shop's area (500 m north unless told)."""
+    from pickup import services as pickup_services
+    from shops import geo
 
-    place = place_fields.pop("place", None) or PickupPlace.objects.create(
-        name=name,
-        address=place_fields.pop("address", "서울 마포구 망원로 1"),
-        lat=place_fields.pop("lat", shop.lat + 0.002),
-        lng=place_fields.pop("lng", shop.lng + 0.002),
-        opens_at=opens_at, closes_at=closes_at, **place_fields,
-    )
-    return PickupPoint.objects.create(shop=shop, place=place, is_shop_counter=is_shop_counter,
-                                      status=status)
+    if lat is None or lng is None:
+        lat, lng = geo.destination(shop.lat, shop.lng, 0, 500)
+    return pickup_services.add_pickup_point(shop, name=name, lat=lat, lng=lng, **fields)
+
+
+def make_cafe(shop: Shop, name: str = "골목 카페", *, status: str = "active", place=None,
+              **fields):
+    """A partner café as a pickup point, made through the pickup-point services: a new place
+    (inside the area), or an existing ``place`` shared with another shop; optionally paused."""
+    from pickup import services as pickup_services
+
+    if place is not None:
+        point = pickup_services.partner_place(shop, place.pk)
+    else:
+        fields.setdefault("address", "서울 마포구 망원로 1")
+        point = make_pickup_point(shop, name, **fields)
+    if status == "paused":
+        point = pickup_services.pause_pickup_point(shop, point.pk, "잠시 휴업")
+    return point
+
+
+def shop_counter(shop: Shop):
+    """The shop's own counter (every shop gets one when it is created)."""
+    from pickup import services as pickup_services
+
+    return pickup_services.ensure_shop_counter(shop)
 
 
 def make_window(point, starts: str = "09:00", ends: str = "21:00", capacity: int | None = None):

@@ -47,8 +47,8 @@ def clock(monkeypatch) -> Clock:
 
 @pytest.fixture
 def cafe_point(db, shop):
-    return factories.make_pickup_point(shop, "골목 카페", opens_at=time(8), closes_at=time(22),
-                                       opening_hours="매일 08:00–22:00")
+    return factories.make_cafe(shop, "골목 카페", opens_at=time(8), closes_at=time(22),
+                               opening_hours="매일 08:00–22:00")
 
 
 @pytest.fixture
@@ -64,5 +64,4 @@ def evening(cafe_point):
 @pytest.fixture
 def counter_point(db, shop):
     """The shop's own counter, no windows: pick up any time while open."""
-    return factories.make_pickup_point(shop, shop.name, is_shop_counter=True,
-                                       lat=shop.lat, lng=shop.lng)
+    return factories.shop_counter(shop)

@@ -142,8 +142,8 @@ def test_other_shops_listing_option_point_and_paused_point(client, url, body, sh
                                                            listing, clock):
     foreign_listing = factories.make_listing(other_shop, "남의 감", 5, options=[
         OptionSpec("1팩", 1, 100, 90)])
-    foreign_point = factories.make_pickup_point(other_shop, "남의 카페")
-    paused = factories.make_pickup_point(shop, "쉬는 카페", status="paused")
+    foreign_point = factories.make_cafe(other_shop, "남의 카페")
+    paused = factories.make_cafe(shop, "쉬는 카페", status="paused")
     cases = [
         ({"listing_id": foreign_listing.pk}, 404, "listing_not_found"),
         ({"option_id": foreign_listing.options.get().pk}, 404, "option_not_found"),

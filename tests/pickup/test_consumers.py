@@ -24,7 +24,7 @@ app = URLRouter(websocket_urlpatterns)
 def make_scene():
     shop = factories.make_shop()
     listing = factories.make_listing(shop, "단감", 20)
-    point = factories.make_pickup_point(shop, "골목 카페", opens_at=time(0))
+    point = factories.make_cafe(shop, "골목 카페", opens_at=time(0))
     reservation = factories.make_reservation(shop, listing, point, quantity=2)
     return shop, listing, point, reservation
 

@@ -194,14 +194,16 @@ def test_other_shops_owner_cannot_touch_reservations(shop, other_shop, listing, 
 
 
 def test_cafe_staff_page_lists_only_that_cafes_orders_across_shops(shop, other_shop, listing,
-                                                                   cafe_point, lunch, clock):
-    place = cafe_point.place
-    other_point = factories.make_pickup_point(other_shop, place=place)
+                                                                   clock):
+    # A café between the two shops, inside both service areas.
+    shared = factories.make_cafe(shop, "두 가게 카페", lat=37.563, lng=126.941)
+    place = shared.place
+    other_point = factories.make_cafe(other_shop, place=place)
     bread = factories.make_listing(other_shop, "소금빵", 10)
-    mine = factories.make_reservation(shop, listing, cafe_point, lunch, phone="010-3333-1234")
+    mine = factories.make_reservation(shop, listing, shared, phone="010-3333-1234")
     theirs = factories.make_reservation(other_shop, bread, other_point)
     elsewhere = factories.make_reservation(shop, listing,
-                                           factories.make_pickup_point(shop, "먼 카페"))
+                                           factories.make_cafe(shop, "먼 카페"))
     staff = Client(enforce_csrf_checks=True)
     page = f"/cafe/{place.staff_token}/"
     html = staff.get(page).content.decode()

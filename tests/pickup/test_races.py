@@ -59,7 +59,7 @@ def race(n: int, work: Callable[[int], object]) -> tuple[list[object], Counter]:
 @pytest.fixture
 def scene(db):
     shop = factories.make_shop()
-    point = factories.make_pickup_point(shop, "골목 카페", opens_at=time(0), closes_at=None)
+    point = factories.make_cafe(shop, "골목 카페", opens_at=time(0), closes_at=None)
     return shop, point
 
 

@@ -49,7 +49,7 @@ class ReservationFlowTests(ChannelsLiveServerTestCase):
         os.environ["DJANGO_ALLOW_ASYNC_UNSAFE"] = "true"
         self.shop = factories.make_shop()
         self.listing = factories.make_listing(self.shop, "단감", 5)
-        self.point = factories.make_pickup_point(self.shop, "골목 카페")
+        self.point = factories.make_cafe(self.shop, "골목 카페")
         self.window = factories.make_window(self.point, "00:00", "23:59")
         self.owner = factories.make_owner(self.shop)
 

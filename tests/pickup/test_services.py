@@ -123,7 +123,7 @@ def test_bad_windows_are_refused(case, code, error, shop, listing, cafe_point, l
     elif case == "required":
         window = None
     elif case == "other_point":
-        other = factories.make_pickup_point(shop, "다른 카페")
+        other = factories.make_cafe(shop, "다른 카페")
         window = factories.make_window(other, "12:00", "14:00")
     elif case == "removed":
         services.remove_pickup_window(shop=shop, window_id=lunch.pk)
@@ -134,9 +134,8 @@ def test_bad_windows_are_refused(case, code, error, shop, listing, cafe_point, l
 
 
 def test_windowless_point_takes_reservations_until_closing(shop, listing, clock):
-    point = factories.make_pickup_point(shop, "매장", is_shop_counter=True,
-                                        opens_at=clock.at("09:00").time(),
-                                        closes_at=clock.at("20:00").time())
+    point = factories.make_cafe(shop, "저녁 카페", opens_at=clock.at("09:00").time(),
+                                closes_at=clock.at("20:00").time())
     r = reserve(shop, listing, point)
     assert r.window is None and r.pickup_ends_at == clock.at("20:00")
     clock.set("20:00")
@@ -147,8 +146,8 @@ def test_windowless_point_takes_reservations_until_closing(shop, listing, clock)
 
 def test_paused_and_foreign_points_listings_and_options_are_refused(
         shop, other_shop, listing, cafe_point, lunch, clock):
-    paused = factories.make_pickup_point(shop, "쉬는 카페", status="paused")
-    foreign_point = factories.make_pickup_point(other_shop, "남의 카페")
+    paused = factories.make_cafe(shop, "쉬는 카페", status="paused")
+    foreign_point = factories.make_cafe(other_shop, "남의 카페")
     foreign_listing = factories.make_listing(other_shop, "남의 감", 10)
     other_listing = factories.make_listing(shop, "귤", 10, options=[OptionSpec("1봉", 1, 10, 9)])
     cases = [
@@ -186,7 +185,7 @@ def test_active_reservations_per_phone_per_shop_are_capped(shop, other_shop, lis
         reserve(shop, listing, cafe_point, evening, phone="+82 10 2222 3333")
     assert exc.value.code == "too_many_active_reservations"
     # Another shop is not affected; a finished reservation frees a slot.
-    other_point = factories.make_pickup_point(other_shop, "남의 카페")
+    other_point = factories.make_cafe(other_shop, "남의 카페")
     reserve(other_shop, factories.make_listing(other_shop, "감", 5), other_point, phone=phone)
     services.mark_picked_up(shop=shop, code=first.code)
     reserve(shop, listing, cafe_point, evening, phone=phone)
@@ -371,12 +370,13 @@ def test_phones_are_erased_after_retention_or_at_once_without_consent(shop, list
 
 
 def test_cafe_staff_hand_over_orders_of_every_partner_shop_at_their_counter(
-        shop, other_shop, listing, cafe_point, lunch, clock):
-    shared_place = cafe_point.place
-    other_point = factories.make_pickup_point(other_shop, place=shared_place)
+        shop, other_shop, listing, clock):
+    # A café between the two shops, inside both service areas.
+    shared_place = factories.make_cafe(shop, "두 가게 카페", lat=37.563, lng=126.941).place
+    other_point = factories.make_cafe(other_shop, place=shared_place)
     other_listing = factories.make_listing(other_shop, "소금빵", 10)
     mine = reserve(other_shop, other_listing, other_point)
-    elsewhere = reserve(shop, listing, factories.make_pickup_point(shop, "먼 카페"))
+    elsewhere = reserve(shop, listing, factories.make_cafe(shop, "먼 카페"))
     services.hand_over_at_place(place=shared_place, code=mine.code)
     mine.refresh_from_db()
     assert mine.status == "picked_up"
