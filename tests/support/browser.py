@@ -55,6 +55,23 @@ class Phone:
         """The page's websocket is open (the 실시간 badge shows)."""
         expect(self.page.locator("[data-live-status]")).to_be_visible()
 
+    def reserve(self, listing_value: str, slot_value: str, quantity: int, name: str,
+                phone: str) -> Page:
+        """Fill the shop page's reserve form and submit it; lands on the reservation page."""
+        form = self.page.locator("[data-reserve-form]")
+        form.get_by_label("상품").select_option(listing_value)
+        form.get_by_label("픽업 장소 · 시간").select_option(slot_value)
+        form.get_by_label("수량").fill(str(quantity))
+        form.get_by_label("받는 분 이름").fill(name)
+        form.get_by_label("휴대폰 번호").fill(phone)
+        form.locator("input[name=consent]").check()
+        form.get_by_role("button", name="예약하기").tap()
+        self.page.wait_for_url(re.compile(r"/r/[A-Za-z0-9_-]+/$"))
+        return self.page
+
+    def reservation_status(self):
+        return self.page.locator("[data-status-label]")
+
     # --- owner ----------------------------------------------------------------------
 
     def log_in(self, username: str, password: str, next_url: str = "/owner/") -> Page:
