@@ -218,3 +218,35 @@ def test_cafe_staff_page_lists_only_that_cafes_orders_across_shops(shop, other_s
     csrf_post(staff, page, f"{page}handover/", {"code": elsewhere.code})
     elsewhere.refresh_from_db()
     assert elsewhere.status == "confirmed"
+
+
+def test_admin_shows_only_the_owners_reservations_read_only_and_checks_window_hours(
+        shop, other_shop, listing, cafe_point, lunch, clock):
+    from django.contrib.auth.models import Group
+    from django.core.management import call_command
+
+    call_command("seed_demo", stdout=open("/dev/null", "w"))  # creates the owners' group
+    user = factories.make_owner(shop, username="kim")
+    user.groups.add(Group.objects.get(name="가게 사장님"))
+    admin = Client()
+    admin.force_login(user)
+    mine = factories.make_reservation(shop, listing, cafe_point, lunch, phone="010-4444-9876")
+    theirs = factories.make_reservation(other_shop, factories.make_listing(other_shop, "감", 5),
+                                        factories.make_cafe(other_shop, "남의 카페"))
+    page = admin.get("/admin/pickup/reservation/").content.decode()
+    assert mine.code in page and theirs.code not in page
+    assert "010-****-9876" in page and "4444" not in page
+    detail = admin.get(f"/admin/pickup/reservation/{mine.pk}/change/").content.decode()
+    assert mine.token not in detail and "4444" not in detail
+    assert admin.post(f"/admin/pickup/reservation/{mine.pk}/delete/", {"post": "yes"}
+                      ).status_code == 403
+    assert Reservation.objects.filter(pk=mine.pk).exists()
+
+    refused = admin.post("/admin/pickup/pickupwindow/add/", {
+        "pickup_point": cafe_point.pk, "starts_at": "06:00", "ends_at": "07:00", "is_active": "on"})
+    assert refused.status_code == 200 and "영업시간" in refused.content.decode()
+    added = admin.post("/admin/pickup/pickupwindow/add/", {
+        "pickup_point": cafe_point.pk, "starts_at": "15:00", "ends_at": "16:00", "capacity": "4",
+        "is_active": "on"})
+    assert added.status_code == 302
+    assert PickupWindow.objects.filter(pickup_point=cafe_point, capacity=4).exists()

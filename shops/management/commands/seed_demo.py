@@ -101,6 +101,8 @@ OWNER_PERMISSIONS = [
     ("livestock", "stockevent", ["view"]),
     ("pickup", "pickupplace", ["view", "change"]),
     ("pickup", "pickuppoint", ["view", "add", "change"]),
+    ("pickup", "pickupwindow", ["view", "add", "change", "delete"]),
+    ("pickup", "reservation", ["view"]),
 ]
 
 
