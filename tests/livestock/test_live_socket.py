@@ -16,7 +16,6 @@ from livestock import hub as live_hub
 from livestock import selectors, services
 from livestock.broadcast import shop_group
 from livestock.routing import websocket_urlpatterns
-from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -77,27 +76,47 @@ async def test_each_socket_gets_every_committed_change_once_in_order(shop, listi
         assert await communicator.receive_nothing()
 
 
-async def test_sockets_of_one_shop_share_one_group_membership(shop, listing, other_shop, live):
-    await live()
-    await live()
-    await live(other_shop.slug)
+@pytest.fixture
+def layer_calls(monkeypatch) -> list[tuple[str, str, str]]:
+    """Every group_add / group_discard made on the channel layer, whatever its backend."""
     layer = get_channel_layer()
-    assert len(layer.groups[shop_group(shop.pk)]) == 1
-    assert len(layer.groups[shop_group(other_shop.pk)]) == 1
+    calls: list[tuple[str, str, str]] = []
+    for name in ("group_add", "group_discard"):
+        real = getattr(layer, name)
+
+        async def recorded(group, channel, _real=real, _name=name):
+            calls.append((_name, group, channel))
+            await _real(group, channel)
+
+        monkeypatch.setattr(layer, name, recorded)
+    return calls
+
+
+async def test_sockets_of_one_shop_share_one_group_membership(shop, listing, other_shop, live,
+                                                              layer_calls):
+    for _ in range(3):
+        await live()
+    await live(other_shop.slug)
+    assert [(name, group) for name, group, _channel in layer_calls] == [
+        ("group_add", shop_group(shop.pk)), ("group_add", shop_group(other_shop.pk))]
     assert set(live_hub.hubs()) == {shop.pk, other_shop.pk}
+    assert len(live_hub.hubs()[shop.pk].members) == 3
 
 
-async def test_last_socket_closing_leaves_the_group(shop, listing):
+async def test_last_socket_closing_leaves_the_group(shop, listing, layer_calls):
     communicators = [WebsocketCommunicator(application, f"/ws/shops/{shop.slug}/")
                      for _ in range(2)]
     for communicator in communicators:
         await communicator.connect()
         await communicator.receive_json_from()
-    for communicator in communicators:
-        await communicator.disconnect()
-    await asyncio.sleep(0)
+    await communicators[0].disconnect()
+    assert [name for name, _group, _channel in layer_calls] == ["group_add"]
+    await communicators[1].disconnect()
+    for _ in range(10):
+        await asyncio.sleep(0)
     assert live_hub.hubs() == {}
-    assert shop_group(shop.pk) not in get_channel_layer().groups
+    (_add, group, channel), (discard, discard_group, discard_channel) = layer_calls
+    assert (discard, discard_group, discard_channel) == ("group_discard", group, channel)
 
 
 async def test_commit_between_joining_and_the_snapshot_read_is_not_doubled(
