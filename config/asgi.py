@@ -9,8 +9,8 @@ from django.core.asgi import get_asgi_application  # noqa: E402
 django_asgi_app = get_asgi_application()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
-from channels.security.websocket import AllowedHostsOriginValidator  # noqa: E402
 
+from config.websocket import AllowedHostsOriginValidator  # noqa: E402
 from livestock.routing import websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(

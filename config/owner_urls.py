@@ -23,4 +23,7 @@ urlpatterns = [
          name="change_stock"),
     path("s/<str:slug>/listings/<int:listing_id>/end/", stock_views.end_listing,
          name="end_listing"),
+    path("s/<str:slug>/sharing/", shop_views.sharing_page, name="sharing"),
+    path("s/<str:slug>/poster.png", shop_views.qr_poster, {"fmt": "png"}, name="qr_poster_png"),
+    path("s/<str:slug>/poster.pdf", shop_views.qr_poster, {"fmt": "pdf"}, name="qr_poster_pdf"),
 ]

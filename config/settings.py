@@ -56,6 +56,7 @@ INSTALLED_APPS = [
     "django.contrib.staticfiles",
     "django.contrib.humanize",
     "channels",
+    "ninja",
     "huey.contrib.djhuey",
     "shops",
     "livestock",
@@ -65,6 +66,7 @@ INSTALLED_APPS = [
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
+    "shops.middleware.PreviewImageCacheMiddleware",
     "config.middleware.ServiceUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
@@ -259,6 +261,8 @@ CONTENT_SECURITY_POLICY = {
 LIVESTOCK_HEARTBEAT_SECONDS = float(os.environ.get("LIVESTOCK_HEARTBEAT_SECONDS", "30"))
 # How many StockEvent rows per shop are kept for `resync`; older clients get a snapshot.
 LIVESTOCK_EVENTS_KEPT = env_int("LIVESTOCK_EVENTS_KEPT", 500)
+# Older stock history is pruned nightly (the latest LIVESTOCK_EVENTS_KEPT per shop stay).
+LIVESTOCK_EVENTS_RETENTION_DAYS = env_int("LIVESTOCK_EVENTS_RETENTION_DAYS", 30)
 MAX_STOCK_COUNT = 1_000_000
 
 LOGGING = {
@@ -270,3 +274,21 @@ LOGGING = {
         "django.channels.server": {"level": "WARNING"},
     },
 }
+
+# --- Sharing --------------------------------------------------------------------------
+
+# A Kakao JavaScript key turns on the KakaoTalk share button. Unset, the button is not shown,
+# Kakao's SDK is never loaded and the CSP stays closed to Kakao's hosts.
+KAKAO_JS_KEY = os.environ.get("KAKAO_JS_KEY", "")
+KAKAO_JS_SDK_URL = os.environ.get(
+    "KAKAO_JS_SDK_URL", "https://t1.kakaocdn.net/kakao_js_sdk/2.7.4/kakao.min.js"
+)
+# The `integrity` value Kakao publishes for that SDK version (developers.kakao.com download page).
+KAKAO_JS_SDK_INTEGRITY = os.environ.get("KAKAO_JS_SDK_INTEGRITY", "")
+KAKAO_CONNECT_HOSTS = ("https://kapi.kakao.com", "https://sharer.kakao.com")
+# Link-preview images are drawn once per stock version and kept this long in the cache.
+OG_IMAGE_CACHE_SECONDS = env_int("OG_IMAGE_CACHE_SECONDS", 7 * 24 * 3600)
+# ...and each process keeps up to this many bytes of them in memory for repeat requests.
+OG_IMAGE_MEMORY_BYTES = env_int("OG_IMAGE_MEMORY_BYTES", 16 * 1024 * 1024)
+# A reservation counts for the shared link its visitor came through within this many days.
+SHARE_ATTRIBUTION_DAYS = env_int("SHARE_ATTRIBUTION_DAYS", 7)

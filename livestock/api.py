@@ -5,7 +5,7 @@ from __future__ import annotations
 from typing import Annotated
 
 from django.http import HttpRequest
-from ninja import Header, Router, Schema
+from ninja import Header, Router, Schema, Status
 from pydantic import Field, StrictInt
 
 from livestock import services
@@ -60,7 +60,7 @@ def create_listing(request: HttpRequest, slug: str, payload: ListingIn):
         actor=actor_for(request),
     )
     listing.refresh_from_db()
-    return 201, {**listing_payload(listing), "version": result.version}
+    return Status(201, {**listing_payload(listing), "version": result.version})
 
 
 class StockIn(Schema):

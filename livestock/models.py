@@ -156,3 +156,6 @@ class IdempotencyRecord(models.Model):
                 fields=["shop", "scope", "key"], name="idempotency_unique_key"
             ),
         ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}"

@@ -76,3 +76,13 @@ def stock_since(shop: Shop, since: int | None) -> dict[str, Any]:
         "full": True,
         "listings": [listing_payload(listing) for listing in active_listings(shop.pk)],
     }
+
+
+MAX_DB_ID = 2**63 - 1
+
+
+def shop_listing(shop_id: int, listing_id: int) -> Listing | None:
+    """One of the shop's listings, ended ones included (shared links outlive a sale)."""
+    if not 0 < listing_id <= MAX_DB_ID:
+        return None
+    return Listing.objects.filter(shop_id=shop_id, pk=listing_id).prefetch_related("options").first()

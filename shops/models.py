@@ -138,3 +138,37 @@ class ApiToken(models.Model):
         raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
         token = cls.objects.create(shop=shop, name=name, key_hash=hash_token(raw), hint=raw[:10])
         return token, raw
+
+
+class ShareChannel(models.TextChoices):
+    """Where a shared link was passed on; the ``?ref=`` value of the link."""
+
+    KAKAO = "kakao", _("카카오톡")
+    NAVER = "naver", _("네이버")
+    COPY = "copy", _("링크 복사")
+    QR = "qr", _("QR 포스터")
+    SHARE = "share", _("휴대폰 공유")
+    OTHER = "other", _("기타")
+
+
+class ShareStat(models.Model):
+    """Per shop, day and channel: visits that came through a shared link, and the
+    reservations those visitors made. Counters only; nothing about the visitor is kept."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="share_stats")
+    day = models.DateField(_("날짜"))
+    channel = models.CharField(_("공유 경로"), max_length=10, choices=ShareChannel.choices)
+    visits = models.PositiveIntegerField(_("방문"), default=0)
+    reservations = models.PositiveIntegerField(_("예약"), default=0)
+
+    class Meta:
+        verbose_name = _("공유 유입")
+        verbose_name_plural = _("공유 유입")
+        ordering = ["-day", "channel"]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "day", "channel"],
+                                    name="sharestat_unique_shop_day_channel"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shop} {self.day} {self.channel}"

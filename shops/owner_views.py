@@ -1,12 +1,20 @@
-"""Owner console shell: which shop to run."""
+"""Owner console shell: which shop to run; where shared links bring visitors from; the QR poster."""
 
 from __future__ import annotations
 
+from django.conf import settings
 from django.contrib.auth.decorators import login_required
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils.translation import gettext as _
 
-from shops.auth import shops_for_user
+from livestock import selectors as stock_selectors
+from shops import og_image, previews, selectors, sharing
+from shops.auth import shop_for_actor, shops_for_user
+from shops.errors import NotFound, PermissionDenied
+from shops.models import ShareChannel, Shop
+
+POSTER_TYPES = {"png": "image/png", "pdf": "application/pdf"}
 
 
 @login_required
@@ -15,3 +23,51 @@ def console_home(request: HttpRequest) -> HttpResponse:
     if len(shops) == 1:
         return redirect("owner:shop_console", slug=shops[0].slug)
     return render(request, "owner/choose_shop.html", {"shops": shops})
+
+
+def _member_shop(request: HttpRequest, slug: str) -> Shop:
+    try:
+        return shop_for_actor(None, request.user, slug)
+    except (NotFound, PermissionDenied):
+        raise Http404("shop") from None
+
+
+@login_required
+def sharing_page(request: HttpRequest, slug: str) -> HttpResponse:
+    shop = _member_shop(request, slug)
+    canonical = request.build_absolute_uri(shop.get_absolute_url())
+    version = stock_selectors.current_version(shop.pk) or 0
+    preview = previews.build_preview(shop, list(stock_selectors.active_listings(shop.pk)))
+    links = [
+        {"label": ShareChannel(channel).label, "url": sharing.share_url(canonical, channel)}
+        for channel in sharing.SHARE_CHANNELS
+    ]
+    return render(request, "owner/sharing.html", {
+        "shop": shop,
+        "stats": selectors.share_stats(shop),
+        "links": links,
+        "preview_url": previews.image_path(shop, version, preview),
+        "attribution_days": settings.SHARE_ATTRIBUTION_DAYS,
+    })
+
+
+@login_required
+def qr_poster(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
+    """An A5 poster with the shop's QR code (``?ref=qr``) for the counter and partner cafés."""
+    shop = _member_shop(request, slug)
+    if fmt not in POSTER_TYPES:
+        raise Http404("format")
+    page_url = request.build_absolute_uri(shop.get_absolute_url())
+    body = og_image.render_poster(
+        shop.name, sharing.share_url(page_url, ShareChannel.QR), fmt=fmt,
+        headline=_("동네 %(radius)s 픽업") % {"radius": previews.radius_label(shop.service_radius_m)},
+        tagline=_("오늘 들어온 상품, 남은 수량 그대로"),
+        call_to_action=_("휴대폰 카메라로 찍어 보세요"),
+        details=[_("예약하고 가게나 가까운 카페에서 픽업"), _("픽업 할인 · 당일 수령")],
+        display_url=page_url.split("://", 1)[-1],
+        brand=_("동네5km"),
+    )
+    response = HttpResponse(body, content_type=POSTER_TYPES[fmt])
+    response["Content-Disposition"] = f'inline; filename="{shop.slug}-qr-poster.{fmt}"'
+    response["Cache-Control"] = "private, no-cache"
+    return response

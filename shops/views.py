@@ -1,20 +1,71 @@
-"""Customer pages: near me and the shop page (the link people share)."""
+"""Customer pages: near me, the shop page (the link people share), a listing's own page,
+and their link-preview images."""
 
 from __future__ import annotations
 
+from collections.abc import Sequence
+from typing import Any
+from urllib.parse import urlsplit
+
+from django.conf import settings
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.response import TemplateResponse
+from django.urls import reverse
 
 from livestock import selectors as stock_selectors
+from livestock.models import Listing
 from pickup import selectors as pickup_selectors
+from shops import previews, sharing
 from shops.models import Shop
 from shops.selectors import shop_by_slug
+
+IMMUTABLE_CACHE = "public, max-age=31536000, immutable"
+# An image URL for a count that is no longer current gets today's image, briefly cached.
+STALE_IMAGE_CACHE = "public, max-age=300"
 
 
 def near_me(request: HttpRequest) -> HttpResponse:
     shops = Shop.objects.filter(is_active=True).order_by("name")[:50]
     return render(request, "shops/near_me.html", {"shops": shops})
+
+
+def _share_context(request: HttpRequest, shop: Shop, version: int, listings: Sequence[Listing],
+                   listing: Listing | None = None) -> dict[str, Any]:
+    """Everything the Open Graph tags and the share sheet need."""
+    page_path = (listing_path(shop, listing) if listing is not None
+                 else shop.get_absolute_url())
+    canonical = request.build_absolute_uri(page_path)
+    preview = previews.build_preview(shop, listings, listing)
+    texts = previews.share_texts(shop, listings, listing)
+    links = {channel: sharing.share_url(canonical, channel) for channel in sharing.SHARE_CHANNELS}
+    return {
+        **texts,
+        "url": canonical,
+        "image_url": request.build_absolute_uri(
+            previews.image_path(shop, version, preview, listing)),
+        "image_alt": texts["title"],
+        "links": links,
+        "naver_url": sharing.naver_share_url(links["naver"], texts["title"]),
+        "kakao_key": settings.KAKAO_JS_KEY,
+        "kakao_sdk_url": settings.KAKAO_JS_SDK_URL,
+        "kakao_sdk_integrity": settings.KAKAO_JS_SDK_INTEGRITY,
+    }
+
+
+def listing_path(shop: Shop, listing: Listing) -> str:
+    return reverse("shops:listing_page", kwargs={"slug": shop.slug, "listing_id": listing.pk})
+
+
+def _allow_kakao_sdk(response: HttpResponse) -> HttpResponse:
+    """Open the CSP to Kakao's SDK host on this response only, and only when a key is set."""
+    if settings.KAKAO_JS_KEY:
+        parts = urlsplit(settings.KAKAO_JS_SDK_URL)
+        response._csp_update = {  # read by django-csp's middleware
+            "script-src": [f"{parts.scheme}://{parts.netloc}"],
+            "connect-src": list(settings.KAKAO_CONNECT_HOSTS),
+        }
+    return response
 
 
 def shop_page(request: HttpRequest, slug: str) -> HttpResponse:
@@ -23,7 +74,7 @@ def shop_page(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("shop")
     version = stock_selectors.current_version(shop.pk) or 0
     listings = list(stock_selectors.active_listings(shop.pk))
-    return render(
+    response = render(
         request,
         "shops/shop_page.html",
         {
@@ -31,8 +82,87 @@ def shop_page(request: HttpRequest, slug: str) -> HttpResponse:
             "version": version,
             "listings": listings,
             "pickup_points": pickup_selectors.public_pickup_points(shop),
+            "share": _share_context(request, shop, version, listings),
         },
     )
+    sharing.note_visit(request, response, shop)
+    return _allow_kakao_sdk(response)
+
+
+def listing_page(request: HttpRequest, slug: str, listing_id: int) -> HttpResponse:
+    shop = shop_by_slug(slug)
+    if shop is None:
+        raise Http404("shop")
+    listing = stock_selectors.shop_listing(shop.pk, listing_id)
+    if listing is None:
+        raise Http404("listing")
+    version = stock_selectors.current_version(shop.pk) or 0
+    listings = list(stock_selectors.active_listings(shop.pk))
+    response = render(
+        request,
+        "shops/listing_page.html",
+        {
+            "shop": shop,
+            "listing": listing,
+            "version": version,
+            "share": _share_context(request, shop, version, listings, listing),
+            "on_listing_page": True,
+        },
+    )
+    sharing.note_visit(request, response, shop)
+    return _allow_kakao_sdk(response)
+
+
+def png_response(request: HttpRequest, png: bytes, etag: str, *, current: bool) -> HttpResponse:
+    cache_control = IMMUTABLE_CACHE if current else STALE_IMAGE_CACHE
+    if etag in request.headers.get("If-None-Match", ""):
+        response = HttpResponse(status=304)
+    else:
+        response = HttpResponse(png, content_type="image/png")
+        response["Content-Length"] = str(len(png))
+    response["ETag"] = etag
+    response["Cache-Control"] = cache_control
+    return response
+
+
+def cached_image_response(request: HttpRequest, slug: str, listing_id: int | None,
+                          version: int, digest: str) -> HttpResponse | None:
+    """The image for exactly this URL when it is in the cache; no database involved.
+    Also called by ``PreviewImageCacheMiddleware`` ahead of the rest of the stack."""
+    png = previews.cached_png(slug, listing_id, version, digest)
+    if png is None:
+        return None
+    return png_response(request, png, f'"{version}-{digest}"', current=True)
+
+
+def _preview_image(request: HttpRequest, slug: str, version: str, digest: str,
+                   listing_id: int | None) -> HttpResponse:
+    """The preview drawn for ``version``; an old or unknown version gets the current one
+    (short-lived) so a preview never breaks."""
+    version_number = int(version)
+    cached = cached_image_response(request, slug, listing_id, version_number, digest)
+    if cached is not None:
+        return cached
+    shop = shop_by_slug(slug)
+    if shop is None:
+        raise Http404("shop")
+    listing = None
+    if listing_id is not None:
+        listing = stock_selectors.shop_listing(shop.pk, listing_id)
+        if listing is None:
+            raise Http404("listing")
+    image = previews.current_image(shop, listing)
+    current = image.version == version_number and image.digest == digest
+    return png_response(request, image.png, f'"{image.version}-{image.digest}"', current=current)
+
+
+def og_image(request: HttpRequest, slug: str, version: str, digest: str) -> HttpResponse:
+    return _preview_image(request, slug, version, digest, None)
+
+
+def listing_og_image(request: HttpRequest, slug: str, listing_id: str, version: str,
+                     digest: str) -> HttpResponse:
+    return _preview_image(request, slug, version, digest, int(listing_id))
 
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:

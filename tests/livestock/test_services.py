@@ -2,6 +2,7 @@ import pytest
 
 from livestock import services
 from livestock.models import Listing, StockEvent
+from shops.errors import Conflict, InvalidInput
 from shops.models import Shop
 
 
@@ -26,3 +27,40 @@ def test_count_never_goes_below_zero(shop, listing):
         services.adjust_stock(shop=shop, listing_id=listing.pk, delta=-201)
     assert excinfo.value.available == 200
     assert Listing.objects.get(pk=listing.pk).available == 200
+
+
+def test_pruning_keeps_recent_and_latest_events(shop, listing, settings):
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from livestock.tasks import prune_stock_log
+
+    settings.LIVESTOCK_EVENTS_KEPT = 2
+    for _ in range(4):
+        services.adjust_stock(shop=shop, listing_id=listing.pk, delta=-1)
+    StockEvent.objects.filter(version__lte=3).update(created_at=timezone.now() - timedelta(days=90))
+    StockEvent.objects.filter(version=4).update(created_at=timezone.now() - timedelta(days=90))
+    assert prune_stock_log.call_local() == 3
+    assert list(StockEvent.objects.order_by("version").values_list("version", flat=True)) == [4, 5]
+
+
+def test_set_and_delta_together_are_refused(shop, listing):
+    with pytest.raises(InvalidInput):
+        services.adjust_stock(shop=shop, listing_id=listing.pk, delta=1, set_to=3)
+    assert Listing.objects.get(pk=listing.pk).available == 200
+
+
+def test_ended_listing_cannot_change(shop, listing):
+    services.end_listing(shop=shop, listing_id=listing.pk)
+    with pytest.raises(Conflict):
+        services.adjust_stock(shop=shop, listing_id=listing.pk, delta=1)
+
+
+def test_edit_announces_new_prices(shop, listing):
+    result = services.edit_listing(shop=shop, listing_id=listing.pk,
+                                   changes={"pickup_price": 7000, "name": "단감(대)"})
+    event = StockEvent.objects.get(version=result.version, shop=shop)
+    assert (event.delta, event.payload["pickup_price"], event.payload["name"]) == (0, 7000, "단감(대)")
+    with pytest.raises(InvalidInput):
+        services.edit_listing(shop=shop, listing_id=listing.pk, changes={"available": 5})
