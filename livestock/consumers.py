@@ -117,17 +117,23 @@ class ShopStockConsumer(AsyncWebsocketConsumer):
         hub.hold(member)
         sent = member.version
         try:
-            current = await hub.reads.current_version(self.shop.pk) or 0
-            if client_version > current:
-                await self._send_snapshot(already_held=True)
-                return
-            messages = await hub.reads.messages_after(self.shop, client_version, current)
-            if messages is None:
-                await self._send_snapshot(already_held=True)
-                return
-            for message in messages:
-                await self._send(message)
-            sent = max(sent, current)
+            frames = hub.recent_after(client_version)
+            if frames is not None:
+                for frame in frames:
+                    await member.send_frame(frame)
+                sent = max(sent, hub.version if not frames else frames[-1].version)
+            else:
+                current = await hub.reads.current_version(self.shop.pk) or 0
+                if client_version > current:
+                    await self._send_snapshot(already_held=True)
+                    return
+                messages = await hub.reads.messages_after(self.shop, client_version, current)
+                if messages is None:
+                    await self._send_snapshot(already_held=True)
+                    return
+                for message in messages:
+                    await self._send(message)
+                sent = max(sent, current)
         except BaseException:
             member.held = False
             raise

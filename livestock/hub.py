@@ -115,6 +115,9 @@ class ShopHub:
     # How long a later version waits for an earlier one published out of order before the
     # gap is filled from the StockEvent log.
     GAP_GRACE_SECONDS = 0.05
+    # Stock frames kept to answer a resync without the database (a heartbeat that reveals a
+    # lost group send makes every socket of the shop resync at once).
+    RECENT_KEPT = 256
 
     def __init__(self, shop: Shop, layer: Any, reads: Reads, registry: dict[int, ShopHub]):
         self.shop = shop
@@ -128,6 +131,7 @@ class ShopHub:
         self.closed = False
         self._inbox: asyncio.Queue[tuple[str, Any]] = asyncio.Queue()
         self._pending: dict[int, dict[str, Any]] = {}
+        self._recent: dict[int, Frame] = {}
         self._gap_timer: asyncio.TimerHandle | None = None
         self._tasks: list[asyncio.Task] = []
         self._seq = 0
@@ -314,17 +318,19 @@ class ShopHub:
                 self._gap_timer.cancel()
                 self._gap_timer = None
             return
-        # A heartbeat, or a gap that waited long enough: catch up to what is committed.
+        # A heartbeat, or a gap that waited long enough: catch up to what is committed. The
+        # heartbeat goes first and carries the committed version, as the protocol says; the
+        # frames the hub missed follow at once, so clients that resync meanwhile are
+        # answered from ``recent_after`` without a database read.
         if kind == GAP:
             self._gap_timer = None
         target = max(self._pending, default=self.version)
         if value is not None:
             target = max(target, value)
+            await self.broadcast(Frame.build(
+                HEARTBEAT, target, {"type": "heartbeat", "version": target}))
         if target > self.version:
             await self._catch_up(target)
-        if kind == HEARTBEAT:
-            await self.broadcast(Frame.build(
-                HEARTBEAT, self.version, {"type": "heartbeat", "version": self.version}))
 
     def _schedule_gap_fill(self, delay: float) -> None:
         if self._gap_timer is None and not self.closed:
@@ -337,7 +343,25 @@ class ShopHub:
         while self.version + 1 in pending:
             message = pending.pop(self.version + 1)
             self.version += 1
-            await self.broadcast(Frame.build(STOCK, self.version, message))
+            frame = Frame.build(STOCK, self.version, message)
+            self._remember(frame)
+            await self.broadcast(frame)
+
+    def _remember(self, frame: Frame) -> None:
+        recent = self._recent
+        recent[frame.version] = frame
+        if len(recent) > self.RECENT_KEPT:
+            del recent[next(iter(recent))]
+
+    def recent_after(self, version: int) -> list[Frame] | None:
+        """The stock frames after ``version`` up to the hub's, if all are still in memory."""
+        if version > self.version:
+            return None
+        wanted = range(version + 1, self.version + 1)
+        recent = self._recent
+        if any(v not in recent for v in wanted):
+            return None
+        return [recent[v] for v in wanted]
 
     async def _catch_up(self, until: int) -> None:
         messages = await self.reads.messages_after(self.shop, self.version, until)
@@ -347,6 +371,7 @@ class ShopHub:
             self._pending = {v: m for v, m in self._pending.items() if v > version}
             if version > self.version:
                 self.version = version
+                self._recent.clear()
                 await self.broadcast(Frame.build(RESET, version, snapshot))
             await self._drain()
             return

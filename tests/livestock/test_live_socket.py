@@ -205,8 +205,10 @@ async def test_resync_sends_what_followed_the_clients_version(shop, listing, liv
     assert await stock_versions(communicator, 1) == [v + 3]
 
 
-async def test_resync_beyond_the_log_gets_a_snapshot(shop, listing, live, settings):
+async def test_resync_beyond_the_log_gets_a_snapshot(shop, listing, live, settings,
+                                                     monkeypatch):
     settings.LIVESTOCK_EVENTS_KEPT = 2
+    monkeypatch.setattr(live_hub.ShopHub, "RECENT_KEPT", 2)
     communicator, snapshot = await live()
     for _ in range(3):
         await change(shop, listing)
@@ -216,24 +218,44 @@ async def test_resync_beyond_the_log_gets_a_snapshot(shop, listing, live, settin
     assert fresh["type"] == "snapshot" and fresh["version"] == snapshot["version"] + 3
 
 
+async def test_resync_within_recent_changes_needs_no_database_read(shop, listing, live):
+    communicator, snapshot = await live()
+    v = snapshot["version"]
+    for _ in range(2):
+        await change(shop, listing)
+    assert await stock_versions(communicator, 2) == [v + 1, v + 2]
+    hub = live_hub.hubs()[shop.pk]
+
+    async def no_read(*args):
+        raise AssertionError("read the database")
+
+    hub.reads = live_hub.Reads(no_read, no_read, no_read)
+    await communicator.send_json_to({"type": "resync", "version": v})
+    assert await stock_versions(communicator, 2) == [v + 1, v + 2]
+    await communicator.send_json_to({"type": "resync", "version": v + 2})
+    assert await communicator.receive_nothing()
+
+
 async def test_a_change_during_a_resync_is_sent_after_it_once(shop, listing, live, monkeypatch):
+    monkeypatch.setattr(live_hub.ShopHub, "RECENT_KEPT", 1)
     communicator, snapshot = await live()
     v = snapshot["version"]
     await change(shop, listing)
-    assert await stock_versions(communicator, 1) == [v + 1]
+    await change(shop, listing)
+    assert await stock_versions(communicator, 2) == [v + 1, v + 2]
     hub = live_hub.hubs()[shop.pk]
     reads = hub.reads
-    committed: list[int] = []
 
     async def log_read_with_a_commit(*args):
         messages = await reads.messages_after(*args)
-        committed.append(await change(shop, listing))
+        await change(shop, listing)
         await asyncio.sleep(0.05)
         return messages
 
     hub.reads = live_hub.Reads(reads.current_version, log_read_with_a_commit, reads.snapshot)
+    # v + 1 is no longer in memory, so the answer comes from the log while v + 3 commits.
     await communicator.send_json_to({"type": "resync", "version": v})
-    assert await stock_versions(communicator, 2) == [v + 1, v + 2]
+    assert await stock_versions(communicator, 3) == [v + 1, v + 2, v + 3]
     assert await communicator.receive_nothing()
 
 
