@@ -212,17 +212,18 @@ class ShopHub:
         try:
             if self.layer is not None:
                 self.channel_name = await self.layer.new_channel()
+                # Receiving from the start also means cancelling it releases the channel
+                # (the pub/sub layer unsubscribes a channel when its receive is cancelled).
+                self._tasks.append(asyncio.ensure_future(self._receive()))
+                await asyncio.sleep(0)
                 await self.layer.group_add(self.group, self.channel_name)
             self.version = await self.reads.current_version(self.shop.pk) or 0
         except BaseException:
             self.close()
             raise
-        if self.closed:
-            return
-        loop_tasks = [self._pump(), self._heartbeat()]
-        if self.layer is not None:
-            loop_tasks.append(self._receive())
-        self._tasks = [asyncio.ensure_future(coro) for coro in loop_tasks]
+        if not self.closed:
+            self._tasks += [asyncio.ensure_future(self._pump()),
+                            asyncio.ensure_future(self._heartbeat())]
 
     def close(self) -> None:
         """Stop this hub at once; unsubscribing finishes in the background."""

@@ -178,3 +178,31 @@ async def test_delivery_resumes_after_redis_restarts(redis_server, settings):
     await asyncio.sleep(0.1)
     await layer.flush()
     await other_process.flush()
+
+
+async def test_a_failed_subscribe_releases_its_redis_channel(redis_server, monkeypatch):
+    await redis_server.ready()
+    stock = FakeStock()
+    layer = make_layer(redis_server.url)
+    real_group_add = layer.group_add
+    failures = [ConnectionError("redis went away")]
+
+    async def group_add(group, channel):
+        if failures:
+            raise failures.pop()
+        await real_group_add(group, channel)
+
+    monkeypatch.setattr(layer, "group_add", group_add)
+    with pytest.raises(live_hub.HubUnavailable):
+        await live_hub.join(SHOP, Socket().send, reads=stock.reads, layer=layer)
+
+    async def released() -> bool:
+        return layer.channels == {}
+
+    await wait_for(released)
+    sock = Socket()
+    hub, member = await live_hub.join(SHOP, sock.send, reads=stock.reads, layer=layer)
+    assert list(layer.channels) == [hub.channel_name]
+    hub.remove(member)
+    await asyncio.sleep(0.1)
+    await layer.flush()

@@ -184,6 +184,26 @@ async def test_a_socket_whose_send_fails_does_not_stop_the_others(shop, listing,
     assert broken not in hub.members and len(hub.members) == 2
 
 
+async def test_handling_socket_messages_makes_no_extra_thread_hop(shop, listing, live,
+                                                                 monkeypatch):
+    """Every read goes through database_sync_to_async, which closes stale connections itself."""
+    import channels.consumer
+    import channels.generic.websocket
+
+    async def hop():
+        raise AssertionError("aclose_old_connections was called")
+
+    monkeypatch.setattr(channels.consumer, "aclose_old_connections", hop)
+    monkeypatch.setattr(channels.generic.websocket, "aclose_old_connections", hop)
+    communicator, snapshot = await live()
+    v = await change(shop, listing)
+    assert await stock_versions(communicator, 1) == [v]
+    await communicator.send_json_to({"type": "resync", "version": snapshot["version"]})
+    assert await stock_versions(communicator, 1) == [v]
+    await communicator.disconnect()
+    assert live_hub.hubs() == {}
+
+
 async def test_heartbeat_carries_the_committed_version(shop, listing, live, settings):
     settings.LIVESTOCK_HEARTBEAT_SECONDS = 0.1
     communicator, snapshot = await live()
