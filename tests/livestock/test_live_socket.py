@@ -140,6 +140,26 @@ async def test_commit_between_joining_and_the_snapshot_read_is_not_doubled(
     assert await communicator.receive_nothing()
 
 
+async def test_sockets_connecting_during_a_burst_see_each_change_once_in_order(shop, listing,
+                                                                             live):
+    changes = 20
+
+    async def writer() -> list[int]:
+        return [await change(shop, listing) for _ in range(changes)]
+
+    async def joiner(delay: int):
+        await asyncio.sleep(delay * 0.01)
+        return await live()
+
+    written, *joined = await asyncio.gather(writer(), *(joiner(i) for i in range(10)))
+    last = written[-1]
+    for communicator, snapshot in joined:
+        expected = list(range(snapshot["version"] + 1, last + 1))
+        assert await stock_versions(communicator, len(expected)) == expected
+        assert await communicator.receive_nothing()
+    assert {snapshot["version"] for _c, snapshot in joined} != {last}
+
+
 async def test_out_of_order_group_sends_reach_the_client_in_order(shop, listing, live):
     communicator, snapshot = await live()
     published: list[Any] = []
