@@ -14,7 +14,7 @@ import logging
 from typing import Any
 
 from channels.consumer import get_handler_name
-from channels.db import database_sync_to_async
+from channels.db import aclose_old_connections, database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 
@@ -42,7 +42,8 @@ class ShopStockConsumer(AsyncWebsocketConsumer):
         """Serve one socket without a channel-layer channel of its own (the hub has it).
 
         Every database read here goes through ``database_sync_to_async``, which closes stale
-        connections in its own thread, so handling a message needs no extra thread hop.
+        connections in its own thread, so handling a message needs no extra thread hop (stock
+        Channels makes one per message); only the disconnect makes one.
         """
         self.scope = scope
         self.channel_layer = None
@@ -63,6 +64,9 @@ class ShopStockConsumer(AsyncWebsocketConsumer):
 
     async def websocket_disconnect(self, message: dict[str, Any]) -> None:
         self._leave()
+        # Once per socket, as Channels does, for code that touched the database in the
+        # shared sync thread without database_sync_to_async.
+        await aclose_old_connections()
         raise StopConsumer()
 
     async def connect(self) -> None:

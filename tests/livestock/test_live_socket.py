@@ -6,7 +6,7 @@ import asyncio
 from typing import Any
 
 import pytest
-from channels.db import database_sync_to_async
+from channels.db import aclose_old_connections, database_sync_to_async
 from channels.layers import get_channel_layer
 from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
@@ -28,6 +28,9 @@ async def clean_layer():
     await layer.flush()
     yield
     await layer.flush()
+    # A socket left open (or a read after the last one closed) keeps the sync thread's
+    # connection, which would stop PostgreSQL from dropping the test database.
+    await aclose_old_connections()
 
 
 @pytest.fixture
@@ -210,17 +213,25 @@ async def test_handling_socket_messages_makes_no_extra_thread_hop(shop, listing,
     import channels.consumer
     import channels.generic.websocket
 
-    async def hop():
-        raise AssertionError("aclose_old_connections was called")
+    from livestock import consumers
 
-    monkeypatch.setattr(channels.consumer, "aclose_old_connections", hop)
-    monkeypatch.setattr(channels.generic.websocket, "aclose_old_connections", hop)
+    hops: list[str] = []
+
+    async def hop():
+        hops.append("hop")
+
+    for module in (channels.consumer, channels.generic.websocket, consumers):
+        monkeypatch.setattr(module, "aclose_old_connections", hop)
     communicator, snapshot = await live()
     v = await change(shop, listing)
     assert await stock_versions(communicator, 1) == [v]
     await communicator.send_json_to({"type": "resync", "version": snapshot["version"]})
     assert await stock_versions(communicator, 1) == [v]
+    await communicator.send_json_to({"type": "ping"})
+    assert (await communicator.receive_json_from())["type"] == "pong"
+    assert hops == []
     await communicator.disconnect()
+    assert hops == ["hop"]
     assert live_hub.hubs() == {}
 
 
