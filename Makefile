@@ -9,7 +9,7 @@ PORT   ?= 8000
 # Embedded defaults for a local run: SQLite, in-memory channel layer, SQLite task queue.
 export DEBUG ?= 1
 
-.PHONY: install run migrate seed test test-services bench lint messages collectstatic clean
+.PHONY: install run migrate seed test test-services drills bench lint messages collectstatic clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -31,16 +31,23 @@ run: seed
 	@echo ""
 	HOST=$(HOST) PORT=$(PORT) PATH="$(CURDIR)/$(BIN):$$PATH" $(BIN)/honcho start -f Procfile
 
+# pytest exits 5 when it collected no tests: say so instead of a bare "Error 5".
+PYTEST_EXIT = { rc=$$?; [ $$rc -ne 5 ] || echo "pytest collected no tests (exit 5): check PYTEST_ARGS" >&2; exit $$rc; }
+
 # The whole suite on the embedded defaults (SQLite, in-memory layer). Browser tests use
 # /usr/bin/chromium; service tests use PostgreSQL/Redis when DATABASE_URL/REDIS_URL are set.
 test: install
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_ARGS) || $(PYTEST_EXIT)
 
 # The same suite against PostgreSQL and Redis (the services CI provides).
 test-services: install
 	DATABASE_URL=$${TEST_PG_URL:-postgres://postgres@127.0.0.1:5432/dongne5km} \
 	REDIS_URL=$${TEST_REDIS_URL:-redis://127.0.0.1:6379/15} \
-	$(BIN)/python -m pytest $(PYTEST_ARGS)
+	$(BIN)/python -m pytest $(PYTEST_ARGS) || $(PYTEST_EXIT)
+
+# The fault drills alone (several daphne processes, a throwaway Redis, a cut database link).
+drills: install
+	$(BIN)/python -m pytest -m multiprocess -v $(PYTEST_ARGS) || $(PYTEST_EXIT)
 
 bench: install
 	@for script in bench/*.py; do echo "== $$script"; $(BIN)/python $$script || exit 1; done

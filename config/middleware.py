@@ -16,7 +16,8 @@ UNAVAILABLE_ERRORS = (OperationalError, InterfaceError)
 
 def service_unavailable_response(request: HttpRequest) -> HttpResponse:
     detail = _("잠시 서비스를 이용할 수 없습니다. 잠시 후 다시 시도해 주세요.")
-    if request.path.startswith("/api/"):
+    # JSON for the API and for pages' own fetches (owner.js asks for JSON and shows `detail`).
+    if request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", ""):
         response: HttpResponse = JsonResponse(
             {"code": "service_unavailable", "detail": detail}, status=503
         )

@@ -4,6 +4,7 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from livestock import owner_views as stock_views
+from pickup import owner_views as pickup_views
 from shops import owner_views as shop_views
 
 app_name = "owner"
@@ -23,6 +24,11 @@ urlpatterns = [
          name="change_stock"),
     path("s/<str:slug>/listings/<int:listing_id>/end/", stock_views.end_listing,
          name="end_listing"),
+    path("s/<str:slug>/area/", pickup_views.area_page, name="service_area"),
+    path("s/<str:slug>/area/points/", pickup_views.add_point, name="add_pickup_point"),
+    path("s/<str:slug>/area/points/partner/", pickup_views.partner, name="partner_pickup_place"),
+    path("s/<str:slug>/area/points/<int:point_id>/<str:action>/", pickup_views.point_action,
+         name="pickup_point_action"),
     path("s/<str:slug>/sharing/", shop_views.sharing_page, name="sharing"),
     path("s/<str:slug>/poster.png", shop_views.qr_poster, {"fmt": "png"}, name="qr_poster_png"),
     path("s/<str:slug>/poster.pdf", shop_views.qr_poster, {"fmt": "pdf"}, name="qr_poster_pdf"),

@@ -8,6 +8,8 @@ the in-memory channel layer, a local-memory cache and a SQLite task queue. Setti
 from __future__ import annotations
 
 import os
+import sys
+import warnings
 from pathlib import Path
 
 import dj_database_url
@@ -211,17 +213,22 @@ SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
 # Hashed, compressed file names once `collectstatic` has run; before that (a plain
 # `pip install` + daphne) files are served straight from the finders so nothing 500s.
 _manifest_ready = (STATIC_ROOT / "staticfiles.json").exists()
+# `collectstatic` itself must use the manifest storage, or it never writes the manifest.
+_collecting_static = sys.argv[1:2] == ["collectstatic"]
 STORAGES = {
     "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
-            if _manifest_ready and not DEBUG
+            if (_manifest_ready or _collecting_static) and not DEBUG
             else "django.contrib.staticfiles.storage.StaticFilesStorage"
         )
     },
 }
 WHITENOISE_USE_FINDERS = not _manifest_ready or DEBUG
+if not _manifest_ready:
+    # Until `collectstatic` runs, files come from the finders: no STATIC_ROOT is expected.
+    warnings.filterwarnings("ignore", message="No directory at", category=UserWarning)
 
 MAX_PHOTO_BYTES = env_int("MAX_PHOTO_BYTES", 8 * 1024 * 1024)
 MAX_VIDEO_BYTES = env_int("MAX_VIDEO_BYTES", 30 * 1024 * 1024)
@@ -275,6 +282,15 @@ LOGGING = {
     },
 }
 
+# --- Service area -----------------------------------------------------------------------
+
+# Address → coordinates for owners placing pickup points, through geopy. A geopy service
+# name ("nominatim", "photon", ...) or "" / "disabled"; coordinates and a click on the picture
+# always work, with or without it.
+GEOCODER = os.environ.get("GEOCODER", "nominatim").strip().lower()
+GEOCODER_USER_AGENT = os.environ.get("GEOCODER_USER_AGENT", "dongne5km/0.1 (+https://dongne5km.kr)")
+GEOCODER_TIMEOUT = float(os.environ.get("GEOCODER_TIMEOUT", "4"))
+GEOCODER_DOMAIN = os.environ.get("GEOCODER_DOMAIN", "")
 # --- Sharing --------------------------------------------------------------------------
 
 # A Kakao JavaScript key turns on the KakaoTalk share button. Unset, the button is not shown,

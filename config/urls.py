@@ -4,6 +4,7 @@ from django.urls import include, path, re_path
 from django.views.static import serve as serve_media
 
 from config.api import api
+from config.health import healthz
 
 urlpatterns = [
     path("", include("shops.urls")),
@@ -13,6 +14,7 @@ urlpatterns = [
     path("admin/", admin.site.urls),
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
+    path("healthz", healthz, name="healthz"),
 ]
 
 if settings.SERVE_MEDIA:

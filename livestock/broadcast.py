@@ -24,6 +24,11 @@ def publish_stock_message(shop_id: int, message: dict[str, Any]) -> None:
     layer = get_channel_layer()
     if layer is None:
         return
-    async_to_sync(layer.group_send)(
-        shop_group(shop_id), {"type": "stock.message", "message": message}
-    )
+    try:
+        async_to_sync(layer.group_send)(
+            shop_group(shop_id), {"type": "stock.message", "message": message}
+        )
+    except Exception:
+        # Not left to on_commit(robust=True): Django's own logging of it fails on a partial.
+        logger.warning("stock message v%s for shop %s not sent; clients will resync",
+                       message.get("version"), shop_id, exc_info=True)

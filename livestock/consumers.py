@@ -18,13 +18,16 @@ from channels.db import aclose_old_connections, database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 
+from config.middleware import UNAVAILABLE_ERRORS
 from livestock import hub as live_hub
 from shops.models import Shop
 
 logger = logging.getLogger(__name__)
 
 CLOSE_UNKNOWN_SHOP = 4404
-CLOSE_TRY_AGAIN = 1011
+# "Try again later". Daphne refuses to send any close code but 1000 and 3000–4999 (not
+# 1011 or 1013: it raises and logs a crash instead), so it is an application code.
+CLOSE_TRY_AGAIN = 4503
 MAX_CLIENT_FRAME = 4096
 
 
@@ -71,19 +74,21 @@ class ShopStockConsumer(AsyncWebsocketConsumer):
 
     async def connect(self) -> None:
         slug = self.scope["url_route"]["kwargs"]["slug"]
-        self.shop = await _find_shop(slug) if len(slug) <= 50 else None
         await self.accept()
-        if self.shop is None:
-            await self.close(code=CLOSE_UNKNOWN_SHOP)
-            return
         try:
+            self.shop = await _find_shop(slug) if len(slug) <= 50 else None
+            if self.shop is None:
+                await self.close(code=CLOSE_UNKNOWN_SHOP)
+                return
             self.hub, self.member = await live_hub.join(self.shop, self.base_send)
-        except live_hub.HubUnavailable:
-            logger.warning("live stock hub unavailable for shop %s", self.shop.pk, exc_info=True)
+            await self._send_snapshot(already_held=True)
+        except (live_hub.HubUnavailable, *UNAVAILABLE_ERRORS) as exc:
+            # The database or the channel layer is away: say "try again later"; the
+            # browser reconnects with backoff.
+            logger.warning("live socket for %s refused, try again later: %s", slug, exc)
+            self._leave()
             self.shop = None
             await self.close(code=CLOSE_TRY_AGAIN)
-            return
-        await self._send_snapshot(already_held=True)
 
     def _leave(self) -> None:
         if self.hub is not None and self.member is not None:
@@ -109,7 +114,13 @@ class ShopStockConsumer(AsyncWebsocketConsumer):
             if isinstance(version, bool) or not isinstance(version, int) or version < 0:
                 await self._send_error("invalid_version")
                 return
-            await self._resync(version)
+            try:
+                await self._resync(version)
+            except UNAVAILABLE_ERRORS as exc:
+                logger.warning("resync for shop %s failed, try again later: %s",
+                               self.shop.pk, exc)
+                self._leave()
+                await self.close(code=CLOSE_TRY_AGAIN)
         elif message["type"] == "ping":
             await self._send({"type": "pong", "version": self.member.version})
         else:

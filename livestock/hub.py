@@ -33,6 +33,7 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
+from config.middleware import UNAVAILABLE_ERRORS
 from livestock import selectors
 from livestock.broadcast import shop_group
 from shops.models import Shop
@@ -289,6 +290,10 @@ class ShopHub:
                 version = await self.reads.current_version(self.shop.pk)
             except asyncio.CancelledError:
                 raise
+            except UNAVAILABLE_ERRORS as exc:
+                # The database is away: skip this beat, not all later ones.
+                logger.warning("live stock heartbeat skipped for shop %s: %s", self.shop.pk, exc)
+                continue
             except Exception:
                 logger.exception("live stock heartbeat failed for shop %s", self.shop.pk)
                 continue
@@ -301,8 +306,12 @@ class ShopHub:
                 await self._handle(kind, value)
             except asyncio.CancelledError:
                 raise
-            except Exception:
-                logger.exception("live stock pump failed for shop %s", self.shop.pk)
+            except Exception as exc:
+                if isinstance(exc, UNAVAILABLE_ERRORS):
+                    logger.warning("live stock catch-up waits for the database (shop %s): %s",
+                                   self.shop.pk, exc)
+                else:
+                    logger.exception("live stock pump failed for shop %s", self.shop.pk)
                 if self._pending:
                     self._schedule_gap_fill(1.0)
 

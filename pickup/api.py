@@ -1,3 +1,99 @@
-from ninja import Router
+"""Pickup points over the API: a shop's partner cafés (owner or integration token)."""
+
+from __future__ import annotations
+
+import json
+from typing import Any
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Router, Schema
+from pydantic import Field
+
+from pickup import selectors, services
+from shops.auth import MANAGING_ROLES, owner_auth, shop_for_actor
+from shops.errors import InvalidInput
 
 router = Router(tags=["pickup"])
+
+
+# Fields are checked by the services (one Korean message per mistake, the same as in the
+# console and the admin), so the schema accepts any JSON value and only describes them.
+class PickupPointIn(Schema):
+    name: Any = Field(None, description="카페 이름 (80자 이하)", examples=["망원시장 카페 보리"])
+    lat: Any = Field(None, description="위도 (숫자 또는 숫자 문자열)", examples=[37.5563])
+    lng: Any = Field(None, description="경도 (숫자 또는 숫자 문자열)", examples=[126.9065])
+    address: Any = Field("", description="주소 (200자 이하)")
+    opening_hours: Any = Field("", description="영업시간 안내, 예: 매일 08:00–21:00")
+    opens_at: Any = Field(None, description="여는 시각 HH:MM")
+    closes_at: Any = Field(None, description="닫는 시각 HH:MM")
+    contact: Any = Field("", description="연락처")
+    handover_notes: Any = Field("", description="수령 안내 (300자 이하)")
+
+
+class MoveIn(Schema):
+    lat: Any = Field(None, description="새 위도")
+    lng: Any = Field(None, description="새 경도")
+    address: Any = Field(None, description="새 주소 (선택)")
+
+
+class PartnerIn(Schema):
+    place_id: Any = Field(None, description="함께 쓸 픽업 장소(PickupPlace) id")
+
+
+def _shop(request: HttpRequest, slug: str):
+    return shop_for_actor(request.auth, request.user, slug, MANAGING_ROLES)
+
+
+@router.post("/shops/{slug}/pickup-points", auth=owner_auth, response={201: dict},
+             summary="픽업 지점(제휴 카페) 추가 — 서비스 구역 밖이면 422 outside_service_area")
+def create_pickup_point(request: HttpRequest, slug: str, payload: PickupPointIn):
+    shop = _shop(request, slug)
+    point = services.add_pickup_point(shop, **payload.dict())
+    return 201, selectors.pickup_point_payload(point, services.service_area(shop).check(
+        point.place.lat, point.place.lng).distance_m)
+
+
+@router.get("/shops/{slug}/pickup-points", auth=owner_auth,
+            summary="이 가게의 모든 픽업 지점 (일시 중지 포함)")
+def list_pickup_points(request: HttpRequest, slug: str):
+    shop = _shop(request, slug)
+    return [selectors.pickup_point_payload(point)
+            for point in selectors.owner_pickup_points(shop)]
+
+
+@router.post("/shops/{slug}/pickup-points/partner", auth=owner_auth, response={201: dict},
+             summary="다른 가게의 제휴 카페를 이 가게의 픽업 지점으로 함께 쓰기")
+def partner_pickup_place(request: HttpRequest, slug: str, payload: PartnerIn):
+    shop = _shop(request, slug)
+    return 201, selectors.pickup_point_payload(services.partner_place(shop, payload.place_id))
+
+
+@router.post("/shops/{slug}/pickup-points/{point_id}/move", auth=owner_auth,
+             summary="픽업 지점 위치 옮기기")
+def move_pickup_point(request: HttpRequest, slug: str, point_id: int, payload: MoveIn):
+    shop = _shop(request, slug)
+    point = services.move_pickup_point(shop, point_id, lat=payload.lat, lng=payload.lng,
+                                       address=payload.address)
+    return selectors.pickup_point_payload(point)
+
+
+@router.post("/shops/{slug}/pickup-points/{point_id}/pause", auth=owner_auth,
+             summary="픽업 지점 일시 중지 (본문 선택: {\"reason\": \"…\"})")
+def pause_pickup_point(request: HttpRequest, slug: str, point_id: int):
+    shop = _shop(request, slug)
+    reason: Any = ""
+    if request.body:
+        try:
+            body = json.loads(request.body)
+        except ValueError:
+            raise InvalidInput(_("요청 본문이 올바른 JSON이 아닙니다."), code="malformed_json") from None
+        reason = body.get("reason", "") if isinstance(body, dict) else None
+    return selectors.pickup_point_payload(services.pause_pickup_point(shop, point_id, reason))
+
+
+@router.post("/shops/{slug}/pickup-points/{point_id}/resume", auth=owner_auth,
+             summary="픽업 지점 다시 열기 — 구역 밖이면 422 outside_service_area")
+def resume_pickup_point(request: HttpRequest, slug: str, point_id: int):
+    shop = _shop(request, slug)
+    return selectors.pickup_point_payload(services.resume_pickup_point(shop, point_id))

@@ -2,14 +2,99 @@
 
 from __future__ import annotations
 
+from collections.abc import Iterable
 from typing import Any
 
+from django.db.models import Q, QuerySet
+
+from pickup.models import PickupPlace, PickupPoint
+from shops import geo
 from shops.models import Shop
 
 
-def public_pickup_points(shop: Shop) -> list[dict[str, Any]]:
-    """Active pickup points of a shop, the shop's own counter first."""
-    return [
-        {"id": None, "name": shop.name, "lat": shop.lat, "lng": shop.lng, "address": shop.address,
-         "is_shop": True}
-    ]
+def pickup_point_payload(point: PickupPoint, distance_m: float | None = None) -> dict[str, Any]:
+    place = point.place
+    data = {
+        "id": point.pk,
+        "name": place.name,
+        "lat": place.lat,
+        "lng": place.lng,
+        "address": place.address,
+        "opening_hours": place.opening_hours,
+        "opens_at": place.opens_at.strftime("%H:%M") if place.opens_at else None,
+        "closes_at": place.closes_at.strftime("%H:%M") if place.closes_at else None,
+        "contact": place.contact,
+        "handover_notes": place.handover_notes,
+        "photo_url": place.photo.url if place.photo else None,
+        "is_shop_counter": point.is_shop_counter,
+        "status": str(point.status),
+        "place_id": place.pk,
+    }
+    if distance_m is not None:
+        data["distance_m"] = int(round(distance_m))
+        data["distance_text"] = geo.format_distance(distance_m)
+    return data
+
+
+def active_points(shop_ids: Iterable[int]) -> QuerySet[PickupPoint]:
+    return (PickupPoint.objects.select_related("place")
+            .filter(shop_id__in=list(shop_ids), status=PickupPoint.Status.ACTIVE))
+
+
+def public_pickup_points(shop: Shop, near: tuple[float, float] | None = None) -> list[dict[str, Any]]:
+    """Active pickup points of a shop: the shop's own counter first, or nearest first when
+    the customer's location (``near`` = lat, lng) is known."""
+    points = list(active_points([shop.pk]).order_by("-is_shop_counter", "position", "id"))
+    if near is None or not points:
+        return [pickup_point_payload(point) for point in points]
+    meters, _bearing = geo.inverse_many(near[0], near[1], [p.place.lat for p in points],
+                                        [p.place.lng for p in points])
+    ranked = sorted(zip(points, meters.tolist(), strict=True), key=lambda pair: pair[1])
+    return [pickup_point_payload(point, distance) for point, distance in ranked]
+
+
+def nearest_pickup_points(shop_ids: Iterable[int], lat: float, lng: float) -> dict[int, dict]:
+    """For each shop, its active pickup point nearest to (lat, lng), with the distance."""
+    points = list(active_points(shop_ids))
+    if not points:
+        return {}
+    meters, _bearing = geo.inverse_many(lat, lng, [p.place.lat for p in points],
+                                        [p.place.lng for p in points])
+    best: dict[int, tuple[float, PickupPoint]] = {}
+    for point, distance in zip(points, meters.tolist(), strict=True):
+        if point.shop_id not in best or distance < best[point.shop_id][0]:
+            best[point.shop_id] = (distance, point)
+    return {shop_id: pickup_point_payload(point, distance)
+            for shop_id, (distance, point) in best.items()}
+
+
+def owner_pickup_points(shop: Shop) -> list[PickupPoint]:
+    """Every point of the shop, paused ones included, with how many shops share its place."""
+    points = list(PickupPoint.objects.select_related("place").filter(shop=shop)
+                  .order_by("-is_shop_counter", "position", "id"))
+    shared = {}
+    for place_id, shop_id in PickupPoint.objects.filter(
+            place_id__in=[p.place_id for p in points]).values_list("place_id", "shop_id"):
+        shared.setdefault(place_id, set()).add(shop_id)
+    for point in points:
+        point.shared_with = len(shared.get(point.place_id, ())) - 1
+    return points
+
+
+def partnerable_places(shop: Shop, limit: int = 20) -> list[tuple[PickupPlace, float]]:
+    """Other shops' partner cafés inside this shop's area that it does not offer yet."""
+    box = geo.bounding_box(shop.lat, shop.lng, shop.service_radius_m)
+    candidates = list(
+        PickupPlace.objects.filter(lat__range=box[:2], lng__range=box[2:])
+        .exclude(partnerships__shop=shop)
+        .exclude(Q(partnerships__is_shop_counter=True))
+        .distinct()[:500]
+    )
+    area = geo.ServiceArea(shop.lat, shop.lng, shop.service_radius_m, shop.service_polygon)
+    found = []
+    for place in candidates:
+        check = area.check(place.lat, place.lng)
+        if check.inside:
+            found.append((place, check.distance_m))
+    found.sort(key=lambda pair: pair[1])
+    return found[:limit]

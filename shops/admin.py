@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
-from django.contrib import admin
+from django import forms
+from django.contrib import admin, messages
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from shops.auth import MANAGING_ROLES, shops_for_user
+from shops.errors import DomainError
 from shops.models import ApiToken, Membership, Shop
+from shops.services import set_service_area, validate_service_area
+
+AREA_FIELDS = ("lat", "lng", "service_radius_m", "service_polygon")
 
 
 class ShopScopedAdmin(admin.ModelAdmin):
@@ -37,8 +42,31 @@ class ShopScopedAdmin(admin.ModelAdmin):
         )
 
 
+class ShopAdminForm(forms.ModelForm):
+    """The area is checked by the same service as the console and the API."""
+
+    class Meta:
+        model = Shop
+        fields = ("name", "slug", "is_active", "notice", "address", "lat", "lng",
+                  "service_radius_m", "service_polygon", "opening_hours", "response_hours",
+                  "return_policy", "phone", "kakao_channel_url", "naver_url")
+
+    def clean(self):
+        data = super().clean()
+        if all(data.get(name) is not None for name in ("lat", "lng", "service_radius_m")):
+            try:
+                *_point, _radius, polygon = validate_service_area(
+                    lat=data["lat"], lng=data["lng"], radius_m=data["service_radius_m"],
+                    polygon=data.get("service_polygon"))
+            except DomainError as exc:
+                raise forms.ValidationError(exc.detail, code=exc.code) from None
+            data["service_polygon"] = polygon
+        return data
+
+
 @admin.register(Shop)
 class ShopAdmin(ShopScopedAdmin):
+    form = ShopAdminForm
     shop_path = "pk"
     list_display = ("name", "slug", "service_radius_m", "stock_version", "is_active")
     search_fields = ("name", "slug", "address")
@@ -63,6 +91,19 @@ class ShopAdmin(ShopScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return request.user.is_superuser
+
+    def save_model(self, request, obj, form, change) -> None:
+        super().save_model(request, obj, form, change)
+        if change and any(name in form.changed_data for name in AREA_FIELDS):
+            result = set_service_area(obj, radius_m=obj.service_radius_m,
+                                      polygon=obj.service_polygon, lat=obj.lat, lng=obj.lng)
+            if result.paused:
+                self.message_user(
+                    request,
+                    _("구역 밖이 된 픽업 지점을 일시 중지했습니다 (삭제하지 않았습니다): %(names)s")
+                    % {"names": ", ".join(result.paused)},
+                    messages.WARNING,
+                )
 
     def get_readonly_fields(self, request, obj=None):
         fields = list(super().get_readonly_fields(request, obj))

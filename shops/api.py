@@ -2,6 +2,8 @@
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
@@ -10,9 +12,12 @@ from pydantic import Field
 from livestock import selectors as stock_selectors
 from livestock.payloads import listing_payload
 from pickup import selectors as pickup_selectors
-from shops.errors import NotFound
+from shops import nearby
+from shops.auth import MANAGING_ROLES, owner_auth, shop_for_actor
+from shops.errors import InvalidInput, NotFound
 from shops.models import Shop
 from shops.selectors import shop_by_slug, shop_public_fields
+from shops.services import parse_point, set_service_area
 
 router = Router(tags=["shops"])
 
@@ -24,15 +29,47 @@ def get_public_shop(slug: str) -> Shop:
     return shop
 
 
+def optional_point(lat: str | None, lng: str | None) -> tuple[float, float] | None:
+    if lat in (None, "") and lng in (None, ""):
+        return None
+    if lat in (None, "") or lng in (None, ""):
+        raise InvalidInput(_("위도(lat)와 경도(lng)를 함께 보내 주세요."), code="location_required")
+    return parse_point(lat, lng)
+
+
+# Registered before /shops/{slug}, which would otherwise take "nearby" for a slug.
+@router.get("/shops/nearby", summary="내 위치를 서비스 구역에 포함하는 가게 (가까운 순)")
+def shops_nearby(request: HttpRequest, lat: str | None = None, lng: str | None = None):
+    point = optional_point(lat, lng)
+    if point is None:
+        raise InvalidInput(_("위치(lat, lng)를 보내 주세요."), code="location_required")
+    return nearby.near_me(*point)
+
+
 @router.get("/shops/{slug}", summary="가게 정보와 오늘의 입고 목록")
-def shop_detail(request: HttpRequest, slug: str):
+def shop_detail(request: HttpRequest, slug: str, lat: str | None = None,
+                lng: str | None = None):
+    near = optional_point(lat, lng)
     shop = get_public_shop(slug)
     version = stock_selectors.current_version(shop.pk) or 0
     data = shop_public_fields(shop)
     data["stock_version"] = version
     data["listings"] = [listing_payload(x) for x in stock_selectors.active_listings(shop.pk)]
-    data["pickup_points"] = pickup_selectors.public_pickup_points(shop)
+    data["pickup_points"] = pickup_selectors.public_pickup_points(shop, near)
     return data
+
+
+class ServiceAreaIn(Schema):
+    radius_m: Any = Field(description="서비스 반경 (m), 300–20000")
+    polygon: Any = Field(None, description="GeoJSON Polygon, 없으면 반경 원 전체")
+
+
+@router.put("/shops/{slug}/service-area", auth=owner_auth, summary="서비스 구역 변경 (사장님)")
+def put_service_area(request: HttpRequest, slug: str, payload: ServiceAreaIn):
+    shop = shop_for_actor(request.auth, request.user, slug, MANAGING_ROLES)
+    change = set_service_area(shop, radius_m=payload.radius_m, polygon=payload.polygon)
+    return {"radius_m": shop.service_radius_m, "polygon": shop.service_polygon,
+            "paused_pickup_points": change.paused}
 
 
 class StockQuery(Schema):

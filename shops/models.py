@@ -21,6 +21,38 @@ slug_validator = RegexValidator(
 )
 
 
+class ShopQuerySet(models.QuerySet):
+    """Keeps the derived search columns (``lat_band``, ``service_polygon_hash``) right on the
+    bulk paths that skip ``Shop.save()``, so no shop silently drops out of the nearby search."""
+
+    def bulk_create(self, objs, *args, **kwargs):
+        objs = list(objs)
+        for obj in objs:
+            obj.fill_derived_fields()
+        return super().bulk_create(objs, *args, **kwargs)
+
+    def bulk_update(self, objs, fields, *args, **kwargs):
+        objs, fields = list(objs), set(fields)
+        for obj in objs:
+            obj.fill_derived_fields()
+        if "lat" in fields:
+            fields.add("lat_band")
+        if "service_polygon" in fields:
+            fields.add("service_polygon_hash")
+        return super().bulk_update(objs, fields, *args, **kwargs)
+
+    def update(self, **kwargs):
+        from shops.geo import lat_band, polygon_hash
+
+        if "lat" in kwargs and "lat_band" not in kwargs:
+            if not isinstance(kwargs["lat"], (int, float)):
+                raise ValueError("Shop.lat can only be updated to a number (lat_band follows it)")
+            kwargs["lat_band"] = lat_band(kwargs["lat"])
+        if "service_polygon" in kwargs and "service_polygon_hash" not in kwargs:
+            kwargs["service_polygon_hash"] = polygon_hash(kwargs["service_polygon"])
+        return super().update(**kwargs)
+
+
 class Shop(models.Model):
     slug = models.SlugField(_("주소 이름"), max_length=50, unique=True, validators=[slug_validator])
     name = models.CharField(_("가게 이름"), max_length=80)
@@ -45,6 +77,11 @@ class Shop(models.Model):
         blank=True,
         help_text=_("비워 두면 반경 원 전체가 서비스 구역입니다."),
     )
+    # Fingerprint of service_polygon ('' for none): keys cached geometries in the nearby search
+    # without loading every candidate's polygon.
+    service_polygon_hash = models.CharField(max_length=16, blank=True, default="", editable=False)
+    # floor(lat / 0.05°): leads the nearby search's index (see shops.selectors.nearby_shops).
+    lat_band = models.SmallIntegerField(default=0, editable=False)
     notice = models.CharField(
         _("안내 배너"), max_length=200, blank=True, help_text=_("예: 동네 5km 픽업 할인")
     )
@@ -58,11 +95,18 @@ class Shop(models.Model):
     is_active = models.BooleanField(_("운영 중"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
+    objects = ShopQuerySet.as_manager()
+
     class Meta:
         verbose_name = _("가게")
         verbose_name_plural = _("가게")
         ordering = ["name"]
-        indexes = [models.Index(fields=["lat", "lng"], name="shop_lat_lng_idx")]
+        indexes = [
+            models.Index(fields=["lat", "lng"], name="shop_lat_lng_idx"),
+            # Covers the nearby search's first query, id included, so it is an index-only scan.
+            models.Index(fields=["lat_band", "lng", "lat", "service_radius_m", "id"],
+                         name="shop_area_idx"),
+        ]
         constraints = [
             models.CheckConstraint(
                 condition=Q(service_radius_m__gte=MIN_SERVICE_RADIUS_M)
@@ -74,10 +118,28 @@ class Shop(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    def save(self, *args, **kwargs) -> None:
+        self.fill_derived_fields()
+        update_fields = kwargs.get("update_fields")
+        if update_fields is not None:
+            update_fields = set(update_fields)
+            if "service_polygon" in update_fields:
+                update_fields.add("service_polygon_hash")
+            if "lat" in update_fields:
+                update_fields.add("lat_band")
+            kwargs["update_fields"] = update_fields
+        super().save(*args, **kwargs)
+
     def get_absolute_url(self) -> str:
         from django.urls import reverse
 
         return reverse("shops:shop_page", kwargs={"slug": self.slug})
+
+    def fill_derived_fields(self) -> None:
+        from shops.geo import lat_band, polygon_hash
+
+        self.service_polygon_hash = polygon_hash(self.service_polygon)
+        self.lat_band = lat_band(self.lat)
 
     @property
     def group_name(self) -> str:

@@ -2,12 +2,19 @@
 
 from __future__ import annotations
 
+import json
+import math
+from dataclasses import dataclass
 from datetime import timedelta
 from typing import Any
 
+import shapely
+from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
+from shapely.geometry.base import BaseGeometry
 
+from shops import geo
 from shops.models import ShareChannel, ShareStat, Shop
 
 
@@ -38,6 +45,106 @@ def shop_public_fields(shop: Shop) -> dict[str, Any]:
     }
 
 
+# --- near me -----------------------------------------------------------------------------
+
+@dataclass(frozen=True)
+class NearbyShop:
+    id: int
+    slug: str
+    name: str
+    notice: str
+    stock_version: int
+    lat: float
+    lng: float
+    distance_m: float
+
+
+_POLYGON_CACHE: dict[int, tuple[str, BaseGeometry]] = {}
+POLYGON_CACHE_SIZE = 20_000
+
+
+def _prepared_polygons(wanted: dict[int, tuple[str, Any]]) -> dict[int, BaseGeometry]:
+    """Prepared lng/lat polygons per shop id, cached per process and keyed by the polygon's
+    hash, so an edited polygon is never tested in its old shape. Polygons arrive as stored
+    (JSON text, or already decoded) and are only decoded on a cache miss."""
+    found = {}
+    for shop_id, (digest, polygon) in wanted.items():
+        cached = _POLYGON_CACHE.get(shop_id)
+        if cached is not None and cached[0] == digest:
+            found[shop_id] = cached[1]
+            continue
+        if len(_POLYGON_CACHE) >= POLYGON_CACHE_SIZE:
+            _POLYGON_CACHE.clear()
+        if isinstance(polygon, (str, bytes)):
+            polygon = json.loads(polygon)
+        geometry = geo.polygon_geometry(polygon)
+        shapely.prepare(geometry)
+        _POLYGON_CACHE[shop_id] = (digest, geometry)
+        found[shop_id] = geometry
+    return found
+
+
+def nearby_shops(lat: float, lng: float, limit: int | None = None) -> list[NearbyShop]:
+    """Active shops whose service area contains (lat, lng), nearest first.
+
+    1. One SQL query. Its inner part reads only the index (lat_band, lng, lat,
+       service_radius_m, id): shops inside the box the largest allowed radius could reach (a
+       longitude range in each of the ~9 latitude bands it spans), narrowed per row by each
+       shop's own radius (a lower bound of the distance from the latitude and longitude
+       differences alone). Only those few candidates are then read from the table.
+    2. The exact test, vectorised over the candidates: geodesic distance ≤ radius, then the
+       polygon (if any) on prepared shapely geometries cached per shop and polygon fingerprint.
+    """
+    min_lat, max_lat, min_lng, max_lng = geo.bounding_box(lat, lng, geo.MAX_RADIUS_M)
+    per_deg_lat = geo.MIN_M_PER_DEG_LAT * 0.999
+    edge = min(89.0, max(abs(min_lat), abs(max_lat)))
+    per_deg_lng = geo.M_PER_DEG_LNG_EQUATOR * math.cos(math.radians(edge)) * 0.98
+    bands = list(range(geo.lat_band(min_lat), geo.lat_band(max_lat) + 1))
+    table = connection.ops.quote_name(Shop._meta.db_table)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            "SELECT id, lat, lng, service_radius_m, slug, name, notice, stock_version, "  # noqa: S608
+            f"service_polygon_hash, service_polygon FROM {table} WHERE is_active AND id IN ("
+            f"SELECT id FROM {table} WHERE lat_band IN ({', '.join(['%s'] * len(bands))}) "
+            "AND lng BETWEEN %s AND %s AND lat BETWEEN %s AND %s "
+            "AND service_radius_m >= ABS(lat - %s) * %s AND service_radius_m >= ABS(lng - %s) * %s)",
+            [*bands, min_lng, max_lng, min_lat, max_lat, lat, per_deg_lat, lng, per_deg_lng],
+        )
+        candidates = cursor.fetchall()
+    if not candidates:
+        return []
+    inside, meters = geo.contains_many(
+        lat, lng, [row[1] for row in candidates], [row[2] for row in candidates],
+        [row[3] for row in candidates], [None] * len(candidates),
+    )
+    kept = [(row, distance) for row, keep, distance
+            in zip(candidates, inside.tolist(), meters.tolist(), strict=True) if keep]
+    polygons = _prepared_polygons({row[0]: (row[8], row[9]) for row, _d in kept if row[8]})
+    hits = []
+    for row, distance in kept:
+        shop_id, shop_lat, shop_lng, _radius, slug, name, notice, version, digest, _p = row
+        if digest:
+            polygon = polygons.get(shop_id)
+            if polygon is None or not shapely.intersects_xy(polygon, lng, lat):
+                continue
+        hits.append(NearbyShop(shop_id, slug, name, notice, version, shop_lat, shop_lng,
+                               float(distance)))
+    hits.sort(key=lambda hit: (hit.distance_m, hit.id))
+    return hits[:limit] if limit else hits
+
+
+def nearby_shops_brute_force(lat: float, lng: float) -> list[tuple[int, float]]:
+    """The same answer the slow way (every shop, one geodesic at a time), for benchmarks and
+    tests to compare against."""
+    hits = []
+    for shop in Shop.objects.filter(is_active=True).only(
+            "id", "lat", "lng", "service_radius_m", "service_polygon"):
+        check = geo.ServiceArea(shop.lat, shop.lng, shop.service_radius_m,
+                                shop.service_polygon).check(lat, lng)
+        if check.inside:
+            hits.append((shop.pk, check.distance_m))
+    hits.sort(key=lambda pair: (pair[1], pair[0]))
+    return hits
 def share_stats(shop: Shop, days: int = 14) -> dict[str, Any]:
     """Visits through shared links and the reservations they led to, over the last ``days``
     days: totals per channel (every channel listed, zeros included) and the daily rows."""

@@ -12,13 +12,39 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
 
 from livestock import selectors as stock_selectors
 from livestock.models import Listing
 from pickup import selectors as pickup_selectors
-from shops import previews, sharing
+from shops import geo, nearby, previews, sharing
+from shops.areas import NEIGHBOURHOODS, neighbourhood
+from shops.errors import InvalidInput
 from shops.models import Shop
 from shops.selectors import shop_by_slug
+from shops.services import parse_point
+
+TOP_LISTINGS = 3
+LIVE_SHOPS = 10
+
+
+def _location(request: HttpRequest) -> tuple[tuple[float, float] | None, str, str]:
+    """``(point, label, error)`` from ``?lat=&lng=`` or ``?area=<neighbourhood>``."""
+    lat, lng = request.GET.get("lat", ""), request.GET.get("lng", "")
+    if lat.strip() or lng.strip():
+        try:
+            point = parse_point(lat, lng)
+        except InvalidInput as exc:
+            return None, "", exc.detail
+        return point, _("내 위치 (%(lat).4f, %(lng).4f)") % {"lat": point[0], "lng": point[1]}, ""
+    key = request.GET.get("area", "")
+    if key:
+        place = neighbourhood(key)
+        if place is None:
+            return None, "", _("목록에 있는 동네를 골라 주세요.")
+        return (place.lat, place.lng), str(place.label), ""
+    return None, "", ""
 
 IMMUTABLE_CACHE = "public, max-age=31536000, immutable"
 # An image URL for a count that is no longer current gets today's image, briefly cached.
@@ -26,8 +52,39 @@ STALE_IMAGE_CACHE = "public, max-age=300"
 
 
 def near_me(request: HttpRequest) -> HttpResponse:
-    shops = Shop.objects.filter(is_active=True).order_by("name")[:50]
-    return render(request, "shops/near_me.html", {"shops": shops})
+    point, label, error = _location(request)
+    results = nearby.near_me(*point) if point else []
+    for index, shop in enumerate(results):
+        shop["top_listings"] = shop["listings"][:TOP_LISTINGS]
+        shop["live"] = index < LIVE_SHOPS
+    return render(
+        request,
+        "shops/near_me.html",
+        {
+            "point": point,
+            "location_label": label,
+            "error": error,
+            "results": results,
+            "neighbourhoods": NEIGHBOURHOODS,
+            "chosen_area": request.GET.get("area", ""),
+            "lat": request.GET.get("lat", "")[:40],
+            "lng": request.GET.get("lng", "")[:40],
+        },
+        status=400 if error else 200,
+    )
+
+
+def pickup_map(shop, points: list[dict], near: tuple[float, float] | None) -> str:
+    markers = [
+        geo.MapMarker(label=p["name"], lat=p["lat"], lng=p["lng"],
+                      kind="counter" if p["is_shop_counter"] else "point", number=str(i))
+        for i, p in enumerate(points, start=1)
+    ]
+    if near is not None:
+        markers.append(geo.MapMarker(label=_("내 위치"), lat=near[0], lng=near[1], kind="customer"))
+    area = geo.ServiceArea(shop.lat, shop.lng, shop.service_radius_m, shop.service_polygon)
+    return geo.render_area_svg(area, markers, title=_("%(shop)s 픽업 지점 지도") % {"shop": shop.name},
+                               width_px=280)
 
 
 def _share_context(request: HttpRequest, shop: Shop, version: int, listings: Sequence[Listing],
@@ -74,6 +131,8 @@ def shop_page(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("shop")
     version = stock_selectors.current_version(shop.pk) or 0
     listings = list(stock_selectors.active_listings(shop.pk))
+    near, _label, _error = _location(request)
+    pickup_points = pickup_selectors.public_pickup_points(shop, near)
     response = render(
         request,
         "shops/shop_page.html",
@@ -81,7 +140,9 @@ def shop_page(request: HttpRequest, slug: str) -> HttpResponse:
             "shop": shop,
             "version": version,
             "listings": listings,
-            "pickup_points": pickup_selectors.public_pickup_points(shop),
+            "pickup_points": pickup_points,
+            "pickup_near": near,
+            "pickup_map": mark_safe(pickup_map(shop, pickup_points, near)),  # noqa: S308
             "share": _share_context(request, shop, version, listings),
         },
     )

@@ -48,3 +48,14 @@ def make_listing(shop: Shop, name: str = "단감", available: int = 200, **field
 def make_token(shop: Shop) -> str:
     _token, raw = ApiToken.issue(shop)
     return raw
+
+
+def make_pickup_point(shop: Shop, name: str = "카페 보리", lat: float | None = None,
+                      lng: float | None = None, **fields):
+    """A partner café inside the shop's area (500 m north unless told)."""
+    from pickup import services as pickup_services
+    from shops import geo
+
+    if lat is None or lng is None:
+        lat, lng = geo.destination(shop.lat, shop.lng, 0, 500)
+    return pickup_services.add_pickup_point(shop, name=name, lat=lat, lng=lng, **fields)

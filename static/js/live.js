@@ -2,8 +2,8 @@
 // Protocol (docs/live-protocol.md): apply `stock` only when version === last + 1,
 // otherwise ask the server to resync; heartbeats reveal a message that never arrived.
 
-const root = document.querySelector("[data-live-shop]");
-if (root) startLive(root);
+// One connection per live shop on the page (the shop page has one; "near me" several).
+for (const root of document.querySelectorAll("[data-live-shop]")) startLive(root);
 
 function startLive(root) {
   const slug = root.dataset.liveShop;
@@ -61,7 +61,7 @@ function startLive(root) {
     const badge = row.querySelector('[data-field="soldout"]');
     if (badge) badge.hidden = !soldOut;
     row.dispatchEvent(new CustomEvent("listing:update", { bubbles: true, detail: listing }));
-    if (announce && before !== String(listing.available)) {
+    if (announce && announcer && before !== String(listing.available)) {
       announcer.textContent = soldOut
         ? `${listing.name} ${text.soldOut}`
         : `${listing.name} ${listing.available}${listing.unit} ${text.left}`;
@@ -185,5 +185,7 @@ function startLive(root) {
   document.addEventListener("visibilitychange", () => {
     if (document.visibilityState === "visible" && (!socket || socket.readyState > 1)) connect();
   });
-  window.dongneLive = { get version() { return version; }, resync: () => send({ type: "resync", version }) };
+  const control = { get version() { return version; }, resync: () => send({ type: "resync", version }) };
+  if (!window.dongneLive) window.dongneLive = control;
+  (window.dongneLiveShops ||= {})[slug] = control;
 }

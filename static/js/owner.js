@@ -7,7 +7,8 @@ for (const form of document.querySelectorAll("[data-stock-form]")) {
     const button = form.querySelector("button");
     if (button) button.disabled = true;
     try {
-      const response = await fetch(form.action, {
+      // getAttribute: a control named "action" inside the form shadows form.action.
+      const response = await fetch(form.getAttribute("action"), {
         method: "POST",
         body: new FormData(form),
         headers: { Accept: "application/json" },

@@ -341,7 +341,7 @@ async def test_a_failing_subscribe_closes_the_socket_to_retry(shop, listing, mon
     monkeypatch.setattr(layer, "group_add", group_add)
     first = WebsocketCommunicator(application, f"/ws/shops/{shop.slug}/")
     await first.connect()
-    assert await first.receive_output() == {"type": "websocket.close", "code": 1011}
+    assert await first.receive_output() == {"type": "websocket.close", "code": 4503}
     assert live_hub.hubs() == {}
 
     second = WebsocketCommunicator(application, f"/ws/shops/{shop.slug}/")
@@ -351,6 +351,22 @@ async def test_a_failing_subscribe_closes_the_socket_to_retry(shop, listing, mon
     assert v == snapshot["version"] + 1
     assert await stock_versions(second, 1) == [v]
     await second.disconnect()
+
+
+async def test_a_database_outage_while_joining_closes_the_socket_to_retry(shop, listing,
+                                                                         monkeypatch):
+    from django.db import OperationalError
+
+    async def database_away(snapshot_shop):
+        raise OperationalError("connection refused")
+
+    monkeypatch.setattr(live_hub, "DB_READS", live_hub.Reads(
+        live_hub.DB_READS.current_version, live_hub.DB_READS.messages_after, database_away))
+    communicator = WebsocketCommunicator(application, f"/ws/shops/{shop.slug}/")
+    await communicator.connect()
+    assert await communicator.receive_output() == {"type": "websocket.close", "code": 4503}
+    assert live_hub.hubs() == {}
+    await communicator.disconnect()
 
 
 async def test_a_change_rolled_back_is_never_sent(shop, listing, live):

@@ -11,7 +11,10 @@ from django.db import transaction
 
 from livestock import services
 from livestock.models import Listing
+from pickup import services as pickup_services
+from pickup.models import PickupPlace, PickupPoint
 from shops.models import Membership, Shop
+from shops.services import set_service_area
 
 DEMO_OWNER = "owner"
 DEMO_PASSWORD = os.environ.get("DEMO_OWNER_PASSWORD", "dongne5km!")
@@ -57,6 +60,10 @@ SHOPS = [
         "address": "서울 마포구 양화로 45",
         "lat": 37.5496, "lng": 126.9139,
         "service_radius_m": 5000,
+        # Leaves out the far bank of the Han river.
+        "service_polygon": {"type": "Polygon", "coordinates": [[
+            [126.850, 37.538], [126.985, 37.538], [126.985, 37.600], [126.850, 37.600],
+            [126.850, 37.538]]]},
         "notice": "한우 소분 판매 · 당일 수령",
         "return_policy": "포장 개봉 전, 수령 당일에 한해 교환해 드립니다.",
         "response_hours": "평일 09:00–18:00",
@@ -68,6 +75,23 @@ SHOPS = [
     },
 ]
 
+# Partner cafés: (name, address, lat, lng, hours, handover notes, shops offering it).
+CAFES = [
+    ("카페 나루", "서울 마포구 망원동 한강공원 입구", 37.5545, 126.8975, "매일 10:00–22:00",
+     "카운터에서 픽업 코드를 말씀해 주세요.", ["mangwon-fruit"]),
+    ("망원시장 카페 보리", "서울 마포구 포은로 8길", 37.5563, 126.9065, "매일 08:00–21:00",
+     "냉장 보관 상품은 카운터 뒤 냉장고에 있어요.",
+     ["mangwon-fruit", "yeonnam-bakery", "hapjeong-butcher"]),
+    ("책방카페 온기", "서울 마포구 연남로 30", 37.5660, 126.9230, "화–일 11:00–21:00",
+     "2층 책방 카운터에서 받으세요.", ["yeonnam-bakery"]),
+    ("카페 모퉁이", "서울 마포구 동교로 230", 37.5580, 126.9240, "매일 09:00–20:00", "",
+     ["yeonnam-bakery"]),
+    ("카페 소풍", "서울 마포구 독막로 10", 37.5490, 126.9105, "매일 09:00–22:00", "",
+     ["hapjeong-butcher"]),
+    ("카페 담", "서울 마포구 와우산로 20", 37.5478, 126.9230, "매일 12:00–23:00",
+     "저녁에는 바 카운터에서 받으세요.", ["hapjeong-butcher"]),
+]
+
 OWNER_PERMISSIONS = [
     ("shops", "shop", ["view", "change"]),
     ("shops", "membership", ["view", "add", "change", "delete"]),
@@ -75,6 +99,8 @@ OWNER_PERMISSIONS = [
     ("livestock", "listing", ["view", "add", "change"]),
     ("livestock", "listingoption", ["view", "add", "change", "delete"]),
     ("livestock", "stockevent", ["view"]),
+    ("pickup", "pickupplace", ["view", "change"]),
+    ("pickup", "pickuppoint", ["view", "add", "change"]),
 ]
 
 
@@ -106,8 +132,12 @@ class Command(BaseCommand):
             owner.groups.add(owner_group())
             shops = []
             for spec in SHOPS:
-                fields = {k: v for k, v in spec.items() if k not in ("slug", "listings")}
+                fields = {k: v for k, v in spec.items()
+                          if k not in ("slug", "listings", "service_polygon")}
                 shop, _ = Shop.objects.update_or_create(slug=spec["slug"], defaults=fields)
+                set_service_area(shop, radius_m=spec["service_radius_m"],
+                                 polygon=spec.get("service_polygon"))
+                pickup_services.ensure_shop_counter(shop)
                 Membership.objects.get_or_create(
                     shop=shop, user=owner, defaults={"role": Membership.Role.OWNER}
                 )
@@ -121,8 +151,21 @@ class Command(BaseCommand):
                         actor=services.Actor(user=owner, label="seed_demo"),
                     )
                 shops.append(shop)
+            by_slug = {shop.slug: shop for shop in shops}
+            for name, address, lat, lng, hours, notes, slugs in CAFES:
+                place = PickupPlace.objects.filter(name=name, address=address).first()
+                for slug in slugs:
+                    shop = by_slug[slug]
+                    if place is None:
+                        place = pickup_services.add_pickup_point(
+                            shop, name=name, address=address, lat=lat, lng=lng,
+                            opening_hours=hours, handover_notes=notes).place
+                    elif not PickupPoint.objects.filter(shop=shop, place=place).exists():
+                        pickup_services.partner_place(shop, place.pk)
 
         self.stdout.write("Demo shops:")
         for shop in shops:
-            self.stdout.write(f"  {shop.slug}  {shop.name}  /s/{shop.slug}/")
+            cafes = PickupPoint.objects.filter(shop=shop, is_shop_counter=False).count()
+            self.stdout.write(f"  {shop.slug}  {shop.name}  /s/{shop.slug}/  "
+                              f"(partner cafés: {cafes})")
         self.stdout.write(f"Owner login: {DEMO_OWNER} / {DEMO_PASSWORD}  (/owner/, /admin/)")

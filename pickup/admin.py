@@ -1,0 +1,91 @@
+"""Admin for pickup places and points, scoped to the owner's shops.
+
+Saving goes through the same service-area check as the console and the API, so a café
+outside the area is refused here with the same message and distance.
+"""
+
+from __future__ import annotations
+
+from django import forms
+from django.contrib import admin
+from django.http import HttpRequest
+from django.utils.translation import gettext_lazy as _
+
+from pickup import services
+from pickup.models import PickupPlace, PickupPoint
+from shops.admin import ShopScopedAdmin
+from shops.errors import DomainError
+
+
+class PickupPointAdminForm(forms.ModelForm):
+    class Meta:
+        model = PickupPoint
+        fields = ("shop", "place", "status", "paused_reason", "position")
+
+    def clean(self):
+        data = super().clean()
+        shop, place = data.get("shop"), data.get("place")
+        counter = bool(self.instance.pk and self.instance.is_shop_counter)
+        if counter and data.get("status") != PickupPoint.Status.ACTIVE:
+            raise forms.ValidationError(_("가게 매장 픽업은 중지할 수 없습니다."))
+        if shop and place and not counter:
+            if (PickupPoint.objects.filter(place=place, is_shop_counter=True)
+                    .exclude(shop=shop).exists()):
+                raise forms.ValidationError(_("다른 가게의 매장은 픽업 지점으로 함께 쓸 수 없습니다."))
+            if data.get("status") == PickupPoint.Status.ACTIVE:
+                try:
+                    services.check_in_service_area(shop, place.lat, place.lng)
+                except DomainError as exc:
+                    raise forms.ValidationError(exc.detail, code=exc.code) from None
+        return data
+
+
+@admin.register(PickupPoint)
+class PickupPointAdmin(ShopScopedAdmin):
+    form = PickupPointAdminForm
+    list_display = ("place", "shop", "is_shop_counter", "status", "position")
+    list_filter = ("status", "is_shop_counter")
+    search_fields = ("place__name", "place__address", "shop__name")
+    readonly_fields = ("is_shop_counter", "created_at")
+    list_select_related = ("place", "shop")
+    raw_id_fields = ("place",)
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        # Points are paused, not deleted: reservations may point at them.
+        return request.user.is_superuser
+
+
+class PickupPlaceAdminForm(forms.ModelForm):
+    class Meta:
+        model = PickupPlace
+        fields = ("name", "address", "lat", "lng", "opening_hours", "opens_at", "closes_at",
+                  "contact", "handover_notes", "photo")
+
+    def clean(self):
+        data = super().clean()
+        if self.instance.pk and data.get("lat") is not None and data.get("lng") is not None:
+            try:
+                services.check_place_for_shops(self.instance, data["lat"], data["lng"])
+            except DomainError as exc:
+                raise forms.ValidationError(exc.detail, code=exc.code) from None
+        return data
+
+
+@admin.register(PickupPlace)
+class PickupPlaceAdmin(ShopScopedAdmin):
+    """A place is visible to an owner when one of their shops partners with it."""
+
+    form = PickupPlaceAdminForm
+    shop_path = "partnerships__shop"
+    list_display = ("name", "address", "lat", "lng", "opening_hours")
+    search_fields = ("name", "address")
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).distinct()
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        # Owners add cafés from the console (or the API), which places them in their area.
+        return request.user.is_superuser
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return request.user.is_superuser

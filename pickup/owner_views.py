@@ -1,0 +1,170 @@
+"""Owner console: the service area picture and settings, and the pickup points in it.
+
+Plain forms that post and redirect, so everything works without JavaScript; area.js only
+adds "click on the picture to fill in the coordinates".
+"""
+
+from __future__ import annotations
+
+import json
+
+from django.contrib import messages
+from django.contrib.auth.decorators import login_required
+from django.http import Http404, HttpRequest, HttpResponse
+from django.shortcuts import redirect, render
+from django.utils.safestring import mark_safe
+from django.utils.translation import gettext as _
+from django.views.decorators.http import require_POST
+
+from pickup import selectors, services
+from pickup.forms import MoveForm, PickupPointForm, ServiceAreaForm
+from shops import geo, geocoding
+from shops.auth import MANAGING_ROLES, shop_for_actor
+from shops.errors import DomainError, InvalidInput, NotFound
+from shops.errors import PermissionDenied as ShopPermissionDenied
+from shops.models import Shop
+from shops.services import service_area, set_service_area
+
+
+def _managed_shop(request: HttpRequest, slug: str) -> Shop:
+    try:
+        return shop_for_actor(None, request.user, slug, MANAGING_ROLES)
+    except (NotFound, ShopPermissionDenied):
+        raise Http404("shop") from None
+
+
+def area_picture(shop: Shop, points: list, *, interactive: bool = True) -> str:
+    markers = [
+        geo.MapMarker(
+            label=f"{point.place.name}"
+            + ("" if point.is_active else f" ({_('일시 중지')})"),
+            lat=point.place.lat, lng=point.place.lng,
+            kind="counter" if point.is_shop_counter else ("point" if point.is_active else "paused"),
+            number="" if point.is_shop_counter else str(index),
+        )
+        for index, point in enumerate(points)
+    ]
+    return geo.render_area_svg(
+        service_area(shop), markers, interactive=interactive,
+        title=_("%(shop)s 서비스 구역: 반경 %(radius)s") % {
+            "shop": shop.name, "radius": geo.format_distance(shop.service_radius_m)},
+    )
+
+
+def _page(request: HttpRequest, shop: Shop, *, area_form=None, point_form=None,
+          status: int = 200) -> HttpResponse:
+    points = selectors.owner_pickup_points(shop)
+    area = service_area(shop)
+    for point in points:
+        point.distance_text = geo.format_distance(area.check(point.place.lat, point.place.lng)
+                                                  .distance_m)
+    polygon_text = json.dumps(shop.service_polygon) if shop.service_polygon else ""
+    return render(request, "owner/area.html", {
+        "shop": shop,
+        "picture": mark_safe(area_picture(shop, points)),  # noqa: S308 - escaped by geo
+        "area_km2": area.area_km2(),
+        "radius_text": geo.format_distance(shop.service_radius_m),
+        "points": points,
+        "partnerable": [(place, geo.format_distance(distance))
+                        for place, distance in selectors.partnerable_places(shop)],
+        "area_form": area_form or ServiceAreaForm(
+            initial={"radius_m": shop.service_radius_m, "polygon": polygon_text}),
+        "point_form": point_form or PickupPointForm(),
+    }, status=status)
+
+
+@login_required
+def area_page(request: HttpRequest, slug: str) -> HttpResponse:
+    shop = _managed_shop(request, slug)
+    if request.method != "POST":
+        return _page(request, shop)
+    form = ServiceAreaForm(request.POST)
+    if form.is_valid():
+        try:
+            change = set_service_area(shop, radius_m=form.cleaned_data["radius_m"],
+                                      polygon=form.cleaned_data["polygon"] or None)
+        except DomainError as exc:
+            form.add_error(None, exc.detail)
+        else:
+            messages.success(request, _("서비스 구역을 저장했습니다."))
+            if change.paused:
+                messages.warning(request, _("구역 밖이 된 픽업 지점을 일시 중지했습니다 (삭제하지 않았습니다): "
+                                            "%(names)s") % {"names": ", ".join(change.paused)})
+            return redirect("owner:service_area", slug=shop.slug)
+    return _page(request, shop, area_form=form, status=400)
+
+
+@login_required
+@require_POST
+def add_point(request: HttpRequest, slug: str) -> HttpResponse:
+    shop = _managed_shop(request, slug)
+    form = PickupPointForm(request.POST)
+    if not form.is_valid():
+        return _page(request, shop, point_form=form, status=400)
+    data = dict(form.cleaned_data)
+    if "geocode" in request.POST:
+        try:
+            found = geocoding.geocode(data.get("address"))
+        except DomainError as exc:
+            form.add_error("address", exc.detail)
+            return _page(request, shop, point_form=form, status=400)
+        filled = PickupPointForm(initial={**data, "lat": f"{found.lat:.6f}",
+                                          "lng": f"{found.lng:.6f}", "address": data["address"]})
+        messages.info(request, _("주소에서 좌표를 찾았습니다: %(address)s. 그림에서 위치를 확인한 뒤 추가하세요.")
+                      % {"address": found.address})
+        return _page(request, shop, point_form=filled)
+    if not data.get("lat") or not data.get("lng"):
+        form.add_error(None, _("위치를 정해 주세요: 좌표를 입력하거나, 그림을 누르거나, 주소로 찾으세요."))
+        return _page(request, shop, point_form=form, status=400)
+    try:
+        point = services.add_pickup_point(shop, **data)
+    except DomainError as exc:
+        form.add_error(None, exc.detail)
+        return _page(request, shop, point_form=form, status=400)
+    messages.success(request, _("'%(name)s'을(를) 픽업 지점으로 추가했습니다.") % {"name": point.place.name})
+    return redirect("owner:service_area", slug=shop.slug)
+
+
+@login_required
+@require_POST
+def point_action(request: HttpRequest, slug: str, point_id: int, action: str) -> HttpResponse:
+    shop = _managed_shop(request, slug)
+    try:
+        if action == "pause":
+            point = services.pause_pickup_point(shop, point_id, request.POST.get("reason", ""))
+            message = _("'%(name)s' 픽업을 일시 중지했습니다.")
+        elif action == "resume":
+            point = services.resume_pickup_point(shop, point_id)
+            message = _("'%(name)s' 픽업을 다시 열었습니다.")
+        elif action == "move":
+            form = MoveForm(request.POST)
+            if not form.is_valid():
+                raise InvalidInput(_("옮길 위치의 위도와 경도를 입력해 주세요."))
+            point = services.move_pickup_point(shop, point_id, lat=form.cleaned_data["lat"],
+                                               lng=form.cleaned_data["lng"])
+            message = _("'%(name)s' 위치를 옮겼습니다.")
+        else:
+            raise Http404("action")
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, message % {"name": point.place.name})
+    return redirect("owner:service_area", slug=shop.slug)
+
+
+@login_required
+@require_POST
+def partner(request: HttpRequest, slug: str) -> HttpResponse:
+    shop = _managed_shop(request, slug)
+    try:
+        place_id = int(request.POST.get("place_id", ""))
+    except ValueError:
+        place_id = 0
+    try:
+        point = services.partner_place(shop, place_id)
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, _("'%(name)s'을(를) 함께 쓰는 픽업 지점으로 추가했습니다.")
+                         % {"name": point.place.name})
+    return redirect("owner:service_area", slug=shop.slug)

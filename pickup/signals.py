@@ -1,0 +1,26 @@
+"""Keep pickup points in step with their shop: a counter for every shop, and points left
+outside a changed service area paused."""
+
+from __future__ import annotations
+
+from django.db.models.signals import post_save
+from django.dispatch import receiver
+
+from pickup import services
+from shops.models import Shop
+from shops.signals import service_area_changed
+
+COUNTER_FIELDS = {"name", "address", "lat", "lng", "opening_hours", "phone"}
+
+
+@receiver(post_save, sender=Shop, dispatch_uid="pickup_shop_counter")
+def keep_shop_counter(sender, instance: Shop, raw: bool = False, **kwargs) -> None:
+    update_fields = kwargs.get("update_fields")
+    if raw or (update_fields is not None and not COUNTER_FIELDS & set(update_fields)):
+        return
+    services.ensure_shop_counter(instance)
+
+
+@receiver(service_area_changed, sender=Shop, dispatch_uid="pickup_pause_outside")
+def pause_outside(sender, shop: Shop, **kwargs) -> list[str]:
+    return services.pause_points_outside(shop)

@@ -1,0 +1,113 @@
+"""deploy/compose/nginx.conf in front of two daphne processes, run for real.
+
+The same routing as deploy/nginx.conf (which adds TLS): static files straight from the
+collected directory, websocket upgrade on /ws/, an upstream of several daphne processes.
+"""
+
+from __future__ import annotations
+
+import os
+import re
+import subprocess
+import sys
+from pathlib import Path
+
+import pytest
+
+from livestock.models import Listing
+from tests.support.history import wrong_states
+from tests.support.live_client import LiveClient
+from tests.support.processes import REPO, free_port, http, server_env, wait_until
+from tests.support.services import nginx_binary, port_open
+
+pytestmark = [pytest.mark.multiprocess, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
+
+
+def nginx_config(tmp: Path, port: int, upstreams: list[int], static: Path, media: Path) -> Path:
+    site = (REPO / "deploy" / "compose" / "nginx.conf").read_text()
+    site = site.replace("server web1:8000", f"server 127.0.0.1:{upstreams[0]}")
+    site = site.replace("server web2:8000", f"server 127.0.0.1:{upstreams[1]}")
+    site = site.replace("listen 80;", f"listen 127.0.0.1:{port};")
+    site = site.replace("/srv/dongne5km/staticfiles/", f"{static}/")
+    site = site.replace("/srv/dongne5km/media/", f"{media}/")
+    assert f"127.0.0.1:{upstreams[1]}" in site and f"{static}/" in site
+    (tmp / "site.conf").write_text(site)
+    user = "user root;\n" if os.geteuid() == 0 else ""
+    main = tmp / "nginx.conf"
+    main.write_text(
+        f"{user}worker_processes 1;\npid {tmp}/nginx.pid;\nerror_log {tmp}/error.log;\n"
+        "events {}\nhttp {\n  include /etc/nginx/mime.types;\n"
+        f"  access_log {tmp}/access.log;\n"
+        + "".join(f"  {kind}_temp_path {tmp}/{kind};\n"
+                  for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+        + f"  include {tmp}/site.conf;\n}}\n"
+    )
+    return main
+
+
+@pytest.fixture
+def nginx_pair(start_daphne, live_redis_url, tmp_path):
+    binary = nginx_binary()
+    static = tmp_path / "static"
+    media = tmp_path / "media"
+    media.mkdir()
+    env = server_env("sqlite:///unused.sqlite3", STATIC_ROOT=str(static))
+    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+                   cwd=REPO, env=env, check=True, timeout=300)
+    extra = {"STATIC_ROOT": str(static), "MEDIA_ROOT": str(media), "SERVE_MEDIA": "0"}
+    a = start_daphne(live_redis_url, name="daphne-nginx-a", **extra)
+    b = start_daphne(live_redis_url, name="daphne-nginx-b", **extra)
+    port = free_port()
+    config = nginx_config(tmp_path, port, [a.port, b.port], static, media)
+    nginx = subprocess.Popen([binary, "-c", str(config), "-g", "daemon off;"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        wait_until(lambda: port_open("127.0.0.1", port, 0.2), 15, 0.05, "nginx")
+        yield f"http://127.0.0.1:{port}", a, b
+    finally:
+        nginx.terminate()
+        nginx.wait(10)
+
+
+def test_nginx_serves_static_proxies_pages_and_keeps_sockets_live_across_a_dead_process(
+    nginx_pair, shop, listing, token
+):
+    base, a, b = nginx_pair
+    status, _headers, body = http("GET", f"{base}/s/{shop.slug}/", headers={"Accept": "text/html"})
+    assert status == 200
+    css = re.search(r'href="(/static/css/app\.[0-9a-f]{12}\.css)"', body.decode()).group(1)
+    status, headers, _body = http("GET", f"{base}{css}")
+    assert status == 200 and "immutable" in headers.get("Cache-Control", "")
+    assert css not in a.log_text() + b.log_text(), "static file was not served by nginx"
+
+    ws = base.replace("http://", "ws://")
+    clients = [LiveClient(url=lambda: f"{ws}/ws/shops/{shop.slug}/", origin=lambda: base)
+               for _ in range(4)]
+    for client in clients:
+        client.connect()
+        client.pump(lambda c: bool(c.messages), timeout=15)
+    assert "WSCONNECT" in a.log_text() and "WSCONNECT" in b.log_text(), "not spread over both"
+
+    auth = {"Authorization": f"Bearer {token}"}
+    stock = f"{base}/api/shops/{shop.slug}/listings/{listing.pk}/stock"
+    status, _headers, body = http("POST", stock, {"delta": -3}, headers=auth)
+    assert status == 200, body
+    version = int(re.search(rb'"version": (\d+)', body).group(1))
+    for client in clients:
+        client.pump(lambda c: c.version == version, timeout=20)
+
+    a.kill()
+    for delta in (-2, 5):
+        status, _headers, body = http("POST", stock, {"delta": delta}, headers=auth)
+        assert status == 200, body
+    version = int(re.search(rb'"version": (\d+)', body).group(1))
+    for client in clients:
+        client.pump(lambda c: c.version == version, timeout=30)
+
+    final = Listing.objects.get(pk=listing.pk).available
+    assert final == 200 - 3 - 2 + 5
+    assert [client.counts[listing.pk] for client in clients] == [final] * len(clients)
+    assert sum(client.connections for client in clients) > len(clients), "nobody reconnected"
+    for client in clients:
+        assert wrong_states(client.shown, shop.pk) == []
+        client.close()

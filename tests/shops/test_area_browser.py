@@ -1,0 +1,119 @@
+"""Near me and the area picture in a real Chromium: geolocation, live counts, and a click on
+the owner's picture turning into coordinates the server then checks."""
+
+from __future__ import annotations
+
+import os
+import shutil
+import threading
+
+import pytest
+from django.conf import settings
+from django.test import Client
+
+from livestock import services as stock_services
+from pickup.models import PickupPoint
+from shops import geo
+from tests import factories
+
+CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
+CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
+                 "--disable-component-update", "--disable-sync"]
+
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.skipif(not shutil.which(CHROMIUM), reason="needs Chromium at /usr/bin/chromium"),
+]
+
+
+@pytest.fixture
+def browser(monkeypatch):
+    from playwright.sync_api import sync_playwright
+
+    monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
+    with sync_playwright() as playwright:
+        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        yield browser
+        browser.close()
+
+
+def watch(page):
+    page.errors = []
+    page.on("pageerror", lambda error: page.errors.append(str(error)))
+    page.on("console", lambda message: "Content Security Policy" in message.text
+            and page.errors.append(message.text))
+    return page
+
+
+@pytest.fixture
+def neighbourhood(db):
+    """Made before the browser starts: creating listings broadcasts, which must not happen
+    inside Playwright's event loop."""
+    fruit = factories.make_shop()
+    bakery = factories.make_shop(slug="yeonnam-bakery", name="연남 동네빵집", lat=37.5627,
+                                 lng=126.9255, service_radius_m=3000)
+    persimmon = factories.make_listing(fruit, "단감", 200)
+    factories.make_listing(bakery, "소금빵", 60)
+    return fruit, persimmon
+
+
+def test_near_me_uses_the_browser_location_and_counts_stay_live(live_server, neighbourhood,
+                                                                 browser):
+    fruit, persimmon = neighbourhood
+    context = browser.new_context(locale="ko-KR", geolocation={"latitude": 37.5565,
+                                                               "longitude": 126.9045})
+    context.grant_permissions(["geolocation"], origin=live_server.url)
+    page = watch(context.new_page())
+    page.goto(f"{live_server.url}/")
+    button = page.locator("[data-geolocate]")
+    button.wait_for(state="visible")
+    button.click()
+    page.wait_for_url("**/?lat=37.556500&lng=126.904500")
+    names = page.locator(".nearby-shop h3").all_text_contents()
+    assert [n.strip() for n in names] == ["망원 과일가게", "연남 동네빵집"]
+    count = page.locator(f'[data-live-shop="{fruit.slug}"] [data-listing-id="{persimmon.pk}"] '
+                         '[data-field="available"]')
+    assert count.text_content() == "200"
+    # This test server has no websockets, so the page falls back to polling the stock API.
+    # The change is made on another thread: this one runs the browser's event loop, and the
+    # broadcast after commit must not run inside it.
+    done = []
+    writer = threading.Thread(target=lambda: done.append(stock_services.adjust_stock(
+        shop=fruit, listing_id=persimmon.pk, delta=-3)))
+    writer.start()
+    writer.join()
+    assert done and done[0][0].available == 197
+    from playwright.sync_api import expect  # no string eval: the page's CSP forbids it
+
+    expect(count).to_have_text("197", timeout=30_000)
+    assert page.errors == []
+    context.close()
+
+
+def test_click_on_the_area_picture_places_a_pickup_point(live_server, browser, shop, owner):
+    client = Client()
+    client.force_login(owner)
+    context = browser.new_context(locale="ko-KR", viewport={"width": 390, "height": 1200})
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME,
+                          "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                          "url": live_server.url}])
+    page = watch(context.new_page())
+    page.goto(f"{live_server.url}/owner/s/{shop.slug}/area/")
+    picture = page.locator("svg[data-area-map]")
+    box = picture.bounding_box()
+    half_m = float(picture.get_attribute("data-half-m"))
+    # 1/4 of the picture right of centre = half_m / 2 metres east of the shop.
+    page.mouse.click(box["x"] + box["width"] * 0.75, box["y"] + box["height"] * 0.5)
+    lat = float(page.locator("[data-point-form] [name=lat]").input_value())
+    lng = float(page.locator("[data-point-form] [name=lng]").input_value())
+    expected = geo.destination(shop.lat, shop.lng, 90, half_m / 2)
+    metres_per_px = 2 * half_m / box["width"]
+    assert geo.distance_m(lat, lng, *expected) < 2 * metres_per_px
+    page.fill("[data-point-form] [name=name]", "그림으로 고른 카페")
+    page.locator("[data-point-form] button.btn-primary").click()
+    page.locator(".messages").filter(has_text="픽업 지점으로 추가했습니다").wait_for()
+    point = PickupPoint.objects.select_related("place").get(place__name="그림으로 고른 카페")
+    assert (round(point.place.lat, 6), round(point.place.lng, 6)) == (lat, lng)
+    assert page.locator("svg[data-area-map] .area-marker").count() == 2
+    assert page.errors == []
+    context.close()

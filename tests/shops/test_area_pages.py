@@ -1,0 +1,259 @@
+"""Pages: near me, the shop page's pickup places, the owner's area console; the demo seed."""
+
+from __future__ import annotations
+
+import re
+
+import pytest
+from django.core.management import call_command
+from django.test import Client
+from geopy.exc import GeocoderUnavailable
+
+from pickup.models import PickupPlace, PickupPoint
+from shops import geo, geocoding
+from shops.models import Shop
+from tests import factories
+
+
+def test_near_me_without_location_offers_neighbourhoods_and_coordinates(client, shop):
+    response = client.get("/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert '<form method="get" action="/"' in html
+    assert 'name="area"' in html and "마포구 망원동" in html
+    assert 'name="lat"' in html and 'name="lng"' in html
+    assert "data-live-shop" not in html
+    assert "js/near_me.js" in html
+
+
+def test_near_me_with_a_neighbourhood_lists_shops_nearest_first_with_live_counts(client, db):
+    fruit = factories.make_shop()
+    bakery = factories.make_shop(slug="yeonnam-bakery", name="연남 동네빵집", lat=37.5627,
+                                 lng=126.9255, service_radius_m=3000)
+    factories.make_listing(fruit, "단감", 200)
+    factories.make_listing(bakery, "소금빵", 60)
+    factories.make_pickup_point(fruit, "망원시장 카페 보리", 37.5563, 126.9065)
+    response = client.get("/", {"area": "mangwon"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert html.index("망원 과일가게") < html.index("연남 동네빵집")
+    assert 'data-live-shop="mangwon-fruit"' in html and 'data-live-shop="yeonnam-bakery"' in html
+    assert re.search(r'data-distance-m="\d+">\d+m<', html)  # the fruit shop is a few hundred m
+    assert re.search(r'>\d\.\dkm<', html)  # the bakery about 2 km
+    assert "단감" in html and "소금빵" in html
+    assert "가장 가까운 픽업" in html and "망원시장 카페 보리" in html
+    assert "js/live.js" in html
+
+
+def test_near_me_with_coordinates_and_nothing_around(client, shop):
+    response = client.get("/", {"lat": "35.1", "lng": "129.0"})
+    assert response.status_code == 200
+    assert "포함하는 가게가 아직 없습니다" in response.content.decode()
+
+
+@pytest.mark.parametrize("query", [{"lat": "nan", "lng": "126.9"}, {"lat": "x", "lng": "y"},
+                                   {"lat": "37.5"}, {"area": "nowhere"},
+                                   {"lat": "1" * 5000, "lng": "126.9"}])
+def test_near_me_bad_location_is_a_clear_message(client, shop, query):
+    response = client.get("/", query)
+    assert response.status_code == 400
+    assert 'class="form-error"' in response.content.decode()
+
+
+def test_shop_page_lists_pickup_places_with_hours_and_a_small_map(client, shop):
+    factories.make_pickup_point(shop, "카페 나루", *geo.destination(shop.lat, shop.lng, 0, 3000),
+                                opening_hours="매일 10:00–22:00")
+    factories.make_pickup_point(shop, "카페 보리", *geo.destination(shop.lat, shop.lng, 180, 800))
+    html = client.get(f"/s/{shop.slug}/").content.decode()
+    section = html[html.index('id="pickup"'):]
+    listed = section[section.index('class="pickup-list"'):]
+    assert listed.index(shop.name) < listed.index("카페 나루") < listed.index("카페 보리")
+    assert "매일 10:00–22:00" in listed
+    assert '<svg xmlns="http://www.w3.org/2000/svg"' in section and 'class="area-ring"' in section
+    customer = geo.destination(shop.lat, shop.lng, 180, 900)
+    near = client.get(f"/s/{shop.slug}/", {"lat": customer[0], "lng": customer[1]})
+    section = near.content.decode()[near.content.decode().index('id="pickup"'):]
+    listed = section[section.index('class="pickup-list"'):]
+    assert listed.index("카페 보리") < listed.index(shop.name) < listed.index("카페 나루")
+    assert ">100m<" in listed and "marker-customer" in section
+
+
+def test_owner_area_page_draws_the_area_and_points(shop, owner_client):
+    factories.make_pickup_point(shop, "카페 보리")
+    response = owner_client.get(f"/owner/s/{shop.slug}/area/")
+    assert response.status_code == 200
+    html = response.content.decode()
+    svg = html[html.index("<svg"):html.index("</svg>")]
+    assert 'class="area-ring"' in svg and "data-area-map" in svg
+    assert svg.count('class="area-marker') == 2 and "카페 보리" in svg
+    assert "data-scale-m" in svg
+    assert "js/area.js" in html and 'name="radius_m"' in html and 'name="polygon"' in html
+
+
+def test_owner_area_page_is_for_managers_of_that_shop_only(shop, other_shop, owner):
+    client = Client()
+    client.force_login(owner)
+    assert client.get(f"/owner/s/{other_shop.slug}/area/").status_code == 404
+    assert Client().get(f"/owner/s/{shop.slug}/area/").status_code == 302
+
+
+def test_console_shrink_pauses_and_tells_the_owner_which(shop, owner_client):
+    factories.make_pickup_point(shop, "먼 카페", *geo.destination(shop.lat, shop.lng, 45, 3500))
+    response = owner_client.post(f"/owner/s/{shop.slug}/area/", {"radius_m": "2000",
+                                                                 "polygon": ""}, follow=True)
+    html = response.content.decode()
+    assert "서비스 구역을 저장했습니다" in html
+    assert "일시 중지했습니다" in html and "먼 카페 (3.5km)" in html
+    point = PickupPoint.objects.get(place__name="먼 카페")
+    assert point.status == "paused"
+
+
+@pytest.mark.parametrize("data, message", [
+    ({"radius_m": "25000", "polygon": ""}, "반경은 300 m 이상 20000 m 이하"),
+    ({"radius_m": "5000", "polygon": '{"type": "LineString", "coordinates": []}'}, "Polygon"),
+    ({"radius_m": "5000", "polygon": "{nope"}, "GeoJSON"),
+])
+def test_console_bad_area_shows_the_message_and_saves_nothing(shop, owner_client, data, message):
+    response = owner_client.post(f"/owner/s/{shop.slug}/area/", data)
+    assert response.status_code == 400
+    assert message in response.content.decode()
+    assert Shop.objects.get(pk=shop.pk).service_radius_m == 5000
+
+
+def test_console_add_point_inside_and_outside(shop, owner_client):
+    inside = geo.destination(shop.lat, shop.lng, 30, 1000)
+    ok = owner_client.post(f"/owner/s/{shop.slug}/area/points/",
+                           {"name": "카페 안", "lat": f"{inside[0]:.7f}", "lng": f"{inside[1]:.7f}"},
+                           follow=True)
+    assert "픽업 지점으로 추가했습니다" in ok.content.decode()
+    outside = geo.destination(shop.lat, shop.lng, 30, 5030)
+    refused = owner_client.post(f"/owner/s/{shop.slug}/area/points/",
+                                {"name": "카페 밖", "lat": f"{outside[0]:.7f}",
+                                 "lng": f"{outside[1]:.7f}"})
+    assert refused.status_code == 400
+    html = refused.content.decode()
+    assert "서비스 구역 밖입니다. 가게에서 5.0km 떨어져 있어 반경 5.0km을 넘습니다." in html
+    assert not PickupPlace.objects.filter(name="카페 밖").exists()
+
+
+class FakeLocation:
+    latitude, longitude, address = 37.5563, 126.9065, "서울 마포구 포은로"
+
+
+class FakeGeocoder:
+    def __init__(self, result=None, error=None):
+        self.result, self.error, self.queries = result, error, []
+
+    def geocode(self, query, **kwargs):
+        self.queries.append(query)
+        if self.error:
+            raise self.error
+        return self.result
+
+
+def test_console_geocoding_fills_coordinates(shop, owner_client, monkeypatch):
+    fake = FakeGeocoder(result=FakeLocation())
+    monkeypatch.setattr(geocoding, "get_geocoder", lambda: fake)
+    response = owner_client.post(f"/owner/s/{shop.slug}/area/points/",
+                                 {"name": "카페 보리", "address": "포은로 8길", "geocode": "1"})
+    assert response.status_code == 200
+    html = response.content.decode()
+    assert fake.queries == ["포은로 8길"]
+    assert 'value="37.556300"' in html and 'value="126.906500"' in html
+    assert not PickupPlace.objects.filter(name="카페 보리").exists()
+
+
+def test_console_geocoder_unreachable_is_a_clear_message_and_coordinates_still_work(
+        shop, owner_client, monkeypatch):
+    monkeypatch.setattr(geocoding, "get_geocoder",
+                        lambda: FakeGeocoder(error=GeocoderUnavailable("offline")))
+    response = owner_client.post(f"/owner/s/{shop.slug}/area/points/",
+                                 {"name": "카페 보리", "address": "포은로 8길", "geocode": "1"})
+    assert response.status_code == 400
+    assert "주소 검색 서비스에 연결할 수 없습니다" in response.content.decode()
+    ok = owner_client.post(f"/owner/s/{shop.slug}/area/points/",
+                           {"name": "카페 보리", "address": "포은로 8길", "lat": "37.5563",
+                            "lng": "126.9065"}, follow=True)
+    assert "픽업 지점으로 추가했습니다" in ok.content.decode()
+
+
+def test_geocoder_disabled_and_not_found(settings, monkeypatch):
+    settings.GEOCODER = "disabled"
+    with pytest.raises(geocoding.InvalidInput) as excinfo:
+        geocoding.geocode("망원동")
+    assert excinfo.value.code == "geocoder_disabled"
+    settings.GEOCODER = "nominatim"
+    monkeypatch.setattr(geocoding, "get_geocoder", lambda: FakeGeocoder(result=None))
+    with pytest.raises(geocoding.InvalidInput) as excinfo:
+        geocoding.geocode("없는 주소")
+    assert excinfo.value.code == "address_not_found"
+    with pytest.raises(geocoding.InvalidInput):
+        geocoding.geocode("가" * 500)
+
+
+def test_configured_provider_is_built_from_settings(settings):
+    settings.GEOCODER = "nominatim"
+    settings.GEOCODER_USER_AGENT = "dongne5km-test"
+    geocoder = geocoding.get_geocoder()
+    assert type(geocoder).__name__ == "Nominatim"
+    assert geocoder.headers["User-Agent"] == "dongne5km-test"
+    settings.GEOCODER = "no-such-provider"
+    assert geocoding.get_geocoder() is None
+
+
+def test_console_pause_resume_move_and_partner(shop, other_shop, owner_client, owner):
+    point = factories.make_pickup_point(shop)
+    base = f"/owner/s/{shop.slug}/area/points/{point.pk}"
+    owner_client.post(f"{base}/pause/")
+    assert PickupPoint.objects.get(pk=point.pk).status == "paused"
+    owner_client.post(f"{base}/resume/")
+    assert PickupPoint.objects.get(pk=point.pk).status == "active"
+    far = geo.destination(shop.lat, shop.lng, 0, 6000)
+    moved = owner_client.post(f"{base}/move/", {"lat": far[0], "lng": far[1]}, follow=True)
+    assert "서비스 구역 밖" in moved.content.decode()
+    from shops.services import set_service_area
+
+    set_service_area(other_shop, radius_m=5000, lat=37.56, lng=126.91)
+    theirs = factories.make_pickup_point(other_shop, "이웃 카페", 37.558, 126.905)
+    page = owner_client.get(f"/owner/s/{shop.slug}/area/").content.decode()
+    assert "이웃 카페" in page
+    owner_client.post(f"/owner/s/{shop.slug}/area/points/partner/", {"place_id": theirs.place_id})
+    assert PickupPoint.objects.filter(shop=shop, place_id=theirs.place_id).exists()
+
+
+def test_seed_demo_has_partner_cafes_shared_and_is_idempotent(db):
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    counts = (Shop.objects.count(), PickupPlace.objects.count(), PickupPoint.objects.count())
+    call_command("seed_demo", stdout=open("/dev/null", "w"))
+    assert (Shop.objects.count(), PickupPlace.objects.count(),
+            PickupPoint.objects.count()) == counts
+    shops = list(Shop.objects.order_by("pk"))
+    assert shops[0].slug == "mangwon-fruit" and shops[0].service_polygon is None
+    for shop in shops:
+        cafes = PickupPoint.objects.filter(shop=shop, is_shop_counter=False, status="active")
+        assert cafes.count() >= 2
+        assert PickupPoint.objects.filter(shop=shop, is_shop_counter=True).count() == 1
+        area = geo.ServiceArea(shop.lat, shop.lng, shop.service_radius_m, shop.service_polygon)
+        assert all(area.contains(p.place.lat, p.place.lng) for p in cafes.select_related("place"))
+    shared = [place for place in PickupPlace.objects.all() if place.partnerships.count() >= 2]
+    assert shared
+
+
+def test_admin_shop_form_checks_the_area_and_pauses_points(shop, owner):
+    from django.contrib.auth.models import Permission
+
+    factories.make_pickup_point(shop, "먼 카페", *geo.destination(shop.lat, shop.lng, 0, 4000))
+    owner.user_permissions.add(Permission.objects.get(codename="change_shop"),
+                               Permission.objects.get(codename="view_shop"))
+    client = Client()
+    client.force_login(owner)
+    url = f"/admin/shops/shop/{shop.pk}/change/"
+    data = {"name": shop.name, "is_active": "on", "notice": "", "address": "", "lat": shop.lat,
+            "lng": shop.lng, "service_radius_m": 5000, "service_polygon": "null",
+            "opening_hours": "", "response_hours": "", "return_policy": "", "phone": "",
+            "kakao_channel_url": "", "naver_url": ""}
+    bad = client.post(url, {**data, "service_polygon": '{"type": "Point", "coordinates": [1, 2]}'})
+    assert bad.status_code == 200 and "GeoJSON Polygon" in bad.content.decode()
+    done = client.post(url, {**data, "service_radius_m": 2000}, follow=True)
+    assert "먼 카페 (4.0km)" in done.content.decode()
+    assert PickupPoint.objects.get(place__name="먼 카페").status == "paused"
