@@ -1,24 +1,25 @@
 """The live stock socket: ``ws(s)://<host>/ws/shops/<slug>/``.
 
-Every socket joins the shop's group before reading its snapshot, tracks the last version it
-sent, fills any gap from the StockEvent log itself, and drops versions it already sent, so
-its client sees each change once and in order even when writers' broadcasts cross.
+A socket does not join the channel layer itself: it joins its shop's process-local hub
+(livestock/hub.py), which holds the one group subscription per shop and writes each change
+to every local socket. The socket joins the hub *before* its snapshot is read; changes that
+arrive meanwhile are buffered and only those newer than the snapshot go out after it. A
+``resync`` answer is sent the same way, so the client sees each change once and in order.
 """
 
 from __future__ import annotations
 
-import asyncio
 import json
 import logging
 from typing import Any
 
-from channels.db import database_sync_to_async
+from channels.consumer import get_handler_name
+from channels.db import aclose_old_connections, database_sync_to_async
+from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
-from django.conf import settings
 
 from config.middleware import UNAVAILABLE_ERRORS
-from livestock import selectors
-from livestock.broadcast import shop_group
+from livestock import hub as live_hub
 from shops.models import Shop
 
 logger = logging.getLogger(__name__)
@@ -35,15 +36,41 @@ def _find_shop(slug: str) -> Shop | None:
     return Shop.objects.filter(slug=slug, is_active=True).only("pk", "slug").first()
 
 
-_snapshot = database_sync_to_async(selectors.stock_snapshot)
-_messages_after = database_sync_to_async(selectors.stock_messages_after)
-_current_version = database_sync_to_async(selectors.current_version)
-
-
 class ShopStockConsumer(AsyncWebsocketConsumer):
     shop: Shop | None = None
-    version: int = 0
-    heartbeat_task: asyncio.Task | None = None
+    hub: live_hub.ShopHub | None = None
+    member: live_hub.Member | None = None
+
+    async def __call__(self, scope, receive, send) -> None:
+        """Serve one socket without a channel-layer channel of its own (the hub has it).
+
+        Every database read here goes through ``database_sync_to_async``, which closes stale
+        connections in its own thread, so handling a message needs no extra thread hop (stock
+        Channels makes one per message); only the disconnect makes one.
+        """
+        self.scope = scope
+        self.channel_layer = None
+        self.base_send = send
+        try:
+            while True:
+                await self.dispatch(await receive())
+        except StopConsumer:
+            pass
+        finally:
+            self._leave()
+
+    async def dispatch(self, message: dict[str, Any]) -> None:
+        handler = getattr(self, get_handler_name(message), None)
+        if handler is None:
+            raise ValueError(f"No handler for message type {message['type']}")
+        await handler(message)
+
+    async def websocket_disconnect(self, message: dict[str, Any]) -> None:
+        self._leave()
+        # Once per socket, as Channels does, for code that touched the database in the
+        # shared sync thread without database_sync_to_async.
+        await aclose_old_connections()
+        raise StopConsumer()
 
     async def connect(self) -> None:
         slug = self.scope["url_route"]["kwargs"]["slug"]
@@ -53,23 +80,23 @@ class ShopStockConsumer(AsyncWebsocketConsumer):
             if self.shop is None:
                 await self.close(code=CLOSE_UNKNOWN_SHOP)
                 return
-            await self.channel_layer.group_add(shop_group(self.shop.pk), self.channel_name)
-            await self._send_snapshot()
-        except UNAVAILABLE_ERRORS as exc:
-            # The database is away: say "try again later"; the browser reconnects with backoff.
-            logger.warning("live socket for %s refused, database unavailable: %s", slug, exc)
+            self.hub, self.member = await live_hub.join(self.shop, self.base_send)
+            await self._send_snapshot(already_held=True)
+        except (live_hub.HubUnavailable, *UNAVAILABLE_ERRORS) as exc:
+            # The database or the channel layer is away: say "try again later"; the
+            # browser reconnects with backoff.
+            logger.warning("live socket for %s refused, try again later: %s", slug, exc)
+            self._leave()
+            self.shop = None
             await self.close(code=CLOSE_TRY_AGAIN)
-            return
-        self.heartbeat_task = asyncio.ensure_future(self._heartbeat())
 
-    async def disconnect(self, code: int) -> None:
-        if self.heartbeat_task is not None:
-            self.heartbeat_task.cancel()
-        if self.shop is not None:
-            await self.channel_layer.group_discard(shop_group(self.shop.pk), self.channel_name)
+    def _leave(self) -> None:
+        if self.hub is not None and self.member is not None:
+            self.hub.remove(self.member)
+        self.hub = self.member = None
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        if self.shop is None:
+        if self.member is None:
             return
         if text_data is None or len(text_data) > MAX_CLIENT_FRAME:
             await self._send_error("malformed_message")
@@ -87,67 +114,62 @@ class ShopStockConsumer(AsyncWebsocketConsumer):
             if isinstance(version, bool) or not isinstance(version, int) or version < 0:
                 await self._send_error("invalid_version")
                 return
-            await self._resync(version)
+            try:
+                await self._resync(version)
+            except UNAVAILABLE_ERRORS as exc:
+                logger.warning("resync for shop %s failed, try again later: %s",
+                               self.shop.pk, exc)
+                self._leave()
+                await self.close(code=CLOSE_TRY_AGAIN)
         elif message["type"] == "ping":
-            await self._send({"type": "pong", "version": self.version})
+            await self._send({"type": "pong", "version": self.member.version})
         else:
             await self._send_error("unknown_type")
 
-    async def stock_message(self, event: dict[str, Any]) -> None:
-        """A committed change from the group; deliver only what extends what we sent."""
-        message = event["message"]
-        version = message["version"]
-        if version <= self.version:
-            return
-        if version == self.version + 1:
-            self.version = version
-            await self._send(message)
-            return
-        await self._catch_up(version)
-
     async def _resync(self, client_version: int) -> None:
-        current = await _current_version(self.shop.pk) or 0
-        if client_version == current:
-            return
-        if client_version > current:
-            await self._send_snapshot()
-            return
-        messages = await _messages_after(self.shop, client_version, current)
-        if messages is None:
-            await self._send_snapshot()
-            return
-        for message in messages:
-            await self._send(message)
-        self.version = max(self.version, current)
-
-    async def _catch_up(self, until: int) -> None:
-        messages = await _messages_after(self.shop, self.version, until)
-        if messages is None:
-            await self._send_snapshot()
-            return
-        for message in messages:
-            await self._send(message)
-        self.version = until
-
-    async def _send_snapshot(self) -> None:
-        snapshot = await _snapshot(self.shop)
-        self.version = snapshot["version"]
-        await self._send(snapshot)
-
-    async def _heartbeat(self) -> None:
-        interval = settings.LIVESTOCK_HEARTBEAT_SECONDS
+        """Every ``stock`` after the client's version, in order, or a snapshot."""
+        hub, member = self.hub, self.member
+        hub.hold(member)
+        sent = member.version
         try:
-            while True:
-                await asyncio.sleep(interval)
-                try:
-                    version = await _current_version(self.shop.pk)
-                except UNAVAILABLE_ERRORS:
-                    continue  # the database is away: skip this beat, not all later ones
-                await self._send({"type": "heartbeat", "version": version or 0})
-        except asyncio.CancelledError:
-            pass
-        except Exception:
-            logger.exception("heartbeat stopped for shop %s", self.shop.pk)
+            frames = hub.recent_after(client_version)
+            if frames is not None:
+                for frame in frames:
+                    await member.send_frame(frame)
+                sent = max(sent, hub.version if not frames else frames[-1].version)
+            else:
+                current = await hub.reads.current_version(self.shop.pk) or 0
+                if client_version > current:
+                    await self._send_snapshot(already_held=True)
+                    return
+                messages = await hub.reads.messages_after(self.shop, client_version, current)
+                if messages is None:
+                    await self._send_snapshot(already_held=True)
+                    return
+                for message in messages:
+                    await self._send(message)
+                sent = max(sent, current)
+        except BaseException:
+            member.held = False
+            raise
+        if not await hub.release(member, sent):
+            await self._send_snapshot()
+
+    async def _send_snapshot(self, *, already_held: bool = False) -> None:
+        """Send a snapshot read after the hold, then the buffered changes newer than it."""
+        hub, member = self.hub, self.member
+        if not already_held:
+            hub.hold(member)
+        while True:
+            try:
+                version, frame = await hub.snapshot(member)
+                await member.send_frame(frame)
+            except BaseException:
+                member.held = False
+                raise
+            if await hub.release(member, version):
+                return
+            hub.hold(member)
 
     async def _send_error(self, code: str) -> None:
         await self._send({"type": "error", "code": code})

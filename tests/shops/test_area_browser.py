@@ -3,8 +3,6 @@ the owner's picture turning into coordinates the server then checks."""
 
 from __future__ import annotations
 
-import os
-import shutil
 import threading
 
 import pytest
@@ -15,15 +13,9 @@ from livestock import services as stock_services
 from pickup.models import PickupPoint
 from shops import geo
 from tests import factories
+from tests.support.services import CHROMIUM_ARGS, chromium_path
 
-CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
-CHROMIUM_ARGS = ["--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-                 "--disable-component-update", "--disable-sync"]
-
-pytestmark = [
-    pytest.mark.browser,
-    pytest.mark.skipif(not shutil.which(CHROMIUM), reason="needs Chromium at /usr/bin/chromium"),
-]
+pytestmark = pytest.mark.browser
 
 
 @pytest.fixture
@@ -32,7 +24,7 @@ def browser(monkeypatch):
 
     monkeypatch.setenv("DJANGO_ALLOW_ASYNC_UNSAFE", "true")
     with sync_playwright() as playwright:
-        browser = playwright.chromium.launch(executable_path=CHROMIUM, args=CHROMIUM_ARGS)
+        browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
 
