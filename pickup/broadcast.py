@@ -39,4 +39,9 @@ def publish_reservation_change(*, reservation_id: int, shop_id: int, place_id: i
         await layer.group_send(owner_group(shop_id), staff_event)
         await layer.group_send(place_group(place_id), staff_event)
 
-    async_to_sync(send_all)()
+    try:
+        async_to_sync(send_all)()
+    except Exception:
+        # Not left to on_commit(robust=True): Django's own logging of it fails on a partial.
+        logger.warning("reservation %s change not sent; pages catch up on reconnect",
+                       reservation_id, exc_info=True)

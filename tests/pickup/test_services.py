@@ -440,3 +440,14 @@ def test_broadcast_reaches_the_three_groups(monkeypatch):
                                          public={"status": "ready"}, staff={"status": "ready"})
     assert calls == [("reservation.7", "ready"), ("owner.reservations.3", "ready"),
                      ("place.reservations.5", "ready")]
+
+
+def test_a_failed_broadcast_never_breaks_the_committed_change(monkeypatch, caplog):
+    class BrokenLayer:
+        async def group_send(self, group, event):
+            raise ConnectionError("redis went away")
+
+    monkeypatch.setattr(broadcast, "get_channel_layer", lambda: BrokenLayer())
+    broadcast.publish_reservation_change(reservation_id=7, shop_id=3, place_id=5,
+                                         public={"status": "ready"}, staff={"status": "ready"})
+    assert "reservation 7 change not sent" in caplog.text
