@@ -230,7 +230,7 @@ def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpR
     if request.path.startswith("/api/"):
         from django.http import JsonResponse
 
-        return JsonResponse({"code": "not_found", "detail": "찾을 수 없습니다."}, status=404)
+        return JsonResponse({"code": "not_found", "detail": _("찾을 수 없습니다.")}, status=404)
     return TemplateResponse(request, "404.html", status=404).render()
 
 
@@ -239,6 +239,6 @@ def server_error(request: HttpRequest) -> HttpResponse:
         from django.http import JsonResponse
 
         return JsonResponse(
-            {"code": "server_error", "detail": "서버 오류가 발생했습니다."}, status=500
+            {"code": "server_error", "detail": _("서버 오류가 발생했습니다.")}, status=500
         )
     return render(request, "500.html", status=500)

@@ -3,6 +3,9 @@
 
 const button = document.querySelector("[data-geolocate]");
 const errorBox = document.querySelector("[data-geolocate-error]");
+const text = (document.documentElement.lang || "ko").startsWith("en")
+  ? { noLocation: "Couldn't get your location. Pick a neighbourhood below or enter coordinates." }
+  : { noLocation: "위치를 가져오지 못했습니다. 아래에서 동네를 고르거나 좌표를 입력해 주세요." };
 
 function showError(message) {
   if (!errorBox) return;
@@ -25,7 +28,7 @@ if (button && "geolocation" in navigator) {
       },
       () => {
         button.disabled = false;
-        showError("위치를 가져오지 못했습니다. 아래에서 동네를 고르거나 좌표를 입력해 주세요.");
+        showError(text.noLocation);
       },
       { enableHighAccuracy: false, timeout: 10000, maximumAge: 300000 },
     );

@@ -1,6 +1,10 @@
 // Owner console: post the count buttons without leaving the page.
 // The new count arrives through the live socket like on every customer's phone.
 
+const text = (document.documentElement.lang || "ko").startsWith("en")
+  ? { failed: "Couldn't process the request.", offline: "Please check your network connection." }
+  : { failed: "요청을 처리하지 못했습니다.", offline: "네트워크 연결을 확인해 주세요." };
+
 for (const form of document.querySelectorAll("[data-stock-form]")) {
   form.addEventListener("submit", async (event) => {
     event.preventDefault();
@@ -17,7 +21,7 @@ for (const form of document.querySelectorAll("[data-stock-form]")) {
       const data = await response.json().catch(() => ({}));
       const row = form.closest("[data-listing-id]");
       if (!response.ok) {
-        showError(row, data.detail || "요청을 처리하지 못했습니다.");
+        showError(row, data.detail || text.failed);
         return;
       }
       showError(row, "");
@@ -25,7 +29,7 @@ for (const form of document.querySelectorAll("[data-stock-form]")) {
       if (count) count.textContent = String(data.available);
       form.reset();
     } catch (err) {
-      showError(form.closest("[data-listing-id]"), "네트워크 연결을 확인해 주세요.");
+      showError(form.closest("[data-listing-id]"), text.offline);
     } finally {
       if (button) button.disabled = false;
     }

@@ -3,6 +3,27 @@
 // out, and posts to the API with an Idempotency-Key so a double tap reserves once.
 
 const STORE = "dongne5km:reservations";
+const TEXT = (document.documentElement.lang || "ko").startsWith("en")
+  ? {
+      canReserve: (n) => `${n} can be reserved now`,
+      justSoldOut: "Just sold out",
+      itemSoldOut: (name) => `${name} just sold out. Please choose another item.`,
+      fewerLeft: (n) => `Only ${n} left now. Please lower the quantity.`,
+      total: (amount) => `Estimated total ₩${amount} (pickup price, pay at pickup)`,
+      soldOutTag: " (Sold out)",
+      failed: "Couldn't make the reservation. Please try again.",
+      offline: "Please check your network connection. Tapping again still reserves only once.",
+    }
+  : {
+      canReserve: (n) => `지금 ${n}개 예약 가능`,
+      justSoldOut: "방금 품절되었습니다",
+      itemSoldOut: (name) => `${name}이(가) 방금 품절되었습니다. 다른 상품을 골라 주세요.`,
+      fewerLeft: (n) => `남은 수량이 ${n}개로 줄었습니다. 수량을 줄여 주세요.`,
+      total: (amount) => `예상 금액 ${amount}원 (픽업가, 현장 결제)`,
+      soldOutTag: " (품절)",
+      failed: "예약하지 못했습니다. 다시 시도해 주세요.",
+      offline: "네트워크 연결을 확인해 주세요. 다시 눌러도 한 번만 예약됩니다.",
+    };
 const box = document.querySelector("[data-reserve]");
 if (box) {
   showMine(box);
@@ -64,13 +85,13 @@ function enhance(box, form) {
     if (left !== undefined) {
       const canTake = Math.floor(left / units);
       quantity.max = String(Math.max(1, Math.min(100, canTake)));
-      stockLine.textContent = canTake > 0 ? `지금 ${canTake}개 예약 가능` : "방금 품절되었습니다";
+      stockLine.textContent = canTake > 0 ? TEXT.canReserve(canTake) : TEXT.justSoldOut;
       submit.disabled = canTake < qty;
-      if (canTake === 0) showError(`${option.dataset.name}이(가) 방금 품절되었습니다. 다른 상품을 골라 주세요.`);
-      else if (canTake < qty) showError(`남은 수량이 ${canTake}개로 줄었습니다. 수량을 줄여 주세요.`);
+      if (canTake === 0) showError(TEXT.itemSoldOut(option.dataset.name));
+      else if (canTake < qty) showError(TEXT.fewerLeft(canTake));
       else showError("");
     }
-    total.textContent = `예상 금액 ${won.format(Number(option.dataset.price) * qty)}원 (픽업가, 현장 결제)`;
+    total.textContent = TEXT.total(won.format(Number(option.dataset.price) * qty));
   }
 
   document.addEventListener("listing:update", (event) => {
@@ -80,7 +101,8 @@ function enhance(box, form) {
       if (option.dataset.listing !== String(listing.id)) continue;
       const soldOut = Math.floor((available.get(String(listing.id)) || 0) / Number(option.dataset.units || 1)) < 1;
       option.disabled = soldOut && option !== selected();
-      option.textContent = option.textContent.replace(/ \(품절\)$/, "") + (soldOut ? " (품절)" : "");
+      const base = option.textContent.endsWith(TEXT.soldOutTag) ? option.textContent.slice(0, -TEXT.soldOutTag.length) : option.textContent;
+      option.textContent = base + (soldOut ? TEXT.soldOutTag : "");
     }
     refresh();
   });
@@ -126,10 +148,10 @@ function enhance(box, form) {
         available.set(listingId, result.available);
         refresh();
       }
-      showError(result.detail || "예약하지 못했습니다. 다시 시도해 주세요.");
+      showError(result.detail || TEXT.failed);
       keyInput.value = crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random();
     } catch (err) {
-      showError("네트워크 연결을 확인해 주세요. 다시 눌러도 한 번만 예약됩니다.");
+      showError(TEXT.offline);
     } finally {
       submit.disabled = false;
       refresh();
