@@ -445,9 +445,10 @@ def _pickup_slot(point: PickupPoint, window_id: Any, now: datetime, *, lock: boo
     """Validate the requested window for today; return it with its start and end."""
     today = timezone.localtime(now).date()
     place = point.place
+    if window_id is None and PickupWindow.objects.filter(pickup_point=point,
+                                                         is_active=True).exists():
+        window_id = _next_open_window_id(point, now)
     if window_id is None:
-        if PickupWindow.objects.filter(pickup_point=point, is_active=True).exists():
-            raise InvalidInput(_("픽업 시간대를 골라 주세요."), code="window_required")
         opens, closes = _place_hours(place)
         starts, ends = _at(today, opens), _at(today, closes)
         if now >= ends:
@@ -469,6 +470,23 @@ def _pickup_slot(point: PickupPoint, window_id: Any, now: datetime, *, lock: boo
         raise InvalidInput(_("이미 지난 시간대입니다. 다른 시간대를 골라 주세요."),
                            code="window_past")
     return window, starts, ends
+
+
+def _next_open_window_id(point: PickupPoint, now: datetime) -> int:
+    """The earliest of today's windows that has not ended and still has room.
+
+    A customer who names no window (an integration, or "as soon as possible") gets this one.
+    """
+    today = timezone.localtime(now).date()
+    for window in PickupWindow.objects.filter(pickup_point=point, is_active=True).order_by(
+        "starts_at", "pk"
+    ):
+        if now >= _at(today, window.ends_at) or not window_within_hours(window, point.place):
+            continue
+        if window.capacity is None or window_taken(window, today) < window.capacity:
+            return window.pk
+    raise Conflict(_("오늘 이 픽업 지점에 남은 픽업 시간대가 없습니다. 다른 픽업 지점을 골라 주세요."),
+                   code="no_window_available")
 
 
 def _check_phone_limits(shop: Shop, phone: str, now: datetime) -> None:

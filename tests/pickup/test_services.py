@@ -108,7 +108,6 @@ def test_full_window_is_refused_with_window_full(shop, listing, cafe_point, lunc
 @pytest.mark.parametrize("case, code, error", [
     ("past", "window_past", InvalidInput),
     ("outside_hours", "window_outside_hours", InvalidInput),
-    ("required", "window_required", InvalidInput),
     ("other_point", "window_not_found", NotFound),
     ("removed", "window_not_found", NotFound),
 ])
@@ -120,8 +119,6 @@ def test_bad_windows_are_refused(case, code, error, shop, listing, cafe_point, l
         place = cafe_point.place
         place.closes_at = place.closes_at.replace(hour=13)
         place.save()
-    elif case == "required":
-        window = None
     elif case == "other_point":
         other = factories.make_cafe(shop, "다른 카페")
         window = factories.make_window(other, "12:00", "14:00")
@@ -131,6 +128,19 @@ def test_bad_windows_are_refused(case, code, error, shop, listing, cafe_point, l
         reserve(shop, listing, cafe_point, window)
     assert exc.value.code == code
     assert available(listing) == 200 and not Reservation.objects.exists()
+
+
+def test_no_window_chosen_takes_the_next_one_with_room(shop, listing, cafe_point, lunch, evening,
+                                                        clock):
+    lunch.capacity = 1
+    lunch.save()
+    assert reserve(shop, listing, cafe_point).window == lunch
+    assert reserve(shop, listing, cafe_point).window == evening  # lunch's shelf is full
+    clock.set("19:30")
+    with pytest.raises(Conflict) as exc:
+        reserve(shop, listing, cafe_point)
+    assert exc.value.code == "no_window_available"
+    assert available(listing) == 198
 
 
 def test_windowless_point_takes_reservations_until_closing(shop, listing, clock):
