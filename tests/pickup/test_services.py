@@ -137,6 +137,17 @@ def test_no_window_chosen_takes_the_next_one_with_room(shop, listing, cafe_point
     assert reserve(shop, listing, cafe_point).window == lunch
     assert reserve(shop, listing, cafe_point).window == evening  # lunch's shelf is full
     clock.set("19:30")
+    late = reserve(shop, listing, cafe_point)  # today's are over: tomorrow's first
+    assert (late.window, late.pickup_starts_at) == (lunch, clock.at("12:00") + timedelta(days=1))
+    assert late.date == (clock.at("12:00") + timedelta(days=1)).date()
+    assert available(listing) == 197
+
+
+def test_no_window_with_room_today_or_tomorrow_is_a_409(shop, listing, cafe_point, clock):
+    only = factories.make_window(cafe_point, "12:00", "14:00", capacity=1)
+    reserve(shop, listing, cafe_point, only)
+    clock.set("15:00")
+    reserve(shop, listing, cafe_point)  # tomorrow's place on the shelf
     with pytest.raises(Conflict) as exc:
         reserve(shop, listing, cafe_point)
     assert exc.value.code == "no_window_available"
@@ -149,9 +160,8 @@ def test_windowless_point_takes_reservations_until_closing(shop, listing, clock)
     r = reserve(shop, listing, point)
     assert r.window is None and r.pickup_ends_at == clock.at("20:00")
     clock.set("20:00")
-    with pytest.raises(Conflict) as exc:
-        reserve(shop, listing, point)
-    assert exc.value.code == "pickup_closed"
+    after_closing = reserve(shop, listing, point)
+    assert after_closing.pickup_starts_at == clock.at("09:00") + timedelta(days=1)
 
 
 def test_paused_and_foreign_points_listings_and_options_are_refused(
