@@ -442,17 +442,25 @@ def window_taken(window: PickupWindow, day: date) -> int:
 
 def _pickup_slot(point: PickupPoint, window_id: Any, now: datetime, *, lock: bool
                  ) -> tuple[PickupWindow | None, datetime, datetime]:
-    """Validate the requested window for today; return it with its start and end."""
+    """Validate the requested window; return it with its start and end.
+
+    A named window is today's. With none named, the earliest of today's windows that has
+    not ended and has room is taken; when today's are over, tomorrow's first one, so a
+    customer (or an integration) reserving after closing time is not turned away.
+    """
     today = timezone.localtime(now).date()
     place = point.place
     if window_id is None:
-        if PickupWindow.objects.filter(pickup_point=point, is_active=True).exists():
-            raise InvalidInput(_("픽업 시간대를 골라 주세요."), code="window_required")
+        windows = list(PickupWindow.objects.filter(pickup_point=point, is_active=True)
+                       .order_by("starts_at", "pk"))
+        if windows:
+            window, day = _next_open_window(windows, place, now)
+            if lock:
+                PickupWindow.objects.select_for_update().filter(pk=window.pk).first()
+            return window, _at(day, window.starts_at), _at(day, window.ends_at)
         opens, closes = _place_hours(place)
-        starts, ends = _at(today, opens), _at(today, closes)
-        if now >= ends:
-            raise Conflict(_("오늘은 이 픽업 지점의 수령 시간이 끝났습니다."), code="pickup_closed")
-        return None, starts, ends
+        day = today if now < _at(today, closes) else today + timedelta(days=1)
+        return None, _at(day, opens), _at(day, closes)
     window_id = _check_id(window_id, code="window_not_found",
                           detail=_("픽업 시간대를 찾을 수 없습니다."))
     windows = PickupWindow.objects.filter(pk=window_id, pickup_point=point, is_active=True)
@@ -469,6 +477,20 @@ def _pickup_slot(point: PickupPoint, window_id: Any, now: datetime, *, lock: boo
         raise InvalidInput(_("이미 지난 시간대입니다. 다른 시간대를 골라 주세요."),
                            code="window_past")
     return window, starts, ends
+
+
+def _next_open_window(windows: list[PickupWindow], place: PickupPlace, now: datetime
+                      ) -> tuple[PickupWindow, date]:
+    today = timezone.localtime(now).date()
+    usable = [w for w in windows if window_within_hours(w, place)]
+    for day in (today, today + timedelta(days=1)):
+        for window in usable:
+            if now >= _at(day, window.ends_at):
+                continue
+            if window.capacity is None or window_taken(window, day) < window.capacity:
+                return window, day
+    raise Conflict(_("남은 픽업 시간대가 없습니다. 다른 픽업 지점을 골라 주세요."),
+                   code="no_window_available")
 
 
 def _check_phone_limits(shop: Shop, phone: str, now: datetime) -> None:
@@ -542,9 +564,9 @@ def reserve(
             raise Conflict(_("지금은 이 픽업 지점을 이용할 수 없습니다. 다른 곳을 골라 주세요."),
                            code="pickup_point_paused")
         window, starts, ends = _pickup_slot(point, window_id, now, lock=True)
-        today = timezone.localtime(now).date()
+        day = timezone.localtime(starts).date()
         if window is not None and window.capacity is not None:
-            if window_taken(window, today) >= window.capacity:
+            if window_taken(window, day) >= window.capacity:
                 raise Conflict(_("이 시간대는 예약이 꽉 찼습니다. 다른 시간대를 골라 주세요."),
                                code="window_full")
         _check_phone_limits(shop, phone, now)
@@ -560,7 +582,7 @@ def reserve(
         reservation = Reservation.objects.create(
             shop=shop, listing=listing, option=option, item_name=item_name[:200],
             quantity=quantity, units=units, unit_price=unit_price,
-            total_price=unit_price * quantity, pickup_point=point, window=window, date=today,
+            total_price=unit_price * quantity, pickup_point=point, window=window, date=day,
             pickup_starts_at=starts, pickup_ends_at=ends, name=name, phone=phone,
             phone_consent=consent, code=code, created_at=now, updated_at=now,
         )

@@ -111,7 +111,6 @@ BAD = [
     ("unknown point", {"pickup_point_id": 10**9}, 404, "pickup_point_not_found"),
     ("unknown option", {"option_id": 10**9}, 404, "option_not_found"),
     ("unknown window", {"pickup_window": 10**9}, 404, "window_not_found"),
-    ("no window", {"pickup_window": None}, 422, "window_required"),
     ("invalid phone", {"phone": "123"}, 422, "invalid_phone"),
     ("landline phone", {"phone": "02-123-4567"}, 422, "invalid_phone"),
     ("phone wrong type", {"phone": 1012345678}, 422, "invalid_input"),
@@ -210,3 +209,12 @@ def test_a_reservation_counts_once_for_the_shared_link_the_visitor_came_through(
         assert post(visitor, url, body, **{"Idempotency-Key": "share-1"}).status_code == 201
     row = ShareStat.objects.get(shop=shop, channel="kakao")
     assert (row.visits, row.reservations) == (1, 1)
+
+
+def test_reservation_without_a_window_gets_the_next_open_one(client, url, body, listing, clock):
+    payload = {k: v for k, v in body.items() if k != "pickup_window"}
+    response = post(client, url, payload)
+    assert response.status_code == 201, response.content
+    data = response.json()
+    assert data["status"] == "confirmed" and data["token"] and data["code"]
+    assert Reservation.objects.get().window_id == body["pickup_window"]

@@ -108,7 +108,6 @@ def test_full_window_is_refused_with_window_full(shop, listing, cafe_point, lunc
 @pytest.mark.parametrize("case, code, error", [
     ("past", "window_past", InvalidInput),
     ("outside_hours", "window_outside_hours", InvalidInput),
-    ("required", "window_required", InvalidInput),
     ("other_point", "window_not_found", NotFound),
     ("removed", "window_not_found", NotFound),
 ])
@@ -120,8 +119,6 @@ def test_bad_windows_are_refused(case, code, error, shop, listing, cafe_point, l
         place = cafe_point.place
         place.closes_at = place.closes_at.replace(hour=13)
         place.save()
-    elif case == "required":
-        window = None
     elif case == "other_point":
         other = factories.make_cafe(shop, "다른 카페")
         window = factories.make_window(other, "12:00", "14:00")
@@ -133,15 +130,38 @@ def test_bad_windows_are_refused(case, code, error, shop, listing, cafe_point, l
     assert available(listing) == 200 and not Reservation.objects.exists()
 
 
+def test_no_window_chosen_takes_the_next_one_with_room(shop, listing, cafe_point, lunch, evening,
+                                                        clock):
+    lunch.capacity = 1
+    lunch.save()
+    assert reserve(shop, listing, cafe_point).window == lunch
+    assert reserve(shop, listing, cafe_point).window == evening  # lunch's shelf is full
+    clock.set("19:30")
+    late = reserve(shop, listing, cafe_point)  # today's are over: tomorrow's first
+    assert (late.window, late.pickup_starts_at) == (lunch, clock.at("12:00") + timedelta(days=1))
+    assert late.date == (clock.at("12:00") + timedelta(days=1)).date()
+    assert available(listing) == 197
+
+
+def test_no_window_with_room_today_or_tomorrow_is_a_409(shop, listing, cafe_point, clock):
+    only = factories.make_window(cafe_point, "12:00", "14:00", capacity=1)
+    reserve(shop, listing, cafe_point, only)
+    clock.set("15:00")
+    reserve(shop, listing, cafe_point)  # tomorrow's place on the shelf
+    with pytest.raises(Conflict) as exc:
+        reserve(shop, listing, cafe_point)
+    assert exc.value.code == "no_window_available"
+    assert available(listing) == 198
+
+
 def test_windowless_point_takes_reservations_until_closing(shop, listing, clock):
     point = factories.make_cafe(shop, "저녁 카페", opens_at=clock.at("09:00").time(),
                                 closes_at=clock.at("20:00").time())
     r = reserve(shop, listing, point)
     assert r.window is None and r.pickup_ends_at == clock.at("20:00")
     clock.set("20:00")
-    with pytest.raises(Conflict) as exc:
-        reserve(shop, listing, point)
-    assert exc.value.code == "pickup_closed"
+    after_closing = reserve(shop, listing, point)
+    assert after_closing.pickup_starts_at == clock.at("09:00") + timedelta(days=1)
 
 
 def test_paused_and_foreign_points_listings_and_options_are_refused(
