@@ -273,3 +273,10 @@ def test_page_scripts_with_korean_text_also_speak_english():
         if HANGUL.search(code):
             assert "document.documentElement.lang" in code, script.name
             assert '"en"' in code or "en:" in code, script.name
+
+
+def test_language_switcher_names_each_language_in_itself(db, en_client):
+    for client in (Client(), en_client):
+        html = client.get("/").content.decode()
+        assert '<option value="ko" lang="ko"' in html and ">한국어</option>" in html
+        assert '<option value="en" lang="en"' in html and ">English</option>" in html
