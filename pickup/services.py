@@ -16,6 +16,7 @@ Lock order, everywhere: pickup window → reservation → listing → shop.
 
 from __future__ import annotations
 
+import logging
 from datetime import date, datetime, time, timedelta
 from functools import partial
 from typing import Any
@@ -26,6 +27,7 @@ from django.db import transaction
 from django.db.models import Count, Max, Q
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from redis.exceptions import RedisError
 
 from livestock.idempotency import run_once
 from livestock.models import Listing, ListingOption, StockEvent
@@ -45,6 +47,8 @@ from shops.services import (
 )
 
 Status = PickupPoint.Status
+
+logger = logging.getLogger(__name__)
 
 
 def _text(value: Any, label: str, max_length: int, *, required: bool = False) -> str:
@@ -351,12 +355,26 @@ def _unique_code(shop: Shop) -> str:
 
 
 def _count_hit(key: str, window_seconds: int) -> int:
-    cache.add(key, 0, timeout=window_seconds)
+    """Count one hit. While a shared cache (Redis) is down the limits pause rather than turn
+    every customer away; the outage is logged."""
     try:
-        return cache.incr(key)
-    except ValueError:  # expired between add and incr
-        cache.set(key, 1, timeout=window_seconds)
-        return 1
+        cache.add(key, 0, timeout=window_seconds)
+        try:
+            return cache.incr(key)
+        except ValueError:  # expired between add and incr
+            cache.set(key, 1, timeout=window_seconds)
+            return 1
+    except RedisError as exc:
+        logger.warning("rate limit not counted, cache unavailable: %s", exc)
+        return 0
+
+
+def _hits(key: str) -> int:
+    try:
+        return cache.get(key) or 0
+    except RedisError as exc:
+        logger.warning("rate limit not read, cache unavailable: %s", exc)
+        return 0
 
 
 def check_reservation_rate(client_ip: str) -> None:
@@ -377,7 +395,7 @@ def _code_attempt_key(scope: str) -> str:
 
 
 def _check_code_attempts(scope: str) -> None:
-    if (cache.get(_code_attempt_key(scope)) or 0) >= settings.PICKUP_CODE_ATTEMPTS:
+    if _hits(_code_attempt_key(scope)) >= settings.PICKUP_CODE_ATTEMPTS:
         raise RateLimited(
             _("잘못된 코드가 너무 많이 입력되었습니다. 잠시 후 다시 시도해 주세요."),
             code="too_many_code_attempts",

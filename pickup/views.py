@@ -65,6 +65,10 @@ def _slot_choices(shop) -> list[dict[str, Any]]:
         for w in choice.windows:
             slots.append({"value": f"{choice.point.pk}:{w.window.pk}", "place": place,
                           "window": w, "selectable": w.selectable})
+        if choice.windows and not any(w.selectable for w in choice.windows):
+            # Today is over or full here: no window named lets the service take tomorrow's first.
+            slots.append({"value": str(choice.point.pk), "place": place, "window": None,
+                          "next_day": True, "selectable": True})
     return slots
 
 

@@ -218,3 +218,18 @@ def test_reservation_without_a_window_gets_the_next_open_one(client, url, body, 
     data = response.json()
     assert data["status"] == "confirmed" and data["token"] and data["code"]
     assert Reservation.objects.get().window_id == body["pickup_window"]
+
+
+def test_reservations_still_work_while_the_shared_cache_is_down(client, url, body, listing,
+                                                                 clock, monkeypatch, caplog):
+    from django.core.cache import cache
+    from redis.exceptions import ConnectionError as RedisConnectionError
+
+    def down(*args, **kwargs):
+        raise RedisConnectionError("Connection refused")
+
+    for method in ("add", "incr", "get", "set"):
+        monkeypatch.setattr(cache, method, down)
+    response = post(client, url, body)
+    assert response.status_code == 201, response.content
+    assert "cache unavailable" in caplog.text

@@ -54,6 +54,19 @@ def test_full_and_past_windows_are_shown_but_not_selectable(browser, shop, listi
     assert "(지남)" in html or "(마감)" in html
 
 
+def test_after_the_last_window_the_form_offers_tomorrows_first(browser, shop, listing,
+                                                               cafe_point, lunch, evening, clock):
+    clock.set("20:00")
+    html = browser.get(f"/s/{shop.slug}/").content.decode()
+    assert re.search(rf'<option value="{cafe_point.pk}"(?![^>]*disabled)[^>]*>[^<]*내일 첫 시간대', html)
+    response = csrf_post(browser, f"/s/{shop.slug}/", f"/s/{shop.slug}/reserve/",
+                         {**form_values(shop, listing, cafe_point, lunch), "slot": str(cafe_point.pk)})
+    assert response.status_code == 302
+    reservation = Reservation.objects.get()
+    assert reservation.window == lunch
+    assert reservation.pickup_starts_at == clock.at("12:00") + timedelta(days=1)
+
+
 def test_no_js_form_post_reserves_and_redirects_to_the_reservation_page(
         browser, shop, listing, cafe_point, lunch, clock):
     response = csrf_post(browser, f"/s/{shop.slug}/", f"/s/{shop.slug}/reserve/",
