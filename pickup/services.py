@@ -641,6 +641,19 @@ def _return_stock(reservation: Reservation, reason: str, actor: Actor) -> int:
     return reservation.units
 
 
+def _locked_open_reservation(reservation_id: int, shop: Shop | None) -> Reservation:
+    """Lock a still-open reservation (of ``shop`` when given) for a closing transition."""
+    queryset = Reservation.objects.select_related("shop").filter(pk=reservation_id)
+    if shop is not None:
+        queryset = queryset.filter(shop_id=shop.pk)
+    reservation = _locked(queryset)
+    if reservation is None:
+        raise NotFound(_("예약을 찾을 수 없습니다."), code="reservation_not_found")
+    if not reservation.is_open:
+        raise _not_open(reservation)
+    return reservation
+
+
 def _close(reservation: Reservation, status: str, now: datetime, **fields: Any) -> None:
     reservation.status = status
     reservation.updated_at = now
@@ -676,14 +689,7 @@ def cancel_reservation(
     if by == Reservation.CancelledBy.SHOP and not reason:
         raise InvalidInput(_("취소 사유를 입력해 주세요."), code="reason_required")
     with transaction.atomic():
-        queryset = Reservation.objects.select_related("shop").filter(pk=reservation_id)
-        if shop is not None:
-            queryset = queryset.filter(shop_id=shop.pk)
-        reservation = _locked(queryset)
-        if reservation is None:
-            raise NotFound(_("예약을 찾을 수 없습니다."), code="reservation_not_found")
-        if not reservation.is_open:
-            raise _not_open(reservation)
+        reservation = _locked_open_reservation(reservation_id, shop)
         returned = _return_stock(reservation, Reason.RESERVATION_CANCELLED, actor)
         _close(reservation, ReservationStatus.CANCELLED, now, cancel_reason=reason, cancelled_by=by,
                units_returned=returned)
@@ -745,14 +751,7 @@ def mark_no_show(*, reservation_id: int, shop: Shop | None = None, actor: Actor 
     """Nobody came: close the reservation and return its stock while the listing is on sale."""
     now = _now(now)
     with transaction.atomic():
-        queryset = Reservation.objects.select_related("shop").filter(pk=reservation_id)
-        if shop is not None:
-            queryset = queryset.filter(shop_id=shop.pk)
-        reservation = _locked(queryset)
-        if reservation is None:
-            raise NotFound(_("예약을 찾을 수 없습니다."), code="reservation_not_found")
-        if not reservation.is_open:
-            raise _not_open(reservation)
+        reservation = _locked_open_reservation(reservation_id, shop)
         if now < reservation.pickup_ends_at:
             raise Conflict(_("수령 시간이 끝난 뒤에 노쇼로 처리할 수 있습니다."),
                            code="window_not_over")

@@ -2,10 +2,25 @@
 
 from __future__ import annotations
 
+from datetime import datetime, time
+
 import pytest
 from django.test import Client
+from django.utils import timezone, translation
 
 from tests import factories
+
+# A fixed "today" in Seoul, late morning: windows at 12–14 and 17–19 are ahead.
+TODAY_10AM = timezone.make_aware(datetime(2026, 11, 20, 10, 0))
+
+
+@pytest.fixture(autouse=True)
+def _default_language():
+    """A request in English leaves English active in this context (Django keeps it in an
+    asgiref Local, which follows contexts into later async tests); start each test in Korean."""
+    translation.deactivate()
+    yield
+    translation.deactivate()
 
 
 @pytest.fixture
@@ -49,3 +64,27 @@ def owner_client(owner) -> Client:
     client = Client()
     client.force_login(owner)
     return client
+
+
+class Clock:
+    def __init__(self, now: datetime) -> None:
+        self.now = now
+
+    def __call__(self) -> datetime:
+        return self.now
+
+    def at(self, hh_mm: str) -> datetime:
+        local = timezone.localtime(self.now)
+        return timezone.make_aware(datetime.combine(local.date(), time.fromisoformat(hh_mm)))
+
+    def set(self, hh_mm: str) -> datetime:
+        self.now = self.at(hh_mm)
+        return self.now
+
+
+@pytest.fixture
+def clock(monkeypatch) -> Clock:
+    """Time travel: every ``timezone.now()`` in the app returns ``clock.now``."""
+    c = Clock(TODAY_10AM)
+    monkeypatch.setattr(timezone, "now", c)
+    return c

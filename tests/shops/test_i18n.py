@@ -14,21 +14,11 @@ from django.conf import settings
 from django.test import Client
 
 from tests import factories
-from tests.pickup.conftest import TODAY_10AM, Clock
 
 LOCALE_DIR = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES"
 PO_FILE = LOCALE_DIR / "django.po"
 MO_FILE = LOCALE_DIR / "django.mo"
 HANGUL = re.compile("[\uac00-\ud7a3]")
-
-
-@pytest.fixture
-def clock(monkeypatch) -> Clock:
-    from django.utils import timezone
-
-    c = Clock(TODAY_10AM)
-    monkeypatch.setattr(timezone, "now", c)
-    return c
 
 
 @pytest.fixture
