@@ -9,7 +9,7 @@ from typing import Annotated, Any
 
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
-from ninja import Header, Router, Schema
+from ninja import Header, Router, Schema, Status
 from pydantic import Field, StrictBool, StrictInt
 
 from pickup import reservation_selectors, selectors, services
@@ -55,8 +55,8 @@ def _shop(request: HttpRequest, slug: str):
 def create_pickup_point(request: HttpRequest, slug: str, payload: PickupPointIn):
     shop = _shop(request, slug)
     point = services.add_pickup_point(shop, **payload.dict())
-    return 201, selectors.pickup_point_payload(point, services.service_area(shop).check(
-        point.place.lat, point.place.lng).distance_m)
+    return Status(201, selectors.pickup_point_payload(point, services.service_area(shop).check(
+        point.place.lat, point.place.lng).distance_m))
 
 
 @router.get("/shops/{slug}/pickup-points", auth=owner_auth,
@@ -71,7 +71,7 @@ def list_pickup_points(request: HttpRequest, slug: str):
              summary="다른 가게의 제휴 카페를 이 가게의 픽업 지점으로 함께 쓰기")
 def partner_pickup_place(request: HttpRequest, slug: str, payload: PartnerIn):
     shop = _shop(request, slug)
-    return 201, selectors.pickup_point_payload(services.partner_place(shop, payload.place_id))
+    return Status(201, selectors.pickup_point_payload(services.partner_place(shop, payload.place_id)))
 
 
 @router.post("/shops/{slug}/pickup-points/{point_id}/move", auth=owner_auth,
@@ -153,7 +153,7 @@ def create_reservation(
     )
     if not replayed:
         attribute_reservation(request, shop)
-    return 201, {**result, "replayed": replayed}
+    return Status(201, {**result, "replayed": replayed})
 
 
 def _by_token(token: str):

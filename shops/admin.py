@@ -42,6 +42,13 @@ class ShopScopedAdmin(admin.ModelAdmin):
         )
 
 
+class HttpsURLField(forms.URLField):
+    """Links typed without a scheme ("pf.kakao.com/…") mean https."""
+
+    def __init__(self, **kwargs) -> None:
+        super().__init__(assume_scheme="https", **kwargs)
+
+
 class ShopAdminForm(forms.ModelForm):
     """The area is checked by the same service as the console and the API."""
 
@@ -50,6 +57,7 @@ class ShopAdminForm(forms.ModelForm):
         fields = ("name", "slug", "is_active", "notice", "address", "lat", "lng",
                   "service_radius_m", "service_polygon", "opening_hours", "response_hours",
                   "return_policy", "phone", "kakao_channel_url", "naver_url")
+        field_classes = {"kakao_channel_url": HttpsURLField, "naver_url": HttpsURLField}
 
     def clean(self):
         data = super().clean()
