@@ -328,7 +328,7 @@ PICKUP_MAX_QUANTITY = env_int("PICKUP_MAX_QUANTITY", 100)
 PICKUP_PHONE_RETENTION_DAYS = env_int("PICKUP_PHONE_RETENTION_DAYS", 30)
 # Reservation attempts per client IP per window; loose because a Korean carrier NAT puts
 # many phones behind one address.
-PICKUP_RATE_LIMIT = env_int("PICKUP_RATE_LIMIT", 120)
+PICKUP_RATE_LIMIT = env_int("PICKUP_RATE_LIMIT", 600)
 PICKUP_RATE_WINDOW_SECONDS = env_int("PICKUP_RATE_WINDOW_SECONDS", 600)
 # Wrong pickup codes one shop (or café) may try per window before redemption is paused.
 PICKUP_CODE_ATTEMPTS = env_int("PICKUP_CODE_ATTEMPTS", 10)
