@@ -8,7 +8,7 @@ from django.utils.translation import gettext_lazy as _
 
 from livestock import services
 from livestock.models import Listing, ListingOption, StockEvent
-from shops.admin import ShopScopedAdmin
+from shops.admin import ReadOnlyAdminMixin, ShopScopedAdmin
 
 
 class ListingOptionInline(admin.TabularInline):
@@ -72,18 +72,9 @@ class ListingAdmin(ShopScopedAdmin):
 
 
 @admin.register(StockEvent)
-class StockEventAdmin(ShopScopedAdmin):
+class StockEventAdmin(ReadOnlyAdminMixin, ShopScopedAdmin):
     list_display = ("version", "shop", "listing", "delta", "available_after", "reason",
                     "actor", "actor_label", "created_at")
     list_filter = ("reason",)
     list_select_related = ("shop", "listing", "actor")
     search_fields = ("listing__name",)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False

@@ -14,7 +14,7 @@ from django.utils.translation import gettext_lazy as _
 from pickup import services
 from pickup.codes import mask_phone
 from pickup.models import PickupPlace, PickupPoint, PickupWindow, Reservation
-from shops.admin import ShopScopedAdmin
+from shops.admin import ReadOnlyAdminMixin, ShopScopedAdmin
 from shops.errors import DomainError
 
 
@@ -123,7 +123,7 @@ class PickupWindowAdmin(ShopScopedAdmin):
 
 
 @admin.register(Reservation)
-class ReservationAdmin(ShopScopedAdmin):
+class ReservationAdmin(ReadOnlyAdminMixin, ShopScopedAdmin):
     """Read-only: every change of a reservation moves stock, so it goes through the console
     (`/owner/s/<slug>/reservations/`) and the services, never a bare form save."""
 
@@ -138,12 +138,3 @@ class ReservationAdmin(ShopScopedAdmin):
     @admin.display(description=_("전화번호"))
     def masked_phone(self, obj: Reservation) -> str:
         return mask_phone(obj.phone)
-
-    def has_add_permission(self, request: HttpRequest) -> bool:
-        return False
-
-    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False
-
-    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
-        return False

@@ -16,7 +16,7 @@ from pickup import reservation_selectors, selectors, services
 from pickup.payloads import reservation_payload
 from shops.auth import MANAGING_ROLES, owner_auth, shop_for_actor
 from shops.errors import InvalidInput, NotFound
-from shops.selectors import shop_by_slug
+from shops.selectors import public_shop
 from shops.sharing import attribute_reservation
 
 router = Router(tags=["pickup"])
@@ -135,9 +135,7 @@ def create_reservation(
     payload: ReservationIn,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ):
-    shop = shop_by_slug(slug)
-    if shop is None:
-        raise NotFound(_("가게를 찾을 수 없습니다."), code="shop_not_found")
+    shop = public_shop(slug)
     services.check_reservation_rate(client_ip(request))
     result, replayed = services.reserve(
         shop=shop,

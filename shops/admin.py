@@ -16,6 +16,19 @@ from shops.services import set_service_area, validate_service_area
 AREA_FIELDS = ("lat", "lng", "service_radius_m", "service_polygon")
 
 
+class ReadOnlyAdminMixin:
+    """A log or a record written only by the services: shown, never added, edited or deleted."""
+
+    def has_add_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+    def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
+        return False
+
+
 class ShopScopedAdmin(admin.ModelAdmin):
     """Rows reachable through ``shop_path`` must belong to one of the user's shops."""
 

@@ -14,19 +14,12 @@ from livestock.payloads import listing_payload
 from pickup import selectors as pickup_selectors
 from shops import nearby
 from shops.auth import MANAGING_ROLES, owner_auth, shop_for_actor
-from shops.errors import InvalidInput, NotFound
-from shops.models import Shop
-from shops.selectors import shop_by_slug, shop_public_fields
+from shops.errors import InvalidInput
+from shops.selectors import public_shop, shop_public_fields
 from shops.services import parse_point, set_service_area
 
 router = Router(tags=["shops"])
 
-
-def get_public_shop(slug: str) -> Shop:
-    shop = shop_by_slug(slug)
-    if shop is None:
-        raise NotFound(_("가게를 찾을 수 없습니다."), code="shop_not_found")
-    return shop
 
 
 def optional_point(lat: str | None, lng: str | None) -> tuple[float, float] | None:
@@ -50,7 +43,7 @@ def shops_nearby(request: HttpRequest, lat: str | None = None, lng: str | None =
 def shop_detail(request: HttpRequest, slug: str, lat: str | None = None,
                 lng: str | None = None):
     near = optional_point(lat, lng)
-    shop = get_public_shop(slug)
+    shop = public_shop(slug)
     version = stock_selectors.current_version(shop.pk) or 0
     data = shop_public_fields(shop)
     data["stock_version"] = version
@@ -78,5 +71,5 @@ class StockQuery(Schema):
 
 @router.get("/shops/{slug}/stock", summary="재고 변경 폴링 (웹소켓이 막힌 경우)")
 def shop_stock(request: HttpRequest, slug: str, query: Query[StockQuery]):
-    shop = get_public_shop(slug)
+    shop = public_shop(slug)
     return stock_selectors.stock_since(shop, query.since)

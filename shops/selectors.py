@@ -12,9 +12,11 @@ import shapely
 from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
+from django.utils.translation import gettext as _
 from shapely.geometry.base import BaseGeometry
 
 from shops import geo
+from shops.errors import NotFound
 from shops.models import ShareChannel, ShareStat, Shop
 
 
@@ -22,6 +24,14 @@ def shop_by_slug(slug: str) -> Shop | None:
     if not slug or len(slug) > 50:
         return None
     return Shop.objects.filter(slug=slug, is_active=True).first()
+
+
+def public_shop(slug: str) -> Shop:
+    """The active shop behind a public URL, or a 404 ``shop_not_found``."""
+    shop = shop_by_slug(slug)
+    if shop is None:
+        raise NotFound(_("가게를 찾을 수 없습니다."), code="shop_not_found")
+    return shop
 
 
 def shop_public_fields(shop: Shop) -> dict[str, Any]:
