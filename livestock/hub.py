@@ -34,7 +34,7 @@ from channels.layers import get_channel_layer
 from django.conf import settings
 
 from config.middleware import UNAVAILABLE_ERRORS
-from livestock import selectors
+from livestock import selectors, wire
 from livestock.broadcast import shop_group
 from shops.models import Shop
 
@@ -54,16 +54,18 @@ class HubUnavailable(Exception):
 
 @dataclass(frozen=True, slots=True)
 class Frame:
-    """One message for every socket, serialised once into its ASGI ``websocket.send``."""
+    """One message for every socket, serialised once: as an ASGI ``websocket.send`` and as
+    the bytes of a WebSocket frame for the sockets the hub writes to directly."""
 
     kind: str
     version: int
     event: dict[str, Any]
+    wire: bytes
 
     @classmethod
     def build(cls, kind: str, version: int, message: dict[str, Any]) -> Frame:
         text = json.dumps(message, ensure_ascii=False)
-        return cls(kind, version, {"type": "websocket.send", "text": text})
+        return cls(kind, version, {"type": "websocket.send", "text": text}, wire.text_frame(text))
 
 
 @dataclass(frozen=True)
@@ -85,12 +87,13 @@ DB_READS = Reads(
 class Member:
     """One local socket of a shop: its ASGI send and the last version it was sent."""
 
-    __slots__ = ("send", "version", "held", "held_at", "buffer", "overflowed", "gone")
+    __slots__ = ("send", "write", "version", "held", "held_at", "buffer", "overflowed", "gone")
 
     MAX_BUFFERED = 2000
 
     def __init__(self, send: Send) -> None:
         self.send = send
+        self.write = wire.direct_writer(send)
         self.version = 0
         self.held = True
         self.held_at = 0
@@ -106,7 +109,8 @@ class Member:
             self.buffer.append(frame)
 
     async def send_frame(self, frame: Frame) -> None:
-        await self.send(frame.event)
+        if self.write is None or not self.write(frame.wire):
+            await self.send(frame.event)
 
 
 class ShopHub:
@@ -177,7 +181,7 @@ class ShopHub:
             frame = buffer.pop(0)
             if frame.kind != HEARTBEAT and frame.version > member.version:
                 member.version = frame.version
-                await member.send(frame.event)
+                await member.send_frame(frame)
             if member.overflowed:
                 return False
         member.held = False
@@ -393,6 +397,7 @@ class ShopHub:
     async def broadcast(self, frame: Frame) -> int:
         """Write ``frame`` to every local socket; one that fails is dropped, not waited on."""
         event = frame.event
+        data = frame.wire
         version = frame.version
         stock = frame.kind != HEARTBEAT
         sent = 0
@@ -407,8 +412,10 @@ class ShopHub:
                 if version <= member.version:
                     continue
                 member.version = version
+            write = member.write
             try:
-                await member.send(event)
+                if write is None or not write(data):
+                    await member.send(event)
             except Exception:
                 logger.info("dropping a live stock socket of shop %s whose send failed",
                             self.shop.pk, exc_info=True)
