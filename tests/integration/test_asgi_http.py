@@ -1,0 +1,110 @@
+"""HTTP through the project's ASGI application: one thread hop per request, same answers."""
+
+from __future__ import annotations
+
+import json
+import threading
+
+import pytest
+from asgiref import sync
+from asgiref.testing import ApplicationCommunicator
+from django.db import connections
+from django.test import Client
+
+from config.asgi import application
+
+pytestmark = pytest.mark.django_db(transaction=True)
+
+
+async def asgi_request(method: str, path: str, body: bytes = b"",
+                       headers: list[tuple[bytes, bytes]] | None = None) -> tuple[int, dict, bytes]:
+    path, _, query = path.partition("?")
+    scope = {
+        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
+        "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": query.encode(),
+        "root_path": "", "headers": [(b"host", b"testserver"), *(headers or [])],
+        "client": ("127.0.0.1", 40000), "server": ("testserver", 80),
+    }
+    communicator = ApplicationCommunicator(application, scope)
+    await communicator.send_input({"type": "http.request", "body": body, "more_body": False})
+    start = await communicator.receive_output(10)
+    chunks = []
+    while True:
+        message = await communicator.receive_output(10)
+        chunks.append(message.get("body", b""))
+        if not message.get("more_body"):
+            break
+    await communicator.wait(10)
+    return start["status"], {k.lower(): v for k, v in start["headers"]}, b"".join(chunks)
+
+
+@pytest.fixture
+def hand_offs(monkeypatch) -> list[str]:
+    """The name of every function handed from the event loop to a thread."""
+    calls: list[str] = []
+    original = sync.SyncToAsync.__call__
+
+    async def counting(self, *args, **kwargs):
+        calls.append(getattr(self.func, "__qualname__", repr(self.func)))
+        return await original(self, *args, **kwargs)
+
+    monkeypatch.setattr(sync.SyncToAsync, "__call__", counting)
+    return calls
+
+
+async def test_a_request_enters_the_middleware_and_view_once(shop, listing, hand_offs):
+    status, headers, body = await asgi_request("GET", f"/api/shops/{shop.slug}")
+
+    assert status == 200
+    assert json.loads(body)["slug"] == shop.slug
+    # request_started's handlers, the whole middleware chain with the view, response.close.
+    # Django's own ASGI handler makes about a dozen here (each MiddlewareMixin hook alone).
+    assert len(hand_offs) <= 3, hand_offs
+    assert b"content-security-policy" in headers
+
+
+async def test_the_answer_is_the_one_the_wsgi_path_gives(shop, listing):
+    expected = await sync.sync_to_async(Client().get)(f"/api/shops/{shop.slug}")
+    status, _headers, body = await asgi_request("GET", f"/api/shops/{shop.slug}")
+    assert status == expected.status_code == 200
+    assert json.loads(body) == expected.json()
+
+
+async def test_token_writes_and_bad_bodies_through_asgi(shop, listing, token):
+    auth = [(b"authorization", f"Bearer {token}".encode()),
+            (b"content-type", b"application/json")]
+    status, _headers, body = await asgi_request(
+        "POST", f"/api/shops/{shop.slug}/listings/{listing.pk}/stock", b"{not json", auth)
+    assert status == 400 and json.loads(body)["code"]
+
+    status, _headers, body = await asgi_request(
+        "POST", f"/api/shops/{shop.slug}/listings/{listing.pk}/stock", b'{"delta": -3}', auth)
+    assert status == 200 and json.loads(body)["available"] == listing.available - 3
+
+    no_token = [(b"content-type", b"application/json")]
+    status, _headers, _body = await asgi_request(
+        "POST", f"/api/shops/{shop.slug}/listings/{listing.pk}/stock", b'{"delta": -3}', no_token)
+    assert status in (401, 403)
+
+
+async def test_the_request_thread_closes_its_own_database_connection(shop, monkeypatch):
+    wrapper = type(connections["default"])
+    original_close = wrapper.close
+    closed_in: list[int] = []
+    used_in: list[int] = []
+
+    def close(self):
+        closed_in.append(threading.get_ident())
+        return original_close(self)
+
+    original_cursor = wrapper.cursor
+
+    def cursor(self):
+        used_in.append(threading.get_ident())
+        return original_cursor(self)
+
+    monkeypatch.setattr(wrapper, "close", close)
+    monkeypatch.setattr(wrapper, "cursor", cursor)
+    status, _headers, _body = await asgi_request("GET", f"/api/shops/{shop.slug}")
+    assert status == 200
+    assert used_in and set(used_in) <= set(closed_in), (used_in, closed_in)
