@@ -5,13 +5,15 @@ scratch database, then measures, in the same run:
 
 * the query function `shops.selectors.nearby_shops` (p50/p95 over a few hundred points);
 * a brute-force baseline: every shop read from the table, the same exact test vectorised;
-* the HTTP endpoint `GET /api/shops/nearby` served by one daphne process on a free port,
-  50 requests in flight at a time (and 1 at a time, for the per-request cost).
+* the HTTP endpoint `GET /api/shops/nearby` served by daphne (one process per CPU sharing a
+  listening socket), 50 requests in flight at a time (and 1 at a time, for the per-request
+  cost), and the same load against a bare ASGI app (`bench/bare_asgi.py`): the floor.
 
 SQLite always (a scratch file in /tmp). PostgreSQL too when `BENCH_PG_URL` (or a postgres
 `DATABASE_URL`) names a server: a scratch database is created there and dropped after.
 Environment: BENCH_SIZES (default "1000,10000,100000"), BENCH_QUERIES (default 400),
-BENCH_HTTP_REQUESTS (default 1000), BENCH_CONCURRENCY (default 50).
+BENCH_HTTP_REQUESTS (default 1000), BENCH_CONCURRENCY (default 50), BENCH_PROCESSES (default:
+the number of CPUs).
 """
 
 from __future__ import annotations
@@ -36,6 +38,7 @@ QUERIES = int(os.environ.get("BENCH_QUERIES", "400"))
 BRUTE_QUERIES = 20
 HTTP_REQUESTS = int(os.environ.get("BENCH_HTTP_REQUESTS", "1000"))
 CONCURRENCY = int(os.environ.get("BENCH_CONCURRENCY", "50"))
+PROCESSES = int(os.environ.get("BENCH_PROCESSES", str(os.cpu_count() or 1)))
 LAT_RANGE = (33.1, 38.6)
 LNG_RANGE = (124.6, 130.9)
 
@@ -195,30 +198,61 @@ async def _load(port: int, paths: list[str], concurrency: int) -> tuple[list[flo
     return latencies, errors, time.perf_counter() - start
 
 
+def start_servers(env: dict[str, str], app: str, processes: int) -> tuple[list[subprocess.Popen], int]:
+    """``processes`` daphne processes accepting on one listening socket (the kernel spreads
+    the connections, as a balancer in front of one process per core would)."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1024)
+    port = listener.getsockname()[1]
+    servers = [
+        subprocess.Popen(
+            [sys.executable, "-m", "daphne", "--fd", str(listener.fileno()), "-v", "0", app],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            pass_fds=(listener.fileno(),),
+        )
+        for _ in range(processes)
+    ]
+    listener.close()
+    return servers, port
+
+
+def stop_servers(servers: list[subprocess.Popen]) -> None:
+    for server in servers:
+        server.terminate()
+    for server in servers:
+        try:
+            server.wait(timeout=10)
+        except subprocess.TimeoutExpired:
+            server.kill()
+
+
+def wait_ready(servers: list[subprocess.Popen], port: int, path: str) -> None:
+    deadline = time.time() + 30
+    while True:
+        if any(server.poll() is not None for server in servers):
+            raise RuntimeError("daphne exited at start")
+        try:
+            _latencies, errors, _ = asyncio.run(_load(port, [path], 1))
+            if not errors:
+                return
+        except OSError:
+            pass
+        if time.time() > deadline:
+            raise RuntimeError("daphne did not start")
+        time.sleep(0.2)
+
+
 def http_bench(db_url: str, points: list[tuple[float, float]]) -> dict:
-    port = free_port()
     env = {**os.environ, "DATABASE_URL": db_url, "DEBUG": "0", "SECRET_KEY": "bench-only-secret",
            "ALLOWED_HOSTS": "127.0.0.1,localhost", "LOG_LEVEL": "WARNING"}
-    server = subprocess.Popen(
-        [sys.executable, "-m", "daphne", "-b", "127.0.0.1", "-p", str(port), "-v", "0",
-         "config.asgi:application"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE,
-    )
+    servers, port = start_servers(env, "config.asgi:application", PROCESSES)
     try:
-        deadline = time.time() + 30
-        while True:
-            try:
-                socket.create_connection(("127.0.0.1", port), timeout=0.5).close()
-                break
-            except OSError as exc:
-                if time.time() > deadline or server.poll() is not None:
-                    raise RuntimeError("daphne did not start: "
-                                       + (server.stderr.read().decode() if server.stderr else "")
-                                       ) from exc
-                time.sleep(0.1)
+        wait_ready(servers, port, "/api/shops/nearby?lat=0&lng=0")
         paths = [f"/api/shops/nearby?lat={lat:.6f}&lng={lng:.6f}" for lat, lng in points]
         paths = (paths * (HTTP_REQUESTS // max(1, len(paths)) + 1))[:HTTP_REQUESTS]
-        asyncio.run(_load(port, paths[:100], 10))  # warm up
+        asyncio.run(_load(port, paths[:100], 10))  # warm up every process
         one, errors_one, _ = asyncio.run(_load(port, paths[:200], 1))
         many, errors_many, elapsed = asyncio.run(_load(port, paths, CONCURRENCY))
         empty = ["/api/shops/nearby?lat=0&lng=0"] * HTTP_REQUESTS
@@ -233,11 +267,21 @@ def http_bench(db_url: str, points: list[tuple[float, float]]) -> dict:
             "http_floor_p95_ms": pct(floor, 0.95) * 1e3,
         }
     finally:
-        server.terminate()
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
+        stop_servers(servers)
+
+
+def bare_asgi_floor() -> dict:
+    """The same load against an ASGI app that does nothing (bench/bare_asgi.py)."""
+    env = {**os.environ, "PYTHONPATH": str(ROOT / "bench")}
+    servers, port = start_servers(env, "bare_asgi:app", PROCESSES)
+    try:
+        wait_ready(servers, port, "/")
+        asyncio.run(_load(port, ["/"] * 200, 10))
+        latencies, errors, elapsed = asyncio.run(_load(port, ["/"] * HTTP_REQUESTS * 5, CONCURRENCY))
+        return {"p50_ms": pct(latencies, 0.5) * 1e3, "p95_ms": pct(latencies, 0.95) * 1e3,
+                "rps": len(latencies) / elapsed, "errors": len(errors)}
+    finally:
+        stop_servers(servers)
 
 
 # --- the parent: backends, scratch databases, the table -------------------------------------
@@ -300,10 +344,11 @@ def main() -> None:
     else:
         print("(PostgreSQL skipped: set BENCH_PG_URL=postgres://user@host:5432/any to include it)")
 
+    bare = bare_asgi_floor()
     print(f"\nNearby search — {machine()}")
     print(f"{QUERIES} query points per size (half within 3 km of a shop, half anywhere); "
           f"brute force over {BRUTE_QUERIES}; HTTP: {HTTP_REQUESTS} requests, "
-          f"{CONCURRENCY} in flight, one daphne process\n")
+          f"{CONCURRENCY} in flight, {PROCESSES} daphne process(es) on one socket\n")
     header = (f"{'backend':<11}{'shops':>8}{'hits/q':>8} | {'query p50':>10}{'p95':>8} | "
               f"{'brute p50':>10}{'p95':>9}{'×':>6} | {'HTTP c=1 p95':>13} | "
               f"{'HTTP c=' + str(CONCURRENCY) + ' p50':>14}{'p95':>8}{'req/s':>7}"
@@ -324,6 +369,9 @@ def main() -> None:
                       f"{row['http_errors']} HTTP errors")
     print("\n× = brute-force p50 / query p50. 'empty p95' = the same endpoint at a point with "
           "no shops (the framework's own floor at that concurrency).")
+    print(f"bare ASGI app (no Django, no database) on the same daphne setup, {CONCURRENCY} in "
+          f"flight: p50 {bare['p50_ms']:.1f} ms, p95 {bare['p95_ms']:.1f} ms, "
+          f"{bare['rps']:.0f} req/s: the least any answer costs here at that concurrency.")
     biggest = [(run["label"], run["sizes"][-1]) for run in runs]
     for label, row in biggest:
         query_ok = row["query_p95_ms"] <= 2.0
@@ -333,7 +381,7 @@ def main() -> None:
               f"HTTP p95 ≤ 20 ms at {CONCURRENCY} concurrent: "
               f"{'met' if http_ok else 'NOT met'} ({row['http_p95_ms']:.1f} ms)")
     out = Path(tempfile.gettempdir()) / "dongne5km-bench-nearby.json"
-    out.write_text(json.dumps({"machine": machine(), "runs": runs}, ensure_ascii=False, indent=1))
+    out.write_text(json.dumps({"machine": machine(), "runs": runs, "bare_asgi": bare}, ensure_ascii=False, indent=1))
     print(f"\nraw figures: {out}; took {time.time() - started:.0f} s")
 
 

@@ -19,12 +19,13 @@ import asyncio
 import json
 import os
 import re
+import socket
 import statistics
 import subprocess
 import sys
 import tempfile
-import threading
 import time
+import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -85,23 +86,37 @@ def manage(env: dict[str, str], *args: str, code: str | None = None) -> str:
     return result.stdout
 
 
-def start_daphne(env: dict[str, str]) -> tuple[subprocess.Popen, int]:
-    """daphne on a port the OS picks; the port is read from daphne's own log line."""
-    process = subprocess.Popen(
-        [PYTHON, "-m", "daphne", "-e", "tcp:port=0:interface=127.0.0.1",
-         "config.asgi:application"],
-        cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.PIPE, text=True,
-    )
+def start_daphne(env: dict[str, str], processes: int) -> tuple[list[subprocess.Popen], int]:
+    """``processes`` daphne processes accepting on one listening socket (the kernel spreads
+    the connections), as one process per core behind a balancer would."""
+    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
+    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
+    listener.bind(("127.0.0.1", 0))
+    listener.listen(1024)
+    port = listener.getsockname()[1]
+    started = [
+        subprocess.Popen(
+            [PYTHON, "-m", "daphne", "--fd", str(listener.fileno()), "-v", "0",
+             "config.asgi:application"],
+            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            pass_fds=(listener.fileno(),),
+        )
+        for _ in range(processes)
+    ]
+    listener.close()
     deadline = time.time() + 30
     while time.time() < deadline:
-        line = process.stderr.readline()
-        match = re.search(r"Listening on TCP address 127\.0\.0\.1:(\d+)", line)
-        if match:
-            threading.Thread(target=lambda: [None for _ in process.stderr], daemon=True).start()
-            return process, int(match.group(1))
-        if process.poll() is not None:
+        if any(process.poll() is not None for process in started):
             break
-    process.kill()
+        try:
+            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/shops/bench-shop",
+                                        timeout=2) as answer:
+                if answer.status == 200:
+                    return started, port
+        except OSError:
+            time.sleep(0.2)
+    for process in started:
+        process.kill()
     raise RuntimeError("daphne did not start")
 
 
@@ -145,7 +160,47 @@ async def _fire(port: int, requests: list[tuple[str, str, bytes | None]]) -> Pha
     return Phase("", [s for s, _ in results], [t for _, t in results], elapsed)
 
 
-def run_backend(label: str, database_url: str, customers: int, units: int) -> dict:
+async def _arrive(port: int, method: str, path: str, body: bytes | None) -> tuple[int, float]:
+    """One customer: connect, send, read the whole answer (timed from before connecting)."""
+    started = time.perf_counter()
+    reader, writer = await asyncio.open_connection("127.0.0.1", port)
+    head = (f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+            f"Content-Type: application/json\r\nContent-Length: {len(body or b'')}\r\n\r\n")
+    writer.write(head.encode() + (body or b""))
+    await writer.drain()
+    status_line = await reader.readline()
+    await reader.read()
+    elapsed = time.perf_counter() - started
+    writer.close()
+    return int(status_line.split()[1]), elapsed
+
+
+def steady(port: int, rate: float, requests: list[tuple[str, str, bytes | None]]) -> Phase:
+    """Customers arriving at ``rate`` per second, open loop: a slow answer does not hold back
+    the next arrival, as with real customers (a closed loop would hide the queueing)."""
+    return asyncio.run(_steady(port, rate, requests))
+
+
+async def _steady(port: int, rate: float, requests: list[tuple[str, str, bytes | None]]) -> Phase:
+    began = time.perf_counter()
+    tasks = []
+    for i, (method, path, body) in enumerate(requests):
+        delay = began + i / rate - time.perf_counter()
+        if delay > 0:
+            await asyncio.sleep(delay)
+        tasks.append(asyncio.create_task(_arrive(port, method, path, body)))
+    results = await asyncio.gather(*tasks)
+    elapsed = time.perf_counter() - began
+    return Phase("", [s for s, _ in results], [t for _, t in results], elapsed)
+
+
+def reservation_body(listing_id: int, point_id: int, name: str, phone: str) -> bytes:
+    return json.dumps({"listing_id": listing_id, "quantity": 1, "pickup_point_id": point_id,
+                       "name": name, "phone": phone}).encode()
+
+
+def run_backend(label: str, database_url: str, customers: int, units: int, processes: int,
+                rates: list[int], seconds: float) -> dict:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -162,36 +217,41 @@ def run_backend(label: str, database_url: str, customers: int, units: int) -> di
     manage(env, "migrate", "--noinput", "-v", "0")
     out = manage(env, "shell", code=SETUP.format(units=units))
     listing_id, point_id, plenty_id = map(int, re.search(r"IDS (\d+) (\d+) (\d+)", out).groups())
-    daphne, port = start_daphne(env)
+    servers, port = start_daphne(env, processes)
+    path = "/api/shops/bench-shop/reservations"
+    phones = (f"010-{8000 + i // 10000:04d}-{i % 10000:04d}" for i in range(10**6))
     try:
-        fire(port, [("GET", "/api/shops/bench-shop", None)] * 20)  # warm up
+        fire(port, [("GET", "/api/shops/bench-shop", None)] * 20)  # warm up every process
         solo_get = sequential(port, [("GET", "/api/shops/bench-shop", None)] * 50)
         solo_reserve = sequential(port, [
-            ("POST", "/api/shops/bench-shop/reservations", json.dumps(
-                {"listing_id": plenty_id, "quantity": 1, "pickup_point_id": point_id,
-                 "name": "혼자", "phone": f"010-6000-{i:04d}"}).encode())
-            for i in range(50)])
+            ("POST", path, reservation_body(plenty_id, point_id, "혼자", next(phones)))
+            for _ in range(50)])
         baseline = fire(port, [("GET", "/api/shops/bench-shop", None)] * customers)
-        bodies = [
-            json.dumps({"listing_id": listing_id, "quantity": 1, "pickup_point_id": point_id,
-                        "name": f"손님{i}", "phone": f"010-7{i // 10000:03d}-{i % 10000:04d}"}
-                       ).encode()
-            for i in range(customers)
-        ]
-        reserve = fire(port, [("POST", "/api/shops/bench-shop/reservations", b) for b in bodies])
+        reserve = fire(port, [
+            ("POST", path, reservation_body(listing_id, point_id, f"손님{i}", next(phones)))
+            for i in range(customers)])
+        sustained = {
+            rate: steady(port, rate, [
+                ("POST", path, reservation_body(plenty_id, point_id, f"손님{i}", next(phones)))
+                for i in range(int(rate * seconds))])
+            for rate in rates
+        }
     finally:
-        daphne.terminate()
-        daphne.wait(timeout=10)
+        for server in servers:
+            server.terminate()
+        for server in servers:
+            server.wait(timeout=10)
     available, reservations, taken = map(
         int, re.search(r"CHECK (-?\d+) (\d+) (\d+)", manage(
             env, "shell", code=CHECK.format(listing_id=listing_id))).groups())
     created = reserve.statuses.count(201)
     oversell = max(0, taken - units) + max(0, -available) + max(0, created - units)
     return {
-        "label": label, "baseline": baseline, "solo_get": solo_get, "solo_reserve": solo_reserve, "reserve": reserve, "created": created,
-        "refused": reserve.statuses.count(409), "other": len(reserve.statuses) - created
-        - reserve.statuses.count(409), "available": available, "reservations": reservations,
-        "oversell": oversell,
+        "label": label, "baseline": baseline, "solo_get": solo_get,
+        "solo_reserve": solo_reserve, "reserve": reserve, "sustained": sustained,
+        "created": created, "refused": reserve.statuses.count(409),
+        "other": len(reserve.statuses) - created - reserve.statuses.count(409),
+        "available": available, "reservations": reservations, "oversell": oversell,
     }
 
 
@@ -231,8 +291,14 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=200)
     parser.add_argument("--units", type=int, default=100)
+    parser.add_argument("--processes", type=int, default=os.cpu_count() or 1,
+                        help="daphne processes sharing the listening socket (default: one per CPU)")
+    parser.add_argument("--rates", default="50,100,200,300",
+                        help="steady arrival rates to try, reservations per second")
+    parser.add_argument("--seconds", type=float, default=2.0, help="length of each steady phase")
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
     args = parser.parse_args()
+    rates = [int(r) for r in args.rates.split(",") if r]
 
     results = []
     for label, make in (("SQLite", sqlite_url), ("PostgreSQL", postgres_url)):
@@ -243,13 +309,14 @@ def main() -> int:
             continue
         url, cleanup = made
         try:
-            results.append(run_backend(label, url, args.customers, args.units))
+            results.append(run_backend(label, url, args.customers, args.units, args.processes,
+                                       rates, args.seconds))
         finally:
             cleanup()
 
-    print(f"\n{args.customers} concurrent customers, {args.units} units, one daphne process, "
-          f"{os.cpu_count()} CPUs")
-    header = (f"{'database':<11} {'phase':<10} {'req/s':>6} {'p50 ms':>8} {'p99 ms':>8} "
+    print(f"\n{args.customers} concurrent customers for {args.units} units, then steady arrivals; "
+          f"{args.processes} daphne process(es) on one socket, {os.cpu_count()} CPUs")
+    header = (f"{'database':<11} {'phase':<14} {'req/s':>6} {'p50 ms':>8} {'p99 ms':>8} "
               f"{'vs GET':>7}  result")
     print(header)
     print("-" * len(header))
@@ -257,17 +324,24 @@ def main() -> int:
     for r in results:
         b, s = r["baseline"], r["reserve"]
         for name, solo in (("GET 1×", r["solo_get"]), ("reserve 1×", r["solo_reserve"])):
-            print(f"{r['label']:<11} {name:<10} {solo.throughput:>6.0f} {solo.p50:>8.1f} "
+            print(f"{r['label']:<11} {name:<14} {solo.throughput:>6.0f} {solo.p50:>8.1f} "
                   f"{solo.pct(0.99):>8.1f} {'':>7}  one at a time, {len(solo.statuses)} requests")
-        print(f"{'':<11} {'GET 200':<10}{b.throughput:>7.0f} {b.p50:>8.1f} "
+        print(f"{'':<11} {'GET 200':<14}{b.throughput:>7.0f} {b.p50:>8.1f} "
               f"{b.pct(0.99):>8.1f} {'1.00':>7}  {b.statuses.count(200)} × 200 {sorted(set(b.statuses))}")
-        print(f"{'':<11} {'reserve 200':<10}{s.throughput:>7.0f} {s.p50:>8.1f} {s.pct(0.99):>8.1f} "
+        print(f"{'':<11} {'reserve 200':<14}{s.throughput:>7.0f} {s.p50:>8.1f} {s.pct(0.99):>8.1f} "
               f"{s.throughput / b.throughput:>7.2f}  {r['created']} × 201, {r['refused']} × 409, "
               f"{r['other']} other {sorted(set(s.statuses) - {201, 409})}; left {r['available']}; oversell {r['oversell']}")
+        for rate, phase in r["sustained"].items():
+            ok = phase.statuses.count(201)
+            verdict = "p99 ≤ 100 ms" if phase.pct(0.99) <= 100 else "p99 > 100 ms"
+            print(f"{'':<11} {f'steady {rate}/s':<14}{phase.throughput:>7.0f} {phase.p50:>8.1f} "
+                  f"{phase.pct(0.99):>8.1f} {'':>7}  {ok} × 201 of {len(phase.statuses)}; {verdict}")
+            failed |= ok != len(phase.statuses)
         failed |= r["oversell"] != 0 or r["created"] != min(args.units, args.customers)
         failed |= r["other"] != 0 or b.statuses.count(200) != len(b.statuses)
         failed |= set(r["solo_get"].statuses) != {200} or set(r["solo_reserve"].statuses) != {201}
-    print("(vs GET = reservation throughput / baseline throughput in the same run)")
+    print("(vs GET = reservation throughput / baseline throughput in the same run; "
+          "steady req/s = answers per second while customers arrived at that rate)")
     return 1 if failed else 0
 
 

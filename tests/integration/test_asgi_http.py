@@ -38,6 +38,14 @@ async def asgi_request(method: str, path: str, body: bytes = b"",
     return start["status"], {k.lower(): v for k, v in start["headers"]}, b"".join(chunks)
 
 
+@pytest.fixture(autouse=True)
+async def close_thread_connections():
+    """Work handed to the shared sync thread keeps that thread's connection open, which
+    would stop PostgreSQL from dropping the test database."""
+    yield
+    await sync.sync_to_async(connections.close_all)()
+
+
 @pytest.fixture
 def hand_offs(monkeypatch) -> list[str]:
     """The name of every function handed from the event loop to a thread."""
