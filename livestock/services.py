@@ -17,8 +17,9 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.uploadedfile import UploadedFile
-from django.db import transaction
+from django.db import connections, router, transaction
 from django.db.models import F
+from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -129,11 +130,16 @@ def _record_change(
     reason: str,
     actor: Actor,
     note: str = "",
+    reload: bool = True,
 ) -> StockResult:
-    """Bump the shop's version, log the change and schedule its broadcast (in a transaction)."""
-    Shop.objects.filter(pk=shop.pk).update(stock_version=F("stock_version") + 1)
-    version = Shop.objects.values_list("stock_version", flat=True).get(pk=shop.pk)
-    listing.refresh_from_db()
+    """Bump the shop's version, log the change and schedule its broadcast (in a transaction).
+
+    ``reload=False`` is for a listing whose loaded state (options included) is already what
+    the database holds after the change, so the payload is built without reading it again.
+    """
+    version = _bump_stock_version(shop)
+    if reload:
+        listing.refresh_from_db()
     payload = listing_payload(listing)
     StockEvent.objects.create(
         shop_id=shop.pk,
@@ -154,6 +160,34 @@ def _record_change(
     return StockResult(listing_id=listing.pk, available=listing.available, version=version)
 
 
+def _bump_stock_version(shop: Shop) -> int:
+    """Add one to the shop's gap-free version and return the new value.
+
+    UPDATE ... RETURNING does both in one statement on PostgreSQL and SQLite >= 3.35 (the
+    same version Django requires to return columns from an INSERT); the returned value is the
+    one this transaction wrote, holding the shop row's lock.
+    """
+    connection = connections[router.db_for_write(Shop)]
+    update_can_return = (connection.vendor in ("postgresql", "sqlite")
+                         and connection.features.can_return_columns_from_insert)
+    if not update_can_return:
+        Shop.objects.filter(pk=shop.pk).update(stock_version=F("stock_version") + 1)
+        return Shop.objects.values_list("stock_version", flat=True).get(pk=shop.pk)
+    quote = connection.ops.quote_name
+    table = quote(Shop._meta.db_table)
+    column = quote(Shop._meta.get_field("stock_version").column)
+    key = quote(Shop._meta.pk.column)
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"UPDATE {table} SET {column} = {column} + 1 WHERE {key} = %s RETURNING {column}",
+            [shop.pk],
+        )
+        row = cursor.fetchone()
+    if row is None:
+        raise Shop.DoesNotExist("Shop matching query does not exist.")
+    return row[0]
+
+
 def _locked_listing(shop: Shop, listing_id: Any) -> Listing:
     if isinstance(listing_id, bool) or not isinstance(listing_id, int):
         raise NotFound(_("상품을 찾을 수 없습니다."), code="listing_not_found")
@@ -169,13 +203,22 @@ def _locked_listing(shop: Shop, listing_id: Any) -> Listing:
 
 
 def _apply_delta(listing: Listing, delta: int) -> None:
-    """Conditional UPDATE: matches no row when the result would fall below zero."""
+    """Conditional UPDATE: matches no row when the result would fall below zero.
+
+    On success the loaded listing is moved by the same delta. It was read under its row lock
+    in this transaction (SELECT ... FOR UPDATE returns the latest committed row on
+    PostgreSQL; SQLite transactions are IMMEDIATE), and every other write of the row waits
+    for that lock, so the database now holds exactly the loaded count plus ``delta``.
+    """
+    updated_at = timezone.now()
     updated = Listing.objects.filter(pk=listing.pk, available__gte=max(0, -delta)).update(
-        available=F("available") + delta, updated_at=timezone.now()
+        available=F("available") + delta, updated_at=updated_at
     )
     if not updated:
         current = Listing.objects.values_list("available", flat=True).get(pk=listing.pk)
         raise InsufficientStock(available=current, requested=-delta)
+    listing.available += delta
+    listing.updated_at = updated_at
 
 
 def change_stock_in_transaction(
@@ -195,6 +238,8 @@ def change_stock_in_transaction(
     """
     if (delta is None) == (set_to is None):
         raise InvalidInput(_("set 또는 delta 중 하나만 보내 주세요."), code="set_or_delta")
+    if transaction.get_autocommit(using=router.db_for_write(Listing)):
+        raise TransactionManagementError("change_stock_in_transaction needs the caller's transaction.")
     listing = _locked_listing(shop, listing_id)
     if not listing.is_active:
         raise Conflict(_("판매가 종료된 상품입니다."), code="listing_ended")
@@ -212,7 +257,7 @@ def change_stock_in_transaction(
             )
     _apply_delta(listing, delta)
     return _record_change(shop=shop, listing=listing, delta=delta, reason=reason, actor=actor,
-                          note=note)
+                          note=note, reload=False)
 
 
 def adjust_stock(

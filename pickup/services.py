@@ -458,33 +458,34 @@ def window_taken(window: PickupWindow, day: date) -> int:
 # --- reserve ---------------------------------------------------------------------------
 
 
-def _pickup_slot(point: PickupPoint, window_id: Any, now: datetime, *, lock: bool
+def _pickup_slot(point: PickupPoint, window_id: Any, now: datetime
                  ) -> tuple[PickupWindow | None, datetime, datetime]:
-    """Validate the requested window; return it with its start and end.
+    """Validate and lock the requested window; return it with its start and end.
 
     A named window is today's. With none named, the earliest of today's windows that has
     not ended and has room is taken; when today's are over, tomorrow's first one, so a
     customer (or an integration) reserving after closing time is not turned away.
+
+    Room is counted only once the window's row is locked, so on PostgreSQL the lock is what
+    serialises capacity checks. Choosing locks all of the point's active windows in one
+    ordered statement: the choice is then made on exact counts, and lockers of several
+    windows always take them in the same order.
     """
     today = timezone.localtime(now).date()
     place = point.place
     if window_id is None:
-        windows = list(PickupWindow.objects.filter(pickup_point=point, is_active=True)
-                       .order_by("starts_at", "pk"))
+        windows = list(PickupWindow.objects.select_for_update()
+                       .filter(pickup_point=point, is_active=True).order_by("starts_at", "pk"))
         if windows:
             window, day = _next_open_window(windows, place, now)
-            if lock:
-                PickupWindow.objects.select_for_update().filter(pk=window.pk).first()
             return window, _at(day, window.starts_at), _at(day, window.ends_at)
         opens, closes = _place_hours(place)
         day = today if now < _at(today, closes) else today + timedelta(days=1)
         return None, _at(day, opens), _at(day, closes)
     window_id = _check_id(window_id, code="window_not_found",
                           detail=_("픽업 시간대를 찾을 수 없습니다."))
-    windows = PickupWindow.objects.filter(pk=window_id, pickup_point=point, is_active=True)
-    if lock:
-        windows = windows.select_for_update()
-    window = windows.first()
+    window = (PickupWindow.objects.select_for_update()
+              .filter(pk=window_id, pickup_point=point, is_active=True).first())
     if window is None:
         raise NotFound(_("이 픽업 지점에 해당 시간대가 없습니다."), code="window_not_found")
     if not window_within_hours(window, place):
@@ -494,6 +495,9 @@ def _pickup_slot(point: PickupPoint, window_id: Any, now: datetime, *, lock: boo
     if now >= ends:
         raise InvalidInput(_("이미 지난 시간대입니다. 다른 시간대를 골라 주세요."),
                            code="window_past")
+    if window.capacity is not None and window_taken(window, today) >= window.capacity:
+        raise Conflict(_("이 시간대는 예약이 꽉 찼습니다. 다른 시간대를 골라 주세요."),
+                       code="window_full")
     return window, starts, ends
 
 
@@ -581,12 +585,8 @@ def reserve(
         if not point.is_active:
             raise Conflict(_("지금은 이 픽업 지점을 이용할 수 없습니다. 다른 곳을 골라 주세요."),
                            code="pickup_point_paused")
-        window, starts, ends = _pickup_slot(point, window_id, now, lock=True)
+        window, starts, ends = _pickup_slot(point, window_id, now)
         day = timezone.localtime(starts).date()
-        if window is not None and window.capacity is not None:
-            if window_taken(window, day) >= window.capacity:
-                raise Conflict(_("이 시간대는 예약이 꽉 찼습니다. 다른 시간대를 골라 주세요."),
-                               code="window_full")
         _check_phone_limits(shop, phone, now)
         per_item = option.units if option else 1
         units = per_item * quantity

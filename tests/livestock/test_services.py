@@ -1,9 +1,12 @@
 import pytest
+from django.db.transaction import TransactionManagementError
 
 from livestock import services
 from livestock.models import Listing, StockEvent
+from livestock.payloads import listing_payload
 from shops.errors import Conflict, InvalidInput
 from shops.models import Shop
+from tests import factories
 
 
 def test_delta_changes_count_bumps_version_and_logs_event(shop, listing, django_capture_on_commit_callbacks, monkeypatch):
@@ -20,6 +23,25 @@ def test_delta_changes_count_bumps_version_and_logs_event(shop, listing, django_
     assert sent == [(shop.pk, {"type": "stock", "shop": shop.slug, "version": result.version,
                                "listing": event.payload})]
     assert sent[0][1]["listing"]["available"] == 197
+
+
+def test_logged_payload_is_the_listing_as_committed(shop):
+    listing = factories.make_listing(shop, "단감", 10, options=[
+        services.OptionSpec("1팩", 2, 9000, 7900), services.OptionSpec("반팩", 1, 5000, 4200)])
+    for change in ({"delta": -3}, {"set_to": 9}, {"delta": 4}, {"set_to": 0}):
+        result, _replayed = services.adjust_stock(shop=shop, listing_id=listing.pk, **change)
+        committed = Listing.objects.prefetch_related("options").get(pk=listing.pk)
+        event = StockEvent.objects.get(shop=shop, version=result.version)
+        assert result.available == event.available_after == committed.available
+        assert event.payload == listing_payload(committed)
+
+
+@pytest.mark.django_db(transaction=True)
+def test_the_core_refuses_to_run_outside_the_callers_transaction(shop, listing):
+    with pytest.raises(TransactionManagementError):
+        services.change_stock_in_transaction(shop=shop, listing_id=listing.pk, delta=-1,
+                                             reason="counter_sale", actor=services.SYSTEM)
+    assert Listing.objects.get(pk=listing.pk).available == 200
 
 
 def test_count_never_goes_below_zero(shop, listing):

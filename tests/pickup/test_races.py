@@ -10,10 +10,11 @@ from __future__ import annotations
 import threading
 from collections import Counter
 from collections.abc import Callable
-from datetime import time
+from datetime import datetime, time
 
 import pytest
 from django.db import connection, connections
+from django.utils import timezone
 
 from livestock.models import Listing, StockEvent
 from pickup import services
@@ -112,6 +113,31 @@ def test_window_capacity_holds_under_a_race(scene):
     assert len(results) == 5
     assert errors == Counter({"window_full": 15})
     assert Listing.objects.get(pk=listing.pk).available == 95
+    assert_log_matches(listing)
+
+
+def test_chosen_windows_fill_exactly_to_capacity_under_a_race(scene):
+    """With no window named, racers are placed in the first window with room, counted
+    under its lock: none overfills, and nobody is turned away while one has room."""
+    shop, point = scene
+    windows = [factories.make_window(point, "12:00", "14:00", capacity=3),
+               factories.make_window(point, "17:00", "19:00", capacity=3)]
+    listing = factories.make_listing(shop, "소금빵", 100)
+    morning = timezone.make_aware(datetime.combine(timezone.localdate(), time(9)))
+
+    def reserve_any_window(i: int) -> dict:
+        return services.reserve(
+            shop=shop, listing_id=listing.pk, quantity=1, pickup_point_id=point.pk,
+            name=f"손님{i}", phone=f"010-7{i // 1000:03d}-{i % 1000:04d}", now=morning,
+        )[0]
+
+    results, errors = race(16, reserve_any_window)
+    assert len(results) == 12  # both windows, today and tomorrow
+    assert errors == Counter({"no_window_available": 4})
+    taken = Counter(Reservation.objects.values_list("window_id", "date"))
+    assert sorted(taken.values()) == [3, 3, 3, 3]
+    assert {window_id for window_id, _day in taken} == {w.pk for w in windows}
+    assert Listing.objects.get(pk=listing.pk).available == 88
     assert_log_matches(listing)
 
 

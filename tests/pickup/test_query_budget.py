@@ -1,0 +1,66 @@
+"""How many SQL statements one reservation through the API costs, so a regression shows.
+
+Inside the test's transaction the reservation's own atomic block is a SAVEPOINT and its
+RELEASE, both counted here.
+"""
+
+from __future__ import annotations
+
+import json
+
+import pytest
+from django.db import connection
+from django.test import Client
+from django.test.utils import CaptureQueriesContext
+
+from livestock.models import Listing, StockEvent
+from livestock.payloads import listing_payload
+from livestock.services import OptionSpec
+from pickup.models import Reservation
+from tests import factories
+
+pytestmark = pytest.mark.django_db
+
+RESERVE_BUDGET = 15
+OPTION_LOOKUP = 1
+
+
+def reserve_through_api(shop, body: dict) -> tuple[dict, int]:
+    with CaptureQueriesContext(connection) as queries:
+        response = Client().post(f"/api/shops/{shop.slug}/reservations", json.dumps(body),
+                                 content_type="application/json")
+    assert response.status_code == 201, response.content
+    return response.json(), len(queries.captured_queries)
+
+
+def assert_logged_payload_is_the_committed_listing(listing: Listing) -> None:
+    event = StockEvent.objects.filter(listing=listing).order_by("-version").first()
+    fresh = Listing.objects.prefetch_related("options").get(pk=listing.pk)
+    assert event.available_after == fresh.available
+    assert event.payload == listing_payload(fresh)
+
+
+@pytest.mark.parametrize("named_window", [True, False], ids=["named-window", "chosen-window"])
+def test_one_reservation_stays_within_its_query_budget(shop, listing, cafe_point, lunch, clock,
+                                                      named_window):
+    body = {"listing_id": listing.pk, "quantity": 2, "pickup_point_id": cafe_point.pk,
+            "name": "김동네", "phone": "010-1234-5678"}
+    if named_window:
+        body["pickup_window"] = lunch.pk
+    data, count = reserve_through_api(shop, body)
+    assert count <= RESERVE_BUDGET
+    assert Reservation.objects.get(token=data["token"]).window_id == lunch.pk
+    assert_logged_payload_is_the_committed_listing(listing)
+
+
+def test_a_reservation_with_an_option_costs_one_lookup_more(shop, cafe_point, lunch, clock):
+    listing = factories.make_listing(shop, "단감", 10, options=[
+        OptionSpec("1팩", 2, 9000, 7900), OptionSpec("반팩", 1, 5000, 4200)])
+    option = listing.options.get(label="1팩")
+    body = {"listing_id": listing.pk, "option_id": option.pk, "quantity": 3,
+            "pickup_point_id": cafe_point.pk, "pickup_window": lunch.pk, "name": "김동네",
+            "phone": "010-1234-5678"}
+    _data, count = reserve_through_api(shop, body)
+    assert count <= RESERVE_BUDGET + OPTION_LOOKUP
+    assert Listing.objects.get(pk=listing.pk).available == 4
+    assert_logged_payload_is_the_committed_listing(listing)
