@@ -8,8 +8,9 @@ in-memory layer scans every channel on each receive). Instead each process keeps
 * one channel name joined to the shop's group and one receive loop;
 * one pump task that puts the stock messages in version order (filling a gap from the
   StockEvent log, or sending a fresh snapshot when the log no longer has it), serialises
-  each frame once and writes it to every local socket with its ASGI ``send`` in a plain
-  loop, yielding to the event loop every few hundred sends;
+  each frame once and writes it to every local socket in a plain loop (the frame's bytes
+  straight to a daphne socket, see livestock/wire.py; otherwise its ASGI ``send``),
+  yielding to the event loop every few hundred sends;
 * one heartbeat per shop, which also catches the hub up when a group send was lost.
 
 A socket (a :class:`Member`) is *held* while its consumer sends something of its own that
