@@ -623,6 +623,7 @@ class Bench:
             "reordered": sum(r["reordered"] for r in reports),
             "dropped": sum(r["dropped"] for r in reports),
             "rss_kb": (rss_after - rss_before) / max(1, connected),
+            "all_received_ms": [round(ms, 1) for ms in all_received],
         }
 
     def idle(self, kind: str, n: int) -> dict[str, Any]:
@@ -740,6 +741,9 @@ def main(args: argparse.Namespace) -> int:
     print("\n".join(print_table(results, idle)))
     print()
     print("\n".join(goals(results, idle)))
+    raw = Path(tempfile.gettempdir()) / "dongne5km-bench-fanout.json"
+    raw.write_text(json.dumps({"machine": machine(), "results": results, "idle": idle}, indent=1))
+    print(f"\nraw figures (each change's all-received time included): {raw}")
     return 0
 
 

@@ -211,7 +211,8 @@ def run_backend(label: str, database_url: str, customers: int, units: int, proce
         "HUEY_SQLITE_PATH": str(Path(tempfile.gettempdir()) / f"bench-huey-{os.getpid()}.sqlite3"),
         # Every bench customer comes from 127.0.0.1; lift the per-IP limit for the run only.
         "PICKUP_RATE_LIMIT": "1000000",
-        "DATABASE_POOL_MAX_SIZE": os.environ.get("DATABASE_POOL_MAX_SIZE", "20"),
+        # Unset: the default, a connection kept per HTTP worker thread.
+        "DATABASE_POOL_MAX_SIZE": os.environ.get("DATABASE_POOL_MAX_SIZE", ""),
     }
     env.pop("REDIS_URL", None)
     manage(env, "migrate", "--noinput", "-v", "0")

@@ -8,9 +8,9 @@ import django  # noqa: E402
 
 django.setup(set_prefix=False)
 
-from config.http import SyncChainASGIHandler  # noqa: E402
+from config.http import ThreadPoolASGIHandler  # noqa: E402
 
-django_asgi_app = SyncChainASGIHandler()
+django_asgi_app = ThreadPoolASGIHandler()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 

@@ -102,10 +102,14 @@ TEMPLATES = [
 
 # --- Database -------------------------------------------------------------------------
 
+# HTTP requests run on a fixed set of threads per process (HTTP_WORKER_THREADS below), so a
+# connection kept per thread is reused by the next request instead of opened anew each time;
+# health checks replace one that broke while idle.
 DATABASES = {
     "default": dj_database_url.config(
         default=f"sqlite:///{BASE_DIR / 'db.sqlite3'}",
-        conn_max_age=env_int("CONN_MAX_AGE", 0),
+        conn_max_age=env_int("CONN_MAX_AGE", 60),
+        conn_health_checks=True,
     )
 }
 if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
@@ -124,14 +128,20 @@ else:
     DATABASES["default"].setdefault("TEST", {})["NAME"] = os.environ.get("TEST_DATABASE_NAME") or None
     if not DATABASES["default"]["TEST"]["NAME"]:
         del DATABASES["default"]["TEST"]["NAME"]
-    # Under ASGI every concurrent request runs on its own thread with its own connection, so
-    # a burst of requests can exceed PostgreSQL's max_connections; a pool makes them wait.
+    # Optional: one psycopg pool per process shared by its threads (HTTP workers, websocket
+    # reads, background work) instead of a connection kept per thread. Pooled connections go
+    # back to the pool after each request, so they are not also kept (CONN_MAX_AGE 0).
     if env_int("DATABASE_POOL_MAX_SIZE", 0) and DATABASES["default"]["ENGINE"].endswith("postgresql"):
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
             "min_size": 1, "max_size": env_int("DATABASE_POOL_MAX_SIZE", 0), "timeout": 30,
         }
+        DATABASES["default"]["CONN_MAX_AGE"] = 0
 
 DEFAULT_AUTO_FIELD = "django.db.models.BigAutoField"
+
+# Threads per daphne process that run HTTP requests (config/http.py); each keeps at most one
+# database connection, reused between requests when CONN_MAX_AGE allows.
+HTTP_WORKER_THREADS = env_int("HTTP_WORKER_THREADS", 8)
 
 # --- Redis-backed pieces ----------------------------------------------------------------
 

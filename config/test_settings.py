@@ -15,6 +15,10 @@ os.environ.setdefault("HUEY_SQLITE_PATH", "/tmp/dongne5km-test-huey.sqlite3")
 
 from config.settings import *  # noqa: E402,F403
 
+# Each test opens and closes its own connections (threads in race tests, sync_to_async in
+# consumer tests); a kept connection would stop PostgreSQL from dropping the test database.
+# Daphne processes started by tests get the production default.
+DATABASES["default"]["CONN_MAX_AGE"] = 0  # noqa: F405
 PASSWORD_HASHERS = ["django.contrib.auth.hashers.MD5PasswordHasher"]
 MEDIA_ROOT = Path(os.environ.get("TEST_MEDIA_ROOT", f"/tmp/dongne5km-test-media-{os.getpid()}"))  # noqa: F405
 STORAGES = {  # noqa: F405

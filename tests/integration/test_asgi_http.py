@@ -1,13 +1,17 @@
-"""HTTP through the project's ASGI application: one thread hop per request, same answers."""
+"""HTTP through the project's ASGI application (config/http.py): each request handled in one
+call to a fixed pool of worker threads, with the same answers as Django's own handlers."""
 
 from __future__ import annotations
 
+import asyncio
 import json
 import threading
 
 import pytest
 from asgiref import sync
 from asgiref.testing import ApplicationCommunicator
+from channels.layers import get_channel_layer
+from channels.testing import WebsocketCommunicator
 from django.db import connections
 from django.test import Client
 
@@ -60,15 +64,63 @@ def hand_offs(monkeypatch) -> list[str]:
     return calls
 
 
-async def test_a_request_enters_the_middleware_and_view_once(shop, listing, hand_offs):
+async def test_a_request_is_one_hand_off_to_a_worker_thread(shop, listing, hand_offs):
     status, headers, body = await asgi_request("GET", f"/api/shops/{shop.slug}")
 
     assert status == 200
     assert json.loads(body)["slug"] == shop.slug
-    # request_started's handlers, the whole middleware chain with the view, response.close.
-    # Django's own ASGI handler makes about a dozen here (each MiddlewareMixin hook alone).
-    assert len(hand_offs) <= 3, hand_offs
+    # Django's own ASGI handler makes about fifteen here: request_started, each
+    # MiddlewareMixin hook on its own, the view, response.close.
+    assert hand_offs == ["ThreadPoolASGIHandler.respond"], hand_offs
     assert b"content-security-policy" in headers
+
+
+async def test_requests_share_a_fixed_set_of_threads(shop, monkeypatch):
+    from config.asgi import django_asgi_app
+
+    seen: set[str] = set()
+    respond = django_asgi_app.respond
+
+    def recording(*args):
+        seen.add(threading.current_thread().name)
+        return respond(*args)
+
+    monkeypatch.setattr(django_asgi_app, "respond", recording)
+    answers = await asyncio.gather(*(asgi_request("GET", f"/api/shops/{shop.slug}")
+                                     for _ in range(40)))
+    assert {status for status, _headers, _body in answers} == {200}
+    assert 1 <= len(seen) <= django_asgi_app.executor._max_workers
+    assert all(name.startswith("http") for name in seen)
+
+
+async def test_a_stock_change_over_http_reaches_an_open_socket(shop, listing, token, monkeypatch):
+    """The broadcast scheduled in the worker thread runs on the server's own event loop
+    (asgiref's thread-local loop), not on a loop of its own in yet another thread."""
+    layer = get_channel_layer()
+    group_send = layer.group_send
+    sent_from: list[int] = []
+
+    async def recording(group, message):
+        sent_from.append(threading.get_ident())
+        return await group_send(group, message)
+
+    monkeypatch.setattr(layer, "group_send", recording)
+    socket = WebsocketCommunicator(application, f"/ws/shops/{shop.slug}/")
+    connected, _ = await socket.connect()
+    assert connected
+    snapshot = await socket.receive_json_from()
+    try:
+        auth = [(b"authorization", f"Bearer {token}".encode()),
+                (b"content-type", b"application/json")]
+        status, _headers, body = await asgi_request(
+            "POST", f"/api/shops/{shop.slug}/listings/{listing.pk}/stock", b'{"delta": -5}', auth)
+        assert status == 200, body
+        frame = await socket.receive_json_from(timeout=5)
+        assert frame["type"] == "stock" and frame["version"] == snapshot["version"] + 1
+        assert frame["listing"]["available"] == listing.available - 5
+        assert sent_from == [threading.get_ident()]
+    finally:
+        await socket.disconnect()
 
 
 async def test_the_answer_is_the_one_the_wsgi_path_gives(shop, listing):
