@@ -2,9 +2,12 @@
 
 from __future__ import annotations
 
+import gc
 from datetime import datetime, time
 
 import pytest
+from asgiref.sync import SyncToAsync
+from django.db import connections
 from django.test import Client
 from django.utils import timezone, translation
 
@@ -12,6 +15,34 @@ from tests import factories
 
 # A fixed "today" in Seoul, late morning: windows at 12–14 and 17–19 are ahead.
 TODAY_10AM = timezone.make_aware(datetime(2026, 11, 20, 10, 0))
+
+
+@pytest.fixture(scope="session", autouse=True)
+def _close_the_shared_sync_thread_connection(django_db_setup, django_db_blocker):
+    """Async tests read the database through channels' ``database_sync_to_async``, which runs
+    on asgiref's one shared thread; its connection would outlive the last test and stop
+    PostgreSQL from dropping the test database. Torn down before the database is."""
+    yield
+    with django_db_blocker.unblock():
+        SyncToAsync.single_thread_executor.submit(connections.close_all).result()
+    # Connections of threads that have ended (a live server's request threads) close when
+    # they are collected.
+    gc.collect()
+
+
+@pytest.hookimpl(wrapper=True)
+def pytest_pyfunc_call(pyfuncitem):
+    """Close the connections a browser test's body opened, from the body's own context.
+
+    Django keeps connections per context, and with Playwright's sync API the body of a test
+    runs in a context its fixtures and the session's end do not see; a connection left there
+    would stop PostgreSQL from dropping the test database.
+    """
+    try:
+        return (yield)
+    finally:
+        if pyfuncitem.get_closest_marker("browser"):
+            connections.close_all()
 
 
 @pytest.fixture(autouse=True)

@@ -7,6 +7,7 @@ import threading
 
 import pytest
 from django.conf import settings
+from django.db import connection
 from django.test import Client
 
 from livestock import services as stock_services
@@ -27,6 +28,7 @@ def browser(monkeypatch):
         browser = playwright.chromium.launch(executable_path=chromium_path(), args=CHROMIUM_ARGS)
         yield browser
         browser.close()
+
 
 
 def watch(page):
@@ -70,8 +72,14 @@ def test_near_me_uses_the_browser_location_and_counts_stay_live(live_server, nei
     # The change is made on another thread: this one runs the browser's event loop, and the
     # broadcast after commit must not run inside it.
     done = []
-    writer = threading.Thread(target=lambda: done.append(stock_services.adjust_stock(
-        shop=fruit, listing_id=persimmon.pk, delta=-3)))
+
+    def change() -> None:
+        try:
+            done.append(stock_services.adjust_stock(shop=fruit, listing_id=persimmon.pk, delta=-3))
+        finally:
+            connection.close()
+
+    writer = threading.Thread(target=change)
     writer.start()
     writer.join()
     assert done and done[0][0].available == 197
