@@ -8,6 +8,7 @@ the in-memory channel layer, a local-memory cache and a SQLite task queue. Setti
 from __future__ import annotations
 
 import os
+import re
 import sys
 import warnings
 from pathlib import Path
@@ -265,12 +266,31 @@ if env_bool("SECURE_PROXY_SSL_HEADER", False):
 SECURE_REFERRER_POLICY = "strict-origin-when-cross-origin"
 X_FRAME_OPTIONS = "DENY"
 
+# An optional street map under the owner's service-area picture (Leaflet, vendored). Empty: the
+# offline SVG picture only. E.g. MAP_TILE_URL=https://tile.openstreetmap.org/{z}/{x}/{y}.png
+# with MAP_TILE_ATTRIBUTION="© OpenStreetMap contributors" (mind the provider's usage policy).
+MAP_TILE_URL = os.environ.get("MAP_TILE_URL", "")
+MAP_TILE_ATTRIBUTION = os.environ.get("MAP_TILE_ATTRIBUTION", "")
+MAP_TILE_MAX_ZOOM = env_int("MAP_TILE_MAX_ZOOM", 19)
+
+
+def tile_origin(url: str) -> str:
+    """The CSP source for a tile URL template: its scheme and host, ``{s}`` as a wildcard."""
+    if not url:
+        return ""
+    scheme, _, rest = url.partition("://")
+    host = rest.split("/", 1)[0].replace("{s}", "*")
+    if scheme not in ("http", "https") or not re.fullmatch(r"[A-Za-z0-9.*:\[\]-]+", host):
+        return ""
+    return f"{scheme}://{host}"
+
+
 CONTENT_SECURITY_POLICY = {
     "DIRECTIVES": {
         "default-src": ["'self'"],
         "script-src": ["'self'"],
         "style-src": ["'self'"],
-        "img-src": ["'self'", "data:", "blob:"],
+        "img-src": ["'self'", "data:", "blob:", *filter(None, [tile_origin(MAP_TILE_URL)])],
         "media-src": ["'self'", "blob:"],
         "connect-src": ["'self'", "ws:", "wss:"],
         "frame-ancestors": ["'none'"],

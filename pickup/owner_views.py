@@ -12,6 +12,7 @@ from __future__ import annotations
 import json
 from datetime import time
 
+from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
@@ -58,6 +59,25 @@ def area_picture(shop: Shop, points: list, *, interactive: bool = True) -> str:
     )
 
 
+def tile_map_data(shop: Shop, points: list) -> dict | None:
+    """What static/js/tilemap.js draws over street tiles, when a tile server is configured."""
+    if not settings.MAP_TILE_URL:
+        return None
+    return {
+        "tiles": {"url": settings.MAP_TILE_URL, "attribution": settings.MAP_TILE_ATTRIBUTION,
+                  "max_zoom": settings.MAP_TILE_MAX_ZOOM},
+        "shop": {"name": shop.name, "lat": shop.lat, "lng": shop.lng},
+        "radius_m": shop.service_radius_m,
+        "polygon": shop.service_polygon or None,
+        "points": [
+            {"name": point.place.name, "lat": point.place.lat, "lng": point.place.lng,
+             "kind": "counter" if point.is_shop_counter else ("point" if point.is_active
+                                                              else "paused")}
+            for point in points
+        ],
+    }
+
+
 def _page(request: HttpRequest, shop: Shop, *, area_form=None, point_form=None,
           status: int = 200) -> HttpResponse:
     points = selectors.owner_pickup_points(shop)
@@ -69,6 +89,7 @@ def _page(request: HttpRequest, shop: Shop, *, area_form=None, point_form=None,
     return render(request, "owner/area.html", {
         "shop": shop,
         "picture": mark_safe(area_picture(shop, points)),  # noqa: S308 - escaped by geo
+        "tile_map": tile_map_data(shop, points),
         "area_km2": area.area_km2(),
         "radius_text": geo.format_distance(shop.service_radius_m),
         "points": points,

@@ -3,12 +3,15 @@ the owner's picture turning into coordinates the server then checks."""
 
 from __future__ import annotations
 
+import io
 import threading
+from http.server import BaseHTTPRequestHandler, ThreadingHTTPServer
 
 import pytest
 from django.conf import settings
 from django.db import connection
 from django.test import Client
+from PIL import Image
 
 from livestock import services as stock_services
 from pickup.models import PickupPoint
@@ -115,5 +118,78 @@ def test_click_on_the_area_picture_places_a_pickup_point(live_server, browser, s
     point = PickupPoint.objects.select_related("place").get(place__name="그림으로 고른 카페")
     assert (round(point.place.lat, 6), round(point.place.lng, 6)) == (lat, lng)
     assert page.locator("svg[data-area-map] .area-marker").count() == 2
+    assert page.errors == []
+    context.close()
+
+
+@pytest.fixture
+def tile_server():
+    """A local tile server: every /{z}/{x}/{y}.png is the same small grey PNG."""
+    buffer = io.BytesIO()
+    Image.new("RGB", (256, 256), (228, 231, 235)).save(buffer, "PNG")
+    tile = buffer.getvalue()
+    requested: list[str] = []
+
+    class Tiles(BaseHTTPRequestHandler):
+        def do_GET(self):  # noqa: N802 - http.server's name
+            requested.append(self.path)
+            self.send_response(200)
+            self.send_header("Content-Type", "image/png")
+            self.send_header("Content-Length", str(len(tile)))
+            self.end_headers()
+            self.wfile.write(tile)
+
+        def log_message(self, *args):
+            pass
+
+    server = ThreadingHTTPServer(("127.0.0.1", 0), Tiles)
+    threading.Thread(target=server.serve_forever, daemon=True).start()
+    server.requested = requested
+    yield server
+    server.shutdown()
+    server.server_close()
+
+
+def test_street_map_over_configured_tiles_places_a_point_with_a_click(
+        live_server, browser, shop, owner, tile_server, settings):
+    origin = f"http://127.0.0.1:{tile_server.server_port}"
+    settings.MAP_TILE_URL = origin + "/{z}/{x}/{y}.png"
+    settings.MAP_TILE_ATTRIBUTION = "테스트 지도"
+    policy = settings.CONTENT_SECURITY_POLICY
+    settings.CONTENT_SECURITY_POLICY = {**policy, "DIRECTIVES": {
+        **policy["DIRECTIVES"], "img-src": [*policy["DIRECTIVES"]["img-src"], origin]}}
+    factories.make_pickup_point(shop, "<b>골목 카페</b>")
+    client = Client()
+    client.force_login(owner)
+    context = browser.new_context(locale="ko-KR", viewport={"width": 390, "height": 1200})
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME,
+                          "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                          "url": live_server.url}])
+    page = watch(context.new_page())
+    page.goto(f"{live_server.url}/owner/s/{shop.slug}/area/")
+
+    tile_map = page.locator("[data-tile-map]")
+    tile_map.wait_for(state="visible")
+    page.locator(".leaflet-tile-loaded").first.wait_for()
+    assert tile_server.requested and all(p.endswith(".png") for p in tile_server.requested)
+    assert "테스트 지도" in page.locator(".leaflet-control-attribution").text_content()
+    assert page.locator("path.tile-marker").count() == 2
+    page.locator("svg[data-area-map]").wait_for()  # the offline picture is still there
+
+    # The map is fitted to the ring, so its centre is the shop; the ring's width gives the
+    # metres per pixel.
+    ring = page.locator("path.tile-ring").bounding_box()
+    box = tile_map.bounding_box()
+    metres_per_px = 2 * shop.service_radius_m / ring["width"]
+    page.mouse.click(box["x"] + box["width"] / 2 + 40, box["y"] + box["height"] / 2)
+    lat = float(page.locator("[data-point-form] [name=lat]").input_value())
+    lng = float(page.locator("[data-point-form] [name=lng]").input_value())
+    expected = geo.destination(shop.lat, shop.lng, 90, 40 * metres_per_px)
+    assert geo.distance_m(lat, lng, *expected) < 3 * metres_per_px
+
+    page.locator("path.tile-marker-point").hover()
+    tooltip = page.locator(".leaflet-tooltip")
+    tooltip.wait_for()
+    assert tooltip.text_content() == "<b>골목 카페</b>" and tooltip.locator("b").count() == 0
     assert page.errors == []
     context.close()

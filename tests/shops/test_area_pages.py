@@ -2,13 +2,18 @@
 
 from __future__ import annotations
 
+import json
+import os
 import re
+import subprocess
+import sys
 
 import pytest
 from django.core.management import call_command
 from django.test import Client
 from geopy.exc import GeocoderUnavailable
 
+from config.settings import tile_origin
 from pickup.models import PickupPlace, PickupPoint
 from shops import geo, geocoding
 from shops.models import Shop
@@ -88,6 +93,42 @@ def test_owner_area_page_draws_the_area_and_points(shop, owner_client):
     assert svg.count('class="area-marker') == 2 and "카페 보리" in svg
     assert "data-scale-m" in svg
     assert "js/area.js" in html and 'name="radius_m"' in html and 'name="polygon"' in html
+
+
+def test_owner_area_page_has_no_street_map_unless_tiles_are_configured(shop, owner_client):
+    html = owner_client.get(f"/owner/s/{shop.slug}/area/").content.decode()
+    assert "leaflet" not in html and "data-tile-map" not in html and "tile-map-data" not in html
+
+
+def test_owner_area_page_adds_a_street_map_over_configured_tiles(shop, owner_client, settings):
+    settings.MAP_TILE_URL = "https://{s}.tiles.example.kr/{z}/{x}/{y}.png"
+    settings.MAP_TILE_ATTRIBUTION = "© 예시 지도"
+    factories.make_pickup_point(shop, "</script><b>카페</b>")
+    response = owner_client.get(f"/owner/s/{shop.slug}/area/")
+    html = response.content.decode()
+    assert "vendor/leaflet/leaflet.js" in html and "vendor/leaflet/leaflet.css" in html
+    assert "js/tilemap.js" in html and "data-tile-map" in html
+    assert "<svg" in html  # the offline picture stays
+    raw = re.search(r'<script id="tile-map-data" type="application/json">(.*?)</script>', html,
+                    re.S).group(1)
+    assert "</script>" not in raw and "<b>" not in raw
+    data = json.loads(raw)
+    assert data["tiles"] == {"url": settings.MAP_TILE_URL, "attribution": "© 예시 지도",
+                             "max_zoom": settings.MAP_TILE_MAX_ZOOM}
+    assert data["radius_m"] == shop.service_radius_m and data["polygon"] is None
+    assert {p["name"] for p in data["points"]} == {shop.name, "</script><b>카페</b>"}
+
+
+@pytest.mark.parametrize(("url", "source"), [
+    ("https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png", "https://*.tile.openstreetmap.org"),
+    ("http://127.0.0.1:8081/tiles/{z}/{x}/{y}.png", "http://127.0.0.1:8081"),
+    ("", ""),
+    ("javascript:alert(1)//{z}", ""),
+    ("https://bad host; script-src */{z}", ""),
+    ("ftp://tiles.example.kr/{z}", ""),
+])
+def test_tile_host_becomes_one_csp_image_source(url, source):
+    assert tile_origin(url) == source
 
 
 def test_owner_area_page_is_for_managers_of_that_shop_only(shop, other_shop, owner):
@@ -257,3 +298,14 @@ def test_admin_shop_form_checks_the_area_and_pauses_points(shop, owner):
     done = client.post(url, {**data, "service_radius_m": 2000}, follow=True)
     assert "먼 카페 (4.0km)" in done.content.decode()
     assert PickupPoint.objects.get(place__name="먼 카페").status == "paused"
+
+
+def test_production_csp_lets_the_configured_tile_host_serve_images():
+    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "0",
+           "SECRET_KEY": "csp-check-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+           "MAP_TILE_URL": "https://{s}.tiles.example.kr/{z}/{x}/{y}.png"}
+    code = ("from django.conf import settings; "
+            "print(settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['img-src'])")
+    out = subprocess.run([sys.executable, "-c", f"import django; django.setup(); {code}"],
+                         env=env, capture_output=True, text=True, check=True).stdout
+    assert "https://*.tiles.example.kr" in out and "'self'" in out
