@@ -32,6 +32,8 @@ import time
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import daphne_pool
+
 ROOT = Path(__file__).resolve().parent.parent
 SIZES = [int(x) for x in os.environ.get("BENCH_SIZES", "1000,10000,100000").split(",")]
 QUERIES = int(os.environ.get("BENCH_QUERIES", "400"))
@@ -198,36 +200,6 @@ async def _load(port: int, paths: list[str], concurrency: int) -> tuple[list[flo
     return latencies, errors, time.perf_counter() - start
 
 
-def start_servers(env: dict[str, str], app: str, processes: int) -> tuple[list[subprocess.Popen], int]:
-    """``processes`` daphne processes accepting on one listening socket (the kernel spreads
-    the connections, as a balancer in front of one process per core would)."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(1024)
-    port = listener.getsockname()[1]
-    servers = [
-        subprocess.Popen(
-            [sys.executable, "-m", "daphne", "--fd", str(listener.fileno()), "-v", "0", app],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            pass_fds=(listener.fileno(),),
-        )
-        for _ in range(processes)
-    ]
-    listener.close()
-    return servers, port
-
-
-def stop_servers(servers: list[subprocess.Popen]) -> None:
-    for server in servers:
-        server.terminate()
-    for server in servers:
-        try:
-            server.wait(timeout=10)
-        except subprocess.TimeoutExpired:
-            server.kill()
-
-
 def wait_ready(servers: list[subprocess.Popen], port: int, path: str) -> None:
     deadline = time.time() + 30
     while True:
@@ -247,7 +219,7 @@ def wait_ready(servers: list[subprocess.Popen], port: int, path: str) -> None:
 def http_bench(db_url: str, points: list[tuple[float, float]]) -> dict:
     env = {**os.environ, "DATABASE_URL": db_url, "DEBUG": "0", "SECRET_KEY": "bench-only-secret",
            "ALLOWED_HOSTS": "127.0.0.1,localhost", "LOG_LEVEL": "WARNING"}
-    servers, port = start_servers(env, "config.asgi:application", PROCESSES)
+    servers, port = daphne_pool.start(env, "config.asgi:application", PROCESSES)
     try:
         wait_ready(servers, port, "/api/shops/nearby?lat=0&lng=0")
         paths = [f"/api/shops/nearby?lat={lat:.6f}&lng={lng:.6f}" for lat, lng in points]
@@ -267,13 +239,13 @@ def http_bench(db_url: str, points: list[tuple[float, float]]) -> dict:
             "http_floor_p95_ms": pct(floor, 0.95) * 1e3,
         }
     finally:
-        stop_servers(servers)
+        daphne_pool.stop(servers)
 
 
 def bare_asgi_floor() -> dict:
     """The same load against an ASGI app that does nothing (bench/bare_asgi.py)."""
     env = {**os.environ, "PYTHONPATH": str(ROOT / "bench")}
-    servers, port = start_servers(env, "bare_asgi:app", PROCESSES)
+    servers, port = daphne_pool.start(env, "bare_asgi:app", PROCESSES)
     try:
         wait_ready(servers, port, "/")
         asyncio.run(_load(port, ["/"] * 200, 10))
@@ -281,7 +253,7 @@ def bare_asgi_floor() -> dict:
         return {"p50_ms": pct(latencies, 0.5) * 1e3, "p95_ms": pct(latencies, 0.95) * 1e3,
                 "rps": len(latencies) / elapsed, "errors": len(errors)}
     finally:
-        stop_servers(servers)
+        daphne_pool.stop(servers)
 
 
 # --- the parent: backends, scratch databases, the table -------------------------------------

@@ -19,7 +19,6 @@ import asyncio
 import json
 import os
 import re
-import socket
 import statistics
 import subprocess
 import sys
@@ -28,6 +27,8 @@ import time
 import urllib.request
 from dataclasses import dataclass
 from pathlib import Path
+
+import daphne_pool
 
 ROOT = Path(__file__).resolve().parent.parent
 PYTHON = sys.executable
@@ -87,23 +88,8 @@ def manage(env: dict[str, str], *args: str, code: str | None = None) -> str:
 
 
 def start_daphne(env: dict[str, str], processes: int) -> tuple[list[subprocess.Popen], int]:
-    """``processes`` daphne processes accepting on one listening socket (the kernel spreads
-    the connections), as one process per core behind a balancer would."""
-    listener = socket.socket(socket.AF_INET, socket.SOCK_STREAM)
-    listener.setsockopt(socket.SOL_SOCKET, socket.SO_REUSEADDR, 1)
-    listener.bind(("127.0.0.1", 0))
-    listener.listen(1024)
-    port = listener.getsockname()[1]
-    started = [
-        subprocess.Popen(
-            [PYTHON, "-m", "daphne", "--fd", str(listener.fileno()), "-v", "0",
-             "config.asgi:application"],
-            cwd=ROOT, env=env, stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
-            pass_fds=(listener.fileno(),),
-        )
-        for _ in range(processes)
-    ]
-    listener.close()
+    """The app on ``processes`` daphne processes, once it answers."""
+    started, port = daphne_pool.start(env, "config.asgi:application", processes)
     deadline = time.time() + 30
     while time.time() < deadline:
         if any(process.poll() is not None for process in started):
@@ -115,8 +101,7 @@ def start_daphne(env: dict[str, str], processes: int) -> tuple[list[subprocess.P
                     return started, port
         except OSError:
             time.sleep(0.2)
-    for process in started:
-        process.kill()
+    daphne_pool.stop(started)
     raise RuntimeError("daphne did not start")
 
 
@@ -238,10 +223,7 @@ def run_backend(label: str, database_url: str, customers: int, units: int, proce
             for rate in rates
         }
     finally:
-        for server in servers:
-            server.terminate()
-        for server in servers:
-            server.wait(timeout=10)
+        daphne_pool.stop(servers)
     available, reservations, taken = map(
         int, re.search(r"CHECK (-?\d+) (\d+) (\d+)", manage(
             env, "shell", code=CHECK.format(listing_id=listing_id))).groups())

@@ -34,6 +34,19 @@ def browser(monkeypatch):
 
 
 
+def owner_area_page(browser, live_server, owner, shop):
+    """A phone-sized browser context logged in as ``owner``, on the shop's area console."""
+    client = Client()
+    client.force_login(owner)
+    context = browser.new_context(locale="ko-KR", viewport={"width": 390, "height": 1200})
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME,
+                          "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                          "url": live_server.url}])
+    page = watch(context.new_page())
+    page.goto(f"{live_server.url}/owner/s/{shop.slug}/area/")
+    return context, page
+
+
 def watch(page):
     page.errors = []
     page.on("pageerror", lambda error: page.errors.append(str(error)))
@@ -94,14 +107,7 @@ def test_near_me_uses_the_browser_location_and_counts_stay_live(live_server, nei
 
 
 def test_click_on_the_area_picture_places_a_pickup_point(live_server, browser, shop, owner):
-    client = Client()
-    client.force_login(owner)
-    context = browser.new_context(locale="ko-KR", viewport={"width": 390, "height": 1200})
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME,
-                          "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                          "url": live_server.url}])
-    page = watch(context.new_page())
-    page.goto(f"{live_server.url}/owner/s/{shop.slug}/area/")
+    context, page = owner_area_page(browser, live_server, owner, shop)
     picture = page.locator("svg[data-area-map]")
     box = picture.bounding_box()
     half_m = float(picture.get_attribute("data-half-m"))
@@ -159,14 +165,7 @@ def test_street_map_over_configured_tiles_places_a_point_with_a_click(
     settings.CONTENT_SECURITY_POLICY = {**policy, "DIRECTIVES": {
         **policy["DIRECTIVES"], "img-src": [*policy["DIRECTIVES"]["img-src"], origin]}}
     factories.make_pickup_point(shop, "<b>골목 카페</b>")
-    client = Client()
-    client.force_login(owner)
-    context = browser.new_context(locale="ko-KR", viewport={"width": 390, "height": 1200})
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME,
-                          "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                          "url": live_server.url}])
-    page = watch(context.new_page())
-    page.goto(f"{live_server.url}/owner/s/{shop.slug}/area/")
+    context, page = owner_area_page(browser, live_server, owner, shop)
 
     tile_map = page.locator("[data-tile-map]")
     tile_map.wait_for(state="visible")
