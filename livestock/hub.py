@@ -110,8 +110,24 @@ class Member:
             self.buffer.append(frame)
 
     async def send_frame(self, frame: Frame) -> None:
-        if self.write is None or not self.write(frame.wire):
+        if not self.write_directly(frame.wire):
             await self.send(frame.event)
+
+    def write_directly(self, data: bytes) -> bool:
+        """Write the frame's bytes to the socket itself; False: send it through ASGI instead.
+
+        A writer that fails in an unexpected way (not the socket closing, which it reports by
+        returning False) is given up for this socket rather than taking the socket with it.
+        """
+        if self.write is None:
+            return False
+        try:
+            return self.write(data)
+        except Exception:
+            logger.warning("writing a live stock frame directly failed; this socket goes "
+                           "through ASGI from now on", exc_info=True)
+            self.write = None
+            return False
 
 
 class ShopHub:
@@ -413,9 +429,8 @@ class ShopHub:
                 if version <= member.version:
                     continue
                 member.version = version
-            write = member.write
             try:
-                if write is None or not write(data):
+                if not member.write_directly(data):
                     await member.send(event)
             except Exception:
                 logger.info("dropping a live stock socket of shop %s whose send failed",

@@ -28,6 +28,10 @@ except ImportError:  # pragma: no cover - daphne is a dependency, but ASGI does 
 
 Writer = Callable[[bytes], bool]
 
+# What write_frame reads of a Twisted TCP transport (its write buffers and connection state).
+_TRANSPORT_STATE = ("socket", "connected", "disconnecting", "_writeDisconnected",
+                    "_tempDataBuffer", "dataBuffer", "offset")
+
 _FIN_TEXT = 0x81
 
 
@@ -63,6 +67,8 @@ def direct_writer(send: Any) -> Writer | None:
         return None
     transport = protocol.transport
     if not isinstance(transport, _TcpConnection) or getattr(transport, "TLS", False):
+        return None
+    if not all(hasattr(transport, name) for name in _TRANSPORT_STATE):
         return None
     return functools.partial(write_frame, protocol, transport, transport.socket)
 

@@ -8,6 +8,7 @@ A real ``InMemoryChannelLayer`` carries the group sends.
 from __future__ import annotations
 
 import asyncio
+import json
 from typing import Any
 
 import pytest
@@ -361,3 +362,31 @@ async def test_the_only_socket_leaving_while_pending_closes_the_hub(stock):
     await publish(layer, stock.commit())
     await settle()
     assert socket.versions() == [6]
+
+
+async def test_a_direct_writer_that_breaks_falls_back_to_asgi_and_keeps_the_socket(stock, layer):
+    hub, member, socket = await connect(stock, layer)
+    written: list[bytes] = []
+
+    def broken_writer(data: bytes) -> bool:
+        written.append(data)
+        raise AttributeError("a transport without the expected buffers")
+
+    member.write = broken_writer
+    await publish(layer, stock.commit())
+    await publish(layer, stock.commit())
+    await settle()
+    assert socket.versions() == [6, 7]
+    assert member in hub.members and member.write is None
+    assert len(written) == 1
+
+
+async def test_frames_written_directly_are_the_asgi_frames_in_order(stock, layer):
+    hub, member, socket = await connect(stock, layer)
+    written: list[bytes] = []
+    member.write = lambda data: written.append(data) or True
+    await publish(layer, stock.commit())
+    await publish(layer, stock.commit())
+    await settle()
+    assert socket.versions() == []
+    assert [json.loads(data[2:]) for data in written] == [stock.log[6], stock.log[7]]

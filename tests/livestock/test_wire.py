@@ -10,7 +10,7 @@ import socket
 import pytest
 from daphne.server import Server
 from daphne.ws_protocol import WebSocketProtocol
-from twisted.internet import tcp
+from twisted.internet import abstract, tcp
 from websockets.frames import Frame, Opcode
 from websockets.streams import StreamReader
 
@@ -204,3 +204,10 @@ async def test_frames_stay_in_order_when_the_socket_is_full(socket_pair):
     received += read_available(client_side)
 
     assert [frame.data.decode() for frame in parse_frames(received)] == texts
+
+
+async def test_a_transport_without_the_expected_buffers_is_left_to_asgi(socket_pair, monkeypatch):
+    server_side, _client = socket_pair
+    protocol, transport = daphne_socket(server_side)
+    monkeypatch.delattr(abstract.FileDescriptor, "dataBuffer")
+    assert wire.direct_writer(await daphne_send(protocol)) is None
