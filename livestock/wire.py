@@ -65,6 +65,8 @@ def direct_writer(send: Any) -> Writer | None:
         return None
     if protocol.state != _AutobahnProtocol.STATE_OPEN or protocol._perMessageCompress is not None:
         return None
+    if not hasattr(protocol, "send_queue"):
+        return None
     transport = protocol.transport
     if not isinstance(transport, _TcpConnection) or getattr(transport, "TLS", False):
         return None
@@ -75,7 +77,8 @@ def direct_writer(send: Any) -> Writer | None:
 
 def write_frame(protocol: Any, transport: Any, sock: socket.socket, frame: bytes) -> bool:
     """Write ``frame`` to an open socket, after whatever Twisted still has queued for it."""
-    if protocol.state != _AutobahnProtocol.STATE_OPEN:
+    if protocol.state != _AutobahnProtocol.STATE_OPEN or protocol.send_queue:
+        # Closing, or autobahn holds frames of its own back: its path keeps the order.
         return False
     if not transport.connected or transport.disconnecting or transport._writeDisconnected:
         return False

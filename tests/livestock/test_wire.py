@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import asyncio
+import collections
 import functools
 import json
 import socket
@@ -82,6 +83,7 @@ def daphne_socket(server_side: socket.socket) -> tuple[WebSocketProtocol, tcp.Co
     protocol = WebSocketProtocol()
     protocol.state = WebSocketProtocol.STATE_OPEN
     protocol._perMessageCompress = None
+    protocol.send_queue = collections.deque()
     protocol.transport = transport
     return protocol, transport
 
@@ -144,6 +146,9 @@ async def test_a_socket_no_longer_open_is_refused_so_asgi_can_close_it(socket_pa
     protocol.state = WebSocketProtocol.STATE_CLOSING
     assert write(b"x") is False
     protocol.state = WebSocketProtocol.STATE_OPEN
+    protocol.send_queue.append((b"held back by autobahn", False))
+    assert write(b"x") is False
+    protocol.send_queue.clear()
     transport.disconnecting = True
     assert write(b"x") is False
     transport.disconnecting = False
