@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
@@ -15,6 +17,8 @@ from shops import geo
 from shops.errors import InvalidInput
 from shops.models import ShareChannel, ShareStat, Shop
 from shops.signals import service_area_changed
+
+logger = logging.getLogger(__name__)
 
 
 def normalize_channel(raw: object) -> str:
@@ -38,9 +42,52 @@ def _bump(shop_id: int, channel: str, day: date | None, field: str) -> None:
             rows.update(**{field: F(field) + 1})
 
 
-def record_share_visit(*, shop_id: int, channel: str, day: date | None = None) -> None:
-    """Count one visitor who arrived at a shop's page through a link shared via ``channel``."""
+# A visitor-day is remembered a little longer than a day, so the key outlives its day in
+# every time zone's reading of it; the day is part of the key, so the next day counts again.
+VISIT_SEEN_SECONDS = 26 * 3600
+
+
+def share_visit_key(*, shop_id: int, channel: str, day: date, visitor: str) -> str:
+    """The cache key that marks ``visitor`` as already counted for this shop, channel and day."""
+    return f"share:visit:{shop_id}:{normalize_channel(channel)}:{day.isoformat()}:{visitor}"
+
+
+def record_share_visit(*, shop_id: int, channel: str, visitor: str,
+                       day: date | None = None) -> bool:
+    """Count one visitor who arrived at a shop's page through a link shared via ``channel``.
+
+    ``visitor`` is an opaque, stable name for the visitor (see ``shops.sharing.visitor_keys``).
+    Each visitor is counted at most once per shop, channel and Asia/Seoul day: the cache
+    remembers who was counted, so a repeated visit costs no database write at all. Returns
+    whether this visit was counted. When the cache is unreachable nothing is counted (a lost
+    visit is better than one database write per request).
+    """
+    channel = normalize_channel(channel)
+    day = day or timezone.localdate()
+    key = share_visit_key(shop_id=shop_id, channel=channel, day=day, visitor=visitor)
+    try:
+        first = cache.add(key, 1, VISIT_SEEN_SECONDS)
+    except Exception:  # the shared cache is down: do not turn every visit into a write
+        logger.warning("share visit for shop %s not counted: cache unavailable", shop_id,
+                       exc_info=True)
+        return False
+    if not first:
+        return False
     _bump(shop_id, channel, day, "visits")
+    return True
+
+
+def mark_share_visitor(*, shop_id: int, channel: str, visitor: str,
+                       day: date | None = None) -> None:
+    """Remember ``visitor`` as counted without counting (a new name for a visitor already
+    counted under another one)."""
+    day = day or timezone.localdate()
+    key = share_visit_key(shop_id=shop_id, channel=channel, day=day, visitor=visitor)
+    try:
+        cache.set(key, 1, VISIT_SEEN_SECONDS)
+    except Exception:
+        logger.warning("share visitor for shop %s not remembered: cache unavailable", shop_id,
+                       exc_info=True)
 
 
 def record_share_reservation(*, shop_id: int, channel: str, day: date | None = None) -> None:
