@@ -25,6 +25,7 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from redis.exceptions import RedisError
 
 from shops import geo, live
 from shops.errors import Conflict, InvalidInput, NotFound, PermissionDenied
@@ -80,7 +81,7 @@ def record_share_visit(*, shop_id: int, channel: str, visitor: str,
     key = share_visit_key(shop_id=shop_id, channel=channel, day=day, visitor=visitor)
     try:
         first = cache.add(key, 1, VISIT_SEEN_SECONDS)
-    except Exception:  # the shared cache is down: do not turn every visit into a write
+    except RedisError:  # the shared cache is down: do not turn every visit into a write
         logger.warning("share visit for shop %s not counted: cache unavailable", shop_id,
                        exc_info=True)
         return False
@@ -88,19 +89,6 @@ def record_share_visit(*, shop_id: int, channel: str, visitor: str,
         return False
     _bump(shop_id, channel, day, "visits")
     return True
-
-
-def mark_share_visitor(*, shop_id: int, channel: str, visitor: str,
-                       day: date | None = None) -> None:
-    """Remember ``visitor`` as counted without counting (a new name for a visitor already
-    counted under another one)."""
-    day = day or timezone.localdate()
-    key = share_visit_key(shop_id=shop_id, channel=channel, day=day, visitor=visitor)
-    try:
-        cache.set(key, 1, VISIT_SEEN_SECONDS)
-    except Exception:
-        logger.warning("share visitor for shop %s not remembered: cache unavailable", shop_id,
-                       exc_info=True)
 
 
 def record_share_reservation(*, shop_id: int, channel: str, day: date | None = None) -> None:

@@ -201,3 +201,26 @@ async def test_a_role_change_keeps_access_every_role_has_and_other_shops_do_not_
     message = await ws.receive_json_from(timeout=3)
     assert message["reservation"]["code"] == reservation.code
     await ws.disconnect()
+
+
+async def test_a_superuser_who_is_no_longer_one_is_disconnected():
+    shop, listing, point, _reservation = await make_scene()
+
+    @database_sync_to_async
+    def superuser_cookie():
+        from django.contrib.auth import get_user_model
+
+        user = get_user_model().objects.create_superuser("root", password="pw-for-tests-1")
+        client = Client()
+        client.force_login(user)
+        return user, client.cookies[settings.SESSION_COOKIE_NAME].value
+
+    root, cookie = await superuser_cookie()
+    ws = await owner_socket(shop, cookie)
+
+    def demote():
+        root.is_superuser = False
+        root.save()
+
+    await database_sync_to_async(demote)()
+    await assert_closed_and_deaf(ws, shop, listing, point)
