@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -11,6 +13,7 @@ from django.utils.translation import gettext_lazy as _
 from shops.auth import MANAGING_ROLES, shops_for_user
 from shops.errors import DomainError
 from shops.models import ApiToken, Membership, Shop
+from shops.selectors import shops_left_without_owner
 from shops.services import (
     add_member,
     change_member_role,
@@ -238,3 +241,21 @@ class ApiTokenAdmin(ShopScopedAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Tokens are issued with `manage.py shop_token <slug>`, which shows the secret once.
         return False
+
+
+class UserAdmin(DjangoUserAdmin):
+    """Deleting the last owner of a shop is refused here too (shown as protected), rather
+    than failing in the database."""
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        shops = shops_left_without_owner({user.pk for user in objs})
+        protected = [*protected, *(
+            _("%(shop)s의 마지막 사장님입니다. 다른 사장님을 먼저 지정해 주세요.")
+            % {"shop": shop.name} for shop in shops)]
+        return deleted, counts, perms_needed, protected
+
+
+if admin.site.is_registered(get_user_model()):
+    admin.site.unregister(get_user_model())
+admin.site.register(get_user_model(), UserAdmin)

@@ -205,3 +205,22 @@ def test_two_owners_demoting_each_other_leave_one_owner(shop):
         assert sorted(outcome) == ["ok", "refused"]
         assert list(roles(shop).values()).count("owner") == 1
         Membership.objects.filter(shop=shop).update(role="owner")
+
+
+def test_deleting_the_last_owners_account_is_refused_in_the_admin(shop):
+    from django.contrib.auth import get_user_model
+
+    boss, _m = member(shop, "boss", "owner")
+    _partner, partner_m = member(shop, "partner", "manager")
+    root = get_user_model().objects.create_superuser("root", password="pw-for-tests-1")
+    client = Client()
+    client.force_login(root)
+    page = client.post(f"/admin/auth/user/{boss.pk}/delete/", {"post": "yes"})
+    assert page.status_code == 200 and "마지막 사장님" in page.content.decode()
+    client.post("/admin/auth/user/", {"action": "delete_selected",
+                                      "_selected_action": [boss.pk], "post": "yes"})
+    assert roles(shop) == {"boss": "owner", "partner": "manager"}
+    Membership.objects.filter(pk=partner_m.pk).update(role="owner")
+    response = client.post(f"/admin/auth/user/{boss.pk}/delete/", {"post": "yes"})
+    assert response.status_code == 302
+    assert roles(shop) == {"partner": "owner"}
