@@ -11,11 +11,13 @@ from typing import Any
 
 from channels.db import database_sync_to_async
 from channels.generic.websocket import AsyncWebsocketConsumer
+from django.contrib.auth import get_user_model
 
 from pickup import reservation_selectors as selectors
 from pickup.broadcast import owner_group, place_group, reservation_group
 from pickup.payloads import reservation_payload
 from shops.auth import shops_for_user
+from shops.live import user_group
 
 CLOSE_NOT_FOUND = 4404
 CLOSE_FORBIDDEN = 4403
@@ -37,21 +39,34 @@ def _owned_shop_id(user, slug: str) -> int | None:
 
 
 @database_sync_to_async
+def _still_member(user_id: int, shop_id: int) -> bool:
+    """Whether the user may still follow this shop's orders (read afresh, not from the
+    session's user object: they may have been deactivated since)."""
+    user = get_user_model().objects.filter(pk=user_id, is_active=True).first()
+    return user is not None and shops_for_user(user).filter(pk=shop_id).exists()
+
+
+@database_sync_to_async
 def _place_id(token: str) -> int | None:
     place = selectors.place_by_staff_token(token)
     return place.pk if place else None
 
 
 class _GroupConsumer(AsyncWebsocketConsumer):
-    group: str | None = None
+    joined: list[str]
+    closed: bool = False
 
     async def join(self, group: str) -> None:
-        self.group = group
+        self.joined = [*getattr(self, "joined", []), group]
         await self.channel_layer.group_add(group, self.channel_name)
 
+    async def leave_all(self) -> None:
+        groups, self.joined = getattr(self, "joined", []), []
+        for group in groups:
+            await self.channel_layer.group_discard(group, self.channel_name)
+
     async def disconnect(self, code: int) -> None:
-        if self.group is not None:
-            await self.channel_layer.group_discard(self.group, self.channel_name)
+        await self.leave_all()
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         try:
@@ -65,7 +80,14 @@ class _GroupConsumer(AsyncWebsocketConsumer):
             await self._send({"type": "error", "code": "unknown_type"})
 
     async def reservation_message(self, event: dict[str, Any]) -> None:
-        await self._send(event["message"])
+        if not self.closed:
+            await self._send(event["message"])
+
+    async def close_forbidden(self) -> None:
+        """Stop at once: leave every group first, so nothing more is delivered."""
+        self.closed = True
+        await self.leave_all()
+        await self.close(code=CLOSE_FORBIDDEN)
 
     async def _send(self, message: dict[str, Any]) -> None:
         await self.send(text_data=json.dumps(message, ensure_ascii=False))
@@ -97,8 +119,21 @@ class OwnerReservationsConsumer(_GroupConsumer):
         if shop_id is None:
             await self.close(code=CLOSE_FORBIDDEN)
             return
+        self.shop_id, self.user_id = shop_id, self.scope["user"].pk
+        # The user's group first: a removal committed from here on reaches this socket.
+        await self.join(user_group(self.user_id))
+        if not await _still_member(self.user_id, shop_id):
+            await self.close_forbidden()
+            return
         await self.join(owner_group(shop_id))
         await self._send({"type": "ready"})
+
+    async def access_changed(self, event: dict[str, Any]) -> None:
+        """The user's membership changed somewhere: close if this shop is no longer theirs."""
+        if self.closed or event.get("shop_id") not in (None, self.shop_id):
+            return
+        if not await _still_member(self.user_id, self.shop_id):
+            await self.close_forbidden()
 
 
 class PlaceReservationsConsumer(_GroupConsumer):

@@ -4,6 +4,8 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.contrib.auth import get_user_model
+from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
@@ -11,7 +13,15 @@ from django.utils.translation import gettext_lazy as _
 from shops.auth import MANAGING_ROLES, shops_for_user
 from shops.errors import DomainError
 from shops.models import ApiToken, Membership, Shop
-from shops.services import set_service_area, validate_service_area
+from shops.selectors import shops_left_without_owner
+from shops.services import (
+    add_member,
+    change_member_role,
+    check_member_change,
+    remove_members,
+    set_service_area,
+    validate_service_area,
+)
 
 AREA_FIELDS = ("lat", "lng", "service_radius_m", "service_polygon")
 
@@ -133,13 +143,92 @@ class ShopAdmin(ShopScopedAdmin):
         return fields
 
 
+class MembershipAdminForm(forms.ModelForm):
+    """Checked by the same rules as the services (who may change which role, the last
+    owner); saved through the services, under their locks."""
+
+    request: HttpRequest | None = None
+
+    class Meta:
+        model = Membership
+        fields = ("shop", "user", "role")
+
+    def clean(self):
+        data = super().clean()
+        role = data.get("role")
+        if role is None:
+            return data
+        if self.instance.pk is not None:
+            candidate = Membership.objects.filter(pk=self.instance.pk).first()
+            if candidate is None or candidate.role == role:
+                return data
+        elif data.get("shop") is None or data.get("user") is None:
+            return data
+        else:
+            candidate = Membership(shop=data["shop"], user=data["user"], role=role)
+        try:
+            check_member_change(actor=self.request.user, membership=candidate, new_role=role,
+                                memberships=list(Membership.objects.filter(
+                                    shop_id=candidate.shop_id)))
+        except DomainError as exc:
+            raise forms.ValidationError(exc.detail, code=exc.code) from None
+        return data
+
+
 @admin.register(Membership)
 class MembershipAdmin(ShopScopedAdmin):
+    """Every change goes through shops.services: only owners touch owner and manager
+    memberships, and a shop never loses its last owner (deleting included)."""
+
+    form = MembershipAdminForm
     manage_roles = MANAGING_ROLES
     list_display = ("user", "shop", "role", "created_at")
     list_filter = ("role",)
     autocomplete_fields = ()
     raw_id_fields = ("user",)
+
+    def get_form(self, request, obj=None, change=False, **kwargs):
+        form = super().get_form(request, obj, change=change, **kwargs)
+        form.request = request
+        return form
+
+    def get_readonly_fields(self, request, obj=None):
+        # A membership is one person in one shop: to move it, remove it and add another.
+        return ("shop", "user") if obj is not None else ()
+
+    def save_model(self, request, obj, form, change) -> None:
+        if change:
+            saved = change_member_role(actor=request.user, membership_id=obj.pk, role=obj.role)
+        else:
+            saved = add_member(actor=request.user, shop=obj.shop, user=obj.user, role=obj.role)
+        obj.pk, obj.created_at = saved.pk, saved.created_at
+
+    def get_deleted_objects(self, objs, request):
+        """Memberships the user may not remove are shown as protected, which stops the
+        delete (the single delete page and the bulk action alike)."""
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        objs = list(objs)
+        remaining = {shop_id: list(Membership.objects.filter(shop_id=shop_id))
+                     for shop_id in {m.shop_id for m in objs}}
+        current = {shop_id: list(rows) for shop_id, rows in remaining.items()}
+        for membership in sorted(objs, key=lambda m: (m.shop_id, m.pk)):
+            try:
+                check_member_change(actor=request.user, membership=membership, new_role=None,
+                                    memberships=current[membership.shop_id],
+                                    remaining=remaining[membership.shop_id])
+            except DomainError as exc:
+                protected = [*protected, f"{membership}: {exc.detail}"]
+            else:
+                remaining[membership.shop_id] = [
+                    m for m in remaining[membership.shop_id] if m.pk != membership.pk]
+        return deleted, counts, perms_needed, protected
+
+    def delete_model(self, request, obj) -> None:
+        remove_members(actor=request.user, membership_ids=[obj.pk])
+
+    def delete_queryset(self, request, queryset) -> None:
+        remove_members(actor=request.user, membership_ids=list(queryset.values_list("pk",
+                                                                                    flat=True)))
 
 
 @admin.register(ApiToken)
@@ -152,3 +241,21 @@ class ApiTokenAdmin(ShopScopedAdmin):
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Tokens are issued with `manage.py shop_token <slug>`, which shows the secret once.
         return False
+
+
+class UserAdmin(DjangoUserAdmin):
+    """Deleting the last owner of a shop is refused here too (shown as protected), rather
+    than failing in the database."""
+
+    def get_deleted_objects(self, objs, request):
+        deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
+        shops = shops_left_without_owner({user.pk for user in objs})
+        protected = [*protected, *(
+            _("%(shop)s의 마지막 사장님입니다. 다른 사장님을 먼저 지정해 주세요.")
+            % {"shop": shop.name} for shop in shops)]
+        return deleted, counts, perms_needed, protected
+
+
+if admin.site.is_registered(get_user_model()):
+    admin.site.unregister(get_user_model())
+admin.site.register(get_user_model(), UserAdmin)

@@ -17,7 +17,7 @@ from shapely.geometry.base import BaseGeometry
 
 from shops import geo
 from shops.errors import NotFound
-from shops.models import ShareChannel, ShareStat, Shop
+from shops.models import Membership, ShareChannel, ShareStat, Shop
 
 
 def shop_by_slug(slug: str) -> Shop | None:
@@ -182,3 +182,13 @@ def share_stats(shop: Shop, days: int = 14) -> dict[str, Any]:
         "total_reservations": sum(item["reservations"] for item in channels),
         "daily": list(rows.order_by("-day", "channel")),
     }
+
+
+def shops_left_without_owner(user_ids: set[int]) -> list[Shop]:
+    """Shops whose every owner is one of these users: deleting them all would leave the
+    shop without an owner."""
+    owned = set(Membership.objects.filter(user_id__in=user_ids, role=Membership.Role.OWNER)
+                .values_list("shop_id", flat=True))
+    kept = set(Membership.objects.filter(shop_id__in=owned, role=Membership.Role.OWNER)
+               .exclude(user_id__in=user_ids).values_list("shop_id", flat=True))
+    return list(Shop.objects.filter(pk__in=owned - kept).order_by("pk"))

@@ -1,20 +1,38 @@
-"""Writes about shops that are not stock: the service area, share attribution counters."""
+"""Writes about shops that are not stock: memberships, the service area, share attribution
+counters.
+
+Memberships change only through :func:`add_member`, :func:`change_member_role` and
+:func:`remove_members` (the admin, and anything else, call these). Only an owner (or a
+superuser) adds, changes or removes an owner or manager membership; a manager manages staff;
+anyone may leave a shop. A shop that has an owner always keeps one: the services refuse the
+change (``last_owner``), and the database refuses it too (see migration 0004).
+
+Lock order for memberships: every membership row of the shops concerned, by ascending shop id
+then membership id, with ``of=("self",)``, and no other row in that transaction. Two owners
+demoting each other therefore queue on the same first row, and the second one sees the first
+one's change before it counts the owners that remain.
+"""
 
 from __future__ import annotations
 
+import logging
 from dataclasses import dataclass, field
 from datetime import date
 from typing import Any
 
+from django.core.cache import cache
 from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from redis.exceptions import RedisError
 
-from shops import geo
-from shops.errors import InvalidInput
-from shops.models import ShareChannel, ShareStat, Shop
+from shops import geo, live
+from shops.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from shops.models import Membership, ShareChannel, ShareStat, Shop
 from shops.signals import service_area_changed
+
+logger = logging.getLogger(__name__)
 
 
 def normalize_channel(raw: object) -> str:
@@ -38,14 +56,159 @@ def _bump(shop_id: int, channel: str, day: date | None, field: str) -> None:
             rows.update(**{field: F(field) + 1})
 
 
-def record_share_visit(*, shop_id: int, channel: str, day: date | None = None) -> None:
-    """Count one visitor who arrived at a shop's page through a link shared via ``channel``."""
+# A visitor-day is remembered a little longer than a day, so the key outlives its day in
+# every time zone's reading of it; the day is part of the key, so the next day counts again.
+VISIT_SEEN_SECONDS = 26 * 3600
+
+
+def share_visit_key(*, shop_id: int, channel: str, day: date, visitor: str) -> str:
+    """The cache key that marks ``visitor`` as already counted for this shop, channel and day."""
+    return f"share:visit:{shop_id}:{normalize_channel(channel)}:{day.isoformat()}:{visitor}"
+
+
+def record_share_visit(*, shop_id: int, channel: str, visitor: str,
+                       day: date | None = None) -> bool:
+    """Count one visitor who arrived at a shop's page through a link shared via ``channel``.
+
+    ``visitor`` is an opaque, stable name for the visitor (see ``shops.sharing.visitor_keys``).
+    Each visitor is counted at most once per shop, channel and Asia/Seoul day: the cache
+    remembers who was counted, so a repeated visit costs no database write at all. Returns
+    whether this visit was counted. When the cache is unreachable nothing is counted (a lost
+    visit is better than one database write per request).
+    """
+    channel = normalize_channel(channel)
+    day = day or timezone.localdate()
+    key = share_visit_key(shop_id=shop_id, channel=channel, day=day, visitor=visitor)
+    try:
+        first = cache.add(key, 1, VISIT_SEEN_SECONDS)
+    except RedisError:  # the shared cache is down: do not turn every visit into a write
+        logger.warning("share visit for shop %s not counted: cache unavailable", shop_id,
+                       exc_info=True)
+        return False
+    if not first:
+        return False
     _bump(shop_id, channel, day, "visits")
+    return True
 
 
 def record_share_reservation(*, shop_id: int, channel: str, day: date | None = None) -> None:
     """Count one reservation made by a visitor who came through ``channel``."""
     _bump(shop_id, channel, day, "reservations")
+
+
+# --- memberships ---------------------------------------------------------------------------
+
+Role = Membership.Role
+MANAGEMENT_ROLES = frozenset({Role.OWNER, Role.MANAGER})
+
+
+def _check_role(role: Any) -> str:
+    if role not in Role.values:
+        raise InvalidInput(_("역할은 사장님, 매니저, 직원 중 하나여야 합니다."), code="invalid_role")
+    return str(role)
+
+
+def _locked_memberships(shop_ids: set[int]) -> list[Membership]:
+    """Every membership of these shops, locked in the documented order."""
+    return list(Membership.objects.select_for_update(of=("self",))
+                .filter(shop_id__in=shop_ids).order_by("shop_id", "pk"))
+
+
+def _actor_role(actor: Any, shop_id: int, memberships: list[Membership]) -> str | None:
+    if getattr(actor, "is_superuser", False):
+        return Role.OWNER
+    actor_id = getattr(actor, "pk", None)
+    for membership in memberships:
+        if membership.shop_id == shop_id and membership.user_id == actor_id:
+            return membership.role
+    return None
+
+
+def check_member_change(*, actor: Any, membership: Membership, new_role: str | None,
+                        memberships: list[Membership],
+                        remaining: list[Membership] | None = None) -> None:
+    """Raise unless ``actor`` may turn ``membership`` into ``new_role`` (None: remove it).
+
+    ``memberships`` are the shop's memberships before the change (they say what the actor
+    may do); ``remaining`` the ones left once the other parts of a change of several at once
+    are applied (they say whether an owner remains). Reads nothing itself.
+    """
+    old_role = membership.role if membership.pk else None
+    leaving = new_role is None and membership.user_id == getattr(actor, "pk", None)
+    role = _actor_role(actor, membership.shop_id, memberships)
+    touches_management = old_role in MANAGEMENT_ROLES or new_role in MANAGEMENT_ROLES
+    if not leaving:
+        if role not in MANAGEMENT_ROLES:
+            raise PermissionDenied(_("이 가게의 구성원을 관리할 권한이 없습니다."))
+        if touches_management and role != Role.OWNER:
+            raise PermissionDenied(
+                _("사장님과 매니저는 사장님만 추가하거나 바꾸거나 내보낼 수 있습니다."),
+                code="owner_required")
+    if old_role == Role.OWNER and new_role != Role.OWNER:
+        others = [m for m in (memberships if remaining is None else remaining)
+                  if m.shop_id == membership.shop_id
+                  and m.role == Role.OWNER and m.pk != membership.pk]
+        if not others:
+            raise Conflict(_("가게에는 사장님이 한 명 이상 있어야 합니다. "
+                             "다른 사장님을 먼저 지정해 주세요."), code="last_owner")
+
+
+def add_member(*, actor: Any, shop: Shop, user: Any, role: Any) -> Membership:
+    """Make ``user`` a member of ``shop`` with ``role``."""
+    role = _check_role(role)
+    with transaction.atomic():
+        memberships = _locked_memberships({shop.pk})
+        if any(m.user_id == user.pk for m in memberships):
+            raise Conflict(_("이미 이 가게의 구성원입니다."), code="already_member")
+        membership = Membership(shop=shop, user=user, role=role)
+        check_member_change(actor=actor, membership=membership, new_role=role,
+                            memberships=memberships)
+        membership.save()
+    return membership
+
+
+def change_member_role(*, actor: Any, membership_id: int, role: Any) -> Membership:
+    """Give a member another role. A member who loses access is disconnected at once."""
+    role = _check_role(role)
+    with transaction.atomic():
+        shop_id = (Membership.objects.filter(pk=membership_id)
+                   .values_list("shop_id", flat=True).first())
+        memberships = _locked_memberships({shop_id}) if shop_id is not None else []
+        membership = next((m for m in memberships if m.pk == membership_id), None)
+        if membership is None:
+            raise NotFound(_("구성원을 찾을 수 없습니다."), code="membership_not_found")
+        if membership.role == role:
+            return membership
+        check_member_change(actor=actor, membership=membership, new_role=role,
+                            memberships=memberships)
+        membership.role = role
+        membership.save(update_fields=["role"])
+        live.revoke_on_commit(user_id=membership.user_id, shop_id=membership.shop_id)
+    return membership
+
+
+def remove_members(*, actor: Any, membership_ids: list[int]) -> int:
+    """Remove these memberships, all or none. Returns how many were removed."""
+    wanted = set(membership_ids)
+    with transaction.atomic():
+        shop_ids = set(Membership.objects.filter(pk__in=wanted)
+                       .values_list("shop_id", flat=True))
+        memberships = _locked_memberships(shop_ids)
+        doomed = [m for m in memberships if m.pk in wanted]
+        remaining = list(memberships)
+        for membership in doomed:
+            check_member_change(actor=actor, membership=membership, new_role=None,
+                                memberships=memberships, remaining=remaining)
+            remaining.remove(membership)
+        for membership in doomed:
+            membership.delete()  # post_delete disconnects the member's live sockets
+    return len(doomed)
+
+
+def remove_member(*, actor: Any, membership_id: int) -> None:
+    """Remove one membership (a member may always remove themselves, unless last owner)."""
+    if not remove_members(actor=actor, membership_ids=[membership_id]):
+        raise NotFound(_("구성원을 찾을 수 없습니다."), code="membership_not_found")
 
 
 # --- the service area ---------------------------------------------------------------------

@@ -2,13 +2,14 @@
 
 A shared link carries ``?ref=<channel>`` (kakao, naver, copy, qr, share; anything else is
 counted as ``other``). When a person (not a link scraper) opens a shop or listing page with
-a ref, the visit is counted once per shop, channel and day, and the channel is remembered in
-a signed cookie. When that visitor later reserves, the reservation code calls
+a ref, the visitor is counted once per shop, channel and day (deduplicated in the cache, so
+a repeated visit writes nothing), and the channel is remembered in a signed cookie. When that visitor later reserves, the reservation code calls
 :func:`attribute_reservation` to count the reservation for the same channel.
 """
 
 from __future__ import annotations
 
+import secrets
 from datetime import date, timedelta
 from urllib.parse import urlencode
 
@@ -16,6 +17,7 @@ from django.conf import settings
 from django.core import signing
 from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
+from django.utils.crypto import salted_hmac
 
 from shops import services
 from shops.models import ShareChannel, Shop
@@ -23,6 +25,11 @@ from shops.models import ShareChannel, Shop
 REF_COOKIE = "d5k_ref"
 REF_COOKIE_SALT = "shops.sharing.ref"
 REF_COOKIE_SHOPS = 8
+# A random id per browser, signed with the day it was issued; only ever used to count a
+# visitor once a day (see visitor_key), never stored server-side beyond a day's cache entry.
+DEVICE_COOKIE = "d5k_vid"
+DEVICE_COOKIE_SALT = "shops.sharing.device"
+DEVICE_COOKIE_DAYS = 365
 SHARE_CHANNELS = (ShareChannel.KAKAO, ShareChannel.NAVER, ShareChannel.COPY, ShareChannel.QR,
                   ShareChannel.SHARE)
 
@@ -87,11 +94,55 @@ def _write_cookie(response: HttpResponse, entries: dict[int, tuple[str, date]]) 
     )
 
 
+# --- who the visitor is ---------------------------------------------------------------
+
+
+def _read_device(request: HttpRequest) -> tuple[str, date] | None:
+    """The device cookie's id and the day it was issued, when it is ours and intact."""
+    try:
+        raw = request.get_signed_cookie(DEVICE_COOKIE, default="", salt=DEVICE_COOKIE_SALT,
+                                        max_age=timedelta(days=DEVICE_COOKIE_DAYS))
+        device, issued = (raw or "").split(":")
+        return device, date.fromisoformat(issued)
+    except (signing.BadSignature, ValueError):
+        return None
+
+
+def _write_device(response: HttpResponse, today: date) -> None:
+    response.set_signed_cookie(
+        DEVICE_COOKIE, f"{secrets.token_urlsafe(12)}:{today.isoformat()}",
+        salt=DEVICE_COOKIE_SALT, max_age=DEVICE_COOKIE_DAYS * 24 * 3600,
+        secure=settings.SESSION_COOKIE_SECURE, httponly=True, samesite="Lax",
+    )
+
+
+def _visitor_name(kind: str, value: str) -> str:
+    # Keyed with SECRET_KEY, so a cache key never gives an address or a cookie back.
+    return kind + salted_hmac("shops.sharing.visitor", value).hexdigest()[:32]
+
+
+def visitor_key(request: HttpRequest, today: date) -> tuple[str, bool]:
+    """An opaque name for the visitor, and whether they need a device cookie.
+
+    A device cookie issued before today names the device. Otherwise (no cookie, a forged
+    one, or one issued today) the visitor is their address and browser, hashed: a client
+    that drops or refuses cookies is still one visitor, and a cookie minted today cannot
+    make a second visitor out of the client that just got it.
+    """
+    device = _read_device(request)
+    if device is not None and device[1] < today:
+        return _visitor_name("d", device[0]), False
+    address = request.META.get("REMOTE_ADDR") or ""
+    agent = request.headers.get("User-Agent", "")[:512]
+    return _visitor_name("a", f"{address}\0{agent}"), device is None
+
+
 def note_visit(request: HttpRequest, response: HttpResponse, shop: Shop) -> str | None:
     """Count a visit that came through a shared link and remember its channel.
 
-    Scrapers are not counted, and a visitor reloading the page is counted once a day.
-    Returns the channel counted or remembered, or None.
+    Scrapers are not counted, and each visitor (see :func:`visitor_key`) is counted at most
+    once per shop, channel and day, deduplicated in the cache: repeated visits write nothing
+    to the database. Returns the channel counted or remembered, or None.
     """
     channel = ref_channel(request)
     if channel is None or is_link_scraper(request.headers.get("User-Agent", "")):
@@ -100,7 +151,10 @@ def note_visit(request: HttpRequest, response: HttpResponse, shop: Shop) -> str 
     entries = _read_cookie(request)
     if entries.get(shop.pk) == (channel, today):
         return channel
-    services.record_share_visit(shop_id=shop.pk, channel=channel, day=today)
+    visitor, needs_device = visitor_key(request, today)
+    services.record_share_visit(shop_id=shop.pk, channel=channel, visitor=visitor, day=today)
+    if needs_device:
+        _write_device(response, today)
     entries.pop(shop.pk, None)
     entries[shop.pk] = (channel, today)
     _write_cookie(response, entries)

@@ -13,6 +13,7 @@ from django.test import Client
 
 from pickup import services
 from pickup.routing import websocket_urlpatterns
+from shops import services as shop_services
 from tests import factories
 
 pytestmark = pytest.mark.django_db(transaction=True)
@@ -117,3 +118,109 @@ async def test_cafe_page_hears_its_orders():
     bad = WebsocketCommunicator(app, "/ws/cafe/wrong/")
     await bad.connect()
     assert await bad.receive_output(timeout=3) == {"type": "websocket.close", "code": 4404}
+
+
+# --- a member who loses access is disconnected at once -----------------------------------
+
+
+@database_sync_to_async
+def member_cookie(shop, username: str, role: str = "owner") -> tuple[object, str]:
+    user = factories.make_owner(shop, username=username, role=role)
+    client = Client()
+    client.force_login(user)
+    return user, client.cookies[settings.SESSION_COOKIE_NAME].value
+
+
+async def owner_socket(shop, cookie: str) -> WebsocketCommunicator:
+    ws = await connect(f"/ws/owner/shops/{shop.slug}/reservations/",
+                       headers=[(b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode())])
+    assert await ws.receive_json_from(timeout=3) == {"type": "ready"}
+    return ws
+
+
+async def assert_closed_and_deaf(ws, shop, listing, point) -> None:
+    assert await ws.receive_output(timeout=3) == {"type": "websocket.close", "code": 4403}
+    await database_sync_to_async(factories.make_reservation)(shop, listing, point)
+    assert await ws.receive_nothing(timeout=0.3)
+    await ws.disconnect()
+
+
+async def test_a_removed_member_is_disconnected_and_hears_no_new_orders():
+    shop, listing, point, _reservation = await make_scene()
+    boss, _cookie = await member_cookie(shop, "boss")
+    _clerk, cookie = await member_cookie(shop, "clerk", role="staff")
+    ws = await owner_socket(shop, cookie)
+    membership_id = await database_sync_to_async(
+        lambda: shop.memberships.get(user__username="clerk").pk)()
+    await database_sync_to_async(shop_services.remove_member)(actor=boss,
+                                                              membership_id=membership_id)
+    await assert_closed_and_deaf(ws, shop, listing, point)
+
+
+async def test_a_deleted_or_deactivated_user_is_disconnected():
+    shop, listing, point, _reservation = await make_scene()
+    await member_cookie(shop, "boss")
+    gone, gone_cookie = await member_cookie(shop, "gone", role="manager")
+    off, off_cookie = await member_cookie(shop, "off", role="staff")
+    gone_ws = await owner_socket(shop, gone_cookie)
+    off_ws = await owner_socket(shop, off_cookie)
+
+    def deactivate():
+        off.is_active = False
+        off.save()
+
+    await database_sync_to_async(gone.delete)()
+    await database_sync_to_async(deactivate)()
+    await assert_closed_and_deaf(gone_ws, shop, listing, point)
+    await assert_closed_and_deaf(off_ws, shop, listing, point)
+
+
+async def test_a_role_change_keeps_access_every_role_has_and_other_shops_do_not_matter():
+    """Every role follows the shop's orders, so a demotion leaves the socket open; losing a
+    membership of another shop does not touch this one."""
+    shop, listing, point, _reservation = await make_scene()
+    other = await database_sync_to_async(factories.make_shop)(slug="other-shop", lat=37.57,
+                                                              lng=126.98)
+    boss, _cookie = await member_cookie(shop, "boss")
+    manager, cookie = await member_cookie(shop, "manager", role="manager")
+
+    def setup():
+        from shops.models import Membership
+
+        Membership.objects.create(shop=other, user=manager, role="staff")
+        here = shop.memberships.get(user=manager).pk
+        there = other.memberships.get(user=manager).pk
+        return here, there
+
+    here, there = await database_sync_to_async(setup)()
+    ws = await owner_socket(shop, cookie)
+    await database_sync_to_async(shop_services.change_member_role)(
+        actor=boss, membership_id=here, role="staff")
+    await database_sync_to_async(shop_services.remove_member)(actor=manager, membership_id=there)
+    reservation = await database_sync_to_async(factories.make_reservation)(shop, listing, point)
+    message = await ws.receive_json_from(timeout=3)
+    assert message["reservation"]["code"] == reservation.code
+    await ws.disconnect()
+
+
+async def test_a_superuser_who_is_no_longer_one_is_disconnected():
+    shop, listing, point, _reservation = await make_scene()
+
+    @database_sync_to_async
+    def superuser_cookie():
+        from django.contrib.auth import get_user_model
+
+        user = get_user_model().objects.create_superuser("root", password="pw-for-tests-1")
+        client = Client()
+        client.force_login(user)
+        return user, client.cookies[settings.SESSION_COOKIE_NAME].value
+
+    root, cookie = await superuser_cookie()
+    ws = await owner_socket(shop, cookie)
+
+    def demote():
+        root.is_superuser = False
+        root.save()
+
+    await database_sync_to_async(demote)()
+    await assert_closed_and_deaf(ws, shop, listing, point)

@@ -5,15 +5,17 @@ from __future__ import annotations
 
 import io
 import re
-from datetime import timedelta
+from datetime import datetime, timedelta
 from html.parser import HTMLParser
 from unittest import mock
 from urllib.parse import parse_qs, urlsplit
 
 import pytest
 from django.core.cache import cache
+from django.db import connection
 from django.http import HttpResponse
 from django.test import Client, RequestFactory
+from django.test.utils import CaptureQueriesContext
 from django.utils import timezone
 from PIL import Image
 
@@ -360,10 +362,73 @@ def test_a_visit_through_a_shared_link_counts_once_a_day(phone, shop, listing):
     phone.get(f"/s/{shop.slug}/?ref=kakao")
     phone.get(f"/s/{shop.slug}/l/{listing.pk}/?ref=kakao")
     assert visits(shop, "kakao") == 1, "a reload is not a new visitor"
-    Client(headers={"User-Agent": PHONE_UA}).get(f"/s/{shop.slug}/?ref=kakao")
+    Client(headers={"User-Agent": PHONE_UA}, REMOTE_ADDR="10.0.0.2").get(
+        f"/s/{shop.slug}/?ref=kakao")
     assert visits(shop, "kakao") == 2
     phone.get(f"/s/{shop.slug}/?ref=qr")
     assert visits(shop, "qr") == 1
+
+
+def _writes(queries) -> list[str]:
+    return [q["sql"] for q in queries
+            if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
+
+
+def test_cookieless_repeat_visits_count_once_and_write_nothing(shop, listing):
+    bot = Client(headers={"User-Agent": PHONE_UA})  # drops every cookie it is given
+    bot.get(f"/s/{shop.slug}/?ref=kakao")
+    assert visits(shop, "kakao") == 1
+    with CaptureQueriesContext(connection) as queries:
+        for _ in range(199):
+            bot.cookies.clear()
+            assert bot.get(f"/s/{shop.slug}/?ref=kakao").status_code == 200
+    assert visits(shop, "kakao") == 1
+    assert _writes(queries.captured_queries) == []
+
+
+def test_a_forged_or_fresh_device_cookie_is_not_a_new_visitor(phone, shop, listing):
+    phone.get(f"/s/{shop.slug}/?ref=kakao")
+    assert sharing.DEVICE_COOKIE in phone.cookies
+    # Another cookie handed out today, and a made-up one: both still the same client.
+    fresh = Client(headers={"User-Agent": PHONE_UA})
+    fresh.cookies[sharing.DEVICE_COOKIE] = "made-up"
+    fresh.get(f"/s/{shop.slug}/?ref=kakao")
+    other = Client(headers={"User-Agent": PHONE_UA})
+    other.cookies[sharing.DEVICE_COOKIE] = phone.cookies[sharing.DEVICE_COOKIE].value
+    other.get(f"/s/{shop.slug}/?ref=kakao")
+    assert visits(shop, "kakao") == 1
+
+
+def test_distinct_clients_are_counted(shop, listing):
+    for number in range(5):
+        Client(headers={"User-Agent": PHONE_UA}, REMOTE_ADDR=f"10.0.1.{number}").get(
+            f"/s/{shop.slug}/?ref=kakao")
+    Client(headers={"User-Agent": PHONE_UA + " other"}, REMOTE_ADDR="10.0.1.0").get(
+        f"/s/{shop.slug}/?ref=kakao")
+    assert visits(shop, "kakao") == 6
+
+
+def test_the_next_seoul_day_counts_again(shop, listing):
+    phone = Client(headers={"User-Agent": PHONE_UA})
+    bot = Client(headers={"User-Agent": PHONE_UA + " bot"})
+    late = timezone.make_aware(datetime(2026, 11, 20, 23, 50))  # Asia/Seoul
+    with mock.patch("django.utils.timezone.now", return_value=late):
+        phone.get(f"/s/{shop.slug}/?ref=kakao")
+        bot.get(f"/s/{shop.slug}/?ref=kakao")
+        bot.cookies.clear()
+        bot.get(f"/s/{shop.slug}/?ref=kakao")
+    assert visits(shop, "kakao") == 2
+    next_day = late + timedelta(minutes=20)
+    with mock.patch("django.utils.timezone.now", return_value=next_day):
+        phone.get(f"/s/{shop.slug}/?ref=kakao")  # yesterday's device cookie names it now
+        phone.get(f"/s/{shop.slug}/?ref=kakao")
+        bot.cookies.clear()
+        bot.get(f"/s/{shop.slug}/?ref=kakao")
+        bot.cookies.clear()
+        bot.get(f"/s/{shop.slug}/?ref=kakao")
+    rows = dict(ShareStat.objects.filter(shop=shop, channel="kakao")
+                .values_list("day", "visits"))
+    assert rows == {late.date(): 2, next_day.astimezone(timezone.get_current_timezone()).date(): 2}
 
 
 def test_unknown_ref_is_counted_as_other_and_never_reflected(phone, shop, listing):
@@ -431,7 +496,7 @@ def test_no_cookie_tampered_cookie_or_old_visit_is_not_attributed(phone, shop, l
 def test_counters_never_hold_an_unknown_channel(shop):
     from shops import services
 
-    services.record_share_visit(shop_id=shop.pk, channel="<b>x</b>")
+    services.record_share_visit(shop_id=shop.pk, channel="<b>x</b>", visitor="a1")
     services.record_share_reservation(shop_id=shop.pk, channel="naver")
     services.record_share_reservation(shop_id=shop.pk, channel="naver")
     assert dict(ShareStat.objects.values_list("channel", "visits")) == {"other": 1, "naver": 0}
@@ -444,8 +509,10 @@ def test_counters_never_hold_an_unknown_channel(shop):
 def test_owner_sees_visits_and_reservations_per_channel(owner_client, phone, shop, listing):
     phone.get(f"/s/{shop.slug}/?ref=kakao")
     sharing.attribute_reservation(_request_with_cookies(phone), shop)
-    Client(headers={"User-Agent": PHONE_UA}).get(f"/s/{shop.slug}/?ref=kakao")
-    Client(headers={"User-Agent": PHONE_UA}).get(f"/s/{shop.slug}/?ref=qr")
+    Client(headers={"User-Agent": PHONE_UA}, REMOTE_ADDR="10.0.0.2").get(
+        f"/s/{shop.slug}/?ref=kakao")
+    Client(headers={"User-Agent": PHONE_UA}, REMOTE_ADDR="10.0.0.3").get(
+        f"/s/{shop.slug}/?ref=qr")
 
     response = owner_client.get(f"/owner/s/{shop.slug}/sharing/")
     assert response.status_code == 200
