@@ -16,8 +16,8 @@ from django.apps import apps as django_apps
 from django.contrib.auth.models import Permission
 from django.test import Client
 
-from pickup import selectors, services
 from pickup import models as pickup_models
+from pickup import selectors, services
 from pickup.models import PickupPlace, PickupPoint, PickupWindow
 from shops.errors import Conflict, NotFound, PermissionDenied
 from shops.models import Membership
@@ -295,3 +295,15 @@ def test_invitation_payload_names_the_owner(shop, other_shop, cafe):
     data = selectors.invitation_payload(invitation)
     assert data["owner_shop"] == shop.name and data["shop"] == other_shop.slug
     assert PickupWindow.objects.filter(pickup_point__shop=other_shop).count() == 0
+
+
+def test_a_shop_cannot_move_a_place_another_shop_owns(shop, other_shop):
+    # A café left with one partner but owned by another shop (e.g. its own point was removed).
+    place = PickupPlace.objects.create(name="남의 카페", lat=BETWEEN[0], lng=BETWEEN[1],
+                                       owner_shop=shop)
+    point = PickupPoint.objects.create(shop=other_shop, place=place)
+    with pytest.raises(Conflict) as excinfo:
+        services.move_pickup_point(other_shop, point.pk, lat=BETWEEN[0] + 0.001, lng=BETWEEN[1])
+    assert excinfo.value.code == "place_shared"
+    place.refresh_from_db()
+    assert place.lat == BETWEEN[0]
