@@ -307,3 +307,16 @@ def test_a_shop_cannot_move_a_place_another_shop_owns(shop, other_shop):
     assert excinfo.value.code == "place_shared"
     place.refresh_from_db()
     assert place.lat == BETWEEN[0]
+
+
+def test_admin_pauses_and_orders_points_through_the_services(shop, cafe):
+    client, _user = admin_client(shop, "cafe-owner")
+    url = f"/admin/pickup/pickuppoint/{cafe.pk}/change/"
+    response = client.post(url, {"status": "paused", "paused_reason": "공사", "position": 7})
+    assert response.status_code == 302
+    cafe.refresh_from_db()
+    assert (cafe.status, cafe.paused_reason, cafe.position) == ("paused", "공사", 7)
+    assert client.post(url, {"status": "active", "paused_reason": "", "position": 7}
+                       ).status_code == 302
+    cafe.refresh_from_db()
+    assert (cafe.status, cafe.paused_reason) == ("active", "")
