@@ -29,6 +29,8 @@ urlpatterns = [
     path("s/<str:slug>/area/points/partner/", pickup_views.partner, name="partner_pickup_place"),
     path("s/<str:slug>/area/points/<int:point_id>/<str:action>/", pickup_views.point_action,
          name="pickup_point_action"),
+    path("s/<str:slug>/area/invitations/<int:invitation_id>/<str:decision>/",
+         pickup_views.answer_invitation, name="partner_invitation"),
     path("s/<str:slug>/sharing/", shop_views.sharing_page, name="sharing"),
     path("s/<str:slug>/poster.png", shop_views.qr_poster, {"fmt": "png"}, name="qr_poster_png"),
     path("s/<str:slug>/poster.pdf", shop_views.qr_poster, {"fmt": "pdf"}, name="qr_poster_pdf"),

@@ -46,6 +46,11 @@ class ListingAdmin(ShopScopedAdmin):
     search_fields = ("name",)
     readonly_fields = ("available", "arrived_at")
 
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        # A listing stays with its shop: its stock events, versions and reservations are there.
+        fields = list(super().get_readonly_fields(request, obj))
+        return fields if obj is None else [*fields, "shop"]
+
     def get_fields(self, request, obj=None):
         fields = ["shop", "name", "unit", "price", "pickup_price", "staff_note", "photo", "video",
                   "is_active"]

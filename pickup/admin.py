@@ -7,7 +7,7 @@ outside the area is refused here with the same message and distance.
 from __future__ import annotations
 
 from django import forms
-from django.contrib import admin
+from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -15,45 +15,65 @@ from pickup import services
 from pickup.codes import mask_phone
 from pickup.models import PickupPlace, PickupPoint, PickupWindow, Reservation
 from shops.admin import ReadOnlyAdminMixin, ShopScopedAdmin
+from shops.auth import MANAGING_ROLES, shops_for_user
 from shops.errors import DomainError
 
 
 class PickupPointAdminForm(forms.ModelForm):
+    """Only the partnership's own settings. Its shop and place are fixed once made: a point is
+    never repointed at another place (least of all a counter at another shop's counter)."""
+
     class Meta:
         model = PickupPoint
-        fields = ("shop", "place", "status", "paused_reason", "position")
+        fields = ("status", "paused_reason", "position")
 
     def clean(self):
         data = super().clean()
-        shop, place = data.get("shop"), data.get("place")
-        counter = bool(self.instance.pk and self.instance.is_shop_counter)
-        if counter and data.get("status") != PickupPoint.Status.ACTIVE:
+        point = self.instance
+        if point.pk is None:
+            return data
+        if point.is_shop_counter and data.get("status") != PickupPoint.Status.ACTIVE:
             raise forms.ValidationError(_("가게 매장 픽업은 중지할 수 없습니다."))
-        if shop and place and not counter:
-            if (PickupPoint.objects.filter(place=place, is_shop_counter=True)
-                    .exclude(shop=shop).exists()):
-                raise forms.ValidationError(_("다른 가게의 매장은 픽업 지점으로 함께 쓸 수 없습니다."))
-            if data.get("status") == PickupPoint.Status.ACTIVE:
-                try:
-                    services.check_in_service_area(shop, place.lat, place.lng)
-                except DomainError as exc:
-                    raise forms.ValidationError(exc.detail, code=exc.code) from None
+        if data.get("status") == PickupPoint.Status.ACTIVE and not point.is_shop_counter:
+            try:
+                services.check_in_service_area(point.shop, point.place.lat, point.place.lng)
+            except DomainError as exc:
+                raise forms.ValidationError(exc.detail, code=exc.code) from None
         return data
 
 
 @admin.register(PickupPoint)
 class PickupPointAdmin(ShopScopedAdmin):
+    """Points are made in the console or the API (new café, or partnering one with its
+    owner's consent); here an owner pauses, resumes and orders them, through the services."""
+
     form = PickupPointAdminForm
     list_display = ("place", "shop", "is_shop_counter", "status", "position")
     list_filter = ("status", "is_shop_counter")
     search_fields = ("place__name", "place__address", "shop__name")
-    readonly_fields = ("is_shop_counter", "created_at")
+    fields = ("shop", "place", "is_shop_counter", "status", "paused_reason", "position",
+              "created_at")
+    readonly_fields = ("shop", "place", "is_shop_counter", "created_at")
     list_select_related = ("place", "shop")
-    raw_id_fields = ("place",)
+
+    def has_add_permission(self, request: HttpRequest) -> bool:
+        return False
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         # Points are paused, not deleted: reservations may point at them.
         return request.user.is_superuser
+
+    def save_model(self, request: HttpRequest, obj: PickupPoint, form, change: bool) -> None:
+        try:
+            if "status" in form.changed_data or "paused_reason" in form.changed_data:
+                if obj.status == PickupPoint.Status.PAUSED:
+                    services.pause_pickup_point(obj.shop, obj.pk, obj.paused_reason)
+                else:
+                    services.resume_pickup_point(obj.shop, obj.pk)
+            if "position" in form.changed_data:
+                obj.save(update_fields=["position"])
+        except DomainError as exc:
+            self.message_user(request, exc.detail, messages.ERROR)
 
 
 class PickupPlaceAdminForm(forms.ModelForm):
@@ -64,9 +84,10 @@ class PickupPlaceAdminForm(forms.ModelForm):
 
     def clean(self):
         data = super().clean()
-        if self.instance.pk and data.get("lat") is not None and data.get("lng") is not None:
+        if self.instance.pk and not self.errors:
+            changes = {name: data.get(name) for name in self.changed_data}
             try:
-                services.check_place_for_shops(self.instance, data["lat"], data["lng"])
+                services.check_place_changes(self.instance, changes)
             except DomainError as exc:
                 raise forms.ValidationError(exc.detail, code=exc.code) from None
         return data
@@ -74,15 +95,31 @@ class PickupPlaceAdminForm(forms.ModelForm):
 
 @admin.register(PickupPlace)
 class PickupPlaceAdmin(ShopScopedAdmin):
-    """A place is visible to an owner when one of their shops partners with it."""
+    """A place is visible to an owner when one of their shops partners with it; it is edited
+    only by the shop that owns it (a partner shop sees it read-only)."""
 
     form = PickupPlaceAdminForm
     shop_path = "partnerships__shop"
-    list_display = ("name", "address", "lat", "lng", "opening_hours")
+    list_display = ("name", "address", "lat", "lng", "opening_hours", "owner_shop")
     search_fields = ("name", "address")
+    readonly_fields = ("owner_shop",)
 
     def get_queryset(self, request: HttpRequest):
         return super().get_queryset(request).distinct()
+
+    def has_change_permission(self, request: HttpRequest, obj=None) -> bool:
+        if not super().has_change_permission(request, obj):
+            return False
+        if obj is None or request.user.is_superuser:
+            return True
+        return services.place_editable_by(
+            obj, shops_for_user(request.user, MANAGING_ROLES).values_list("pk", flat=True))
+
+    def get_readonly_fields(self, request: HttpRequest, obj=None):
+        fields = list(super().get_readonly_fields(request, obj))
+        if obj is not None and obj.partnerships.filter(is_shop_counter=True).exists():
+            fields += services.COUNTER_FIELDS  # they follow the shop's own details
+        return fields
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Owners add cafés from the console (or the API), which places them in their area.
@@ -90,6 +127,18 @@ class PickupPlaceAdmin(ShopScopedAdmin):
 
     def has_delete_permission(self, request: HttpRequest, obj=None) -> bool:
         return request.user.is_superuser
+
+    def save_model(self, request: HttpRequest, obj: PickupPlace, form, change: bool) -> None:
+        if not change:
+            super().save_model(request, obj, form, change)
+            return
+        changes = {name: form.cleaned_data.get(name) for name in form.changed_data}
+        if changes.get("photo") is False:  # "clear" ticked
+            changes["photo"] = ""
+        try:
+            services.edit_pickup_place(place_id=obj.pk, user=request.user, changes=changes)
+        except DomainError as exc:
+            self.message_user(request, exc.detail, messages.ERROR)
 
 
 class PickupWindowAdminForm(forms.ModelForm):

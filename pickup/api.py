@@ -13,9 +13,11 @@ from ninja import Header, Router, Schema, Status
 from pydantic import Field, StrictBool, StrictInt
 
 from pickup import reservation_selectors, selectors, services
+from pickup.models import PartnerInvitation
 from pickup.payloads import reservation_payload
 from shops.auth import MANAGING_ROLES, owner_auth, shop_for_actor
 from shops.errors import InvalidInput, NotFound
+from shops.models import ApiToken
 from shops.selectors import public_shop
 from shops.sharing import attribute_reservation
 
@@ -67,11 +69,52 @@ def list_pickup_points(request: HttpRequest, slug: str):
             for point in selectors.owner_pickup_points(shop)]
 
 
-@router.post("/shops/{slug}/pickup-points/partner", auth=owner_auth, response={201: dict},
-             summary="다른 가게의 제휴 카페를 이 가게의 픽업 지점으로 함께 쓰기")
+def _acting_user(request: HttpRequest):
+    """The signed-in member, unless the call came with a shop's token (which speaks only for
+    that shop, never for the user's other shops)."""
+    if isinstance(request.auth, ApiToken) or not request.user.is_authenticated:
+        return None
+    return request.user
+
+
+@router.post("/shops/{slug}/pickup-points/partner", auth=owner_auth,
+             response={201: dict, 202: dict},
+             summary="다른 가게의 제휴 카페를 이 가게의 픽업 지점으로 함께 쓰기 — 그 카페를 "
+                     "관리하는 가게의 수락이 필요하면 202와 수락 대기 중인 제휴 요청")
 def partner_pickup_place(request: HttpRequest, slug: str, payload: PartnerIn):
     shop = _shop(request, slug)
-    return Status(201, selectors.pickup_point_payload(services.partner_place(shop, payload.place_id)))
+    result = services.partner_place(shop, payload.place_id, user=_acting_user(request))
+    if isinstance(result, PartnerInvitation):
+        return Status(202, selectors.invitation_payload(result))
+    return Status(201, selectors.pickup_point_payload(result))
+
+
+@router.get("/shops/{slug}/partner-invitations", auth=owner_auth,
+            summary="제휴 요청: 이 가게의 카페를 함께 쓰겠다는 요청(incoming)과 이 가게가 보낸 요청(outgoing)")
+def list_partner_invitations(request: HttpRequest, slug: str):
+    shop = _shop(request, slug)
+    return {"incoming": [selectors.invitation_payload(i)
+                         for i in selectors.incoming_invitations(shop)],
+            "outgoing": [selectors.invitation_payload(i)
+                         for i in selectors.outgoing_invitations(shop)]}
+
+
+@router.post("/shops/{slug}/partner-invitations/{invitation_id}/accept", auth=owner_auth,
+             summary="제휴 요청 수락 — 요청한 가게의 픽업 지점이 생깁니다")
+def accept_partner_invitation(request: HttpRequest, slug: str, invitation_id: int):
+    shop = _shop(request, slug)
+    point = services.accept_partner_invitation(shop=shop, invitation_id=invitation_id,
+                                               user=_acting_user(request))
+    return selectors.pickup_point_payload(point)
+
+
+@router.post("/shops/{slug}/partner-invitations/{invitation_id}/decline", auth=owner_auth,
+             summary="제휴 요청 거절")
+def decline_partner_invitation(request: HttpRequest, slug: str, invitation_id: int):
+    shop = _shop(request, slug)
+    invitation = services.decline_partner_invitation(shop=shop, invitation_id=invitation_id,
+                                                     user=_acting_user(request))
+    return selectors.invitation_payload(invitation)
 
 
 @router.post("/shops/{slug}/pickup-points/{point_id}/move", auth=owner_auth,

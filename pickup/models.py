@@ -2,6 +2,7 @@ from __future__ import annotations
 
 import secrets
 
+from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
 from django.db import models
 from django.utils import timezone
@@ -18,7 +19,9 @@ class PickupPlace(models.Model):
     """A physical counter where orders are handed over: a partner café, or a shop's own.
 
     One place can partner with several shops, so neighbours collect orders from different
-    shops at one counter.
+    shops at one counter. ``owner_shop`` is the shop that added it (for a counter, the shop
+    itself): only that shop edits it, and another shop partners with it only once that shop
+    accepts a ``PartnerInvitation``.
     """
 
     name = models.CharField(_("이름"), max_length=80)
@@ -33,6 +36,9 @@ class PickupPlace(models.Model):
     photo = models.ImageField(_("사진"), upload_to="places/", blank=True)
     staff_token = models.CharField(max_length=64, unique=True, default=new_staff_token,
                                    editable=False)
+    owner_shop = models.ForeignKey(Shop, on_delete=models.SET_NULL, null=True, blank=True,
+                                   related_name="owned_places", editable=False,
+                                   verbose_name=_("관리하는 가게"))
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -74,6 +80,46 @@ class PickupPoint(models.Model):
     @property
     def is_active(self) -> bool:
         return self.status == self.Status.ACTIVE
+
+
+class PartnerInvitation(models.Model):
+    """A shop asks to offer another shop's café as its pickup point too.
+
+    Nothing is usable until the café's owning shop accepts: only then is the PickupPoint made.
+    """
+
+    class Status(models.TextChoices):
+        PENDING = "pending", _("수락 대기")
+        ACCEPTED = "accepted", _("수락됨")
+        DECLINED = "declined", _("거절됨")
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="partner_invitations")
+    place = models.ForeignKey(PickupPlace, on_delete=models.CASCADE, related_name="invitations")
+    status = models.CharField(_("상태"), max_length=10, choices=Status.choices,
+                              default=Status.PENDING)
+    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
+                                   null=True, blank=True, related_name="+")
+    created_at = models.DateTimeField(auto_now_add=True)
+    decided_at = models.DateTimeField(null=True, blank=True)
+
+    class Meta:
+        verbose_name = _("제휴 요청")
+        verbose_name_plural = _("제휴 요청")
+        ordering = ["-created_at", "-id"]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "place"],
+                                    condition=models.Q(status="pending"),
+                                    name="partnerinvitation_one_pending"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shop} → {self.place} ({self.get_status_display()})"
+
+    @property
+    def is_pending(self) -> bool:
+        return self.status == self.Status.PENDING
 
 
 class PickupWindow(models.Model):

@@ -25,7 +25,7 @@ from livestock.services import Actor
 from pickup import reservation_selectors, selectors, services
 from pickup.codes import format_code, normalize_code
 from pickup.forms import MoveForm, PickupPointForm, ServiceAreaForm
-from pickup.models import Reservation
+from pickup.models import PartnerInvitation, Reservation
 from shops import geo, geocoding
 from shops.auth import MANAGING_ROLES, shop_for_actor
 from shops.errors import DomainError, InvalidInput, NotFound
@@ -86,6 +86,8 @@ def _page(request: HttpRequest, shop: Shop, *, area_form=None, point_form=None,
         point.distance_text = geo.format_distance(area.check(point.place.lat, point.place.lng)
                                                   .distance_m)
     polygon_text = json.dumps(shop.service_polygon) if shop.service_polygon else ""
+    outgoing = selectors.outgoing_invitations(shop)
+    asked = {invitation.place_id for invitation in outgoing}
     return render(request, "owner/area.html", {
         "shop": shop,
         "picture": mark_safe(area_picture(shop, points)),  # noqa: S308 - escaped by geo
@@ -93,8 +95,10 @@ def _page(request: HttpRequest, shop: Shop, *, area_form=None, point_form=None,
         "area_km2": area.area_km2(),
         "radius_text": geo.format_distance(shop.service_radius_m),
         "points": points,
-        "partnerable": [(place, geo.format_distance(distance))
+        "partnerable": [(place, geo.format_distance(distance), place.pk in asked)
                         for place, distance in selectors.partnerable_places(shop)],
+        "incoming": selectors.incoming_invitations(shop),
+        "outgoing": outgoing,
         "area_form": area_form or ServiceAreaForm(
             initial={"radius_m": shop.service_radius_m, "polygon": polygon_text}),
         "point_form": point_form or PickupPointForm(),
@@ -189,12 +193,43 @@ def partner(request: HttpRequest, slug: str) -> HttpResponse:
     except ValueError:
         place_id = 0
     try:
-        point = services.partner_place(shop, place_id)
+        result = services.partner_place(shop, place_id, user=request.user)
     except DomainError as exc:
         messages.error(request, exc.detail)
     else:
-        messages.success(request, _("'%(name)s'을(를) 함께 쓰는 픽업 지점으로 추가했습니다.")
-                         % {"name": point.place.name})
+        if isinstance(result, PartnerInvitation):
+            messages.info(request, _("'%(name)s'을(를) 관리하는 가게에 제휴를 요청했습니다. "
+                                     "수락하면 픽업 지점으로 쓸 수 있습니다.")
+                          % {"name": result.place.name})
+        else:
+            messages.success(request, _("'%(name)s'을(를) 함께 쓰는 픽업 지점으로 추가했습니다.")
+                             % {"name": result.place.name})
+    return redirect("owner:service_area", slug=shop.slug)
+
+
+@login_required
+@require_POST
+def answer_invitation(request: HttpRequest, slug: str, invitation_id: int,
+                      decision: str) -> HttpResponse:
+    """The café's owning shop accepts or declines another shop's request to share it."""
+    shop = _managed_shop(request, slug)
+    try:
+        if decision == "accept":
+            point = services.accept_partner_invitation(shop=shop, invitation_id=invitation_id,
+                                                       user=request.user)
+            message = _("%(shop)s에서 '%(name)s'을(를) 함께 쓰도록 수락했습니다.") % {
+                "shop": point.shop.name, "name": point.place.name}
+        elif decision == "decline":
+            invitation = services.decline_partner_invitation(
+                shop=shop, invitation_id=invitation_id, user=request.user)
+            message = _("%(shop)s의 '%(name)s' 제휴 요청을 거절했습니다.") % {
+                "shop": invitation.shop.name, "name": invitation.place.name}
+        else:
+            raise Http404("decision")
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, message)
     return redirect("owner:service_area", slug=shop.slug)
 
 

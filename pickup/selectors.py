@@ -7,7 +7,7 @@ from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from pickup.models import PickupPlace, PickupPoint
+from pickup.models import PartnerInvitation, PickupPlace, PickupPoint
 from shops import geo
 from shops.models import Shop
 
@@ -98,3 +98,30 @@ def partnerable_places(shop: Shop, limit: int = 20) -> list[tuple[PickupPlace, f
             found.append((place, check.distance_m))
     found.sort(key=lambda pair: pair[1])
     return found[:limit]
+
+
+def invitation_payload(invitation: PartnerInvitation) -> dict[str, Any]:
+    place = invitation.place
+    return {
+        "id": invitation.pk,
+        "status": str(invitation.status),
+        "shop": invitation.shop.slug,
+        "place_id": place.pk,
+        "place_name": place.name,
+        "owner_shop": place.owner_shop.name if place.owner_shop_id else None,
+        "created_at": invitation.created_at.isoformat(),
+    }
+
+
+def incoming_invitations(shop: Shop) -> list[PartnerInvitation]:
+    """Pending requests from other shops to offer one of this shop's cafés."""
+    return list(PartnerInvitation.objects.select_related("shop", "place")
+                .filter(place__owner_shop=shop, status=PartnerInvitation.Status.PENDING)
+                .exclude(shop=shop).order_by("created_at", "id"))
+
+
+def outgoing_invitations(shop: Shop) -> list[PartnerInvitation]:
+    """This shop's requests still waiting for the café owner's answer."""
+    return list(PartnerInvitation.objects.select_related("place__owner_shop")
+                .filter(shop=shop, status=PartnerInvitation.Status.PENDING)
+                .order_by("created_at", "id"))

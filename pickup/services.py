@@ -17,6 +17,7 @@ Lock order, everywhere: pickup window → reservation → listing → shop.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
 from functools import partial
 from typing import Any
@@ -34,9 +35,10 @@ from livestock.models import Listing, ListingOption, StockEvent
 from livestock.services import Actor, change_stock_in_transaction
 from pickup import codes
 from pickup.broadcast import publish_reservation_change
-from pickup.models import PickupPlace, PickupPoint, PickupWindow, Reservation
+from pickup.models import PartnerInvitation, PickupPlace, PickupPoint, PickupWindow, Reservation
 from pickup.payloads import reservation_payload, reservation_staff_payload
 from shops import geo
+from shops.auth import MANAGING_ROLES, shops_for_user
 from shops.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
 from shops.models import Shop
 from shops.services import (
@@ -92,8 +94,26 @@ def _point(shop: Shop, point_id: Any, *, lock: bool = False) -> PickupPoint:
     return point
 
 
+def _shops_at(place: PickupPlace) -> set[int]:
+    return set(PickupPoint.objects.filter(place=place).values_list("shop_id", flat=True))
+
+
+def place_editable_by(place: PickupPlace, shop_ids: Iterable[int]) -> bool:
+    """Only the owning shop edits a place; one without an owner, whoever runs every shop
+    offering it. A partner shop never changes a café another shop looks after."""
+    mine = set(shop_ids)
+    if place.owner_shop_id is not None:
+        return place.owner_shop_id in mine
+    return _shops_at(place) <= mine
+
+
 def ensure_shop_counter(shop: Shop) -> PickupPoint:
-    """The shop's own counter as a pickup point, created once and kept at the shop's place."""
+    """The shop's own counter as a pickup point, created once and kept at the shop's place.
+
+    The counter's place is the shop's alone: if it is found owned or used by another shop
+    (rows written before places had owners), that place is left untouched and the counter
+    gets a place of its own again.
+    """
     with transaction.atomic():
         point = (PickupPoint.objects.select_related("place")
                  .filter(shop=shop, is_shop_counter=True).first())
@@ -104,13 +124,23 @@ def ensure_shop_counter(shop: Shop) -> PickupPoint:
             point = (PickupPoint.objects.select_related("place")
                      .filter(shop=shop, is_shop_counter=True).first())
             if point is None:
-                place = PickupPlace.objects.create(**wanted)
+                place = PickupPlace.objects.create(owner_shop=shop, **wanted)
                 return PickupPoint.objects.create(shop=shop, place=place, is_shop_counter=True)
-        changed = [name for name, value in wanted.items() if getattr(point.place, name) != value]
+        place = point.place
+        if place.owner_shop_id not in (None, shop.pk) or _shops_at(place) != {shop.pk}:
+            logger.warning("shop %s: counter place %s is not its own; giving it its own place",
+                           shop.pk, place.pk)
+            point.place = PickupPlace.objects.create(owner_shop=shop, **wanted)
+            point.save(update_fields=["place"])
+            return point
+        changed = [name for name, value in wanted.items() if getattr(place, name) != value]
+        if place.owner_shop_id is None:
+            place.owner_shop = shop
+            changed.append("owner_shop")
         if changed:
             for name in changed:
-                setattr(point.place, name, wanted[name])
-            point.place.save(update_fields=changed)
+                setattr(place, name, wanted.get(name, getattr(place, name)))
+            place.save(update_fields=changed)
         return point
 
 
@@ -145,16 +175,15 @@ def add_pickup_point(
     }
     lat_f, lng_f, _distance = check_in_service_area(shop, lat, lng)
     with transaction.atomic():
-        place = PickupPlace(lat=lat_f, lng=lng_f, **fields)
+        place = PickupPlace(lat=lat_f, lng=lng_f, owner_shop=shop, **fields)
         if photo:
             place.photo = photo
         place.save()
         return PickupPoint.objects.create(shop=shop, place=place, position=_next_position(shop))
 
 
-def partner_place(shop: Shop, place_id: Any) -> PickupPoint:
-    """Offer an existing place (another shop's partner café) as this shop's pickup point too."""
-    if isinstance(place_id, bool) or not isinstance(place_id, int) or place_id <= 0:
+def _partnerable_place(shop: Shop, place_id: Any) -> PickupPlace:
+    if isinstance(place_id, bool) or not isinstance(place_id, int) or not 0 < place_id < 2**62:
         raise NotFound(_("픽업 장소를 찾을 수 없습니다."), code="pickup_place_not_found")
     place = PickupPlace.objects.filter(pk=place_id).first()
     if place is None:
@@ -163,6 +192,27 @@ def partner_place(shop: Shop, place_id: Any) -> PickupPoint:
         raise Conflict(_("다른 가게의 매장은 픽업 지점으로 함께 쓸 수 없습니다."),
                        code="place_is_shop_counter")
     check_in_service_area(shop, place.lat, place.lng)
+    return place
+
+
+def _consent_needed(shop: Shop, place: PickupPlace, user: Any) -> bool:
+    """Partnering another shop's café needs that shop's yes, unless the caller runs it too."""
+    if place.owner_shop_id is None or place.owner_shop_id == shop.pk:
+        return False
+    if user is None or not getattr(user, "is_authenticated", False):
+        return True
+    return not shops_for_user(user, MANAGING_ROLES).filter(pk=place.owner_shop_id).exists()
+
+
+def partner_place(shop: Shop, place_id: Any, *, user: Any = None
+                  ) -> PickupPoint | PartnerInvitation:
+    """Offer an existing place as this shop's pickup point too.
+
+    A place this shop owns, one with no owner, or one whose owning shop ``user`` also runs
+    becomes a point at once. Another shop's café needs that shop's consent: the answer is
+    then a pending ``PartnerInvitation`` and nothing is usable until it is accepted.
+    """
+    place = _partnerable_place(shop, place_id)
     with transaction.atomic():
         existing = PickupPoint.objects.select_for_update().filter(shop=shop, place=place).first()
         if existing is not None:
@@ -171,7 +221,73 @@ def partner_place(shop: Shop, place_id: Any) -> PickupPoint:
             existing.status, existing.paused_reason = Status.ACTIVE, ""
             existing.save(update_fields=["status", "paused_reason"])
             return existing
-        return PickupPoint.objects.create(shop=shop, place=place, position=_next_position(shop))
+        if not _consent_needed(shop, place, user):
+            if place.owner_shop_id is None and not _shops_at(place):
+                PickupPlace.objects.filter(pk=place.pk, owner_shop__isnull=True).update(
+                    owner_shop=shop)
+            return PickupPoint.objects.create(shop=shop, place=place,
+                                              position=_next_position(shop))
+    return invite_partner(shop=shop, place_id=place.pk, user=user)
+
+
+def invite_partner(*, shop: Shop, place_id: Any, user: Any = None) -> PartnerInvitation:
+    """Ask the shop that owns a café to let ``shop`` offer it too (idempotent while pending)."""
+    place = _partnerable_place(shop, place_id)
+    if place.owner_shop_id is None or place.owner_shop_id == shop.pk:
+        raise Conflict(_("이 장소는 수락 없이 바로 함께 쓸 수 있습니다."), code="invitation_not_needed")
+    if PickupPoint.objects.filter(shop=shop, place=place).exists():
+        raise Conflict(_("이미 이 가게의 픽업 지점입니다."), code="already_partnered")
+    invited_by = user if getattr(user, "is_authenticated", False) else None
+    with transaction.atomic():
+        invitation, _created = PartnerInvitation.objects.get_or_create(
+            shop=shop, place=place, status=PartnerInvitation.Status.PENDING,
+            defaults={"invited_by": invited_by})
+    return invitation
+
+
+def _pending_invitation(owner_shop: Shop, invitation_id: Any) -> PartnerInvitation:
+    """Lock an invitation addressed to ``owner_shop`` (the café's owner) and still pending."""
+    invitation_id = _check_id(invitation_id, code="invitation_not_found",
+                              detail=_("제휴 요청을 찾을 수 없습니다."))
+    invitation = (PartnerInvitation.objects.select_for_update(of=("self",))
+                  .select_related("shop", "place")
+                  .filter(pk=invitation_id, place__owner_shop=owner_shop).first())
+    if invitation is None:
+        raise NotFound(_("제휴 요청을 찾을 수 없습니다."), code="invitation_not_found")
+    if not invitation.is_pending:
+        raise Conflict(_("이미 답한 제휴 요청입니다."), code="invitation_decided")
+    return invitation
+
+
+def _decide(invitation: PartnerInvitation, status: str, user: Any) -> None:
+    invitation.status, invitation.decided_at = status, timezone.now()
+    invitation.decided_by = user if getattr(user, "is_authenticated", False) else None
+    invitation.save(update_fields=["status", "decided_at", "decided_by"])
+
+
+def accept_partner_invitation(*, shop: Shop, invitation_id: Any, user: Any = None
+                              ) -> PickupPoint:
+    """The café's owning shop says yes: the asking shop's pickup point is made (if the café is
+    still inside that shop's area)."""
+    with transaction.atomic():
+        invitation = _pending_invitation(shop, invitation_id)
+        asking, place = invitation.shop, invitation.place
+        check_in_service_area(asking, place.lat, place.lng)
+        point = PickupPoint.objects.filter(shop=asking, place=place).first()
+        if point is None:
+            point = PickupPoint.objects.create(shop=asking, place=place,
+                                               position=_next_position(asking))
+        _decide(invitation, PartnerInvitation.Status.ACCEPTED, user)
+        return point
+
+
+def decline_partner_invitation(*, shop: Shop, invitation_id: Any, user: Any = None
+                               ) -> PartnerInvitation:
+    """The café's owning shop says no: nothing changes for the asking shop."""
+    with transaction.atomic():
+        invitation = _pending_invitation(shop, invitation_id)
+        _decide(invitation, PartnerInvitation.Status.DECLINED, user)
+        return invitation
 
 
 def move_pickup_point(shop: Shop, point_id: Any, *, lat: Any, lng: Any,
@@ -184,7 +300,8 @@ def move_pickup_point(shop: Shop, point_id: Any, *, lat: Any, lng: Any,
         if point.is_shop_counter:
             raise Conflict(_("가게 매장 위치는 가게 위치를 바꾸면 함께 바뀝니다."),
                            code="counter_moves_with_shop")
-        if PickupPoint.objects.filter(place=point.place).exclude(pk=point.pk).exists():
+        if (not place_editable_by(point.place, [shop.pk])
+                or PickupPoint.objects.filter(place=point.place).exclude(pk=point.pk).exists()):
             raise Conflict(_("다른 가게와 함께 쓰는 장소라 옮길 수 없습니다. 새 지점으로 추가해 주세요."),
                            code="place_shared")
         place = point.place
@@ -243,6 +360,76 @@ def check_place_for_shops(place: PickupPlace, lat: Any, lng: Any) -> None:
         check = service_area(point.shop).check(lat_f, lng_f)
         if not check.inside:
             raise OutsideServiceArea(point.shop, check)
+
+
+# Fields of a counter's place that follow the shop (ensure_shop_counter writes them).
+COUNTER_FIELDS = ("name", "address", "lat", "lng", "opening_hours", "contact")
+
+
+def edit_pickup_place(*, place_id: Any, user: Any, changes: dict[str, Any]) -> PickupPlace:
+    """An owner changes a place's details (the admin's place form).
+
+    Only a manager of the owning shop may (or, for a place with no owner, of every shop
+    offering it); a counter's name, address, location, hours text and phone follow its shop;
+    a move must stay inside every shop offering the place; new opening hours must still hold
+    every active pickup window at the place, so no shop's reservations start failing.
+    """
+    place_id = _check_id(place_id, code="pickup_place_not_found",
+                         detail=_("픽업 장소를 찾을 수 없습니다."))
+    with transaction.atomic():
+        place = PickupPlace.objects.select_for_update().filter(pk=place_id).first()
+        if place is None:
+            raise NotFound(_("픽업 장소를 찾을 수 없습니다."), code="pickup_place_not_found")
+        allowed = getattr(user, "is_superuser", False) or place_editable_by(
+            place, shops_for_user(user, MANAGING_ROLES).values_list("pk", flat=True))
+        if not allowed:
+            raise PermissionDenied(_("이 장소는 장소를 관리하는 가게만 고칠 수 있습니다."),
+                                   code="place_not_owned")
+        update = check_place_changes(place, changes)
+        for name, value in update.items():
+            setattr(place, name, value)
+        if update:
+            place.save(update_fields=list(update))
+        return place
+
+
+def check_place_changes(place: PickupPlace, changes: dict[str, Any]) -> dict[str, Any]:
+    """The changed fields of ``changes``, checked; raises the one Korean message per mistake."""
+    texts = {"name": (_("이름"), 80, True), "address": (_("주소"), 200, False),
+             "opening_hours": (_("영업시간 안내"), 200, False),
+             "contact": (_("연락처"), 40, False), "handover_notes": (_("수령 안내"), 300, False)}
+    clean: dict[str, Any] = {}
+    for name, value in changes.items():
+        if name in texts:
+            label, limit, required = texts[name]
+            clean[name] = _text(value, label, limit, required=required)
+        elif name in ("opens_at", "closes_at"):
+            clean[name] = _time(value, _("여는 시각") if name == "opens_at" else _("닫는 시각"))
+        elif name in ("lat", "lng", "photo"):
+            clean[name] = value
+    update = {name: value for name, value in clean.items() if getattr(place, name) != value}
+    if not update:
+        return update
+    if (set(update) & set(COUNTER_FIELDS)
+            and PickupPoint.objects.filter(place=place, is_shop_counter=True).exists()):
+        raise Conflict(_("가게 매장의 이름, 주소, 위치, 영업시간 안내, 연락처는 가게 정보를 고치면 함께 바뀝니다."),
+                       code="counter_follows_shop")
+    if "lat" in update or "lng" in update:
+        lat, lng = parse_point(update.get("lat", place.lat), update.get("lng", place.lng))
+        check_place_for_shops(place, lat, lng)
+        update.update({"lat": lat, "lng": lng})
+    if "opens_at" in update or "closes_at" in update:
+        hours = PickupPlace(opens_at=update.get("opens_at", place.opens_at),
+                            closes_at=update.get("closes_at", place.closes_at))
+        windows = PickupWindow.objects.filter(pickup_point__place=place, is_active=True)
+        outside = [window for window in windows if not window_within_hours(window, hours)]
+        if outside:
+            raise InvalidInput(
+                _("이 장소의 픽업 시간대(%(windows)s)가 새 영업시간 밖이 됩니다. 시간대를 먼저 내려 주세요.")
+                % {"windows": ", ".join(sorted({window.label for window in outside}))},
+                code="hours_exclude_windows",
+            )
+    return update
 
 
 # === Reservations ======================================================================

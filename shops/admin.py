@@ -236,7 +236,8 @@ class ApiTokenAdmin(ShopScopedAdmin):
     manage_roles = MANAGING_ROLES
     list_display = ("name", "shop", "hint", "created_at", "last_used_at", "revoked_at")
     fields = ("shop", "name", "hint", "created_at", "last_used_at", "revoked_at")
-    readonly_fields = ("hint", "created_at", "last_used_at")
+    # A token speaks for the one shop it was issued for; it is never moved to another.
+    readonly_fields = ("shop", "hint", "created_at", "last_used_at")
 
     def has_add_permission(self, request: HttpRequest) -> bool:
         # Tokens are issued with `manage.py shop_token <slug>`, which shows the secret once.

@@ -66,9 +66,13 @@ def make_cafe(shop: Shop, name: str = "골목 카페", *, status: str = "active"
     """A partner café as a pickup point, made through the pickup-point services: a new place
     (inside the area), or an existing ``place`` shared with another shop; optionally paused."""
     from pickup import services as pickup_services
+    from pickup.models import PickupPoint
 
     if place is not None:
         point = pickup_services.partner_place(shop, place.pk)
+        if not isinstance(point, PickupPoint):  # another shop's café: its owner accepts
+            point = pickup_services.accept_partner_invitation(shop=place.owner_shop,
+                                                              invitation_id=point.pk)
     else:
         fields.setdefault("address", "서울 마포구 망원로 1")
         point = make_pickup_point(shop, name, **fields)

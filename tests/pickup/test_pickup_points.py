@@ -188,7 +188,7 @@ def test_move_pause_resume(shop):
 def test_a_cafe_partners_with_two_shops_and_cannot_then_be_moved_by_one(shop, other_shop):
     set_service_area(other_shop, radius_m=5000, lat=37.56, lng=126.91)
     point = factories.make_pickup_point(shop, "카페 보리", 37.5563, 126.9065)
-    shared = services.partner_place(other_shop, point.place_id)
+    shared = factories.make_cafe(other_shop, place=point.place)
     assert shared.place_id == point.place_id and shared.shop_id == other_shop.pk
     with pytest.raises(Conflict):
         services.partner_place(other_shop, point.place_id)
@@ -228,7 +228,10 @@ def test_api_move_pause_resume_and_partner(api, shop, other_shop, other_token):
     shared = other.post(f"/api/shops/{other_shop.slug}/pickup-points/partner",
                         data=json.dumps({"place_id": point.place_id}),
                         content_type="application/json")
-    assert shared.status_code == 201 and shared.json()["place_id"] == point.place_id
+    # The café is the first shop's: partnering it waits for that shop's consent.
+    assert shared.status_code == 202 and shared.json()["status"] == "pending"
+    accepted = api.post(f"/api/shops/{shop.slug}/partner-invitations/{shared.json()['id']}/accept")
+    assert accepted.status_code == 200 and accepted.json()["place_id"] == point.place_id
     assert other.post(f"{base}/pause").status_code == 403
 
 
@@ -265,10 +268,11 @@ def test_admin_refuses_a_point_outside_with_the_same_message(shop, owner):
     assert not form.is_valid()
     assert "서비스 구역 밖" in str(form.errors) and "6.0km" in str(form.errors)
 
-    far_place = PickupPlace.objects.create(name="먼 카페", lat=far[0], lng=far[1])
-    point_form = PickupPointAdminForm(data={"shop": shop.pk, "place": far_place.pk,
-                                            "status": "active", "paused_reason": "",
-                                            "position": 3})
+    set_service_area(shop, radius_m=300)  # the café (500 m away) is paused, now outside
+    point.refresh_from_db()
+    assert point.status == "paused"
+    point_form = PickupPointAdminForm(data={"status": "active", "paused_reason": "",
+                                            "position": 3}, instance=point)
     assert not point_form.is_valid()
     assert "서비스 구역 밖" in str(point_form.errors)
 
@@ -296,11 +300,7 @@ def test_admin_keeps_counters_open_and_unshared(shop, other_shop):
     from pickup.admin import PickupPointAdminForm
 
     counter = PickupPoint.objects.get(shop=shop, is_shop_counter=True)
-    paused = PickupPointAdminForm(data={"shop": shop.pk, "place": counter.place_id,
-                                        "status": "paused", "paused_reason": "", "position": 0},
+    paused = PickupPointAdminForm(data={"status": "paused", "paused_reason": "", "position": 0},
                                   instance=counter)
     assert not paused.is_valid() and "중지할 수 없습니다" in str(paused.errors)
-    set_service_area(other_shop, radius_m=5000, lat=37.556, lng=126.903)
-    borrowed = PickupPointAdminForm(data={"shop": other_shop.pk, "place": counter.place_id,
-                                          "status": "active", "paused_reason": "", "position": 1})
-    assert not borrowed.is_valid() and "다른 가게의 매장" in str(borrowed.errors)
+    assert set(PickupPointAdminForm.base_fields) == {"status", "paused_reason", "position"}

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import pytest
+from django.contrib.auth.models import Permission
 from django.core.management import call_command
 from django.test import Client
 
@@ -89,3 +90,30 @@ def test_editing_in_admin_never_overwrites_the_live_count(admin_owner, shop):
     listing.refresh_from_db()
     assert (listing.name, listing.pickup_price, listing.available) == ("단감(대)", 7000, 6)
     assert StockEvent.objects.latest("version").reason == "edit"
+
+
+def test_a_listing_or_token_stays_with_its_shop(admin_owner, shop, other_shop):
+    from django.contrib.auth.models import User
+
+    from shops.models import ApiToken, Membership
+
+    user = User.objects.get(username="kim")
+    Membership.objects.create(shop=other_shop, user=user, role=Membership.Role.OWNER)
+    listing = factories.make_listing(shop, available=10)
+    response = admin_owner.post(f"/admin/livestock/listing/{listing.pk}/change/", {
+        "shop": other_shop.pk, "name": "단감", "unit": "팩", "price": 9000,
+        "pickup_price": 7000, "is_active": "on", "staff_note": "",
+        "options-TOTAL_FORMS": 0, "options-INITIAL_FORMS": 0,
+    })
+    assert response.status_code == 302
+    listing.refresh_from_db()
+    assert listing.shop_id == shop.pk
+    token, _raw = ApiToken.issue(shop)
+    user.user_permissions.add(*Permission.objects.filter(codename__in=["change_apitoken",
+                                                                      "view_apitoken"]))
+    response = admin_owner.post(f"/admin/shops/apitoken/{token.pk}/change/",
+                                {"shop": other_shop.pk, "name": "pos", "revoked_at_0": "",
+                                 "revoked_at_1": ""})
+    assert response.status_code == 302, response.content.decode()[:2000]
+    token.refresh_from_db()
+    assert (token.shop_id, token.name) == (shop.pk, "pos")

@@ -128,6 +128,39 @@ def test_click_on_the_area_picture_places_a_pickup_point(live_server, browser, s
     context.close()
 
 
+def test_owner_answers_a_partner_request_without_javascript(live_server, browser, shop, owner,
+                                                           other_shop):
+    cafe = factories.make_cafe(shop, "두 가게 카페", lat=37.563, lng=126.941)
+    declined_cafe = factories.make_cafe(shop, "골목 카페", lat=37.5635, lng=126.941)
+    from pickup import services as pickup_services
+
+    pickup_services.partner_place(other_shop, cafe.place_id)
+    pickup_services.partner_place(other_shop, declined_cafe.place_id)
+    client = Client()
+    client.force_login(owner)
+    context = browser.new_context(locale="ko-KR", viewport={"width": 390, "height": 1200},
+                                  java_script_enabled=False)
+    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME,
+                          "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                          "url": live_server.url}])
+    page = context.new_page()
+    page.goto(f"{live_server.url}/owner/s/{shop.slug}/area/")
+    section = page.get_by_role("region", name="제휴 요청")
+    accept = section.get_by_role("button", name=f"{other_shop.name}의 두 가게 카페 제휴 요청 수락")
+    decline = section.get_by_role("button", name=f"{other_shop.name}의 골목 카페 제휴 요청 거절")
+    for button in (accept, decline):
+        box = button.bounding_box()
+        assert box["width"] >= 44 and box["height"] >= 44
+    accept.click()
+    page.locator(".messages").filter(has_text="수락했습니다").wait_for()
+    assert PickupPoint.objects.filter(shop=other_shop, place_id=cafe.place_id).exists()
+    page.get_by_role("button", name=f"{other_shop.name}의 골목 카페 제휴 요청 거절").click()
+    page.locator(".messages").filter(has_text="거절했습니다").wait_for()
+    assert not PickupPoint.objects.filter(shop=other_shop, place_id=declined_cafe.place_id).exists()
+    assert page.get_by_role("region", name="제휴 요청").count() == 0
+    context.close()
+
+
 @pytest.fixture
 def tile_server():
     """A local tile server: every /{z}/{x}/{y}.png is the same small grey PNG."""

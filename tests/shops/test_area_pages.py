@@ -14,7 +14,7 @@ from django.test import Client
 from geopy.exc import GeocoderUnavailable
 
 from config.settings import tile_origin
-from pickup.models import PickupPlace, PickupPoint
+from pickup.models import PartnerInvitation, PickupPlace, PickupPoint
 from shops import geo, geocoding
 from shops.models import Shop
 from tests import factories
@@ -259,6 +259,12 @@ def test_console_pause_resume_move_and_partner(shop, other_shop, owner_client, o
     page = owner_client.get(f"/owner/s/{shop.slug}/area/").content.decode()
     assert "이웃 카페" in page
     owner_client.post(f"/owner/s/{shop.slug}/area/points/partner/", {"place_id": theirs.place_id})
+    # The café is the other shop's: it becomes a point once that shop accepts.
+    assert not PickupPoint.objects.filter(shop=shop, place_id=theirs.place_id).exists()
+    invitation = PartnerInvitation.objects.get(shop=shop, place_id=theirs.place_id)
+    neighbour = Client()
+    neighbour.force_login(factories.make_owner(other_shop, username="neighbour"))
+    neighbour.post(f"/owner/s/{other_shop.slug}/area/invitations/{invitation.pk}/accept/")
     assert PickupPoint.objects.filter(shop=shop, place_id=theirs.place_id).exists()
 
 

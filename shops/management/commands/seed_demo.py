@@ -186,7 +186,7 @@ class Command(BaseCommand):
                             shop, name=name, address=address, lat=lat, lng=lng,
                             opening_hours=hours, handover_notes=notes).place
                     elif not PickupPoint.objects.filter(shop=shop, place=place).exists():
-                        pickup_services.partner_place(shop, place.pk)
+                        pickup_services.partner_place(shop, place.pk, user=owner)
             for shop in shops:
                 seed_pickup_windows(shop)
 
