@@ -18,6 +18,7 @@ from livestock.api import router as livestock_router
 from pickup.api import router as pickup_router
 from shops.api import router as shops_router
 from shops.errors import DomainError
+from storefront.api import router as storefront_router
 
 logger = logging.getLogger(__name__)
 
@@ -34,6 +35,7 @@ api = NinjaAPI(
     docs_url="/docs",
     openapi_url="/openapi.json",
 )
+api.add_router("/", storefront_router)
 api.add_router("/", shops_router)
 api.add_router("/", livestock_router)
 api.add_router("/", pickup_router)

@@ -5,7 +5,7 @@ from django.urls import path
 
 from livestock import owner_views as stock_views
 from pickup import owner_views as pickup_views
-from shops import owner_views as shop_views
+from storefront import owner_views as shop_views
 
 app_name = "owner"
 

@@ -64,12 +64,13 @@ INSTALLED_APPS = [
     "shops",
     "livestock",
     "pickup",
+    "storefront",
 ]
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "shops.middleware.PreviewImageCacheMiddleware",
+    "storefront.middleware.PreviewImageCacheMiddleware",
     "config.middleware.ServiceUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

@@ -7,7 +7,7 @@ from config.api import api
 from config.health import healthz
 
 urlpatterns = [
-    path("", include("shops.urls")),
+    path("", include("storefront.urls")),
     path("", include("livestock.urls")),
     path("", include("pickup.urls")),
     path("owner/", include("config.owner_urls")),
@@ -24,5 +24,5 @@ if settings.SERVE_MEDIA:
         ),
     ]
 
-handler404 = "shops.views.not_found"
-handler500 = "shops.views.server_error"
+handler404 = "storefront.views.not_found"
+handler500 = "storefront.views.server_error"

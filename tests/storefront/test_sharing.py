@@ -20,8 +20,9 @@ from django.utils import timezone
 from PIL import Image
 
 from livestock import services as stock_services
-from shops import og_image, previews, sharing
+from shops import sharing
 from shops.models import ShareStat
+from storefront import og_image, previews
 from tests import factories
 
 KAKAO_UA = "facebookexternalhit/1.1;kakaotalk-scrap/1.0"

@@ -11,7 +11,7 @@ import re
 
 from django.http import HttpRequest, HttpResponse
 
-from shops.views import cached_image_response
+from storefront.views import cached_image_response
 
 IMAGE_PATH = re.compile(
     r"^/s/(?P<slug>[^/]{1,50})/(?:l/(?P<listing_id>[0-9]{1,19})/)?"

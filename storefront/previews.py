@@ -27,8 +27,8 @@ from django.utils.translation import gettext as _
 from livestock import selectors as stock_selectors
 from livestock.models import Listing
 from pickup import selectors as pickup_selectors
-from shops import og_image
 from shops.models import Shop
+from storefront import og_image
 
 logger = logging.getLogger(__name__)
 
