@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
 
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -144,16 +143,5 @@ def place_handover(place: PickupPlace, day: date | None = None) -> list[Reservat
     )
 
 
-def reservation_for_shop(shop: Shop, reservation_id: int) -> Reservation | None:
-    return _with_relations(Reservation.objects.filter(shop=shop, pk=reservation_id)).first()
-
-
 def reservation_by_code(shop: Shop, code: str) -> Reservation | None:
     return _with_relations(Reservation.objects.filter(shop=shop, code=code)).first()
-
-
-def status_summary(reservations: list[Reservation]) -> dict[str, Any]:
-    summary: dict[str, int] = defaultdict(int)
-    for reservation in reservations:
-        summary[reservation.status] += 1
-    return dict(summary)
