@@ -75,6 +75,17 @@ def pickup_choices(shop: Shop, now: datetime | None = None) -> list[PointChoice]
     return [PointChoice(point=p, windows=by_point.get(p.pk, [])) for p in points]
 
 
+def today_window_labels(shop: Shop) -> list[str]:
+    """The daily pickup windows the shop's active pickup points offer ("11:00–13:00"),
+    earliest first, each slot named once however many places offer it."""
+    slots = (
+        PickupWindow.objects.filter(pickup_point__shop=shop, is_active=True,
+                                    pickup_point__status=PickupPoint.Status.ACTIVE)
+        .order_by("starts_at", "ends_at").values_list("starts_at", "ends_at").distinct()
+    )
+    return [PickupWindow(starts_at=starts, ends_at=ends).label for starts, ends in slots]
+
+
 def reservable_listings(shop: Shop) -> list[Listing]:
     return list(
         Listing.objects.filter(shop=shop, is_active=True).prefetch_related("options")
