@@ -65,7 +65,7 @@ def test_the_fragmented_file_is_refused_with_a_reason_the_owner_can_act_on():
     assert "원본 파일" in refused.value.detail
 
 
-@pytest.mark.parametrize("data", [SCRIPT, HTML, SVG, png()])
+@pytest.mark.parametrize("data", [SCRIPT, HTML, SVG, png()], ids=["js", "html", "svg", "png"])
 @pytest.mark.parametrize("name", ["clip.mp4", "clip.mov", "evil.js"])
 def test_anything_but_a_clip_is_refused_as_a_video_whatever_its_name(name, data):
     with pytest.raises(InvalidInput) as refused:
@@ -73,7 +73,7 @@ def test_anything_but_a_clip_is_refused_as_a_video_whatever_its_name(name, data)
     assert refused.value.code == "invalid_video"
 
 
-@pytest.mark.parametrize("data", [SCRIPT, HTML, SVG, movie(5)])
+@pytest.mark.parametrize("data", [SCRIPT, HTML, SVG, movie(5)], ids=["js", "html", "svg", "mp4"])
 @pytest.mark.parametrize("name", ["photo.png", "photo.jpg", "photo.svg"])
 def test_anything_but_a_photo_is_refused_as_a_photo_whatever_its_name(name, data):
     with pytest.raises(InvalidInput) as refused:
@@ -139,7 +139,7 @@ def admin_listing(shop, **files):
     ("evil.js", SCRIPT, "MP4 또는 MOV 영상만"), ("evil.html", HTML, "MP4 또는 MOV 영상만"),
     ("evil.svg", SVG, "MP4 또는 MOV 영상만"), ("evil.mp4", SVG, "MP4 또는 MOV 영상만"),
     ("long.mp4", movie(25), "20초 이하"), ("fragmented.mp4", fragmented_movie(25), "원본 파일"),
-])
+], ids=["js", "html", "svg", "svg-as-mp4", "long", "fragmented"])
 def test_admin_refuses_a_bad_video_with_a_korean_message(admin_owner, shop, name, data,
                                                          message):
     response = admin_owner.post("/admin/livestock/listing/add/", admin_listing(
@@ -150,7 +150,8 @@ def test_admin_refuses_a_bad_video_with_a_korean_message(admin_owner, shop, name
 
 
 @pytest.mark.parametrize(("name", "data"), [("evil.png", SVG), ("evil.png", HTML),
-                                            ("evil.jpg", movie(3))])
+                                            ("evil.jpg", movie(3))],
+                         ids=["svg", "html", "mp4"])
 def test_admin_refuses_a_bad_photo(admin_owner, shop, name, data):
     response = admin_owner.post("/admin/livestock/listing/add/", admin_listing(
         shop, photo=upload(name, data)))
