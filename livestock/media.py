@@ -22,8 +22,7 @@ from django.http import Http404, HttpRequest
 from django.http.response import HttpResponseBase
 from django.utils.translation import gettext as _
 from django.views import static
-from mutagen import MutagenError
-from mutagen.mp4 import MP4, AtomError, Atoms
+from mutagen.mp4 import AtomError, Atoms
 from PIL import Image, UnidentifiedImageError
 
 from shops.errors import InvalidInput
@@ -113,10 +112,12 @@ def _invalid_video() -> InvalidInput:
 def video_duration(stream: BinaryIO) -> tuple[str, float]:
     """Return (extension, seconds) of an MP4/MOV with a video track, or raise InvalidInput.
 
-    mutagen reads the box tree and the movie's length. The clip's length is the longest of
-    the movie header, every track's header, media header and sample table, so no one header
-    can understate it. A fragmented file (``moof`` fragments after a ``moov`` that holds no
-    samples) keeps its real length out of every header, so it is refused.
+    mutagen parses the box tree (a malformed or truncated tree is refused). The clip's length
+    is the longest of the movie header, every track's header, media header and sample table,
+    so no one header can understate it. (mutagen's own ``MP4(...).info.length`` reads only
+    the first sound track's length, or the movie header's, so it is not enough alone.) A
+    fragmented file (``moof`` fragments after a ``moov`` that holds
+    no samples) keeps its real length out of every header, so it is refused.
     """
     stream.seek(0)
     ext = sniff_extension(stream)
@@ -125,9 +126,10 @@ def video_duration(stream: BinaryIO) -> tuple[str, float]:
     try:
         stream.seek(0)
         atoms = Atoms(stream)
+        if sum(a.name == b"moov" for a in atoms.atoms) != 1:
+            raise ValueError("not exactly one moov")
         moov = atoms[b"moov"]
-        stream.seek(0)
-        lengths = [MP4(stream).info.length]
+        lengths: list[float] = []
         if any(a.name in (b"moof", b"mfra") for a in atoms.atoms) or any(
             child.name == b"mvex" for child in moov.children
         ):
@@ -144,6 +146,7 @@ def video_duration(stream: BinaryIO) -> tuple[str, float]:
             track_length = _unpack(">Q" if version else ">I", tkhd, 24 if version else 16)
             if track_length not in (0xFFFFFFFF, 0xFFFFFFFFFFFFFFFF):  # all ones: "unknown"
                 lengths.append(track_length / movie_scale)
+            lengths.append(_edit_list_length(trak, stream) / movie_scale)
             scale, length = _timing(trak[b"mdia", b"mdhd"], stream)
             lengths.append(length / scale)
             _version, stts = _full_box(trak[b"mdia", b"minf", b"stbl", b"stts"], stream)
@@ -153,12 +156,35 @@ def video_duration(stream: BinaryIO) -> tuple[str, float]:
             samples = sum(count * delta for count, delta in struct.iter_unpack(
                 ">II", stts[4:4 + 8 * entries]))
             lengths.append(samples / scale)
-    except (AtomError, MutagenError, KeyError, ValueError, ZeroDivisionError, struct.error,
+    except (AtomError, KeyError, ValueError, ZeroDivisionError, struct.error,
             OSError):
         raise _invalid_video() from None
     if not has_video:
         raise _invalid_video()
     return ext, max(lengths)
+
+
+def _edit_list_length(trak, stream: BinaryIO) -> int:
+    """The summed segment durations of a track's edit list (``edts/elst``), in movie units:
+    an edit can stretch what is shown (an empty edit delays the start) beyond the samples."""
+    total = 0
+    for edts in trak.findall(b"edts"):
+        data = _payload(edts, stream)  # mutagen does not open edts: its children are read here
+        offset = 0
+        while offset + 8 <= len(data):
+            size, name = struct.unpack_from(">I4s", data, offset)
+            if size < 8:
+                raise ValueError("bad box in edts")
+            if name == b"elst":
+                body = data[offset + 8:offset + size]
+                version, count = body[0], _unpack(">I", body, 4)
+                entry = 20 if version == 1 else 12
+                if len(body) < 8 + entry * count:
+                    raise ValueError("short elst")
+                for i in range(count):
+                    total += _unpack(">Q" if version == 1 else ">I", body, 8 + i * entry)
+            offset += size
+    return total
 
 
 def _payload(atom, stream: BinaryIO) -> bytes:

@@ -36,6 +36,7 @@ def upload(name: str, data: bytes, content_type: str = "application/octet-stream
     (movie(12.5), "mp4", 12.5),
     (movie(20), "mp4", 20.0),
     (movie(10, brand=b"qt  "), "mov", 10.0),
+    (movie(15, brand=b"qt  ", sound=True), "mov", 15.0),
 ])
 def test_a_clip_within_the_limit_is_accepted_and_named_by_its_type(data, ext, seconds):
     clip = upload("evil.html", data, "text/html")
@@ -47,6 +48,8 @@ def test_a_clip_within_the_limit_is_accepted_and_named_by_its_type(data, ext, se
     (movie(25), "video_too_long"),
     # One header says 5 s; the sample table (what a player plays) holds 60 s.
     (movie(60, header_seconds=5), "video_too_long"),
+    # An edit list waits 30 s before 5 s of picture.
+    (movie(5, delay_seconds=30), "video_too_long"),
     # ffmpeg -movflags frag_keyframe+empty_moov: every header says 0 s, 25 s in fragments.
     (fragmented_movie(25), "invalid_video"),
     (fragmented_movie(5), "invalid_video"),

@@ -57,8 +57,18 @@ def _stsd() -> bytes:
     return full_box(b"stsd", 0, 0, struct.pack(">I", 1), entry)
 
 
-def _minf(stbl: bytes) -> bytes:
-    return box(b"minf", full_box(b"vmhd", 0, 1, bytes(8)),
+def _sound_stsd() -> bytes:
+    # QuickTime's version-1 sound description, as phones write in a MOV: 16 more bytes of
+    # sample counts before the child boxes.
+    entry = box(b"mp4a", bytes(6), struct.pack(">H", 1),
+                struct.pack(">HH4sHHhHI", 1, 0, b"\x00" * 4, 2, 16, -2, 0, 44100 << 16),
+                struct.pack(">IIII", 1024, 1, 2, 2),
+                box(b"wave", box(b"frma", b"mp4a"), box(b"\x00\x00\x00\x00")))
+    return full_box(b"stsd", 0, 0, struct.pack(">I", 1), entry)
+
+
+def _minf(stbl: bytes, media_header: bytes | None = None) -> bytes:
+    return box(b"minf", media_header or full_box(b"vmhd", 0, 1, bytes(8)),
                box(b"dinf", full_box(b"dref", 0, 0, struct.pack(">I", 1),
                                      full_box(b"url ", 0, 1))),
                stbl)
@@ -68,11 +78,14 @@ SAMPLE = b"\x00\x00\x00\x05\x65\x88\x84\x00\x21"  # one length-prefixed NAL unit
 
 
 def movie(seconds: float, *, brand: bytes = b"isom", timescale: int = 1000, fps: int = 10,
-          header_seconds: float | None = None, handler: bytes = b"vide") -> bytes:
+          header_seconds: float | None = None, handler: bytes = b"vide",
+          sound: bool = False, delay_seconds: float = 0) -> bytes:
     """A progressive (one ``moov``) file with ``seconds`` of samples.
 
     ``header_seconds`` writes another length into the movie and track headers, to see that
-    a lying header does not win over the samples.
+    a lying header does not win over the samples; ``sound`` adds a first, sound track;
+    ``delay_seconds`` puts an empty edit (a blank wait) before the picture, in an edit list
+    the headers do not count.
     """
     count = max(1, round(seconds * fps))
     delta = round(seconds * timescale / count)
@@ -85,9 +98,24 @@ def movie(seconds: float, *, brand: bytes = b"isom", timescale: int = 1000, fps:
                    full_box(b"stsc", 0, 0, struct.pack(">IIII", 1, 1, count, 1)),
                    full_box(b"stsz", 0, 0, struct.pack(">II", len(SAMPLE), count)),
                    full_box(b"stco", 0, 0, struct.pack(">II", 1, chunk_offset)))
-        trak = box(b"trak", _tkhd(shown),
+        edits = b""
+        if delay_seconds:
+            edits = box(b"edts", full_box(b"elst", 0, 0, struct.pack(
+                ">IIiIIiI", 2, round(delay_seconds * timescale), -1, 0x10000,
+                count * delta, 0, 0x10000)))
+        trak = box(b"trak", _tkhd(shown), edits,
                    box(b"mdia", _mdhd(timescale, shown), _hdlr(handler), _minf(stbl)))
-        return box(b"moov", _mvhd(timescale, shown), trak)
+        if not sound:
+            return box(b"moov", _mvhd(timescale, shown), trak)
+        sound_stbl = box(b"stbl", _sound_stsd(),
+                         full_box(b"stts", 0, 0, struct.pack(">III", 1, count, delta)),
+                         full_box(b"stsc", 0, 0, struct.pack(">IIII", 1, 1, count, 1)),
+                         full_box(b"stsz", 0, 0, struct.pack(">II", len(SAMPLE), count)),
+                         full_box(b"stco", 0, 0, struct.pack(">II", 1, chunk_offset)))
+        sound_trak = box(b"trak", _tkhd(shown), box(
+            b"mdia", _mdhd(timescale, shown), _hdlr(b"soun"),
+            _minf(sound_stbl, full_box(b"smhd", 0, 0, bytes(4)))))
+        return box(b"moov", _mvhd(timescale, shown), sound_trak, trak)
 
     moov = build(0)
     moov = build(len(ftyp) + len(moov) + 8)
