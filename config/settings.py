@@ -224,8 +224,10 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
-# Production puts nginx in front of /media/ (deploy/nginx.conf) and sets SERVE_MEDIA=0.
-SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
+# Django serves uploads only under DEBUG (`make run`) or when told to: production puts nginx
+# in front of /media/ (deploy/nginx.conf). Either way they are sent sandboxed
+# (livestock.media.serve_upload and the nginx configs).
+SERVE_MEDIA = env_bool("SERVE_MEDIA", DEBUG)
 
 # Hashed, compressed file names once `collectstatic` has run; before that (a plain
 # `pip install` + daphne) files are served straight from the finders so nothing 500s.
@@ -233,7 +235,8 @@ _manifest_ready = (STATIC_ROOT / "staticfiles.json").exists()
 # `collectstatic` itself must use the manifest storage, or it never writes the manifest.
 _collecting_static = sys.argv[1:2] == ["collectstatic"]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Names every stored upload by its content's type and refuses any other content.
+    "default": {"BACKEND": "livestock.media.UploadStorage"},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"

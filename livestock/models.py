@@ -7,13 +7,16 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from livestock.media import CONTENT_TYPES
 from shops.models import Shop
 
 
 def listing_media_path(instance: Listing, filename: str) -> str:
-    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    """``listings/<shop>/<stamp>.<ext>``; the extension is the one the upload checks (and the
+    storage, ``livestock.media.UploadStorage``) set from the file's content."""
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     stamp = timezone.now().strftime("%Y%m%d%H%M%S%f")
-    return f"listings/{instance.shop_id}/{stamp}.{ext}"
+    return f"listings/{instance.shop_id}/{stamp}" + (f".{ext}" if ext in CONTENT_TYPES else "")
 
 
 class Listing(models.Model):

@@ -30,6 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
 
+from livestock import media
 from livestock.idempotency import run_once
 from livestock.models import Listing, ListingOption, StockEvent
 from livestock.services import Actor, change_stock_in_transaction
@@ -177,6 +178,7 @@ def add_pickup_point(
     with transaction.atomic():
         place = PickupPlace(lat=lat_f, lng=lng_f, owner_shop=shop, **fields)
         if photo:
+            media.check_photo(photo)
             place.photo = photo
         place.save()
         return PickupPoint.objects.create(shop=shop, place=place, position=_next_position(shop))
