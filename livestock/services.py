@@ -4,6 +4,10 @@ Each public function is one thing an owner, customer or integration means to do.
 its transaction: a conditional UPDATE that can never take ``available`` below zero, a bump
 of the shop's gap-free ``stock_version``, a StockEvent row, and the broadcast scheduled for
 after commit, so a change that rolls back is never announced.
+
+Locks follow the project's one order (written out in pickup/services.py): idempotency key →
+listing (``FOR UPDATE OF`` the listing only) → shop (the version bump). Callers that also
+lock pickup windows or reservations take those before calling in here.
 """
 
 from __future__ import annotations
@@ -192,7 +196,7 @@ def _locked_listing(shop: Shop, listing_id: Any) -> Listing:
     if isinstance(listing_id, bool) or not isinstance(listing_id, int):
         raise NotFound(_("상품을 찾을 수 없습니다."), code="listing_not_found")
     listing = (
-        Listing.objects.select_for_update()
+        Listing.objects.select_for_update(of=("self",))
         .filter(pk=listing_id, shop_id=shop.pk)
         .prefetch_related("options")
         .first()

@@ -11,7 +11,23 @@ version bump, StockEvent and broadcast as every other count change), inside the
 reservation's own transaction, so a reservation and the stock it took commit or roll back
 together. Status changes are announced after commit.
 
-Lock order, everywhere: pickup window → reservation → listing → shop.
+Lock order (the one order for the whole project; livestock/services.py and shops/services.py
+follow it too). A transaction takes row locks only in this order, and skips those it does not
+need:
+
+    idempotency key → pickup window → reservation → listing → shop → pickup point → place
+
+* The idempotency key is claimed first (an INSERT into a unique index, livestock/idempotency.py).
+* Pickup windows: all windows of one point in one ``ORDER BY starts_at, pk`` statement.
+* The shop row is locked by the stock version bump (an UPDATE in livestock/services.py) after
+  the listing, or, by writes that lock nothing before it (service area, the shop's counter),
+  with ``FOR NO KEY UPDATE`` so rows that merely point at the shop can still be inserted.
+* Pickup points and their places are locked only after the shop (the service area pausing
+  points outside it) or alone (pausing, moving, partnering one point).
+
+Every ``select_for_update`` names ``of=("self",)``: a ``select_related`` join must never lock
+the joined rows too, which would take e.g. the shop before the listing and deadlock against
+any stock change (tests/pickup/test_lock_order.py proves both the SQL and the race).
 """
 
 from __future__ import annotations
@@ -85,7 +101,7 @@ def _point(shop: Shop, point_id: Any, *, lock: bool = False) -> PickupPoint:
         raise NotFound(_("픽업 지점을 찾을 수 없습니다."), code="pickup_point_not_found")
     queryset = PickupPoint.objects.select_related("place", "shop")
     if lock:
-        queryset = queryset.select_for_update()
+        queryset = queryset.select_for_update(of=("self",))
     point = queryset.filter(pk=point_id, shop=shop).first()
     if point is None:
         raise NotFound(_("픽업 지점을 찾을 수 없습니다."), code="pickup_point_not_found")
@@ -100,7 +116,7 @@ def ensure_shop_counter(shop: Shop) -> PickupPoint:
         wanted = {"name": shop.name[:80], "address": shop.address, "lat": shop.lat,
                   "lng": shop.lng, "opening_hours": shop.opening_hours, "contact": shop.phone}
         if point is None:
-            Shop.objects.select_for_update().filter(pk=shop.pk).first()
+            Shop.objects.select_for_update(of=("self",), no_key=True).filter(pk=shop.pk).first()
             point = (PickupPoint.objects.select_related("place")
                      .filter(shop=shop, is_shop_counter=True).first())
             if point is None:
@@ -164,7 +180,8 @@ def partner_place(shop: Shop, place_id: Any) -> PickupPoint:
                        code="place_is_shop_counter")
     check_in_service_area(shop, place.lat, place.lng)
     with transaction.atomic():
-        existing = PickupPoint.objects.select_for_update().filter(shop=shop, place=place).first()
+        existing = (PickupPoint.objects.select_for_update(of=("self",))
+                    .filter(shop=shop, place=place).first())
         if existing is not None:
             if existing.status == Status.ACTIVE:
                 raise Conflict(_("이미 이 가게의 픽업 지점입니다."), code="already_partnered")
@@ -221,7 +238,7 @@ def pause_points_outside(shop: Shop) -> list[str]:
     """Pause this shop's active partner points now outside its area; their labels."""
     area = service_area(shop)
     paused = []
-    points = (PickupPoint.objects.select_for_update().select_related("place")
+    points = (PickupPoint.objects.select_for_update(of=("self",)).select_related("place")
               .filter(shop=shop, status=Status.ACTIVE, is_shop_counter=False))
     for point in points:
         check = area.check(point.place.lat, point.place.lng)
@@ -474,7 +491,7 @@ def _pickup_slot(point: PickupPoint, window_id: Any, now: datetime
     today = timezone.localtime(now).date()
     place = point.place
     if window_id is None:
-        windows = list(PickupWindow.objects.select_for_update()
+        windows = list(PickupWindow.objects.select_for_update(of=("self",))
                        .filter(pickup_point=point, is_active=True).order_by("starts_at", "pk"))
         if windows:
             window, day = _next_open_window(windows, place, now)
@@ -484,7 +501,7 @@ def _pickup_slot(point: PickupPoint, window_id: Any, now: datetime
         return None, _at(day, opens), _at(day, closes)
     window_id = _check_id(window_id, code="window_not_found",
                           detail=_("픽업 시간대를 찾을 수 없습니다."))
-    window = (PickupWindow.objects.select_for_update()
+    window = (PickupWindow.objects.select_for_update(of=("self",))
               .filter(pk=window_id, pickup_point=point, is_active=True).first())
     if window is None:
         raise NotFound(_("이 픽업 지점에 해당 시간대가 없습니다."), code="window_not_found")
@@ -623,15 +640,16 @@ def reserve(
 
 
 def _locked(queryset) -> Reservation | None:
-    return queryset.select_for_update().first()
+    return queryset.select_for_update(of=("self",)).first()
 
 
 def _return_stock(reservation: Reservation, reason: str, actor: Actor) -> int:
     """Give the units back while the listing is still on sale; return how many went back."""
     still_on_sale = (
-        Listing.objects.select_for_update().filter(pk=reservation.listing_id, is_active=True)
-        .exists()
-    )
+        Listing.objects.select_for_update(of=("self",))
+        .filter(pk=reservation.listing_id, is_active=True)
+        .values_list("pk", flat=True).first()
+    ) is not None
     if not still_on_sale:
         return 0
     change_stock_in_transaction(

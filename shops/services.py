@@ -1,4 +1,9 @@
-"""Writes about shops that are not stock: the service area, share attribution counters."""
+"""Writes about shops that are not stock: the service area, share attribution counters.
+
+Changing the service area locks the shop row first (``FOR NO KEY UPDATE OF`` the shop only),
+then its pickup points through ``service_area_changed``; it locks no listing, window or
+reservation, as the project's lock order (pickup/services.py) requires.
+"""
 
 from __future__ import annotations
 
@@ -157,7 +162,7 @@ def set_service_area(shop: Shop, *, radius_m: Any, polygon: Any = None, lat: Any
         radius_m=radius_m, polygon=polygon,
     )
     with transaction.atomic():
-        locked = Shop.objects.select_for_update().get(pk=shop.pk)
+        locked = Shop.objects.select_for_update(of=("self",), no_key=True).get(pk=shop.pk)
         locked.lat, locked.lng = lat_f, lng_f
         locked.service_radius_m = radius
         locked.service_polygon = normalized
