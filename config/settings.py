@@ -307,6 +307,9 @@ LIVESTOCK_EVENTS_KEPT = env_int("LIVESTOCK_EVENTS_KEPT", 500)
 # Older stock history is pruned nightly (the latest LIVESTOCK_EVENTS_KEPT per shop stay).
 LIVESTOCK_EVENTS_RETENTION_DAYS = env_int("LIVESTOCK_EVENTS_RETENTION_DAYS", 30)
 MAX_STOCK_COUNT = 1_000_000
+# Hours a write retried with the same Idempotency-Key replays its first answer; older
+# records are deleted by the daily privacy retention job.
+IDEMPOTENCY_TTL_HOURS = env_int("IDEMPOTENCY_TTL_HOURS", 48)
 
 LOGGING = {
     "version": 1,

@@ -622,7 +622,8 @@ def reserve(
             phone_consent=consent, code=code, created_at=now, updated_at=now,
         )
         # Created from the loaded shop, point (with its place) and window: nothing to reload.
-        return 201, reservation_payload(_announce(reservation, reload=False))
+        return 201, {**reservation_payload(_announce(reservation, reload=False)),
+                     "id": reservation.pk}
 
     with transaction.atomic():
         _status, payload, replayed = run_once(
@@ -632,8 +633,20 @@ def reserve(
                           "window_id": window_id, "name": name, "phone": phone,
                           "consent": consent},
             action=action,
+            remember=lambda payload: {"reservation_id": payload["id"]},
+            recall=_recall_reservation,
         )
+    payload.pop("id", None)
     return payload, replayed
+
+
+def _recall_reservation(stored: dict[str, Any]) -> dict[str, Any]:
+    """The answer to a replayed reservation, rebuilt from the reservation it created."""
+    reservation = (Reservation.objects.select_related("shop", "pickup_point__place", "window")
+                   .filter(pk=stored.get("reservation_id")).first())
+    if reservation is None:
+        raise NotFound(_("예약을 찾을 수 없습니다."), code="reservation_not_found")
+    return {**reservation_payload(reservation), "id": reservation.pk}
 
 
 # --- lifecycle -------------------------------------------------------------------------
