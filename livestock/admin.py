@@ -25,8 +25,8 @@ class ListingAdminForm(forms.ModelForm):
 
     class Meta:
         model = Listing
-        fields = ("shop", "name", "unit", "price", "pickup_price", "staff_note", "photo", "video",
-                  "is_active")
+        fields = ("shop", "name", "unit", "price", "pickup_price", "max_per_customer",
+                  "staff_note", "photo", "video", "is_active")
 
     def clean(self):
         data = super().clean()
@@ -47,8 +47,8 @@ class ListingAdmin(ShopScopedAdmin):
     readonly_fields = ("available", "arrived_at")
 
     def get_fields(self, request, obj=None):
-        fields = ["shop", "name", "unit", "price", "pickup_price", "staff_note", "photo", "video",
-                  "is_active"]
+        fields = ["shop", "name", "unit", "price", "pickup_price", "max_per_customer",
+                  "staff_note", "photo", "video", "is_active"]
         return [*fields, "initial_available"] if obj is None else [*fields, "available", "arrived_at"]
 
     def save_model(self, request: HttpRequest, obj: Listing, form, change: bool) -> None:

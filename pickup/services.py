@@ -40,7 +40,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, Max, Q
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
@@ -50,6 +50,7 @@ from livestock.models import Listing, ListingOption, StockEvent
 from livestock.services import Actor, change_stock_in_transaction
 from pickup import codes
 from pickup.broadcast import publish_reservation_change
+from pickup.clients import Client
 from pickup.models import PickupPlace, PickupPoint, PickupWindow, Reservation
 from pickup.payloads import reservation_payload, reservation_staff_payload
 from shops import geo
@@ -552,6 +553,42 @@ def _check_phone_limits(shop: Shop, phone: str, now: datetime) -> None:
         )
 
 
+def _over_limit(listing: Listing, limit: int, *, held: int) -> Conflict:
+    if held:
+        detail = _("이 상품은 1인 최대 %(limit)d%(unit)s까지 예약할 수 있습니다. "
+                   "이미 %(held)d%(unit)s을(를) 예약해 두셨습니다.")
+    else:
+        detail = _("이 상품은 1인 최대 %(limit)d%(unit)s까지 예약할 수 있습니다.")
+    return Conflict(detail % {"limit": limit, "unit": listing.unit, "held": held},
+                    code="limit_per_customer", limit=limit, unit=listing.unit, held=held)
+
+
+def _check_customer_holdings(listing: Listing, limit: int, *, phone: str, client: Client,
+                             units: int) -> None:
+    """Refuse when this customer would hold more than ``limit`` units of the listing.
+
+    Counted by device cookie and by phone; every client also by network address, allowed
+    PICKUP_NETWORK_ALLOWANCE times as much (many customers share a carrier's address).
+    """
+    person = Q(phone=phone)
+    if client.device:
+        person |= Q(client_device=client.device)
+    sums = {"person": Sum("units", filter=person)}
+    if client.network:
+        sums["network"] = Sum("units", filter=Q(client_network=client.network))
+    held = Reservation.objects.filter(
+        listing_id=listing.pk, status__in=Reservation.OPEN_STATUSES).aggregate(**sums)
+    person_held = held["person"] or 0
+    if person_held + units > limit:
+        raise _over_limit(listing, limit, held=person_held)
+    network_limit = limit * settings.PICKUP_NETWORK_ALLOWANCE
+    if (held.get("network") or 0) + units > network_limit:
+        raise RateLimited(
+            _("이 네트워크에서 이 상품을 너무 많이 예약했습니다. 받으신 뒤 다시 예약해 주세요."),
+            code="limit_per_network", limit=limit, unit=listing.unit,
+        )
+
+
 def reserve(
     *,
     shop: Shop,
@@ -564,13 +601,16 @@ def reserve(
     window_id: Any = None,
     consent: bool = False,
     idempotency_key: str | None = None,
+    client: Client | None = None,
     now: datetime | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """A customer reserves ``quantity`` of a listing for pickup today.
 
     Returns the reservation as the customer sees it (with ``token`` and ``code``) and
     whether this was a replay of an earlier request with the same Idempotency-Key.
+    ``client`` (pickup/clients.py) is who asks, for the listing's "1인 최대" limit.
     """
+    client = client or Client()
     now = _now(now)
     quantity = _check_quantity(quantity)
     name = _check_name(name)
@@ -607,12 +647,17 @@ def reserve(
         _check_phone_limits(shop, phone, now)
         per_item = option.units if option else 1
         units = per_item * quantity
+        limit = listing.per_customer_limit
+        if units > limit:
+            raise _over_limit(listing, limit, held=0)
         unit_price = option.pickup_price if option else listing.pickup_price
         code = _unique_code(shop)
         change_stock_in_transaction(
             shop=shop, listing_id=listing.pk, delta=-units, reason=Reason.RESERVED,
             actor=CUSTOMER, note=f"reservation {code}",
         )
+        # Under the listing's row lock: whatever else this customer holds is committed.
+        _check_customer_holdings(listing, limit, phone=phone, client=client, units=units)
         item_name = f"{listing.name} ({option.label})" if option else listing.name
         reservation = Reservation.objects.create(
             shop=shop, listing=listing, option=option, item_name=item_name[:200],
@@ -620,6 +665,7 @@ def reserve(
             total_price=unit_price * quantity, pickup_point=point, window=window, date=day,
             pickup_starts_at=starts, pickup_ends_at=ends, name=name, phone=phone,
             phone_consent=consent, code=code, created_at=now, updated_at=now,
+            client_device=client.device, client_network=client.network,
         )
         # Created from the loaded shop, point (with its place) and window: nothing to reload.
         return 201, {**reservation_payload(_announce(reservation, reload=False)),
@@ -689,6 +735,7 @@ def _close(reservation: Reservation, status: str, now: datetime, **fields: Any) 
     reservation.status = status
     reservation.updated_at = now
     reservation.ended_at = now
+    reservation.client_device = reservation.client_network = ""  # needed only while open
     for key, value in fields.items():
         setattr(reservation, key, value)
     reservation.save()

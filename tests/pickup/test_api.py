@@ -72,6 +72,7 @@ def test_double_tap_with_idempotency_key_returns_one_reservation_twice(client, u
 
 
 def test_insufficient_stock_is_409_with_available(client, url, body, listing, clock):
+    Listing.objects.filter(pk=listing.pk).update(max_per_customer=100)
     response = post(client, url, {**body, "quantity": 100})
     assert response.status_code == 201
     response = post(client, url, {**body, "quantity": 100, "phone": "010-9999-0000"})

@@ -300,3 +300,23 @@ def assert_listing_balances(listing: Listing) -> None:
 OPS = (["reserve"] * 6 + ["cancel"] * 2 + ["ready", "pick_up", "no_show"] * 1
        + ["stock_set", "stock_delta", "stock_delta", "end_listing", "window_add",
           "window_remove", "point_pause", "expire"])
+
+
+def test_one_device_racing_itself_gets_exactly_its_limit(scene):
+    """Ten taps at once from one device, each with a new phone: the holdings are counted
+    under the listing's row lock, so exactly "1인 최대 5팩" go through (SQLite and PostgreSQL)."""
+    from pickup.clients import Client
+
+    shop, point = scene
+    listing = factories.make_listing(shop, "단감", 200, max_per_customer=5)
+    device = Client(device="d" * 64, network="n" * 64)
+
+    def work(i, outcomes, guard):
+        attempt(outcomes, guard, "reserve", services.reserve, shop=shop,
+                listing_id=listing.pk, quantity=1, pickup_point_id=point.pk, name="봇",
+                phone=f"010-8000-{i:04d}", client=device)
+
+    outcomes = race(10, work)
+    assert outcomes == Counter({"reserve:ok": 5, "reserve:limit_per_customer": 5})
+    assert Listing.objects.get(pk=listing.pk).available == 195
+    assert_stock_log_adds_up(shop)
