@@ -565,26 +565,46 @@ def _over_limit(listing: Listing, limit: int, *, held: int) -> Conflict:
 
 def _check_customer_holdings(listing: Listing, limit: int, *, phone: str, client: Client,
                              units: int) -> None:
-    """Refuse when this customer would hold more than ``limit`` units of the listing.
+    """Refuse when this customer would hold more than ``limit`` units of the listing, or
+    more open reservations at the shop than one phone may (PICKUP_MAX_ACTIVE_PER_PHONE), so
+    fresh phone numbers neither empty a listing nor fill the shop's pickup windows.
 
     Counted by device cookie and by phone; every client also by network address, allowed
-    PICKUP_NETWORK_ALLOWANCE times as much (many customers share a carrier's address).
+    PICKUP_NETWORK_ALLOWANCE times as much (many customers share a carrier's address). The
+    units of one listing are counted under its row lock, so they hold exactly under a race.
     """
     person = Q(phone=phone)
     if client.device:
         person |= Q(client_device=client.device)
-    sums = {"person": Sum("units", filter=person)}
+    this_listing = Q(listing_id=listing.pk)
+    sums = {"person": Sum("units", filter=this_listing & person)}
+    if client.device:
+        sums["device_open"] = Count("pk", filter=Q(client_device=client.device))
     if client.network:
-        sums["network"] = Sum("units", filter=Q(client_network=client.network))
+        network = Q(client_network=client.network)
+        sums["network"] = Sum("units", filter=this_listing & network)
+        sums["network_open"] = Count("pk", filter=network)
     held = Reservation.objects.filter(
-        listing_id=listing.pk, status__in=Reservation.OPEN_STATUSES).aggregate(**sums)
+        shop_id=listing.shop_id, status__in=Reservation.OPEN_STATUSES).aggregate(**sums)
     person_held = held["person"] or 0
     if person_held + units > limit:
         raise _over_limit(listing, limit, held=person_held)
-    network_limit = limit * settings.PICKUP_NETWORK_ALLOWANCE
-    if (held.get("network") or 0) + units > network_limit:
+    most_open = settings.PICKUP_MAX_ACTIVE_PER_PHONE
+    if (held.get("device_open") or 0) >= most_open:
+        raise RateLimited(
+            _("한 기기로 이 가게에 동시에 %(max)d건까지 예약할 수 있습니다. "
+              "받으신 뒤 다시 예약해 주세요.") % {"max": most_open},
+            code="too_many_active_reservations",
+        )
+    allowance = settings.PICKUP_NETWORK_ALLOWANCE
+    if (held.get("network") or 0) + units > limit * allowance:
         raise RateLimited(
             _("이 네트워크에서 이 상품을 너무 많이 예약했습니다. 받으신 뒤 다시 예약해 주세요."),
+            code="limit_per_network", limit=limit, unit=listing.unit,
+        )
+    if (held.get("network_open") or 0) >= most_open * allowance:
+        raise RateLimited(
+            _("이 네트워크에서 이 가게에 예약이 너무 많습니다. 받으신 뒤 다시 예약해 주세요."),
             code="limit_per_network", limit=limit, unit=listing.unit,
         )
 

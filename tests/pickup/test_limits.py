@@ -258,3 +258,23 @@ def test_the_admin_sets_the_limit(shop):
     })
     assert response.status_code == 302, response.content.decode()[:2000]
     assert Listing.objects.get(name="배").max_per_customer == 2
+
+
+@override_settings(PICKUP_MAX_ACTIVE_PER_PHONE=2, PICKUP_NETWORK_ALLOWANCE=2)
+def test_fresh_numbers_do_not_fill_the_shops_windows_from_one_device(shop, cafe_point, clock):
+    """The window-capacity form of the same abuse: many 1-unit reservations, new numbers."""
+    listings = [factories.make_listing(shop, name, 50) for name in ("단감", "귤", "사과")]
+    device = clients.Client(device="d" * 64, network="n" * 64)
+    reserve(shop, listings[0], cafe_point, client=device)
+    reserve(shop, listings[1], cafe_point, client=device)
+    with pytest.raises(RateLimited) as exc:
+        reserve(shop, listings[2], cafe_point, client=device)
+    assert exc.value.code == "too_many_active_reservations" and "한 기기로" in exc.value.detail
+    # Without the cookie the same address gets twice as many open reservations, no more.
+    reserve(shop, listings[2], cafe_point, client=clients.Client(network="n" * 64))
+    reserve(shop, listings[2], cafe_point, client=clients.Client(network="n" * 64))
+    with pytest.raises(RateLimited) as exc:
+        reserve(shop, listings[2], cafe_point, client=clients.Client(network="n" * 64))
+    assert exc.value.code == "limit_per_network"
+    reserve(shop, listings[2], cafe_point, client=clients.Client(device="e" * 64,
+                                                                  network="m" * 64))
