@@ -168,6 +168,11 @@ def test_a_script_without_cookies_is_held_by_its_address(shop, limited, cafe_poi
                 for _ in range(6)]
     assert statuses == [201] * 4 + [429] * 2
     assert available(limited) == 180
+    # An API client that keeps cookies gets its device cookie from the first answer.
+    first = post(Client(REMOTE_ADDR="10.0.0.8"), shop, {
+        "listing_id": limited.pk, "quantity": 1, "pickup_point_id": cafe_point.pk,
+        "name": "앱", "phone": next(phones)})
+    assert first.status_code == 201 and first.cookies[clients.DEVICE_COOKIE]["httponly"]
     other_address = Client(REMOTE_ADDR="10.0.0.9")
     assert post(other_address, shop, {"listing_id": limited.pk, "quantity": 5,
                                       "pickup_point_id": cafe_point.pk, "name": "이웃",
