@@ -25,8 +25,8 @@ class ListingAdminForm(forms.ModelForm):
 
     class Meta:
         model = Listing
-        fields = ("shop", "name", "unit", "price", "pickup_price", "staff_note", "photo", "video",
-                  "is_active")
+        fields = ("shop", "name", "unit", "price", "pickup_price", "max_per_customer",
+                  "staff_note", "photo", "video", "is_active")
 
     # The same checks as the owner console's: type from the content, size and length limits.
     def clean_photo(self):
@@ -59,8 +59,8 @@ class ListingAdmin(ShopScopedAdmin):
         return fields if obj is None else [*fields, "shop"]
 
     def get_fields(self, request, obj=None):
-        fields = ["shop", "name", "unit", "price", "pickup_price", "staff_note", "photo", "video",
-                  "is_active"]
+        fields = ["shop", "name", "unit", "price", "pickup_price", "max_per_customer",
+                  "staff_note", "photo", "video", "is_active"]
         return [*fields, "initial_available"] if obj is None else [*fields, "available", "arrived_at"]
 
     def save_model(self, request: HttpRequest, obj: Listing, form, change: bool) -> None:
