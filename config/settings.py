@@ -225,8 +225,10 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
-# Production puts nginx in front of /media/ (deploy/nginx.conf) and sets SERVE_MEDIA=0.
-SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
+# Django serves uploads only under DEBUG (`make run`) or when told to: production puts nginx
+# in front of /media/ (deploy/nginx.conf). Either way they are sent sandboxed
+# (livestock.media.serve_upload and the nginx configs).
+SERVE_MEDIA = env_bool("SERVE_MEDIA", DEBUG)
 
 # Hashed, compressed file names once `collectstatic` has run; before that (a plain
 # `pip install` + daphne) files are served straight from the finders so nothing 500s.
@@ -234,7 +236,8 @@ _manifest_ready = (STATIC_ROOT / "staticfiles.json").exists()
 # `collectstatic` itself must use the manifest storage, or it never writes the manifest.
 _collecting_static = sys.argv[1:2] == ["collectstatic"]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Names every stored upload by its content's type and refuses any other content.
+    "default": {"BACKEND": "livestock.media.UploadStorage"},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -308,6 +311,9 @@ LIVESTOCK_EVENTS_KEPT = env_int("LIVESTOCK_EVENTS_KEPT", 500)
 # Older stock history is pruned nightly (the latest LIVESTOCK_EVENTS_KEPT per shop stay).
 LIVESTOCK_EVENTS_RETENTION_DAYS = env_int("LIVESTOCK_EVENTS_RETENTION_DAYS", 30)
 MAX_STOCK_COUNT = 1_000_000
+# Hours a write retried with the same Idempotency-Key replays its first answer; older
+# records are deleted by the daily privacy retention job.
+IDEMPOTENCY_TTL_HOURS = env_int("IDEMPOTENCY_TTL_HOURS", 48)
 
 LOGGING = {
     "version": 1,
@@ -358,6 +364,12 @@ PICKUP_NO_SHOW_LIMIT = env_int("PICKUP_NO_SHOW_LIMIT", 3)
 # Open (confirmed or ready) reservations one phone may hold at one shop.
 PICKUP_MAX_ACTIVE_PER_PHONE = env_int("PICKUP_MAX_ACTIVE_PER_PHONE", 5)
 PICKUP_MAX_QUANTITY = env_int("PICKUP_MAX_QUANTITY", 100)
+# Units of one listing one customer may hold in open reservations when the owner set no
+# "1인 최대" of their own. Counted per device cookie and per phone; every client is also
+# counted by network address, with PICKUP_NETWORK_ALLOWANCE times as much (a carrier NAT puts
+# many honest customers behind one address; a script can drop or forge the cookie).
+PICKUP_MAX_UNITS_PER_CLIENT = env_int("PICKUP_MAX_UNITS_PER_CLIENT", 10)
+PICKUP_NETWORK_ALLOWANCE = env_int("PICKUP_NETWORK_ALLOWANCE", 10)
 # Days after a reservation ends before its phone number is erased.
 PICKUP_PHONE_RETENTION_DAYS = env_int("PICKUP_PHONE_RETENTION_DAYS", 30)
 # Reservation attempts per client IP per window; loose because a Korean carrier NAT puts

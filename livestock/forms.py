@@ -17,6 +17,11 @@ class ArrivalForm(forms.Form):
                                       required=False,
                                       widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
                                       help_text=_("비우면 가격과 같습니다."))
+    max_per_customer = forms.IntegerField(
+        label=_("1인 최대 수량"), min_value=1, max_value=settings.MAX_STOCK_COUNT, required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        help_text=_("한 사람이 한 번에 예약해 둘 수 있는 수량입니다. 비우면 기본값을 씁니다."),
+    )
     staff_note = forms.CharField(label=_("직원 한마디"), max_length=300, required=False,
                                  widget=forms.Textarea(attrs={"rows": 2, "placeholder": _(
                                      "예: 직원이 직접 먹어 본 후기")}))

@@ -7,12 +7,12 @@ from __future__ import annotations
 import json
 from typing import Annotated, Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Header, Router, Schema, Status
 from pydantic import Field, StrictBool, StrictInt
 
-from pickup import reservation_selectors, selectors, services
+from pickup import clients, reservation_selectors, selectors, services
 from pickup.models import PartnerInvitation
 from pickup.payloads import reservation_payload
 from shops.auth import MANAGING_ROLES, owner_auth, shop_for_actor
@@ -174,12 +174,17 @@ class CancelIn(Schema):
 @router.post("/shops/{slug}/reservations", response={201: dict}, summary="픽업 예약")
 def create_reservation(
     request: HttpRequest,
+    response: HttpResponse,
     slug: str,
     payload: ReservationIn,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ):
+    """409 ``limit_per_customer`` (with ``limit``, ``unit``, ``held``) past the listing's
+    "1인 최대"; 429 ``limit_per_network`` when one address holds far more than that."""
     shop = public_shop(slug)
-    services.check_reservation_rate(client_ip(request))
+    ip = client_ip(request)
+    services.check_reservation_rate(ip)
+    clients.remember_device(request, response)
     result, replayed = services.reserve(
         shop=shop,
         listing_id=payload.listing_id,
@@ -191,6 +196,7 @@ def create_reservation(
         window_id=payload.pickup_window,
         consent=payload.consent,
         idempotency_key=idempotency_key,
+        client=clients.client_for(request, ip),
     )
     if not replayed:
         attribute_reservation(request, shop)

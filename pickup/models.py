@@ -210,6 +210,10 @@ class Reservation(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
     ready_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(_("종료 시각"), null=True, blank=True)
+    # Who holds how much of a listing (pickup/clients.py): keyed hashes of the device cookie
+    # and of the network address, kept only while the reservation is open.
+    client_device = models.CharField(max_length=64, blank=True, editable=False)
+    client_network = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("예약")

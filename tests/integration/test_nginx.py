@@ -17,6 +17,7 @@ import pytest
 from livestock.models import Listing
 from tests.support.history import wrong_states
 from tests.support.live_client import LiveClient
+from tests.support.media import HTML, SCRIPT, SVG, movie, png
 from tests.support.processes import REPO, free_port, http, server_env, wait_until
 from tests.support.services import nginx_binary, port_open
 
@@ -111,3 +112,62 @@ def test_nginx_serves_static_proxies_pages_and_keeps_sockets_live_across_a_dead_
     for client in clients:
         assert wrong_states(client.shown, shop.pk) == []
         client.close()
+
+
+def media_block(config: str) -> str:
+    """The /media/ location and the map it reads, as written in a config."""
+    location = re.search(r"\n    location /media/ \{.*?\n    \}\n", config, re.S)
+    disposition = re.search(r"\nmap \$uri \$media_disposition \{.*?\n\}\n", config, re.S)
+    assert location and disposition, "no /media/ location or no $media_disposition map"
+    return disposition.group(0) + location.group(0)
+
+
+def test_the_tls_config_serves_media_exactly_as_the_tested_one():
+    tested = (REPO / "deploy" / "compose" / "nginx.conf").read_text()
+    tls = (REPO / "deploy" / "nginx.conf").read_text()
+    assert media_block(tls) == media_block(tested)
+
+
+@pytest.fixture
+def media_nginx(tmp_path):
+    """deploy/compose/nginx.conf on its own: /media/ never reaches the (absent) upstreams."""
+    binary = nginx_binary()
+    media = tmp_path / "media"
+    (media / "listings" / "1").mkdir(parents=True)
+    port = free_port()
+    config = nginx_config(tmp_path, port, [free_port(), free_port()], tmp_path / "static", media)
+    nginx = subprocess.Popen([binary, "-c", str(config), "-g", "daemon off;"],
+                             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    try:
+        wait_until(lambda: port_open("127.0.0.1", port, 0.2), 15, 0.05, "nginx")
+        yield f"http://127.0.0.1:{port}/media/listings/1", media / "listings" / "1"
+    finally:
+        nginx.terminate()
+        nginx.wait(10)
+
+
+@pytest.mark.parametrize(("name", "data", "content_type", "download"), [
+    ("photo.png", png(), "image/png", False),
+    ("photo.JPG", b"\xff\xd8\xff\xe0", "image/jpeg", False),
+    ("clip.mp4", movie(3), "video/mp4", False),
+    ("clip.mov", movie(3, brand=b"qt  "), "video/quicktime", False),
+    # Files written past the upload checks (by an older release, say).
+    ("old.html", HTML, "application/octet-stream", True),
+    ("old.js", SCRIPT, "application/octet-stream", True),
+    ("old.svg", SVG, "application/octet-stream", True),
+    ("old.png.html", HTML, "application/octet-stream", True),
+], ids=lambda value: value if isinstance(value, str) and "." in value else "")
+def test_nginx_sends_media_sandboxed_and_anything_but_photos_and_clips_as_downloads(
+    media_nginx, name, data, content_type, download
+):
+    base, folder = media_nginx
+    (folder / name).write_bytes(data)
+    status, headers, body = http("GET", f"{base}/{name}")
+    assert status == 200 and body == data
+    assert headers["Content-Type"] == content_type
+    assert headers["X-Content-Type-Options"] == "nosniff"
+    assert headers["Content-Security-Policy"].endswith("; sandbox")
+    assert "script-src" not in headers["Content-Security-Policy"]
+    assert (headers.get("Content-Disposition") == "attachment") is download
+    status, headers, _body = http("GET", f"{base}/missing.html")
+    assert status == 404 and "sandbox" in headers["Content-Security-Policy"]

@@ -21,7 +21,7 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-RESERVE_BUDGET = 15
+RESERVE_BUDGET = 16  # includes what the customer already holds ("1인 최대")
 OPTION_LOOKUP = 1
 
 
