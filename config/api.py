@@ -7,7 +7,6 @@ from __future__ import annotations
 
 import logging
 
-from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -17,7 +16,7 @@ from ninja.renderers import JSONRenderer
 from livestock.api import router as livestock_router
 from pickup.api import router as pickup_router
 from shops.api import router as shops_router
-from shops.errors import DomainError
+from shops.errors import UNAVAILABLE_ERRORS, DomainError
 from storefront.api import router as storefront_router
 
 logger = logging.getLogger(__name__)
@@ -103,7 +102,7 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(Exception)
 def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
-    if isinstance(exc, (OperationalError, InterfaceError)):
+    if isinstance(exc, UNAVAILABLE_ERRORS):
         logger.warning("database unavailable: %s", exc)
         response = _error(request, 503, "service_unavailable",
                           _("잠시 서비스를 이용할 수 없습니다. 잠시 후 다시 시도해 주세요."))

@@ -4,14 +4,13 @@ from __future__ import annotations
 
 import logging
 
-from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
-logger = logging.getLogger(__name__)
+from shops.errors import UNAVAILABLE_ERRORS
 
-UNAVAILABLE_ERRORS = (OperationalError, InterfaceError)
+logger = logging.getLogger(__name__)
 
 
 def service_unavailable_response(request: HttpRequest) -> HttpResponse:
