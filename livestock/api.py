@@ -39,7 +39,7 @@ class ListingIn(Schema):
     options: list[OptionIn] = Field(default_factory=list, max_length=20)
 
 
-@router.post("/shops/{slug}/listings", response={201: dict}, summary="오늘 입고 등록")
+@router.post("/shops/{shop:slug}/listings", response={201: dict}, summary="오늘 입고 등록")
 def create_listing(request: HttpRequest, slug: str, payload: ListingIn):
     shop = shop_for_actor(request.auth, request.user, slug)
     listing, result = services.post_arrival(
@@ -70,7 +70,7 @@ class StockIn(Schema):
     note: str = Field("", max_length=1000)
 
 
-@router.post("/shops/{slug}/listings/{listing_id}/stock", summary="재고 수량 변경")
+@router.post("/shops/{shop:slug}/listings/{listing_id}/stock", summary="재고 수량 변경")
 def change_stock(
     request: HttpRequest,
     slug: str,

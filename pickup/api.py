@@ -4,7 +4,6 @@ session, so no CSRF token is needed; abuse is held back by per-IP and per-phone 
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
 from django.http import HttpRequest
@@ -15,9 +14,10 @@ from pydantic import Field, StrictBool, StrictInt
 from pickup import reservation_selectors, selectors, services
 from pickup.payloads import reservation_payload
 from shops.auth import MANAGING_ROLES, owner_auth, shop_for_actor
-from shops.errors import InvalidInput, NotFound
+from shops.errors import NotFound
 from shops.selectors import public_shop
 from shops.sharing import attribute_reservation
+from shops.validation import json_body
 
 router = Router(tags=["pickup"])
 
@@ -50,7 +50,7 @@ def _shop(request: HttpRequest, slug: str):
     return shop_for_actor(request.auth, request.user, slug, MANAGING_ROLES)
 
 
-@router.post("/shops/{slug}/pickup-points", auth=owner_auth, response={201: dict},
+@router.post("/shops/{shop:slug}/pickup-points", auth=owner_auth, response={201: dict},
              summary="픽업 지점(제휴 카페) 추가 — 서비스 구역 밖이면 422 outside_service_area")
 def create_pickup_point(request: HttpRequest, slug: str, payload: PickupPointIn):
     shop = _shop(request, slug)
@@ -59,7 +59,7 @@ def create_pickup_point(request: HttpRequest, slug: str, payload: PickupPointIn)
         point.place.lat, point.place.lng).distance_m))
 
 
-@router.get("/shops/{slug}/pickup-points", auth=owner_auth,
+@router.get("/shops/{shop:slug}/pickup-points", auth=owner_auth,
             summary="이 가게의 모든 픽업 지점 (일시 중지 포함)")
 def list_pickup_points(request: HttpRequest, slug: str):
     shop = _shop(request, slug)
@@ -67,14 +67,14 @@ def list_pickup_points(request: HttpRequest, slug: str):
             for point in selectors.owner_pickup_points(shop)]
 
 
-@router.post("/shops/{slug}/pickup-points/partner", auth=owner_auth, response={201: dict},
+@router.post("/shops/{shop:slug}/pickup-points/partner", auth=owner_auth, response={201: dict},
              summary="다른 가게의 제휴 카페를 이 가게의 픽업 지점으로 함께 쓰기")
 def partner_pickup_place(request: HttpRequest, slug: str, payload: PartnerIn):
     shop = _shop(request, slug)
     return Status(201, selectors.pickup_point_payload(services.partner_place(shop, payload.place_id)))
 
 
-@router.post("/shops/{slug}/pickup-points/{point_id}/move", auth=owner_auth,
+@router.post("/shops/{shop:slug}/pickup-points/{point_id}/move", auth=owner_auth,
              summary="픽업 지점 위치 옮기기")
 def move_pickup_point(request: HttpRequest, slug: str, point_id: int, payload: MoveIn):
     shop = _shop(request, slug)
@@ -83,21 +83,16 @@ def move_pickup_point(request: HttpRequest, slug: str, point_id: int, payload: M
     return selectors.pickup_point_payload(point)
 
 
-@router.post("/shops/{slug}/pickup-points/{point_id}/pause", auth=owner_auth,
+@router.post("/shops/{shop:slug}/pickup-points/{point_id}/pause", auth=owner_auth,
              summary="픽업 지점 일시 중지 (본문 선택: {\"reason\": \"…\"})")
 def pause_pickup_point(request: HttpRequest, slug: str, point_id: int):
     shop = _shop(request, slug)
-    reason: Any = ""
-    if request.body:
-        try:
-            body = json.loads(request.body)
-        except ValueError:
-            raise InvalidInput(_("요청 본문이 올바른 JSON이 아닙니다."), code="malformed_json") from None
-        reason = body.get("reason", "") if isinstance(body, dict) else None
+    body = json_body(request, default={})
+    reason: Any = body.get("reason", "") if isinstance(body, dict) else None
     return selectors.pickup_point_payload(services.pause_pickup_point(shop, point_id, reason))
 
 
-@router.post("/shops/{slug}/pickup-points/{point_id}/resume", auth=owner_auth,
+@router.post("/shops/{shop:slug}/pickup-points/{point_id}/resume", auth=owner_auth,
              summary="픽업 지점 다시 열기 — 구역 밖이면 422 outside_service_area")
 def resume_pickup_point(request: HttpRequest, slug: str, point_id: int):
     shop = _shop(request, slug)
@@ -128,7 +123,7 @@ class CancelIn(Schema):
     reason: str = Field("", max_length=200)
 
 
-@router.post("/shops/{slug}/reservations", response={201: dict}, summary="픽업 예약")
+@router.post("/shops/{shop:slug}/reservations", response={201: dict}, summary="픽업 예약")
 def create_reservation(
     request: HttpRequest,
     slug: str,
@@ -161,24 +156,20 @@ def _by_token(token: str):
     return reservation
 
 
-@router.get("/reservations/{token}", summary="예약 조회 (비밀 링크)")
+@router.get("/reservations/{token:token}", summary="예약 조회 (비밀 링크)")
 def get_reservation(request: HttpRequest, token: str) -> dict[str, Any]:
     return reservation_payload(_by_token(token))
 
 
-@router.post("/reservations/{token}/cancel", summary="예약 취소 (손님)",
+@router.post("/reservations/{token:token}/cancel", summary="예약 취소 (손님)",
              openapi_extra={"requestBody": {"required": False, "content": {
                  "application/json": {"schema": CancelIn.model_json_schema()}}}})
 def cancel_reservation(request: HttpRequest, token: str):
     """Body optional: ``{"reason": "..."}``."""
     reservation = _by_token(token)
     reason: Any = ""
-    if request.content_type == "application/json" and request.body.strip():
-        try:
-            data = json.loads(request.body)
-        except ValueError:
-            raise InvalidInput(_("요청 본문이 올바른 JSON이 아닙니다."), code="malformed_json",
-                               status=400) from None
+    if request.content_type == "application/json":
+        data = json_body(request, default={})
         reason = data.get("reason", "") if isinstance(data, dict) else None
     services.cancel_reservation(reservation_id=reservation.pk, by="customer", reason=reason)
     return reservation_payload(_by_token(token))

@@ -12,6 +12,7 @@ from shops.auth import MANAGING_ROLES, shops_for_user
 from shops.errors import DomainError
 from shops.models import ApiToken, Membership, Shop
 from shops.services import set_service_area, validate_service_area
+from shops.validation import guard_form_field
 
 AREA_FIELDS = ("lat", "lng", "service_radius_m", "service_polygon")
 
@@ -29,7 +30,14 @@ class ReadOnlyAdminMixin:
         return False
 
 
-class ShopScopedAdmin(admin.ModelAdmin):
+class TextGuardAdminMixin:
+    """Every text field the admin shows refuses control characters (shops/validation.py)."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        return guard_form_field(super().formfield_for_dbfield(db_field, request, **kwargs))
+
+
+class ShopScopedAdmin(TextGuardAdminMixin, admin.ModelAdmin):
     """Rows reachable through ``shop_path`` must belong to one of the user's shops."""
 
     shop_path = "shop"
