@@ -13,7 +13,7 @@ from pydantic import Field, StrictBool, StrictInt
 
 from pickup import reservation_selectors, selectors, services
 from pickup.payloads import reservation_payload
-from shops.auth import MANAGING_ROLES, owner_auth, shop_for_actor
+from shops.auth import MANAGING_ROLES, client_ip, owner_auth, shop_for_actor
 from shops.errors import NotFound
 from shops.selectors import public_shop
 from shops.sharing import attribute_reservation
@@ -101,10 +101,6 @@ def resume_pickup_point(request: HttpRequest, slug: str, point_id: int):
 
 # --- reservations (public) --------------------------------------------------------------
 
-
-
-def client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR") or "unknown"
 
 
 class ReservationIn(Schema):
