@@ -4,6 +4,8 @@ from __future__ import annotations
 
 import logging
 
+from csp.middleware import CSPMiddleware as BaseCSPMiddleware
+from django.core.exceptions import DisallowedHost
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
@@ -48,3 +50,26 @@ class ServiceUnavailableMiddleware:
             return service_unavailable_response(request)
         return None
 
+
+
+class CSPMiddleware(BaseCSPMiddleware):
+    """django-csp, with the site's own websocket origin (``ws(s)://<host>``) added to
+    ``connect-src`` on each response instead of any ``ws:``/``wss:`` host in the settings.
+
+    ``'self'`` covers same-origin websockets only in browsers that implement CSP 3, so the
+    exact origin is named: the host of this request, ``wss`` behind TLS.
+    """
+
+    def get_policy_parts(self, request, response, report_only: bool = False):
+        parts = super().get_policy_parts(request, response, report_only)
+        try:
+            host = request.get_host()
+        except DisallowedHost:
+            return parts
+        origin = f"{'wss' if request.is_secure() else 'ws'}://{host}"
+        update = dict(parts.update or {})
+        connect = update.get("connect-src") or []
+        connect = [connect] if isinstance(connect, str) else list(connect)
+        update["connect-src"] = [*connect, origin]
+        parts.update = update
+        return parts

@@ -80,7 +80,8 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp plus the site's own websocket origin in connect-src (config/middleware.py).
+    "config.middleware.CSPMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into its refusal page.
     "axes.middleware.AxesMiddleware",
 ]
@@ -319,7 +320,8 @@ CONTENT_SECURITY_POLICY = {
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:", "blob:", *filter(None, [tile_origin(MAP_TILE_URL)])],
         "media-src": ["'self'", "blob:"],
-        "connect-src": ["'self'", "ws:", "wss:"],
+        # The page's own ws(s)://host is added per response (config.middleware.CSPMiddleware).
+        "connect-src": ["'self'"],
         "frame-ancestors": ["'none'"],
         "form-action": ["'self'"],
         "base-uri": ["'self'"],

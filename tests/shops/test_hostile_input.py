@@ -343,3 +343,77 @@ def test_the_origin_check_follows_the_proxy_scheme(settings):
     assert validator.valid(scope)
     scope["headers"][1] = (b"origin", b"http://localhost")
     assert not validator.valid(scope)
+
+
+# --- hardening: CSP connect-src, sends after a client has gone ------------------------
+
+
+def csp_directive(response, name: str) -> list[str]:
+    for part in response["Content-Security-Policy"].split(";"):
+        words = part.split()
+        if words and words[0] == name:
+            return words[1:]
+    return []
+
+
+def test_csp_connects_only_to_the_sites_own_websocket_origin(client, shop):
+    connect = csp_directive(client.get(f"/s/{shop.slug}/"), "connect-src")
+    assert connect == ["'self'", "ws://testserver"]
+    assert "ws:" not in connect and "wss:" not in connect
+
+
+def test_csp_names_the_secure_websocket_origin_behind_tls(settings, shop):
+    settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
+    response = Client().get(f"/s/{shop.slug}/", headers={"X-Forwarded-Proto": "https",
+                                                         "Host": "localhost"})
+    assert csp_directive(response, "connect-src") == ["'self'", "wss://localhost"]
+
+
+def test_csp_keeps_kakao_hosts_next_to_the_websocket_origin(settings, shop):
+    settings.KAKAO_JS_KEY = "test-key"
+    connect = csp_directive(Client().get(f"/s/{shop.slug}/"), "connect-src")
+    assert "ws://testserver" in connect
+    assert all(host in connect for host in settings.KAKAO_CONNECT_HOSTS)
+
+
+@pytest.mark.django_db(transaction=True)
+@pytest.mark.parametrize("kind", ["shop", "reservation", "cafe"])
+async def test_a_client_that_pings_and_leaves_at_once_ends_its_consumer_quietly(kind, caplog):
+    """Daphne's protocol raises autobahn's Disconnected for a send after the client closed;
+    the consumer must end as usual instead of crashing with a traceback."""
+    import asyncio
+
+    from autobahn.exception import Disconnected
+    from channels.db import database_sync_to_async
+
+    @database_sync_to_async
+    def scene():
+        shop = factories.make_shop()
+        listing = factories.make_listing(shop, "단감", 20)
+        point = factories.make_cafe(shop, "카페")
+        return shop, factories.make_reservation(shop, listing, point), point
+
+    shop, reservation, point = await scene()
+    path = {"shop": f"/ws/shops/{shop.slug}/",
+            "reservation": f"/ws/reservations/{reservation.token}/",
+            "cafe": f"/ws/cafe/{point.place.staff_token}/"}[kind]
+    inbox: asyncio.Queue = asyncio.Queue()
+    for message in ({"type": "websocket.connect"},
+                    {"type": "websocket.receive", "text": '{"type": "ping"}'}):
+        inbox.put_nowait(message)
+    gone = asyncio.Event()
+
+    async def send(message):
+        if message["type"] == "websocket.accept":
+            return
+        # The client has already closed: the server learns it on its next write.
+        gone.set()
+        inbox.put_nowait({"type": "websocket.disconnect", "code": 1000})
+        raise Disconnected("Attempt to send on a closed protocol")
+
+    scope = {"type": "websocket", "path": path, "raw_path": path.encode(), "query_string": b"",
+             "headers": HOST, "subprotocols": [], "client": ["127.0.0.1", 1],
+             "server": ["127.0.0.1", 80]}
+    await asyncio.wait_for(websocket_app()(scope, inbox.get, send), timeout=10)
+    assert gone.is_set()
+    assert "Traceback" not in caplog.text and "Exception inside" not in caplog.text
