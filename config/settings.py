@@ -70,6 +70,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # NUL and control characters in headers or query parameters: a 400 before anyone reads them.
+    "config.middleware.HostileRequestMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "shops.middleware.PreviewImageCacheMiddleware",
     "config.middleware.ServiceUnavailableMiddleware",
@@ -226,7 +228,7 @@ AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
 AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
 AXES_RESET_ON_SUCCESS = True
 # The client IP the rest of the app uses (daphne --proxy-headers behind deploy/nginx.conf).
-AXES_CLIENT_IP_CALLABLE = "shops.auth.client_ip"
+AXES_CLIENT_IP_CALLABLE = "shops.auth.sign_in_client_ip"
 AXES_LOCKOUT_CALLABLE = "shops.auth.locked_out"
 # Failed sign-ins are logged (AccessAttempt/AccessFailureLog); successful ones need no row.
 AXES_DISABLE_ACCESS_LOG = True

@@ -63,6 +63,13 @@ def client_ip(request: HttpRequest) -> str:
     return request.META.get("REMOTE_ADDR") or "unknown"
 
 
+def sign_in_client_ip(request: HttpRequest) -> str | None:
+    """``client_ip`` for django-axes (AXES_CLIENT_IP_CALLABLE), which stores it in an IP
+    address column: None when there is no address (a request built in code, e.g.
+    ``Client.force_login``) instead of the word "unknown"."""
+    return request.META.get("REMOTE_ADDR") or None
+
+
 def locked_out(request: HttpRequest, response=None, credentials=None) -> HttpResponse:
     """django-axes refused a sign-in: the same login page again (console or admin), with
     a Korean sentence saying why and for how long, status 429."""

@@ -417,3 +417,31 @@ async def test_a_client_that_pings_and_leaves_at_once_ends_its_consumer_quietly(
     await asyncio.wait_for(websocket_app()(scope, inbox.get, send), timeout=10)
     assert gone.is_set()
     assert "Traceback" not in caplog.text and "Exception inside" not in caplog.text
+
+
+# --- headers and query strings ---------------------------------------------------------
+
+
+@pytest.mark.parametrize("page", ["/owner/login/", "/admin/login/"])
+def test_a_nul_in_the_user_agent_of_a_sign_in_is_a_400_not_a_500(shop, page):
+    """django-axes records the user agent of a failed sign-in: on PostgreSQL a NUL in it
+    would fail the insert."""
+    factories.make_owner(shop, username="boss")
+    client = Client(HTTP_USER_AGENT="evil\x00agent")
+    response = client.post(page, {"username": "boss", "password": "wrong"})
+    assert response.status_code == 400
+    assert "쓸 수 없는 문자" in response.content.decode()
+
+
+@pytest.mark.parametrize("url", ["/api/shops/nearby?lat=%00&lng=1", "/owner/login/?next=%00",
+                                 "/?q=a%00b", "/api/shops/nearby?%00=1"])
+def test_a_nul_in_a_query_string_is_a_400(client, url):
+    response = client.get(url)
+    assert response.status_code == 400
+    if url.startswith("/api/"):
+        assert response.json()["code"] == "bad_request"
+
+
+def test_ordinary_headers_and_queries_pass(client, shop):
+    response = client.get(f"/s/{shop.slug}/?ch=kakao", headers={"User-Agent": "Mozilla/5.0\t(x)"})
+    assert response.status_code == 200
