@@ -12,7 +12,7 @@ from shops.auth import MANAGING_ROLES, shops_for_user
 from shops.errors import DomainError
 from shops.models import ApiToken, Membership, Shop
 from shops.services import set_service_area, validate_service_area
-from shops.validation import guard_form_field
+from shops.validation import guard_form_field, json_form_field_class
 
 AREA_FIELDS = ("lat", "lng", "service_radius_m", "service_polygon")
 
@@ -78,7 +78,8 @@ class ShopAdminForm(forms.ModelForm):
         fields = ("name", "slug", "is_active", "notice", "address", "lat", "lng",
                   "service_radius_m", "service_polygon", "opening_hours", "response_hours",
                   "return_policy", "phone", "kakao_channel_url", "naver_url")
-        field_classes = {"kakao_channel_url": HttpsURLField, "naver_url": HttpsURLField}
+        field_classes = {"kakao_channel_url": HttpsURLField, "naver_url": HttpsURLField,
+                         "service_polygon": json_form_field_class()}
 
     def clean(self):
         data = super().clean()

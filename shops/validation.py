@@ -111,6 +111,21 @@ class TextInputFormMixin:
         guard_form_text(self)
 
 
+def json_form_field_class():
+    """``forms.JSONField`` that refuses JSON nested too deeply as a form error (Django's
+    own raises RecursionError: a 500) — for admin JSON fields such as a service polygon."""
+    from django import forms
+
+    class DepthLimitedJSONField(forms.JSONField):
+        def to_python(self, value):
+            if isinstance(value, str) and _depth_exceeds(value, MAX_JSON_DEPTH):
+                raise ValidationError(self.error_messages["invalid"], code="invalid",
+                                      params={"value": value[:50]})
+            return super().to_python(value)
+
+    return DepthLimitedJSONField
+
+
 class MalformedJson(ValueError):
     """Client JSON that cannot be read: invalid, too deep, or not text."""
 

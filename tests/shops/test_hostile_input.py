@@ -445,3 +445,16 @@ def test_a_nul_in_a_query_string_is_a_400(client, url):
 def test_ordinary_headers_and_queries_pass(client, shop):
     response = client.get(f"/s/{shop.slug}/?ch=kakao", headers={"User-Agent": "Mozilla/5.0\t(x)"})
     assert response.status_code == 200
+
+
+def test_the_admin_polygon_field_refuses_deeply_nested_json_as_a_form_error(shop,
+                                                                           django_user_model):
+    superuser = django_user_model.objects.create_superuser("root", "r@example.com", "pw")
+    request = RequestFactory().get("/admin/")
+    request.user = superuser
+    form_class = admin.site._registry[Shop].get_form(request, shop)
+    field = form_class.base_fields["service_polygon"]
+    from django.core.exceptions import ValidationError
+
+    with pytest.raises(ValidationError):
+        field.clean(DEEP + "]" * 50_000)
