@@ -11,6 +11,7 @@ import os
 import re
 import sys
 import warnings
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
     "channels",
     "ninja",
     "huey.contrib.djhuey",
+    "axes",
     "shops",
     "livestock",
     "pickup",
@@ -69,6 +71,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # NUL and control characters in headers or query parameters: a 400 before anyone reads them.
+    "config.middleware.HostileRequestMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "storefront.middleware.PreviewImageCacheMiddleware",
     "config.middleware.ServiceUnavailableMiddleware",
@@ -79,7 +83,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp plus the site's own websocket origin in connect-src (config/middleware.py).
+    "config.middleware.CSPMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into its refusal page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -205,6 +212,29 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sign-in throttling (django-axes) for the owner console and the admin alike: after
+# AXES_FAILURE_LIMIT wrong passwords for one account, or from one client IP, within
+# AXES_COOLOFF_TIME, sign-in is refused for that long whatever the password. Attempts live
+# in the database, so every daphne process sees the same count, with or without Redis.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+# Each item is its own limit: one account from anywhere, and one client IP for any account.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# The refusal lasts AXES_COOLOFF_TIME from the lockout; more tries do not prolong it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+# The client IP the rest of the app uses (daphne --proxy-headers behind deploy/nginx.conf).
+AXES_CLIENT_IP_CALLABLE = "shops.auth.sign_in_client_ip"
+AXES_LOCKOUT_CALLABLE = "shops.auth.locked_out"
+# Failed sign-ins are logged (AccessAttempt/AccessFailureLog); successful ones need no row.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+
 LOGIN_URL = "owner:login"
 LOGIN_REDIRECT_URL = "owner:console"
 LOGOUT_REDIRECT_URL = "owner:login"
@@ -296,7 +326,8 @@ CONTENT_SECURITY_POLICY = {
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:", "blob:", *filter(None, [tile_origin(MAP_TILE_URL)])],
         "media-src": ["'self'", "blob:"],
-        "connect-src": ["'self'", "ws:", "wss:"],
+        # The page's own ws(s)://host is added per response (config.middleware.CSPMiddleware).
+        "connect-src": ["'self'"],
         "frame-ancestors": ["'none'"],
         "form-action": ["'self'"],
         "base-uri": ["'self'"],
@@ -325,6 +356,8 @@ LOGGING = {
         # after it propagates to the root handler.
         "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.channels.server": {"level": "WARNING"},
+        # django-axes reports every failed sign-in at INFO; lockouts are WARNING.
+        "axes": {"level": "WARNING"},
     },
 }
 

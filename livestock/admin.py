@@ -8,10 +8,10 @@ from django.utils.translation import gettext_lazy as _
 
 from livestock import media, services
 from livestock.models import Listing, ListingOption, StockEvent
-from shops.admin import ReadOnlyAdminMixin, ShopScopedAdmin
+from shops.admin import ReadOnlyAdminMixin, ShopScopedAdmin, TextGuardAdminMixin
 
 
-class ListingOptionInline(admin.TabularInline):
+class ListingOptionInline(TextGuardAdminMixin, admin.TabularInline):
     model = ListingOption
     extra = 0
     fields = ("label", "units", "price", "pickup_price", "position")

@@ -41,7 +41,7 @@ class ListingIn(Schema):
     options: list[OptionIn] = Field(default_factory=list, max_length=20)
 
 
-@router.post("/shops/{slug}/listings", response={201: dict}, summary="오늘 입고 등록")
+@router.post("/shops/{shop:slug}/listings", response={201: dict}, summary="오늘 입고 등록")
 def create_listing(request: HttpRequest, slug: str, payload: ListingIn):
     shop = shop_for_actor(request.auth, request.user, slug)
     listing, result = services.post_arrival(
@@ -76,7 +76,7 @@ class ListingEditIn(Schema):
         None, description="1인 최대 수량; null을 보내면 기본값으로 돌아갑니다")
 
 
-@router.patch("/shops/{slug}/listings/{listing_id}", summary="상품 정보 수정")
+@router.patch("/shops/{shop:slug}/listings/{listing_id}", summary="상품 정보 수정")
 def edit_listing(request: HttpRequest, slug: str, listing_id: int, payload: ListingEditIn):
     """Only the fields sent change; ``max_per_customer: null`` returns to the default."""
     shop = shop_for_actor(request.auth, request.user, slug)
@@ -97,7 +97,7 @@ class StockIn(Schema):
     note: str = Field("", max_length=1000)
 
 
-@router.post("/shops/{slug}/listings/{listing_id}/stock", summary="재고 수량 변경")
+@router.post("/shops/{shop:slug}/listings/{listing_id}/stock", summary="재고 수량 변경")
 def change_stock(
     request: HttpRequest,
     slug: str,

@@ -21,6 +21,7 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from livestock import hub as live_hub
 from shops.errors import UNAVAILABLE_ERRORS
 from shops.models import Shop
+from shops.validation import BadClientMessage, parse_client_message
 
 logger = logging.getLogger(__name__)
 
@@ -98,16 +99,10 @@ class ShopStockConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.member is None:
             return
-        if text_data is None or len(text_data) > MAX_CLIENT_FRAME:
-            await self._send_error("malformed_message")
-            return
         try:
-            message = json.loads(text_data)
-        except ValueError:
-            await self._send_error("malformed_json")
-            return
-        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
-            await self._send_error("malformed_message")
+            message = parse_client_message(text_data, bytes_data, max_length=MAX_CLIENT_FRAME)
+        except BadClientMessage as bad:
+            await self._send_error(bad.code)
             return
         if message["type"] == "resync":
             version = message.get("version")

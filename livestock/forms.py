@@ -4,8 +4,10 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from shops.validation import TextInputFormMixin
 
-class ArrivalForm(forms.Form):
+
+class ArrivalForm(TextInputFormMixin, forms.Form):
     name = forms.CharField(label=_("상품명"), max_length=120,
                            widget=forms.TextInput(attrs={"placeholder": _("예: 단감")}))
     available = forms.IntegerField(label=_("수량"), min_value=0, max_value=settings.MAX_STOCK_COUNT,
@@ -37,7 +39,7 @@ class ArrivalForm(forms.Form):
         return data
 
 
-class OptionForm(forms.Form):
+class OptionForm(TextInputFormMixin, forms.Form):
     label = forms.CharField(label=_("옵션"), max_length=40, required=False,
                             widget=forms.TextInput(attrs={"placeholder": _("예: 반팩")}))
     units = forms.IntegerField(label=_("차감 수량"), min_value=1, max_value=1000, required=False)
@@ -58,7 +60,7 @@ class OptionForm(forms.Form):
 OptionFormSet = forms.formset_factory(OptionForm, extra=2, max_num=5)
 
 
-class StockForm(forms.Form):
+class StockForm(TextInputFormMixin, forms.Form):
     delta = forms.IntegerField(required=False, min_value=-settings.MAX_STOCK_COUNT,
                                max_value=settings.MAX_STOCK_COUNT)
     set = forms.IntegerField(required=False, min_value=0, max_value=settings.MAX_STOCK_COUNT)

@@ -34,6 +34,7 @@ from livestock.models import Listing, ListingOption, StockEvent
 from livestock.payloads import listing_payload, stock_message
 from shops.errors import Conflict, InvalidInput, NotFound
 from shops.models import Shop
+from shops.validation import clean_text
 
 Reason = StockEvent.Reason
 
@@ -122,18 +123,7 @@ def _check_max_per_customer(value: Any) -> int | None:
 
 
 def _check_text(value: Any, field: str, max_length: int, *, required: bool) -> str:
-    if not isinstance(value, str):
-        raise InvalidInput(_("%(field)s을(를) 글자로 입력해 주세요.") % {"field": field})
-    value = value.strip()
-    if required and not value:
-        raise InvalidInput(_("%(field)s을(를) 입력해 주세요.") % {"field": field},
-                           code="required")
-    if len(value) > max_length:
-        raise InvalidInput(
-            _("%(field)s은(는) %(max)d자 이하로 입력해 주세요.") % {"field": field, "max": max_length},
-            code="too_long",
-        )
-    return value
+    return clean_text(value, label=field, max_length=max_length, required=required)
 
 
 # --- the one writer --------------------------------------------------------------------

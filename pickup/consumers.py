@@ -18,6 +18,7 @@ from pickup.broadcast import owner_group, place_group, reservation_group
 from pickup.payloads import reservation_payload
 from shops.auth import shops_for_user
 from shops.live import user_group
+from shops.validation import BadClientMessage, parse_client_message
 
 CLOSE_NOT_FOUND = 4404
 CLOSE_FORBIDDEN = 4403
@@ -70,11 +71,11 @@ class _GroupConsumer(AsyncWebsocketConsumer):
 
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         try:
-            message = json.loads(text_data or "")
-        except ValueError:
-            await self._send({"type": "error", "code": "malformed_json"})
+            message = parse_client_message(text_data, bytes_data)
+        except BadClientMessage as bad:
+            await self._send({"type": "error", "code": bad.code})
             return
-        if isinstance(message, dict) and message.get("type") == "ping":
+        if message["type"] == "ping":
             await self._send({"type": "pong"})
         else:
             await self._send({"type": "error", "code": "unknown_type"})

@@ -65,6 +65,7 @@ from shops.services import (
     parse_point,
     service_area,
 )
+from shops.validation import clean_text
 
 Status = PickupPoint.Status
 
@@ -72,19 +73,7 @@ logger = logging.getLogger(__name__)
 
 
 def _text(value: Any, label: str, max_length: int, *, required: bool = False) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise InvalidInput(_("%(field)s을(를) 글자로 입력해 주세요.") % {"field": label})
-    value = value.strip()
-    if required and not value:
-        raise InvalidInput(_("%(field)s을(를) 입력해 주세요.") % {"field": label}, code="required")
-    if len(value) > max_length:
-        raise InvalidInput(
-            _("%(field)s은(는) %(max)d자 이하로 입력해 주세요.") % {"field": label, "max": max_length},
-            code="too_long",
-        )
-    return value
+    return clean_text(value, label=label, max_length=max_length, required=required)
 
 
 def _time(value: Any, label: str) -> time | None:
@@ -494,11 +483,8 @@ def _check_quantity(value: Any) -> int:
 def _check_name(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput(_("받는 분 이름을 입력해 주세요."), code="name_required")
-    value = " ".join(value.split())
-    if len(value) > MAX_NAME:
-        raise InvalidInput(_("이름은 %(max)d자 이하로 입력해 주세요.") % {"max": MAX_NAME},
-                           code="name_too_long")
-    return value
+    return clean_text(value, label=_("이름"), max_length=MAX_NAME, collapse_spaces=True,
+                      code_prefix="name_")
 
 
 def _check_phone(value: Any) -> str:
@@ -511,15 +497,8 @@ def _check_phone(value: Any) -> str:
 
 
 def _check_reason(value: Any) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise InvalidInput(_("취소 사유를 글자로 입력해 주세요."), code="invalid_reason")
-    value = value.strip()
-    if len(value) > MAX_REASON:
-        raise InvalidInput(_("취소 사유는 %(max)d자 이하로 입력해 주세요.") % {"max": MAX_REASON},
-                           code="reason_too_long")
-    return value
+    return clean_text(value, label=_("취소 사유"), max_length=MAX_REASON, multiline=True,
+                      code_prefix="reason_")
 
 
 def _place_hours(place: PickupPlace) -> tuple[time, time]:

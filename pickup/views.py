@@ -19,9 +19,9 @@ from django.views.decorators.http import require_POST
 
 from pickup import clients, services
 from pickup import reservation_selectors as selectors
-from pickup.api import client_ip
 from pickup.codes import format_code, mask_phone
 from pickup.minimap import minimap
+from shops.auth import client_ip
 from shops.errors import DomainError, InvalidInput
 from shops.selectors import shop_by_slug
 from shops.sharing import attribute_reservation

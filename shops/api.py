@@ -19,7 +19,7 @@ class ServiceAreaIn(Schema):
     polygon: Any = Field(None, description="GeoJSON Polygon, 없으면 반경 원 전체")
 
 
-@router.put("/shops/{slug}/service-area", auth=owner_auth, summary="서비스 구역 변경 (사장님)")
+@router.put("/shops/{shop:slug}/service-area", auth=owner_auth, summary="서비스 구역 변경 (사장님)")
 def put_service_area(request: HttpRequest, slug: str, payload: ServiceAreaIn):
     shop = shop_for_actor(request.auth, request.user, slug, MANAGING_ROLES)
     change = set_service_area(shop, radius_m=payload.radius_m, polygon=payload.polygon)

@@ -13,12 +13,20 @@ import sys
 from pathlib import Path
 
 import pytest
+from axes.models import AccessAttempt
 
 from livestock.models import Listing
 from tests.support.history import wrong_states
 from tests.support.live_client import LiveClient
 from tests.support.media import HTML, SCRIPT, SVG, movie, png
-from tests.support.processes import REPO, free_port, http, server_env, wait_until
+from tests.support.processes import (
+    REPO,
+    FormSession,
+    free_port,
+    http,
+    server_env,
+    wait_until,
+)
 from tests.support.services import nginx_binary, port_open
 
 pytestmark = [pytest.mark.multiprocess, pytest.mark.redis, pytest.mark.django_db(transaction=True)]
@@ -171,3 +179,41 @@ def test_nginx_sends_media_sandboxed_and_anything_but_photos_and_clips_as_downlo
     assert (headers.get("Content-Disposition") == "attachment") is download
     status, headers, _body = http("GET", f"{base}/missing.html")
     assert status == 404 and "sandbox" in headers["Content-Security-Policy"]
+
+
+def test_every_shipped_nginx_config_replaces_the_forwarded_for_header():
+    """Daphne trusts the leftmost X-Forwarded-For entry, so nginx must never append to the
+    client's own header: each proxied location sets it to the address nginx saw."""
+    configs = [path for path in (REPO / "deploy").rglob("*.conf")
+               if "proxy_pass" in path.read_text()]
+    assert len(configs) >= 2
+    for config in configs:
+        text = re.sub(r"#.*", "", config.read_text())
+        assert "$proxy_add_x_forwarded_for" not in text, config
+        locations = text.count("proxy_pass ")
+        assert text.count("proxy_set_header X-Forwarded-For $remote_addr;") == locations, config
+        assert text.count("proxy_set_header X-Real-IP $remote_addr;") == locations, config
+
+
+def test_a_forged_forwarded_for_header_does_not_escape_the_per_ip_limit(nginx_pair, owner):
+    """Eleven wrong sign-ins for eleven different accounts, each claiming another client IP
+    in X-Forwarded-For: through nginx they all come from one address, so the per-IP sign-in
+    limit trips and even the right password is refused from there."""
+    base, _a, _b = nginx_pair
+    session = FormSession(base)
+    session.open("/owner/login/")
+    statuses = []
+    for attempt in range(10):
+        status, _url, _body = session.open(
+            "/owner/login/", {"username": f"nobody{attempt}", "password": "guess"},
+            headers={"X-Forwarded-For": f"203.0.113.{attempt}",
+                     "X-Real-IP": f"203.0.113.{attempt}"})
+        statuses.append(status)
+    assert statuses[:9] == [200] * 9
+    status, _url, body = session.open(
+        "/owner/login/", {"username": owner.username, "password": "pw-for-tests-1"},
+        headers={"X-Forwarded-For": "198.51.100.7"})
+    assert status == 429, body[:300]
+    assert "로그인에 여러 번 실패해" in body
+    assert list(AccessAttempt.objects.values_list("ip_address", flat=True).distinct()) == [
+        "127.0.0.1"]

@@ -39,6 +39,24 @@ def test_check_deploy_is_clean_with_production_env(tmp_path):
     assert "no issues" in done.stdout
 
 
+def test_check_deploy_is_clean_with_the_shipped_env_example(tmp_path):
+    """deploy/env.example as shipped (docs/deployment.md copies it to /etc/dongne5km/env)."""
+    shipped = {}
+    for line in (REPO / "deploy" / "env.example").read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            key, _, value = line.partition("=")
+            shipped[key.strip()] = value.strip()
+    assert shipped["DEBUG"] == "0" and shipped["SECRET_KEY"]
+    env = server_env(shipped["DATABASE_URL"], shipped["REDIS_URL"], **shipped)
+    env["STATIC_ROOT"], env["MEDIA_ROOT"] = str(tmp_path / "static"), str(tmp_path / "media")
+    done = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "no issues" in done.stdout
+
+
 def test_debug_off_refuses_to_start_without_a_secret_key(tmp_path):
     env = server_env(f"sqlite:///{tmp_path / 'db.sqlite3'}")
     del env["SECRET_KEY"]
