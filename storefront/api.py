@@ -18,6 +18,10 @@ from storefront import nearby
 
 router = Router(tags=["shops"])
 
+# The OpenAPI operation ids these reads had when they lived in shops/api.py: clients
+# generated from /api/openapi.json know them by these names.
+OPERATION_IDS = {name: f"shops_api_{name}" for name in ("shops_nearby", "shop_detail", "shop_stock")}
+
 
 def optional_point(lat: str | None, lng: str | None) -> tuple[float, float] | None:
     if lat in (None, "") and lng in (None, ""):
@@ -28,7 +32,8 @@ def optional_point(lat: str | None, lng: str | None) -> tuple[float, float] | No
 
 
 # Registered before /shops/{shop:slug}, which would otherwise take "nearby" for a slug.
-@router.get("/shops/nearby", summary="내 위치를 서비스 구역에 포함하는 가게 (가까운 순)")
+@router.get("/shops/nearby", operation_id=OPERATION_IDS["shops_nearby"],
+            summary="내 위치를 서비스 구역에 포함하는 가게 (가까운 순)")
 def shops_nearby(request: HttpRequest, lat: str | None = None, lng: str | None = None):
     point = optional_point(lat, lng)
     if point is None:
@@ -36,7 +41,8 @@ def shops_nearby(request: HttpRequest, lat: str | None = None, lng: str | None =
     return nearby.near_me(*point)
 
 
-@router.get("/shops/{shop:slug}", summary="가게 정보와 오늘의 입고 목록")
+@router.get("/shops/{shop:slug}", operation_id=OPERATION_IDS["shop_detail"],
+            summary="가게 정보와 오늘의 입고 목록")
 def shop_detail(request: HttpRequest, slug: str, lat: str | None = None,
                 lng: str | None = None):
     near = optional_point(lat, lng)
@@ -53,7 +59,8 @@ class StockQuery(Schema):
     since: int | None = Field(None, ge=0, le=2**62, description="마지막으로 받은 재고 버전")
 
 
-@router.get("/shops/{shop:slug}/stock", summary="재고 변경 폴링 (웹소켓이 막힌 경우)")
+@router.get("/shops/{shop:slug}/stock", operation_id=OPERATION_IDS["shop_stock"],
+            summary="재고 변경 폴링 (웹소켓이 막힌 경우)")
 def shop_stock(request: HttpRequest, slug: str, query: Query[StockQuery]):
     shop = public_shop(slug)
     return stock_selectors.stock_since(shop, query.since)
