@@ -17,7 +17,7 @@ need:
 
     idempotency key → pickup window → reservation → listing → shop → pickup point → place
 
-* The idempotency key is claimed first (an INSERT into a unique index, livestock/idempotency.py).
+* The idempotency key is claimed first (an INSERT into a unique index, shops/idempotency.py).
 * Pickup windows: all windows of one point in one ``ORDER BY starts_at, pk`` statement.
 * The shop row is locked by the stock version bump (an UPDATE in livestock/services.py) after
   the listing, or, by writes that lock nothing before it (service area, the shop's counter),
@@ -47,7 +47,6 @@ from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
 
 from livestock import media
-from livestock.idempotency import run_once
 from livestock.models import Listing, ListingOption, StockEvent
 from livestock.services import Actor, change_stock_in_transaction
 from pickup import codes
@@ -58,6 +57,7 @@ from pickup.payloads import reservation_payload, reservation_staff_payload
 from shops import geo
 from shops.auth import MANAGING_ROLES, shops_for_user
 from shops.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
+from shops.idempotency import run_once
 from shops.models import Shop
 from shops.services import (
     OutsideServiceArea,
@@ -812,7 +812,7 @@ def reserve(
                               detail=_("옵션을 찾을 수 없습니다."))
     consent = bool(consent)
 
-    def action() -> tuple[int, dict[str, Any]]:
+    def action() -> dict[str, Any]:
         listing = Listing.objects.filter(pk=listing_id, shop_id=shop.pk).first()
         if listing is None:
             raise NotFound(_("이 가게에 해당 상품이 없습니다."), code="listing_not_found")
@@ -856,11 +856,11 @@ def reserve(
             client_device=client.device, client_network=client.network,
         )
         # Created from the loaded shop, point (with its place) and window: nothing to reload.
-        return 201, {**reservation_payload(_announce(reservation, reload=False)),
-                     "id": reservation.pk}
+        return {**reservation_payload(_announce(reservation, reload=False)),
+                "id": reservation.pk}
 
     with transaction.atomic():
-        _status, payload, replayed = run_once(
+        payload, replayed = run_once(
             shop_id=shop.pk, scope="reserve", key=idempotency_key,
             request_data={"listing_id": listing_id, "option_id": option_id,
                           "quantity": quantity, "pickup_point_id": point_id,

@@ -7,8 +7,8 @@ import logging
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from livestock.idempotency import purge_expired_records
 from pickup import services
+from shops.idempotency import purge_expired_records
 
 logger = logging.getLogger(__name__)
 

@@ -240,7 +240,7 @@ def test_idempotency_record_holds_no_personal_data_and_lives_48_hours(client, ur
                                                                       listing, clock):
     from datetime import timedelta
 
-    from livestock.models import IdempotencyRecord
+    from shops.models import IdempotencyRecord
     from pickup import tasks
 
     first = post(client, url, body, **{"Idempotency-Key": "k-48"})
