@@ -44,7 +44,6 @@ from django.db import transaction
 from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from redis.exceptions import RedisError
 
 from livestock import media
 from livestock.models import Listing, ListingOption, StockEvent
@@ -56,6 +55,7 @@ from pickup.models import PartnerInvitation, PickupPlace, PickupPoint, PickupWin
 from pickup.payloads import reservation_payload, reservation_staff_payload
 from shops import geo
 from shops.auth import MANAGING_ROLES, shops_for_user
+from shops.cache import CacheUnavailable
 from shops.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
 from shops.idempotency import run_once
 from shops.models import Shop
@@ -550,7 +550,7 @@ def _count_hit(key: str, window_seconds: int) -> int:
         except ValueError:  # expired between add and incr
             cache.set(key, 1, timeout=window_seconds)
             return 1
-    except RedisError as exc:
+    except CacheUnavailable as exc:
         logger.warning("rate limit not counted, cache unavailable: %s", exc)
         return 0
 
@@ -558,7 +558,7 @@ def _count_hit(key: str, window_seconds: int) -> int:
 def _hits(key: str) -> int:
     try:
         return cache.get(key) or 0
-    except RedisError as exc:
+    except CacheUnavailable as exc:
         logger.warning("rate limit not read, cache unavailable: %s", exc)
         return 0
 
