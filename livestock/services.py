@@ -5,7 +5,7 @@ its transaction: a conditional UPDATE that can never take ``available`` below ze
 of the shop's gap-free ``stock_version``, a StockEvent row, and the broadcast scheduled for
 after commit, so a change that rolls back is never announced.
 
-Locks follow the project's one order (written out in pickup/services.py): idempotency key →
+Locks follow the project's one order (written out in pickup/services/__init__.py): idempotency key →
 listing (``FOR UPDATE OF`` the listing only) → shop (the version bump). Callers that also
 lock pickup windows or reservations take those before calling in here.
 """

@@ -239,8 +239,8 @@ def test_idempotency_record_holds_no_personal_data_and_lives_48_hours(client, ur
                                                                       listing, clock):
     from datetime import timedelta
 
-    from shops.models import IdempotencyRecord
     from pickup import tasks
+    from shops.models import IdempotencyRecord
 
     first = post(client, url, body, **{"Idempotency-Key": "k-48"})
     assert first.status_code == 201
