@@ -11,8 +11,8 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import Client
 
-from pickup import services
 from pickup.routing import websocket_urlpatterns
+from pickup.services import reservations as reservation_services
 from shops import services as shop_services
 from tests import factories
 
@@ -45,12 +45,12 @@ async def test_customer_page_sees_ready_then_picked_up():
     assert first["reservation"]["status"] == "confirmed"
     assert first["reservation"]["code"] == reservation.code
 
-    await database_sync_to_async(services.mark_ready)(shop=shop, reservation_id=reservation.pk)
+    await database_sync_to_async(reservation_services.mark_ready)(shop=shop, reservation_id=reservation.pk)
     message = await ws.receive_json_from(timeout=3)
     assert (message["type"], message["reservation"]["status"]) == ("reservation", "ready")
     assert message["reservation"]["status_label"] == "준비 완료"
 
-    await database_sync_to_async(services.mark_picked_up)(shop=shop, code=reservation.code)
+    await database_sync_to_async(reservation_services.mark_picked_up)(shop=shop, code=reservation.code)
     message = await ws.receive_json_from(timeout=3)
     assert message["reservation"]["status"] == "picked_up"
 
@@ -66,7 +66,7 @@ async def test_another_reservation_is_not_heard():
     other = await database_sync_to_async(factories.make_reservation)(shop, listing, point)
     ws = await connect(f"/ws/reservations/{reservation.token}/")
     await ws.receive_json_from(timeout=3)
-    await database_sync_to_async(services.mark_ready)(shop=shop, reservation_id=other.pk)
+    await database_sync_to_async(reservation_services.mark_ready)(shop=shop, reservation_id=other.pk)
     assert await ws.receive_nothing(timeout=0.3)
     await ws.disconnect()
 
@@ -97,7 +97,7 @@ async def test_owner_console_hears_changes_only_with_a_session_of_that_shop():
     ws = await connect(f"/ws/owner/shops/{shop.slug}/reservations/",
                        headers=[(b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode())])
     assert await ws.receive_json_from(timeout=3) == {"type": "ready"}
-    await database_sync_to_async(services.cancel_reservation)(
+    await database_sync_to_async(reservation_services.cancel_reservation)(
         reservation_id=reservation.pk, by="shop", shop=shop, reason="재고 착오")
     message = await ws.receive_json_from(timeout=3)
     assert message["reservation"]["status"] == "cancelled"
@@ -111,7 +111,7 @@ async def test_cafe_page_hears_its_orders():
     token = await database_sync_to_async(lambda: point.place.staff_token)()
     ws = await connect(f"/ws/cafe/{token}/")
     assert await ws.receive_json_from(timeout=3) == {"type": "ready"}
-    await database_sync_to_async(services.mark_ready)(shop=shop, reservation_id=reservation.pk)
+    await database_sync_to_async(reservation_services.mark_ready)(shop=shop, reservation_id=reservation.pk)
     message = await ws.receive_json_from(timeout=3)
     assert message["reservation"]["code"] == reservation.code
     await ws.disconnect()
