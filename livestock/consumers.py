@@ -18,8 +18,8 @@ from channels.db import aclose_old_connections, database_sync_to_async
 from channels.exceptions import StopConsumer
 from channels.generic.websocket import AsyncWebsocketConsumer
 
-from config.middleware import UNAVAILABLE_ERRORS
 from livestock import hub as live_hub
+from shops.errors import UNAVAILABLE_ERRORS
 from shops.models import Shop
 from shops.validation import BadClientMessage, parse_client_message
 

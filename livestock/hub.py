@@ -34,9 +34,9 @@ from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
 
-from config.middleware import UNAVAILABLE_ERRORS
 from livestock import selectors, wire
 from livestock.broadcast import shop_group
+from shops.errors import UNAVAILABLE_ERRORS
 from shops.models import Shop
 
 logger = logging.getLogger(__name__)
