@@ -34,7 +34,8 @@ from shops.auth import MANAGING_ROLES, shop_for_actor
 from shops.errors import DomainError, InvalidInput, NotFound
 from shops.errors import PermissionDenied as ShopPermissionDenied
 from shops.models import Shop
-from shops.services import service_area, set_service_area
+from shops.selectors import service_area
+from shops.services import set_service_area
 
 
 def _managed_shop(request: HttpRequest, slug: str) -> Shop:

@@ -10,8 +10,11 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-MIN_SERVICE_RADIUS_M = 300
-MAX_SERVICE_RADIUS_M = 20_000
+from shops.geo import MAX_RADIUS_M, MIN_RADIUS_M
+
+# The radius limits are the service area's own (shops.geo validates every input against them).
+MIN_SERVICE_RADIUS_M = MIN_RADIUS_M
+MAX_SERVICE_RADIUS_M = MAX_RADIUS_M
 DEFAULT_SERVICE_RADIUS_M = 5_000
 
 RESERVED_SLUGS = {"nearby", "new", "admin", "api", "owner", "static", "media"}

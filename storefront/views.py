@@ -23,7 +23,7 @@ from shops import geo, sharing
 from shops.areas import NEIGHBOURHOODS, neighbourhood
 from shops.errors import InvalidInput
 from shops.models import Shop
-from shops.selectors import shop_by_slug
+from shops.selectors import service_area, shop_by_slug
 from shops.services import parse_point
 from storefront import nearby, previews
 
@@ -84,7 +84,7 @@ def pickup_map(shop, points: list[dict], near: tuple[float, float] | None) -> st
     ]
     if near is not None:
         markers.append(geo.MapMarker(label=_("내 위치"), lat=near[0], lng=near[1], kind="customer"))
-    area = geo.ServiceArea(shop.lat, shop.lng, shop.service_radius_m, shop.service_polygon)
+    area = service_area(shop)
     return geo.render_area_svg(area, markers, title=_("%(shop)s 픽업 지점 지도") % {"shop": shop.name},
                                width_px=280)
 

@@ -1,0 +1,51 @@
+"""Facts written once: each is defined in one place and used from there, so two copies can
+never drift apart. The source of every app module is parsed (migrations left out); no Django,
+no database."""
+
+from __future__ import annotations
+
+import ast
+from pathlib import Path
+
+ROOT = Path(__file__).resolve().parent.parent
+APPS = ("shops", "livestock", "pickup", "storefront", "realtime", "config")
+
+
+def app_modules():
+    for app in APPS:
+        for path in sorted((ROOT / app).rglob("*.py")):
+            if "migrations" not in path.parts:
+                yield path, ast.parse(path.read_text(encoding="utf-8"))
+
+
+def where(path: Path, node: ast.AST) -> str:
+    return f"{path.relative_to(ROOT)}:{node.lineno}"
+
+
+def test_a_service_area_is_built_from_a_shop_in_one_place():
+    built = [
+        where(path, node)
+        for path, tree in app_modules()
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Call)
+        and isinstance(node.func, ast.Attribute | ast.Name)
+        and (node.func.attr if isinstance(node.func, ast.Attribute) else node.func.id)
+        == "ServiceArea"
+    ]
+    assert len(built) == 1 and built[0].startswith("shops/selectors.py:"), (
+        f"use shops.selectors.service_area(shop) instead of building ServiceArea: {built}"
+    )
+
+
+def test_the_radius_limits_have_one_definition():
+    numbers = [
+        where(path, node)
+        for path, tree in app_modules()
+        if path.relative_to(ROOT).as_posix() != "shops/geo.py"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Assign)
+        and any(isinstance(t, ast.Name) and "RADIUS" in t.id and t.id.startswith(("MIN", "MAX"))
+                for t in node.targets)
+        and isinstance(node.value, ast.Constant)
+    ]
+    assert numbers == [], f"radius limits live in shops.geo (MIN_RADIUS_M/MAX_RADIUS_M): {numbers}"
