@@ -49,3 +49,20 @@ def test_the_radius_limits_have_one_definition():
         and isinstance(node.value, ast.Constant)
     ]
     assert numbers == [], f"radius limits live in shops.geo (MIN_RADIUS_M/MAX_RADIUS_M): {numbers}"
+
+
+def test_the_reservation_status_sets_are_defined_on_the_model():
+    def status_names(node):
+        return {e.attr for e in node.elts if isinstance(e, ast.Attribute)}
+
+    copies = [
+        where(path, node)
+        for path, tree in app_modules()
+        if path.relative_to(ROOT).as_posix() != "pickup/models.py"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Tuple | ast.List | ast.Set)
+        and {"CONFIRMED", "READY"} <= status_names(node)
+    ]
+    assert copies == [], (
+        f"use Reservation.OPEN_STATUSES / TAKEN_STATUSES (or .open() / .taken()): {copies}"
+    )
