@@ -66,3 +66,19 @@ def test_the_reservation_status_sets_are_defined_on_the_model():
     assert copies == [], (
         f"use Reservation.OPEN_STATUSES / TAKEN_STATUSES (or .open() / .taken()): {copies}"
     )
+
+
+def test_the_console_looks_up_its_shop_in_one_place():
+    def turns_denial_into_404(node: ast.Try) -> bool:
+        caught = ast.dump(ast.Tuple([h.type for h in node.handlers if h.type], ast.Load()))
+        raised = [n for h in node.handlers for n in ast.walk(h) if isinstance(n, ast.Raise)]
+        return "PermissionDenied" in caught and any("Http404" in ast.dump(r) for r in raised)
+
+    copies = [
+        where(path, node)
+        for path, tree in app_modules()
+        if path.relative_to(ROOT).as_posix() != "shops/auth.py"
+        for node in ast.walk(tree)
+        if isinstance(node, ast.Try) and turns_denial_into_404(node)
+    ]
+    assert copies == [], f"use shops.auth.console_shop(request, slug, roles): {copies}"
