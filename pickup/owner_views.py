@@ -29,7 +29,7 @@ from pickup.models import PartnerInvitation, Reservation
 from pickup.services import points as point_services
 from pickup.services import reservations as reservation_services
 from pickup.services import windows as window_services
-from shops import geo, geocoding
+from shops import area_map, geo, geocoding
 from shops.auth import MANAGING_ROLES, console_shop
 from shops.errors import DomainError, InvalidInput
 from shops.models import Shop
@@ -39,7 +39,7 @@ from shops.services import set_service_area
 
 def area_picture(shop: Shop, points: list, *, interactive: bool = True) -> str:
     markers = [
-        geo.MapMarker(
+        area_map.MapMarker(
             label=f"{point.place.name}"
             + ("" if point.is_active else f" ({_('일시 중지')})"),
             lat=point.place.lat, lng=point.place.lng,
@@ -48,7 +48,7 @@ def area_picture(shop: Shop, points: list, *, interactive: bool = True) -> str:
         )
         for index, point in enumerate(points)
     ]
-    return geo.render_area_svg(
+    return area_map.render_area_svg(
         service_area(shop), markers, interactive=interactive,
         title=_("%(shop)s 서비스 구역: 반경 %(radius)s") % {
             "shop": shop.name, "radius": geo.format_distance(shop.service_radius_m)},

@@ -82,3 +82,10 @@ def test_the_console_looks_up_its_shop_in_one_place():
         if isinstance(node, ast.Try) and turns_denial_into_404(node)
     ]
     assert copies == [], f"use shops.auth.console_shop(request, slug, roles): {copies}"
+
+
+def test_the_geometry_module_draws_nothing():
+    source = (ROOT / "shops" / "geo.py").read_text(encoding="utf-8")
+    assert "<svg" not in source and "import escape" not in source, (
+        "shops/geo.py is numbers in, numbers out: drawing lives in shops/area_map.py"
+    )
