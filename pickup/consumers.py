@@ -14,10 +14,10 @@ from channels.generic.websocket import AsyncWebsocketConsumer
 from django.contrib.auth import get_user_model
 
 from pickup import reservation_selectors as selectors
-from pickup.broadcast import owner_group, place_group, reservation_group
 from pickup.payloads import reservation_payload
+from pickup.streams import owner_group, place_group, reservation_group
 from shops.auth import shops_for_user
-from shops.live import user_group
+from shops.live import ACCESS_CHANGED, user_group
 
 CLOSE_NOT_FOUND = 4404
 CLOSE_FORBIDDEN = 4403
@@ -79,7 +79,7 @@ class _GroupConsumer(AsyncWebsocketConsumer):
         else:
             await self._send({"type": "error", "code": "unknown_type"})
 
-    async def reservation_message(self, event: dict[str, Any]) -> None:
+    async def realtime_message(self, event: dict[str, Any]) -> None:
         if not self.closed:
             await self._send(event["message"])
 
@@ -127,6 +127,13 @@ class OwnerReservationsConsumer(_GroupConsumer):
             return
         await self.join(owner_group(shop_id))
         await self._send({"type": "ready"})
+
+    async def realtime_message(self, event: dict[str, Any]) -> None:
+        message = event["message"]
+        if message.get("type") == ACCESS_CHANGED:
+            await self.access_changed(message)
+        else:
+            await super().realtime_message(event)
 
     async def access_changed(self, event: dict[str, Any]) -> None:
         """The user's membership changed somewhere: close if this shop is no longer theirs."""

@@ -19,7 +19,6 @@ from __future__ import annotations
 import logging
 from collections.abc import Iterable
 from datetime import date, datetime, time, timedelta
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -34,9 +33,9 @@ from livestock.idempotency import run_once
 from livestock.models import Listing, ListingOption, StockEvent
 from livestock.services import Actor, change_stock_in_transaction
 from pickup import codes
-from pickup.broadcast import publish_reservation_change
 from pickup.models import PartnerInvitation, PickupPlace, PickupPoint, PickupWindow, Reservation
 from pickup.payloads import reservation_payload, reservation_staff_payload
+from pickup.streams import publish_reservation_change
 from shops import geo
 from shops.auth import MANAGING_ROLES, shops_for_user
 from shops.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
@@ -516,16 +515,12 @@ def _announce(reservation: Reservation, *, reload: bool = True) -> Reservation:
     if reload:
         reservation = Reservation.objects.select_related(
             "shop", "pickup_point__place", "window").get(pk=reservation.pk)
-    transaction.on_commit(
-        partial(
-            publish_reservation_change,
-            reservation_id=reservation.pk,
-            shop_id=reservation.shop_id,
-            place_id=reservation.pickup_point.place_id,
-            public=reservation_payload(reservation),
-            staff=reservation_staff_payload(reservation),
-        ),
-        robust=True,
+    publish_reservation_change(
+        reservation_id=reservation.pk,
+        shop_id=reservation.shop_id,
+        place_id=reservation.pickup_point.place_id,
+        public=reservation_payload(reservation),
+        staff=reservation_staff_payload(reservation),
     )
     return reservation
 

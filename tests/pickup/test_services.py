@@ -3,14 +3,17 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 import pytest
+from django.db import transaction
 from django.test import override_settings
 
 from livestock.models import Listing, StockEvent
 from livestock.services import OptionSpec, end_listing
-from pickup import broadcast, services
+from pickup import services, streams
 from pickup.models import PickupWindow, Reservation
+from realtime import publish
 from shops.errors import (
     Conflict,
     DomainError,
@@ -35,8 +38,9 @@ def reserve(shop, listing, point, window=None, **kw):
 @pytest.fixture
 def sent(monkeypatch):
     messages = []
+    # Recorded when the change commits, as the real publisher sends it.
     monkeypatch.setattr(services, "publish_reservation_change",
-                        lambda **kw: messages.append(kw))
+                        lambda **kw: transaction.on_commit(partial(messages.append, kw)))
     return messages
 
 
@@ -448,26 +452,29 @@ def test_tasks_are_scheduled_every_minute_and_daily():
     assert sum("purge_expired_phones" in names for names in due) == 1
 
 
-def test_broadcast_reaches_the_three_groups(monkeypatch):
+def test_broadcast_reaches_the_three_groups(monkeypatch, django_capture_on_commit_callbacks):
     calls = []
 
     class Layer:
         async def group_send(self, group, event):
             calls.append((group, event["message"]["reservation"]["status"]))
 
-    monkeypatch.setattr(broadcast, "get_channel_layer", lambda: Layer())
-    broadcast.publish_reservation_change(reservation_id=7, shop_id=3, place_id=5,
-                                         public={"status": "ready"}, staff={"status": "ready"})
+    monkeypatch.setattr(publish, "get_channel_layer", lambda: Layer())
+    with django_capture_on_commit_callbacks(execute=True):
+        streams.publish_reservation_change(reservation_id=7, shop_id=3, place_id=5,
+                                           public={"status": "ready"}, staff={"status": "ready"})
     assert calls == [("reservation.7", "ready"), ("owner.reservations.3", "ready"),
                      ("place.reservations.5", "ready")]
 
 
-def test_a_failed_broadcast_never_breaks_the_committed_change(monkeypatch, caplog):
+def test_a_failed_broadcast_never_breaks_the_committed_change(
+        monkeypatch, caplog, django_capture_on_commit_callbacks):
     class BrokenLayer:
         async def group_send(self, group, event):
             raise ConnectionError("redis went away")
 
-    monkeypatch.setattr(broadcast, "get_channel_layer", lambda: BrokenLayer())
-    broadcast.publish_reservation_change(reservation_id=7, shop_id=3, place_id=5,
-                                         public={"status": "ready"}, staff={"status": "ready"})
-    assert "reservation 7 change not sent" in caplog.text
+    monkeypatch.setattr(publish, "get_channel_layer", lambda: BrokenLayer())
+    with django_capture_on_commit_callbacks(execute=True):
+        streams.publish_reservation_change(reservation_id=7, shop_id=3, place_id=5,
+                                           public={"status": "ready"}, staff={"status": "ready"})
+    assert "not sent" in caplog.text and "reservation.7" in caplog.text

@@ -15,8 +15,8 @@ from twisted.internet import abstract, tcp
 from websockets.frames import Frame, Opcode
 from websockets.streams import StreamReader
 
-from livestock import wire
-from livestock.hub import Frame as HubFrame
+from realtime import wire
+from realtime.hub import Frame as HubFrame
 
 
 def parse_frames(data: bytes) -> list[Frame]:
