@@ -113,6 +113,17 @@ class StreamConsumer(AsyncWebsocketConsumer):
             self.hub.remove(self.member)
         self.hub = self.member = None
 
+    def pause(self) -> None:
+        """Hold this socket's frames (buffered in the hub) until :meth:`resume`: for a check
+        that may end with closing it, so nothing slips out meanwhile."""
+        if self.hub is not None and self.member is not None:
+            self.hub.hold(self.member)
+
+    async def resume(self) -> None:
+        if self.hub is not None and self.member is not None:
+            if not await self.hub.release(self.member, self.member.version):
+                await self.hub.send_snapshot(self.member)
+
     async def close_stream(self, code: int) -> None:
         """Stop at once: leave the hub first, so nothing more is delivered, then close."""
         self._leave()

@@ -21,7 +21,9 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-RESERVE_BUDGET = 15
+# 15, plus the reservation feeds: one UPDATE ... RETURNING bumps the owner and café feeds
+# together, one INSERT logs both changes (pickup/streams.py).
+RESERVE_BUDGET = 17
 OPTION_LOOKUP = 1
 
 
