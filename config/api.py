@@ -7,17 +7,21 @@ from __future__ import annotations
 
 import logging
 
+from django.core.exceptions import RequestDataTooBig
 from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
 from ninja.errors import AuthenticationError, HttpError, ValidationError
+from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 
 from livestock.api import router as livestock_router
 from pickup.api import router as pickup_router
+from shops import converters  # noqa: F401  (registers {shop:…}/{token:…} before the routes)
 from shops.api import router as shops_router
 from shops.errors import DomainError
+from shops.validation import parse_json
 
 logger = logging.getLogger(__name__)
 
@@ -25,8 +29,17 @@ class UnicodeJSONRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
 
+class ClientJSONParser(Parser):
+    """Request bodies through the one client-JSON reader (depth-limited): a body nested
+    too deeply is a 400 ``malformed_json`` like any other unreadable body."""
+
+    def parse_body(self, request: HttpRequest):
+        return parse_json(request.body)
+
+
 api = NinjaAPI(
     renderer=UnicodeJSONRenderer(),
+    parser=ClientJSONParser(),
     title="동네5km API",
     version="1",
     description="가게의 실시간 재고, 픽업 지점, 예약을 다루는 API",
@@ -92,6 +105,11 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
         return _error(request, 403, "csrf_failed",
                       _("보안 토큰(CSRF)이 없거나 맞지 않습니다. 페이지를 새로고침해 주세요."))
     return _error(request, exc.status_code, STATUS_CODES.get(exc.status_code, "error"), message)
+
+
+@api.exception_handler(RequestDataTooBig)
+def on_body_too_big(request: HttpRequest, exc: RequestDataTooBig) -> HttpResponse:
+    return _error(request, 413, "payload_too_large", _("요청 본문이 너무 큽니다."))
 
 
 @api.exception_handler(Http404)

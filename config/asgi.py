@@ -13,14 +13,25 @@ from config.http import ThreadPoolASGIHandler  # noqa: E402
 django_asgi_app = ThreadPoolASGIHandler()
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
+from django.urls import re_path  # noqa: E402
 
-from config.websocket import AllowedHostsOriginValidator  # noqa: E402
+from config.websocket import (  # noqa: E402
+    AllowedHostsOriginValidator,
+    IgnoreSendsAfterClose,
+    refuse_websocket,
+)
 from livestock.routing import websocket_urlpatterns  # noqa: E402
 from pickup.routing import websocket_urlpatterns as pickup_websocket_urlpatterns  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(URLRouter(websocket_urlpatterns + pickup_websocket_urlpatterns)),
+        "websocket": AllowedHostsOriginValidator(IgnoreSendsAfterClose(URLRouter([
+            *websocket_urlpatterns,
+            *pickup_websocket_urlpatterns,
+            # Anything else (an unknown path, a slug or token outside its converter): refused
+            # at the handshake instead of "No route found" raised inside the server.
+            re_path(r"", refuse_websocket),
+        ]))),
     }
 )

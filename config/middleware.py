@@ -3,7 +3,10 @@
 from __future__ import annotations
 
 import logging
+import re
 
+from csp.middleware import CSPMiddleware as BaseCSPMiddleware
+from django.core.exceptions import DisallowedHost
 from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
@@ -48,3 +51,65 @@ class ServiceUnavailableMiddleware:
             return service_unavailable_response(request)
         return None
 
+
+
+# Control characters no HTTP header value may hold (RFC 9110 allows HTAB, not these).
+_BAD_HEADER_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
+
+
+class HostileRequestMiddleware:
+    """A request whose header values or query parameters hold a NUL (or, in headers, any
+    control character) is a 400 before anything reads it: PostgreSQL refuses NUL in any
+    text, and libraries that log requests (django-axes keeps the user agent of a failed
+    sign-in) would otherwise fail with a 500."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if self.hostile(request):
+            return bad_request_response(request)
+        return self.get_response(request)
+
+    @staticmethod
+    def hostile(request: HttpRequest) -> bool:
+        for key, value in request.META.items():
+            if key.startswith("HTTP_") and isinstance(value, str) and _BAD_HEADER_VALUE.search(
+                    value):
+                return True
+        try:
+            return any("\x00" in key or any("\x00" in value for value in values)
+                       for key, values in request.GET.lists())
+        except Exception:  # an undecodable query string: Django answers that itself
+            return False
+
+
+def bad_request_response(request: HttpRequest) -> HttpResponse:
+    detail = _("요청에 쓸 수 없는 문자가 들어 있습니다.")
+    if request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", ""):
+        return JsonResponse({"code": "bad_request", "detail": detail}, status=400)
+    return HttpResponse(f"<!doctype html><meta charset=utf-8><title>400</title><p>{detail}</p>",
+                        status=400)
+
+
+class CSPMiddleware(BaseCSPMiddleware):
+    """django-csp, with the site's own websocket origin (``ws(s)://<host>``) added to
+    ``connect-src`` on each response instead of any ``ws:``/``wss:`` host in the settings.
+
+    ``'self'`` covers same-origin websockets only in browsers that implement CSP 3, so the
+    exact origin is named: the host of this request, ``wss`` behind TLS.
+    """
+
+    def get_policy_parts(self, request, response, report_only: bool = False):
+        parts = super().get_policy_parts(request, response, report_only)
+        try:
+            host = request.get_host()
+        except DisallowedHost:
+            return parts
+        origin = f"{'wss' if request.is_secure() else 'ws'}://{host}"
+        update = dict(parts.update or {})
+        connect = update.get("connect-src") or []
+        connect = [connect] if isinstance(connect, str) else list(connect)
+        update["connect-src"] = [*connect, origin]
+        parts.update = update
+        return parts

@@ -6,8 +6,11 @@ from django.urls import path
 from livestock import owner_views as stock_views
 from pickup import owner_views as pickup_views
 from shops import owner_views as shop_views
+from shops.converters import register as register_converters
 
 app_name = "owner"
+
+register_converters()
 
 urlpatterns = [
     path("", shop_views.console_home, name="console"),
@@ -18,32 +21,32 @@ urlpatterns = [
         name="login",
     ),
     path("logout/", auth_views.LogoutView.as_view(), name="logout"),
-    path("s/<str:slug>/", stock_views.shop_console, name="shop_console"),
-    path("s/<str:slug>/listings/new/", stock_views.post_arrival, name="post_arrival"),
-    path("s/<str:slug>/listings/<int:listing_id>/stock/", stock_views.change_stock,
+    path("s/<shop:slug>/", stock_views.shop_console, name="shop_console"),
+    path("s/<shop:slug>/listings/new/", stock_views.post_arrival, name="post_arrival"),
+    path("s/<shop:slug>/listings/<int:listing_id>/stock/", stock_views.change_stock,
          name="change_stock"),
-    path("s/<str:slug>/listings/<int:listing_id>/end/", stock_views.end_listing,
+    path("s/<shop:slug>/listings/<int:listing_id>/end/", stock_views.end_listing,
          name="end_listing"),
-    path("s/<str:slug>/area/", pickup_views.area_page, name="service_area"),
-    path("s/<str:slug>/area/points/", pickup_views.add_point, name="add_pickup_point"),
-    path("s/<str:slug>/area/points/partner/", pickup_views.partner, name="partner_pickup_place"),
-    path("s/<str:slug>/area/points/<int:point_id>/<str:action>/", pickup_views.point_action,
+    path("s/<shop:slug>/area/", pickup_views.area_page, name="service_area"),
+    path("s/<shop:slug>/area/points/", pickup_views.add_point, name="add_pickup_point"),
+    path("s/<shop:slug>/area/points/partner/", pickup_views.partner, name="partner_pickup_place"),
+    path("s/<shop:slug>/area/points/<int:point_id>/<str:action>/", pickup_views.point_action,
          name="pickup_point_action"),
-    path("s/<str:slug>/area/invitations/<int:invitation_id>/<str:decision>/",
+    path("s/<shop:slug>/area/invitations/<int:invitation_id>/<str:decision>/",
          pickup_views.answer_invitation, name="partner_invitation"),
-    path("s/<str:slug>/sharing/", shop_views.sharing_page, name="sharing"),
-    path("s/<str:slug>/poster.png", shop_views.qr_poster, {"fmt": "png"}, name="qr_poster_png"),
-    path("s/<str:slug>/poster.pdf", shop_views.qr_poster, {"fmt": "pdf"}, name="qr_poster_pdf"),
-    path("s/<str:slug>/reservations/", pickup_views.reservations, name="reservations"),
-    path("s/<str:slug>/reservations/<int:reservation_id>/ready/", pickup_views.mark_ready,
+    path("s/<shop:slug>/sharing/", shop_views.sharing_page, name="sharing"),
+    path("s/<shop:slug>/poster.png", shop_views.qr_poster, {"fmt": "png"}, name="qr_poster_png"),
+    path("s/<shop:slug>/poster.pdf", shop_views.qr_poster, {"fmt": "pdf"}, name="qr_poster_pdf"),
+    path("s/<shop:slug>/reservations/", pickup_views.reservations, name="reservations"),
+    path("s/<shop:slug>/reservations/<int:reservation_id>/ready/", pickup_views.mark_ready,
          name="reservation_ready"),
-    path("s/<str:slug>/reservations/<int:reservation_id>/no-show/", pickup_views.mark_no_show,
+    path("s/<shop:slug>/reservations/<int:reservation_id>/no-show/", pickup_views.mark_no_show,
          name="reservation_no_show"),
-    path("s/<str:slug>/reservations/<int:reservation_id>/cancel/", pickup_views.cancel,
+    path("s/<shop:slug>/reservations/<int:reservation_id>/cancel/", pickup_views.cancel,
          name="reservation_cancel"),
-    path("s/<str:slug>/pickup/", pickup_views.pick_up, name="pick_up"),
-    path("s/<str:slug>/redeem/<str:code>/", pickup_views.redeem, name="redeem"),
-    path("s/<str:slug>/windows/", pickup_views.add_window, name="add_window"),
-    path("s/<str:slug>/windows/<int:window_id>/remove/", pickup_views.remove_window,
+    path("s/<shop:slug>/pickup/", pickup_views.pick_up, name="pick_up"),
+    path("s/<shop:slug>/redeem/<code:code>/", pickup_views.redeem, name="redeem"),
+    path("s/<shop:slug>/windows/", pickup_views.add_window, name="add_window"),
+    path("s/<shop:slug>/windows/<int:window_id>/remove/", pickup_views.remove_window,
          name="remove_window"),
 ]

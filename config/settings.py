@@ -11,6 +11,7 @@ import os
 import re
 import sys
 import warnings
+from datetime import timedelta
 from pathlib import Path
 
 import dj_database_url
@@ -61,6 +62,7 @@ INSTALLED_APPS = [
     "channels",
     "ninja",
     "huey.contrib.djhuey",
+    "axes",
     "shops",
     "livestock",
     "pickup",
@@ -68,6 +70,8 @@ INSTALLED_APPS = [
 
 MIDDLEWARE = [
     "django.middleware.security.SecurityMiddleware",
+    # NUL and control characters in headers or query parameters: a 400 before anyone reads them.
+    "config.middleware.HostileRequestMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
     "shops.middleware.PreviewImageCacheMiddleware",
     "config.middleware.ServiceUnavailableMiddleware",
@@ -78,7 +82,10 @@ MIDDLEWARE = [
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
-    "csp.middleware.CSPMiddleware",
+    # django-csp plus the site's own websocket origin in connect-src (config/middleware.py).
+    "config.middleware.CSPMiddleware",
+    # Last, as django-axes asks: turns a locked-out sign-in into its refusal page.
+    "axes.middleware.AxesMiddleware",
 ]
 
 ROOT_URLCONF = "config.urls"
@@ -204,6 +211,29 @@ AUTH_PASSWORD_VALIDATORS = [
     {"NAME": "django.contrib.auth.password_validation.CommonPasswordValidator"},
     {"NAME": "django.contrib.auth.password_validation.NumericPasswordValidator"},
 ]
+# Sign-in throttling (django-axes) for the owner console and the admin alike: after
+# AXES_FAILURE_LIMIT wrong passwords for one account, or from one client IP, within
+# AXES_COOLOFF_TIME, sign-in is refused for that long whatever the password. Attempts live
+# in the database, so every daphne process sees the same count, with or without Redis.
+AUTHENTICATION_BACKENDS = [
+    "axes.backends.AxesStandaloneBackend",
+    "django.contrib.auth.backends.ModelBackend",
+]
+AXES_HANDLER = "axes.handlers.database.AxesDatabaseHandler"
+AXES_FAILURE_LIMIT = env_int("LOGIN_FAILURE_LIMIT", 10)
+AXES_COOLOFF_TIME = timedelta(minutes=env_int("LOGIN_LOCKOUT_MINUTES", 15))
+# Each item is its own limit: one account from anywhere, and one client IP for any account.
+AXES_LOCKOUT_PARAMETERS = ["username", "ip_address"]
+# The refusal lasts AXES_COOLOFF_TIME from the lockout; more tries do not prolong it.
+AXES_RESET_COOL_OFF_ON_FAILURE_DURING_LOCKOUT = False
+AXES_RESET_ON_SUCCESS = True
+# The client IP the rest of the app uses (daphne --proxy-headers behind deploy/nginx.conf).
+AXES_CLIENT_IP_CALLABLE = "shops.auth.sign_in_client_ip"
+AXES_LOCKOUT_CALLABLE = "shops.auth.locked_out"
+# Failed sign-ins are logged (AccessAttempt/AccessFailureLog); successful ones need no row.
+AXES_DISABLE_ACCESS_LOG = True
+AXES_VERBOSE = False
+
 LOGIN_URL = "owner:login"
 LOGIN_REDIRECT_URL = "owner:console"
 LOGOUT_REDIRECT_URL = "owner:login"
@@ -224,8 +254,10 @@ STATIC_ROOT = Path(os.environ.get("STATIC_ROOT", BASE_DIR / "staticfiles"))
 STATICFILES_DIRS = [BASE_DIR / "static"]
 MEDIA_URL = "/media/"
 MEDIA_ROOT = Path(os.environ.get("MEDIA_ROOT", BASE_DIR / "media"))
-# Production puts nginx in front of /media/ (deploy/nginx.conf) and sets SERVE_MEDIA=0.
-SERVE_MEDIA = env_bool("SERVE_MEDIA", True)
+# Django serves uploads only under DEBUG (`make run`) or when told to: production puts nginx
+# in front of /media/ (deploy/nginx.conf). Either way they are sent sandboxed
+# (livestock.media.serve_upload and the nginx configs).
+SERVE_MEDIA = env_bool("SERVE_MEDIA", DEBUG)
 
 # Hashed, compressed file names once `collectstatic` has run; before that (a plain
 # `pip install` + daphne) files are served straight from the finders so nothing 500s.
@@ -233,7 +265,8 @@ _manifest_ready = (STATIC_ROOT / "staticfiles.json").exists()
 # `collectstatic` itself must use the manifest storage, or it never writes the manifest.
 _collecting_static = sys.argv[1:2] == ["collectstatic"]
 STORAGES = {
-    "default": {"BACKEND": "django.core.files.storage.FileSystemStorage"},
+    # Names every stored upload by its content's type and refuses any other content.
+    "default": {"BACKEND": "livestock.media.UploadStorage"},
     "staticfiles": {
         "BACKEND": (
             "whitenoise.storage.CompressedManifestStaticFilesStorage"
@@ -292,7 +325,8 @@ CONTENT_SECURITY_POLICY = {
         "style-src": ["'self'"],
         "img-src": ["'self'", "data:", "blob:", *filter(None, [tile_origin(MAP_TILE_URL)])],
         "media-src": ["'self'", "blob:"],
-        "connect-src": ["'self'", "ws:", "wss:"],
+        # The page's own ws(s)://host is added per response (config.middleware.CSPMiddleware).
+        "connect-src": ["'self'"],
         "frame-ancestors": ["'none'"],
         "form-action": ["'self'"],
         "base-uri": ["'self'"],
@@ -309,6 +343,9 @@ RESERVATION_EVENTS_KEPT = env_int("RESERVATION_EVENTS_KEPT", 200)
 # Older stock history is pruned nightly (the latest LIVESTOCK_EVENTS_KEPT per shop stay).
 LIVESTOCK_EVENTS_RETENTION_DAYS = env_int("LIVESTOCK_EVENTS_RETENTION_DAYS", 30)
 MAX_STOCK_COUNT = 1_000_000
+# Hours a write retried with the same Idempotency-Key replays its first answer; older
+# records are deleted by the daily privacy retention job.
+IDEMPOTENCY_TTL_HOURS = env_int("IDEMPOTENCY_TTL_HOURS", 48)
 
 LOGGING = {
     "version": 1,
@@ -320,6 +357,8 @@ LOGGING = {
         # after it propagates to the root handler.
         "django": {"handlers": [], "level": "INFO", "propagate": True},
         "django.channels.server": {"level": "WARNING"},
+        # django-axes reports every failed sign-in at INFO; lockouts are WARNING.
+        "axes": {"level": "WARNING"},
     },
 }
 
@@ -359,6 +398,12 @@ PICKUP_NO_SHOW_LIMIT = env_int("PICKUP_NO_SHOW_LIMIT", 3)
 # Open (confirmed or ready) reservations one phone may hold at one shop.
 PICKUP_MAX_ACTIVE_PER_PHONE = env_int("PICKUP_MAX_ACTIVE_PER_PHONE", 5)
 PICKUP_MAX_QUANTITY = env_int("PICKUP_MAX_QUANTITY", 100)
+# Units of one listing one customer may hold in open reservations when the owner set no
+# "1인 최대" of their own. Counted per device cookie and per phone; every client is also
+# counted by network address, with PICKUP_NETWORK_ALLOWANCE times as much (a carrier NAT puts
+# many honest customers behind one address; a script can drop or forge the cookie).
+PICKUP_MAX_UNITS_PER_CLIENT = env_int("PICKUP_MAX_UNITS_PER_CLIENT", 10)
+PICKUP_NETWORK_ALLOWANCE = env_int("PICKUP_NETWORK_ALLOWANCE", 10)
 # Days after a reservation ends before its phone number is erased.
 PICKUP_PHONE_RETENTION_DAYS = env_int("PICKUP_PHONE_RETENTION_DAYS", 30)
 # Reservation attempts per client IP per window; loose because a Korean carrier NAT puts

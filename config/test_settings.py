@@ -26,4 +26,6 @@ STORAGES = {  # noqa: F405
     "staticfiles": {"BACKEND": "django.contrib.staticfiles.storage.StaticFilesStorage"},
 }
 WHITENOISE_USE_FINDERS = True
+# The suite fetches uploads through Django; daphne processes it starts get the real default.
+SERVE_MEDIA = True
 ALLOWED_HOSTS = ["testserver", "localhost", "127.0.0.1", "[::1]"]

@@ -1,10 +1,9 @@
-from django.conf import settings
 from django.contrib import admin
 from django.urls import include, path, re_path
-from django.views.static import serve as serve_media
 
 from config.api import api
 from config.health import healthz
+from livestock.media import serve_upload
 
 urlpatterns = [
     path("", include("shops.urls")),
@@ -15,14 +14,9 @@ urlpatterns = [
     path("api/", api.urls),
     path("i18n/", include("django.conf.urls.i18n")),
     path("healthz", healthz, name="healthz"),
+    # Answers 404 unless SERVE_MEDIA is on (the default only under DEBUG).
+    re_path(r"^media/(?P<path>.*)$", serve_upload),
 ]
-
-if settings.SERVE_MEDIA:
-    urlpatterns += [
-        re_path(
-            r"^media/(?P<path>.*)$", serve_media, {"document_root": settings.MEDIA_ROOT}
-        ),
-    ]
 
 handler404 = "shops.views.not_found"
 handler500 = "shops.views.server_error"

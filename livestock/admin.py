@@ -6,12 +6,12 @@ from django.contrib import admin
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
-from livestock import services
+from livestock import media, services
 from livestock.models import Listing, ListingOption, StockEvent
-from shops.admin import ReadOnlyAdminMixin, ShopScopedAdmin
+from shops.admin import ReadOnlyAdminMixin, ShopScopedAdmin, TextGuardAdminMixin
 
 
-class ListingOptionInline(admin.TabularInline):
+class ListingOptionInline(TextGuardAdminMixin, admin.TabularInline):
     model = ListingOption
     extra = 0
     fields = ("label", "units", "price", "pickup_price", "position")
@@ -25,8 +25,15 @@ class ListingAdminForm(forms.ModelForm):
 
     class Meta:
         model = Listing
-        fields = ("shop", "name", "unit", "price", "pickup_price", "staff_note", "photo", "video",
-                  "is_active")
+        fields = ("shop", "name", "unit", "price", "pickup_price", "max_per_customer",
+                  "staff_note", "photo", "video", "is_active")
+
+    # The same checks as the owner console's: type from the content, size and length limits.
+    def clean_photo(self):
+        return media.form_check(self.cleaned_data.get("photo"), media.check_photo)
+
+    def clean_video(self):
+        return media.form_check(self.cleaned_data.get("video"), media.check_video)
 
     def clean(self):
         data = super().clean()
@@ -52,8 +59,8 @@ class ListingAdmin(ShopScopedAdmin):
         return fields if obj is None else [*fields, "shop"]
 
     def get_fields(self, request, obj=None):
-        fields = ["shop", "name", "unit", "price", "pickup_price", "staff_note", "photo", "video",
-                  "is_active"]
+        fields = ["shop", "name", "unit", "price", "pickup_price", "max_per_customer",
+                  "staff_note", "photo", "video", "is_active"]
         return [*fields, "initial_available"] if obj is None else [*fields, "available", "arrived_at"]
 
     def save_model(self, request: HttpRequest, obj: Listing, form, change: bool) -> None:

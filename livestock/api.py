@@ -8,7 +8,7 @@ from django.http import HttpRequest
 from ninja import Header, Router, Schema, Status
 from pydantic import Field, StrictInt
 
-from livestock import services
+from livestock import selectors, services
 from livestock.payloads import listing_payload
 from shops.auth import owner_auth, shop_for_actor
 from shops.models import ApiToken
@@ -36,10 +36,12 @@ class ListingIn(Schema):
     price: StrictInt
     pickup_price: StrictInt | None = None
     staff_note: str = Field("", max_length=10_000)
+    max_per_customer: StrictInt | None = Field(
+        None, description="1인 최대 수량 (한 사람이 예약해 둘 수 있는 수량); 비우면 기본값")
     options: list[OptionIn] = Field(default_factory=list, max_length=20)
 
 
-@router.post("/shops/{slug}/listings", response={201: dict}, summary="오늘 입고 등록")
+@router.post("/shops/{shop:slug}/listings", response={201: dict}, summary="오늘 입고 등록")
 def create_listing(request: HttpRequest, slug: str, payload: ListingIn):
     shop = shop_for_actor(request.auth, request.user, slug)
     listing, result = services.post_arrival(
@@ -50,6 +52,7 @@ def create_listing(request: HttpRequest, slug: str, payload: ListingIn):
         price=payload.price,
         pickup_price=payload.price if payload.pickup_price is None else payload.pickup_price,
         staff_note=payload.staff_note,
+        max_per_customer=payload.max_per_customer,
         options=[
             services.OptionSpec(
                 label=o.label, units=o.units, price=o.price,
@@ -63,6 +66,30 @@ def create_listing(request: HttpRequest, slug: str, payload: ListingIn):
     return Status(201, {**listing_payload(listing), "version": result.version})
 
 
+class ListingEditIn(Schema):
+    name: str | None = Field(None, max_length=10_000)
+    unit: str | None = Field(None, max_length=1000)
+    price: StrictInt | None = None
+    pickup_price: StrictInt | None = None
+    staff_note: str | None = Field(None, max_length=10_000)
+    max_per_customer: StrictInt | None = Field(
+        None, description="1인 최대 수량; null을 보내면 기본값으로 돌아갑니다")
+
+
+@router.patch("/shops/{shop:slug}/listings/{listing_id}", summary="상품 정보 수정")
+def edit_listing(request: HttpRequest, slug: str, listing_id: int, payload: ListingEditIn):
+    """Only the fields sent change; ``max_per_customer: null`` returns to the default."""
+    shop = shop_for_actor(request.auth, request.user, slug)
+    changes = payload.dict(exclude_unset=True)
+    for field in ("name", "unit", "price", "pickup_price", "staff_note"):
+        if field in changes and changes[field] is None:
+            del changes[field]
+    result = services.edit_listing(shop=shop, listing_id=listing_id, changes=changes,
+                                   actor=actor_for(request))
+    listing = selectors.shop_listing(shop.pk, listing_id)
+    return {**listing_payload(listing), "version": result.version}
+
+
 class StockIn(Schema):
     set_to: StrictInt | None = Field(None, alias="set")
     delta: StrictInt | None = None
@@ -70,7 +97,7 @@ class StockIn(Schema):
     note: str = Field("", max_length=1000)
 
 
-@router.post("/shops/{slug}/listings/{listing_id}/stock", summary="재고 수량 변경")
+@router.post("/shops/{shop:slug}/listings/{listing_id}/stock", summary="재고 수량 변경")
 def change_stock(
     request: HttpRequest,
     slug: str,

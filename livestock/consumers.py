@@ -9,6 +9,7 @@ from livestock.streams import stock_stream
 from realtime.consumers import CLOSE_NOT_FOUND, StreamConsumer
 from realtime.hub import Stream
 from shops.models import Shop
+from shops.validation import parse_client_message
 
 CLOSE_UNKNOWN_SHOP = CLOSE_NOT_FOUND
 
@@ -19,6 +20,7 @@ def _find_shop(slug: str) -> Shop | None:
 
 
 class ShopStockConsumer(StreamConsumer):
+    parse_message = staticmethod(parse_client_message)
     shop: Shop | None = None
 
     async def open_stream(self) -> Stream | None:

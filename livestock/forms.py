@@ -4,8 +4,10 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from shops.validation import TextInputFormMixin
 
-class ArrivalForm(forms.Form):
+
+class ArrivalForm(TextInputFormMixin, forms.Form):
     name = forms.CharField(label=_("상품명"), max_length=120,
                            widget=forms.TextInput(attrs={"placeholder": _("예: 단감")}))
     available = forms.IntegerField(label=_("수량"), min_value=0, max_value=settings.MAX_STOCK_COUNT,
@@ -17,6 +19,11 @@ class ArrivalForm(forms.Form):
                                       required=False,
                                       widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
                                       help_text=_("비우면 가격과 같습니다."))
+    max_per_customer = forms.IntegerField(
+        label=_("1인 최대 수량"), min_value=1, max_value=settings.MAX_STOCK_COUNT, required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        help_text=_("한 사람이 한 번에 예약해 둘 수 있는 수량입니다. 비우면 기본값을 씁니다."),
+    )
     staff_note = forms.CharField(label=_("직원 한마디"), max_length=300, required=False,
                                  widget=forms.Textarea(attrs={"rows": 2, "placeholder": _(
                                      "예: 직원이 직접 먹어 본 후기")}))
@@ -32,7 +39,7 @@ class ArrivalForm(forms.Form):
         return data
 
 
-class OptionForm(forms.Form):
+class OptionForm(TextInputFormMixin, forms.Form):
     label = forms.CharField(label=_("옵션"), max_length=40, required=False,
                             widget=forms.TextInput(attrs={"placeholder": _("예: 반팩")}))
     units = forms.IntegerField(label=_("차감 수량"), min_value=1, max_value=1000, required=False)
@@ -53,7 +60,7 @@ class OptionForm(forms.Form):
 OptionFormSet = forms.formset_factory(OptionForm, extra=2, max_num=5)
 
 
-class StockForm(forms.Form):
+class StockForm(TextInputFormMixin, forms.Form):
     delta = forms.IntegerField(required=False, min_value=-settings.MAX_STOCK_COUNT,
                                max_value=settings.MAX_STOCK_COUNT)
     set = forms.IntegerField(required=False, min_value=0, max_value=settings.MAX_STOCK_COUNT)

@@ -3,6 +3,12 @@
 Must run inside the write's own transaction: the key is claimed (inserted) first, so a
 concurrent duplicate either waits for the first to commit and replays its answer, or, if
 the first rolled back, performs the write itself.
+
+A record keeps only what a replay needs, never personal data: a write whose answer carries
+a customer's details (a reservation's secret link, pickup code, name) stores the id of what
+it created (``remember``) and rebuilds the answer from that object on replay (``recall``).
+Records live ``IDEMPOTENCY_TTL_HOURS`` (48 h): an older one no longer answers, its key can be
+used again, and the privacy retention job deletes it (``purge_expired_records``).
 """
 
 from __future__ import annotations
@@ -10,9 +16,12 @@ from __future__ import annotations
 import hashlib
 import json
 from collections.abc import Callable
+from datetime import datetime, timedelta
 from typing import Any
 
+from django.conf import settings
 from django.db import IntegrityError, transaction
+from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from livestock.models import IdempotencyRecord
@@ -20,9 +29,15 @@ from shops.errors import DomainError, InvalidInput
 
 MAX_KEY_LENGTH = 200
 
+Response = dict[str, Any]
+
 
 def fingerprint(data: Any) -> str:
     return hashlib.sha256(json.dumps(data, sort_keys=True, default=str).encode()).hexdigest()
+
+
+def expiry_cutoff(now: datetime | None = None) -> datetime:
+    return (now or timezone.now()) - timedelta(hours=settings.IDEMPOTENCY_TTL_HOURS)
 
 
 def run_once(
@@ -31,9 +46,15 @@ def run_once(
     scope: str,
     key: str | None,
     request_data: Any,
-    action: Callable[[], tuple[int, dict[str, Any]]],
-) -> tuple[int, dict[str, Any], bool]:
-    """Return ``(status, response, replayed)``; ``action`` runs at most once per key."""
+    action: Callable[[], tuple[int, Response]],
+    remember: Callable[[Response], Response] | None = None,
+    recall: Callable[[Response], Response] | None = None,
+) -> tuple[int, Response, bool]:
+    """Return ``(status, response, replayed)``; ``action`` runs at most once per key.
+
+    ``remember`` turns the answer into what is stored and ``recall`` turns that back into
+    the answer; without them the answer itself is stored, so it must hold no personal data.
+    """
     if not key:
         status, response = action()
         return status, response, False
@@ -44,19 +65,21 @@ def run_once(
         )
     request_fingerprint = fingerprint(request_data)
     lookup = {"shop_id": shop_id, "scope": scope, "key": key}
+    IdempotencyRecord.objects.filter(**lookup, created_at__lt=expiry_cutoff()).delete()
     record = IdempotencyRecord.objects.filter(**lookup).first()
     if record is None:
         try:
             with transaction.atomic():
                 record = IdempotencyRecord.objects.create(
-                    **lookup, fingerprint=request_fingerprint, response=None
+                    **lookup, fingerprint=request_fingerprint, response=None,
+                    created_at=timezone.now(),
                 )
         except IntegrityError:
             record = IdempotencyRecord.objects.get(**lookup)
         else:
             status, response = action()
             record.status_code = status
-            record.response = response
+            record.response = remember(response) if remember else response
             record.save(update_fields=["status_code", "response"])
             return status, response, False
     if record.fingerprint != request_fingerprint:
@@ -65,4 +88,10 @@ def run_once(
             code="idempotency_key_reused",
             status=422,
         )
-    return record.status_code, record.response or {}, True
+    stored = record.response or {}
+    return record.status_code, recall(stored) if recall else stored, True
+
+
+def purge_expired_records(*, now: datetime | None = None) -> int:
+    """Delete every record older than the replay period; how many went."""
+    return IdempotencyRecord.objects.filter(created_at__lt=expiry_cutoff(now)).delete()[0]

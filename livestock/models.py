@@ -7,13 +7,16 @@ from django.db.models import Q
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
+from livestock.media import CONTENT_TYPES
 from shops.models import Shop
 
 
 def listing_media_path(instance: Listing, filename: str) -> str:
-    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else "bin"
+    """``listings/<shop>/<stamp>.<ext>``; the extension is the one the upload checks (and the
+    storage, ``livestock.media.UploadStorage``) set from the file's content."""
+    ext = filename.rsplit(".", 1)[-1].lower() if "." in filename else ""
     stamp = timezone.now().strftime("%Y%m%d%H%M%S%f")
-    return f"listings/{instance.shop_id}/{stamp}.{ext}"
+    return f"listings/{instance.shop_id}/{stamp}" + (f".{ext}" if ext in CONTENT_TYPES else "")
 
 
 class Listing(models.Model):
@@ -34,6 +37,10 @@ class Listing(models.Model):
     video = models.FileField(_("짧은 영상"), upload_to=listing_media_path, blank=True)
     staff_note = models.CharField(_("직원 한마디"), max_length=300, blank=True)
     is_active = models.BooleanField(_("판매 중"), default=True)
+    max_per_customer = models.PositiveIntegerField(
+        _("1인 최대 수량"), null=True, blank=True, validators=[MinValueValidator(1)],
+        help_text=_("한 사람이 한 번에 예약해 둘 수 있는 수량입니다. 비우면 기본값을 씁니다."),
+    )
     arrived_at = models.DateTimeField(_("입고 시각"), default=timezone.now)
     updated_at = models.DateTimeField(auto_now=True)
 
@@ -48,6 +55,8 @@ class Listing(models.Model):
                 condition=Q(pickup_price__lte=models.F("price")),
                 name="listing_pickup_price_lte_price",
             ),
+            models.CheckConstraint(condition=Q(max_per_customer__gte=1),
+                                   name="listing_max_per_customer_gte_1"),
         ]
 
     def __str__(self) -> str:
@@ -60,6 +69,11 @@ class Listing(models.Model):
         if self.available <= 0:
             return self.Status.SOLD_OUT
         return self.Status.ON_SALE
+
+    @property
+    def per_customer_limit(self) -> int:
+        """Units one customer may hold in open reservations: the owner's, or the default."""
+        return self.max_per_customer or settings.PICKUP_MAX_UNITS_PER_CLIENT
 
     @property
     def discount(self) -> int:

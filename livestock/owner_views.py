@@ -65,7 +65,8 @@ def post_arrival(request: HttpRequest, slug: str) -> HttpResponse:
                                         pickup_price=o["pickup_price"])
                     for o in options.cleaned_data if o.get("label")
                 ],
-                photo=data.get("photo"), video=data.get("video"), actor=_actor(request),
+                photo=data.get("photo"), video=data.get("video"),
+                max_per_customer=data.get("max_per_customer"), actor=_actor(request),
             )
         except DomainError as exc:
             form.add_error(None, exc.detail)

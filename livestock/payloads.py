@@ -17,6 +17,7 @@ def listing_payload(listing: Listing) -> dict[str, Any]:
         "pickup_price": listing.pickup_price,
         "status": str(listing.status),
         "staff_note": listing.staff_note,
+        "max_per_customer": listing.per_customer_limit,
         "photo_url": listing.photo.url if listing.photo else None,
         "video_url": listing.video.url if listing.video else None,
         "arrived_at": listing.arrived_at.isoformat(),

@@ -1,7 +1,10 @@
-from django.urls import re_path
+from django.urls import path
 
 from livestock.consumers import ShopStockConsumer
+from shops.converters import register as register_converters
+
+register_converters()
 
 websocket_urlpatterns = [
-    re_path(r"^ws/shops/(?P<slug>[^/]+)/$", ShopStockConsumer.as_asgi()),
+    path("ws/shops/<shop:slug>/", ShopStockConsumer.as_asgi()),
 ]

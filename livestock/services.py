@@ -4,6 +4,10 @@ Each public function is one thing an owner, customer or integration means to do.
 its transaction: a conditional UPDATE that can never take ``available`` below zero, a bump
 of the shop's gap-free ``stock_version``, a StockEvent row, and the broadcast scheduled for
 after commit, so a change that rolls back is never announced.
+
+Locks follow the project's one order (written out in pickup/services.py): idempotency key →
+listing (``FOR UPDATE OF`` the listing only) → shop (the version bump). Callers that also
+lock pickup windows or reservations take those before calling in here.
 """
 
 from __future__ import annotations
@@ -29,6 +33,7 @@ from livestock.payloads import listing_payload, stock_message
 from livestock.streams import publish_stock_message
 from shops.errors import Conflict, InvalidInput, NotFound
 from shops.models import Shop
+from shops.validation import clean_text
 
 Reason = StockEvent.Reason
 
@@ -103,19 +108,21 @@ def _check_prices(price: Any, pickup_price: Any) -> None:
         raise InvalidInput(_("픽업 가격은 정가보다 높을 수 없습니다."), code="invalid_price")
 
 
-def _check_text(value: Any, field: str, max_length: int, *, required: bool) -> str:
-    if not isinstance(value, str):
-        raise InvalidInput(_("%(field)s을(를) 글자로 입력해 주세요.") % {"field": field})
-    value = value.strip()
-    if required and not value:
-        raise InvalidInput(_("%(field)s을(를) 입력해 주세요.") % {"field": field},
-                           code="required")
-    if len(value) > max_length:
+def _check_max_per_customer(value: Any) -> int | None:
+    """The owner's "1인 최대" for a listing: a positive whole number, or None for the default."""
+    if value is None or value == "":
+        return None
+    limit = settings.MAX_STOCK_COUNT
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= limit:
         raise InvalidInput(
-            _("%(field)s은(는) %(max)d자 이하로 입력해 주세요.") % {"field": field, "max": max_length},
-            code="too_long",
+            _("1인 최대 수량은 1 이상 %(max)d 이하의 정수로 입력해 주세요.") % {"max": limit},
+            code="invalid_max_per_customer",
         )
     return value
+
+
+def _check_text(value: Any, field: str, max_length: int, *, required: bool) -> str:
+    return clean_text(value, label=field, max_length=max_length, required=required)
 
 
 # --- the one writer --------------------------------------------------------------------
@@ -188,7 +195,7 @@ def _locked_listing(shop: Shop, listing_id: Any) -> Listing:
     if isinstance(listing_id, bool) or not isinstance(listing_id, int):
         raise NotFound(_("상품을 찾을 수 없습니다."), code="listing_not_found")
     listing = (
-        Listing.objects.select_for_update()
+        Listing.objects.select_for_update(of=("self",))
         .filter(pk=listing_id, shop_id=shop.pk)
         .prefetch_related("options")
         .first()
@@ -318,14 +325,20 @@ def post_arrival(
     options: Sequence[OptionSpec] = (),
     photo: UploadedFile | None = None,
     video: UploadedFile | None = None,
+    max_per_customer: int | None = None,
     actor: Actor = SYSTEM,
 ) -> tuple[Listing, StockResult]:
-    """Owner posts today's arrival ("단감 200팩"); customers' pages show it at once."""
+    """Owner posts today's arrival ("단감 200팩"); customers' pages show it at once.
+
+    ``max_per_customer`` ("1인 최대 5팩") caps what one customer may hold in open
+    reservations; None leaves the project default (PICKUP_MAX_UNITS_PER_CLIENT).
+    """
     name = _check_text(name, _("상품명"), 120, required=True)
     unit = _check_text(unit, _("단위"), 20, required=True)
     staff_note = _check_text(staff_note, _("직원 한마디"), 300, required=False)
     available = _check_count(available, _("수량"))
     _check_prices(price, pickup_price)
+    max_per_customer = _check_max_per_customer(max_per_customer)
     options = list(options)
     _check_options(options)
     if photo is not None:
@@ -336,7 +349,7 @@ def post_arrival(
     with transaction.atomic():
         listing = Listing(
             shop=shop, name=name, unit=unit, available=available, price=price,
-            pickup_price=pickup_price, staff_note=staff_note,
+            pickup_price=pickup_price, staff_note=staff_note, max_per_customer=max_per_customer,
         )
         if photo is not None:
             listing.photo.save(photo.name, photo, save=False)
@@ -369,7 +382,7 @@ def _check_options(options: Iterable[OptionSpec]) -> None:
         _check_prices(option.price, option.pickup_price)
 
 
-EDITABLE_FIELDS = {"name", "unit", "price", "pickup_price", "staff_note"}
+EDITABLE_FIELDS = {"name", "unit", "price", "pickup_price", "staff_note", "max_per_customer"}
 
 
 def edit_listing(*, shop: Shop, listing_id: int, changes: dict[str, Any],
@@ -387,11 +400,13 @@ def edit_listing(*, shop: Shop, listing_id: int, changes: dict[str, Any],
         if "staff_note" in changes:
             listing.staff_note = _check_text(changes["staff_note"], _("직원 한마디"), 300,
                                              required=False)
+        if "max_per_customer" in changes:
+            listing.max_per_customer = _check_max_per_customer(changes["max_per_customer"])
         listing.price = changes.get("price", listing.price)
         listing.pickup_price = changes.get("pickup_price", listing.pickup_price)
         _check_prices(listing.price, listing.pickup_price)
         listing.save(update_fields=["name", "unit", "staff_note", "price", "pickup_price",
-                                    "updated_at"])
+                                    "max_per_customer", "updated_at"])
         return _record_change(shop=shop, listing=listing, delta=0, reason=Reason.EDIT,
                               actor=actor)
 

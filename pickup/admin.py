@@ -11,6 +11,7 @@ from django.contrib import admin, messages
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
+from livestock import media
 from pickup import services
 from pickup.codes import mask_phone
 from pickup.models import PickupPlace, PickupPoint, PickupWindow, Reservation
@@ -81,6 +82,9 @@ class PickupPlaceAdminForm(forms.ModelForm):
         model = PickupPlace
         fields = ("name", "address", "lat", "lng", "opening_hours", "opens_at", "closes_at",
                   "contact", "handover_notes", "photo")
+
+    def clean_photo(self):
+        return media.form_check(self.cleaned_data.get("photo"), media.check_photo)
 
     def clean(self):
         data = super().clean()

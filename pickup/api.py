@@ -4,22 +4,22 @@ session, so no CSRF token is needed; abuse is held back by per-IP and per-phone 
 
 from __future__ import annotations
 
-import json
 from typing import Annotated, Any
 
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import Header, Router, Schema, Status
 from pydantic import Field, StrictBool, StrictInt
 
-from pickup import reservation_selectors, selectors, services
+from pickup import clients, reservation_selectors, selectors, services
 from pickup.models import PartnerInvitation
 from pickup.payloads import reservation_payload
-from shops.auth import MANAGING_ROLES, owner_auth, shop_for_actor
-from shops.errors import InvalidInput, NotFound
+from shops.auth import MANAGING_ROLES, client_ip, owner_auth, shop_for_actor
+from shops.errors import NotFound
 from shops.models import ApiToken
 from shops.selectors import public_shop
 from shops.sharing import attribute_reservation
+from shops.validation import json_body
 
 router = Router(tags=["pickup"])
 
@@ -52,7 +52,7 @@ def _shop(request: HttpRequest, slug: str):
     return shop_for_actor(request.auth, request.user, slug, MANAGING_ROLES)
 
 
-@router.post("/shops/{slug}/pickup-points", auth=owner_auth, response={201: dict},
+@router.post("/shops/{shop:slug}/pickup-points", auth=owner_auth, response={201: dict},
              summary="픽업 지점(제휴 카페) 추가 — 서비스 구역 밖이면 422 outside_service_area")
 def create_pickup_point(request: HttpRequest, slug: str, payload: PickupPointIn):
     shop = _shop(request, slug)
@@ -61,7 +61,7 @@ def create_pickup_point(request: HttpRequest, slug: str, payload: PickupPointIn)
         point.place.lat, point.place.lng).distance_m))
 
 
-@router.get("/shops/{slug}/pickup-points", auth=owner_auth,
+@router.get("/shops/{shop:slug}/pickup-points", auth=owner_auth,
             summary="이 가게의 모든 픽업 지점 (일시 중지 포함)")
 def list_pickup_points(request: HttpRequest, slug: str):
     shop = _shop(request, slug)
@@ -77,7 +77,7 @@ def _acting_user(request: HttpRequest):
     return request.user
 
 
-@router.post("/shops/{slug}/pickup-points/partner", auth=owner_auth,
+@router.post("/shops/{shop:slug}/pickup-points/partner", auth=owner_auth,
              response={201: dict, 202: dict},
              summary="다른 가게의 제휴 카페를 이 가게의 픽업 지점으로 함께 쓰기 — 그 카페를 "
                      "관리하는 가게의 수락이 필요하면 202와 수락 대기 중인 제휴 요청")
@@ -89,7 +89,7 @@ def partner_pickup_place(request: HttpRequest, slug: str, payload: PartnerIn):
     return Status(201, selectors.pickup_point_payload(result))
 
 
-@router.get("/shops/{slug}/partner-invitations", auth=owner_auth,
+@router.get("/shops/{shop:slug}/partner-invitations", auth=owner_auth,
             summary="제휴 요청: 이 가게의 카페를 함께 쓰겠다는 요청(incoming)과 이 가게가 보낸 요청(outgoing)")
 def list_partner_invitations(request: HttpRequest, slug: str):
     shop = _shop(request, slug)
@@ -99,7 +99,7 @@ def list_partner_invitations(request: HttpRequest, slug: str):
                          for i in selectors.outgoing_invitations(shop)]}
 
 
-@router.post("/shops/{slug}/partner-invitations/{invitation_id}/accept", auth=owner_auth,
+@router.post("/shops/{shop:slug}/partner-invitations/{invitation_id}/accept", auth=owner_auth,
              summary="제휴 요청 수락 — 요청한 가게의 픽업 지점이 생깁니다")
 def accept_partner_invitation(request: HttpRequest, slug: str, invitation_id: int):
     shop = _shop(request, slug)
@@ -108,7 +108,7 @@ def accept_partner_invitation(request: HttpRequest, slug: str, invitation_id: in
     return selectors.pickup_point_payload(point)
 
 
-@router.post("/shops/{slug}/partner-invitations/{invitation_id}/decline", auth=owner_auth,
+@router.post("/shops/{shop:slug}/partner-invitations/{invitation_id}/decline", auth=owner_auth,
              summary="제휴 요청 거절")
 def decline_partner_invitation(request: HttpRequest, slug: str, invitation_id: int):
     shop = _shop(request, slug)
@@ -117,7 +117,7 @@ def decline_partner_invitation(request: HttpRequest, slug: str, invitation_id: i
     return selectors.invitation_payload(invitation)
 
 
-@router.post("/shops/{slug}/pickup-points/{point_id}/move", auth=owner_auth,
+@router.post("/shops/{shop:slug}/pickup-points/{point_id}/move", auth=owner_auth,
              summary="픽업 지점 위치 옮기기")
 def move_pickup_point(request: HttpRequest, slug: str, point_id: int, payload: MoveIn):
     shop = _shop(request, slug)
@@ -126,21 +126,16 @@ def move_pickup_point(request: HttpRequest, slug: str, point_id: int, payload: M
     return selectors.pickup_point_payload(point)
 
 
-@router.post("/shops/{slug}/pickup-points/{point_id}/pause", auth=owner_auth,
+@router.post("/shops/{shop:slug}/pickup-points/{point_id}/pause", auth=owner_auth,
              summary="픽업 지점 일시 중지 (본문 선택: {\"reason\": \"…\"})")
 def pause_pickup_point(request: HttpRequest, slug: str, point_id: int):
     shop = _shop(request, slug)
-    reason: Any = ""
-    if request.body:
-        try:
-            body = json.loads(request.body)
-        except ValueError:
-            raise InvalidInput(_("요청 본문이 올바른 JSON이 아닙니다."), code="malformed_json") from None
-        reason = body.get("reason", "") if isinstance(body, dict) else None
+    body = json_body(request, default={})
+    reason: Any = body.get("reason", "") if isinstance(body, dict) else None
     return selectors.pickup_point_payload(services.pause_pickup_point(shop, point_id, reason))
 
 
-@router.post("/shops/{slug}/pickup-points/{point_id}/resume", auth=owner_auth,
+@router.post("/shops/{shop:slug}/pickup-points/{point_id}/resume", auth=owner_auth,
              summary="픽업 지점 다시 열기 — 구역 밖이면 422 outside_service_area")
 def resume_pickup_point(request: HttpRequest, slug: str, point_id: int):
     shop = _shop(request, slug)
@@ -149,10 +144,6 @@ def resume_pickup_point(request: HttpRequest, slug: str, point_id: int):
 
 # --- reservations (public) --------------------------------------------------------------
 
-
-
-def client_ip(request: HttpRequest) -> str:
-    return request.META.get("REMOTE_ADDR") or "unknown"
 
 
 class ReservationIn(Schema):
@@ -171,15 +162,20 @@ class CancelIn(Schema):
     reason: str = Field("", max_length=200)
 
 
-@router.post("/shops/{slug}/reservations", response={201: dict}, summary="픽업 예약")
+@router.post("/shops/{shop:slug}/reservations", response={201: dict}, summary="픽업 예약")
 def create_reservation(
     request: HttpRequest,
+    response: HttpResponse,
     slug: str,
     payload: ReservationIn,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ):
+    """409 ``limit_per_customer`` (with ``limit``, ``unit``, ``held``) past the listing's
+    "1인 최대"; 429 ``limit_per_network`` when one address holds far more than that."""
     shop = public_shop(slug)
-    services.check_reservation_rate(client_ip(request))
+    ip = client_ip(request)
+    services.check_reservation_rate(ip)
+    clients.remember_device(request, response)
     result, replayed = services.reserve(
         shop=shop,
         listing_id=payload.listing_id,
@@ -191,6 +187,7 @@ def create_reservation(
         window_id=payload.pickup_window,
         consent=payload.consent,
         idempotency_key=idempotency_key,
+        client=clients.client_for(request, ip),
     )
     if not replayed:
         attribute_reservation(request, shop)
@@ -204,24 +201,20 @@ def _by_token(token: str):
     return reservation
 
 
-@router.get("/reservations/{token}", summary="예약 조회 (비밀 링크)")
+@router.get("/reservations/{token:token}", summary="예약 조회 (비밀 링크)")
 def get_reservation(request: HttpRequest, token: str) -> dict[str, Any]:
     return reservation_payload(_by_token(token))
 
 
-@router.post("/reservations/{token}/cancel", summary="예약 취소 (손님)",
+@router.post("/reservations/{token:token}/cancel", summary="예약 취소 (손님)",
              openapi_extra={"requestBody": {"required": False, "content": {
                  "application/json": {"schema": CancelIn.model_json_schema()}}}})
 def cancel_reservation(request: HttpRequest, token: str):
     """Body optional: ``{"reason": "..."}``."""
     reservation = _by_token(token)
     reason: Any = ""
-    if request.content_type == "application/json" and request.body.strip():
-        try:
-            data = json.loads(request.body)
-        except ValueError:
-            raise InvalidInput(_("요청 본문이 올바른 JSON이 아닙니다."), code="malformed_json",
-                               status=400) from None
+    if request.content_type == "application/json":
+        data = json_body(request, default={})
         reason = data.get("reason", "") if isinstance(data, dict) else None
     services.cancel_reservation(reservation_id=reservation.pk, by="customer", reason=reason)
     return reservation_payload(_by_token(token))

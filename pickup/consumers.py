@@ -18,6 +18,7 @@ from realtime.consumers import CLOSE_FORBIDDEN, CLOSE_NOT_FOUND, StreamConsumer
 from realtime.hub import Stream
 from shops.auth import shops_for_user
 from shops.live import ACCESS_CHANGED, user_group
+from shops.validation import parse_client_message
 
 
 @database_sync_to_async
@@ -50,6 +51,8 @@ def _place_id(token: str) -> int | None:
 class ReservationConsumer(StreamConsumer):
     """``/ws/reservations/<token>/``: the customer's page follows its reservation."""
 
+    parse_message = staticmethod(parse_client_message)
+
     async def open_stream(self) -> Stream | None:
         reservation_id = await _reservation_id(self.scope["url_route"]["kwargs"]["token"])
         if reservation_id is None:
@@ -66,6 +69,7 @@ class OwnerReservationsConsumer(StreamConsumer):
     """
 
     own_channel = True
+    parse_message = staticmethod(parse_client_message)
     user_id: int | None = None
     shop_id: int | None = None
     closed = False
@@ -119,6 +123,8 @@ class OwnerReservationsConsumer(StreamConsumer):
 
 class PlaceReservationsConsumer(StreamConsumer):
     """``/ws/cafe/<staff_token>/``: a café's staff page follows the orders for its counter."""
+
+    parse_message = staticmethod(parse_client_message)
 
     async def open_stream(self) -> Stream | None:
         place_id = await _place_id(self.scope["url_route"]["kwargs"]["token"])

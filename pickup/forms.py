@@ -6,8 +6,10 @@ from __future__ import annotations
 from django import forms
 from django.utils.translation import gettext_lazy as _
 
+from shops.validation import TextInputFormMixin
 
-class ServiceAreaForm(forms.Form):
+
+class ServiceAreaForm(TextInputFormMixin, forms.Form):
     radius_m = forms.CharField(label=_("서비스 반경 (m)"), max_length=12,
                                help_text=_("300 m – 20 km"),
                                widget=forms.TextInput(attrs={"inputmode": "numeric"}))
@@ -19,7 +21,7 @@ class ServiceAreaForm(forms.Form):
     )
 
 
-class PickupPointForm(forms.Form):
+class PickupPointForm(TextInputFormMixin, forms.Form):
     name = forms.CharField(label=_("카페 이름"), max_length=80, required=False)
     address = forms.CharField(label=_("주소"), max_length=200, required=False)
     lat = forms.CharField(label=_("위도"), max_length=40, required=False,
@@ -31,6 +33,6 @@ class PickupPointForm(forms.Form):
     handover_notes = forms.CharField(label=_("수령 안내"), max_length=300, required=False)
 
 
-class MoveForm(forms.Form):
+class MoveForm(TextInputFormMixin, forms.Form):
     lat = forms.CharField(max_length=40)
     lng = forms.CharField(max_length=40)

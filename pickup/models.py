@@ -212,6 +212,10 @@ class Reservation(models.Model):
     ended_at = models.DateTimeField(_("종료 시각"), null=True, blank=True)
     # The customer page's stream version: one more per committed change of this reservation.
     version = models.PositiveIntegerField(default=1)
+    # Who holds how much of a listing (pickup/clients.py): keyed hashes of the device cookie
+    # and of the network address, kept only while the reservation is open.
+    client_device = models.CharField(max_length=64, blank=True, editable=False)
+    client_network = models.CharField(max_length=64, blank=True, editable=False)
 
     class Meta:
         verbose_name = _("예약")

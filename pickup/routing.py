@@ -1,15 +1,18 @@
 from channels.auth import AuthMiddlewareStack
-from django.urls import re_path
+from django.urls import path
 
 from pickup.consumers import (
     OwnerReservationsConsumer,
     PlaceReservationsConsumer,
     ReservationConsumer,
 )
+from shops.converters import register as register_converters
+
+register_converters()
 
 websocket_urlpatterns = [
-    re_path(r"^ws/reservations/(?P<token>[A-Za-z0-9_-]{1,64})/$", ReservationConsumer.as_asgi()),
-    re_path(r"^ws/owner/shops/(?P<slug>[^/]+)/reservations/$",
-            AuthMiddlewareStack(OwnerReservationsConsumer.as_asgi())),
-    re_path(r"^ws/cafe/(?P<token>[A-Za-z0-9_-]{1,64})/$", PlaceReservationsConsumer.as_asgi()),
+    path("ws/reservations/<token:token>/", ReservationConsumer.as_asgi()),
+    path("ws/owner/shops/<shop:slug>/reservations/",
+         AuthMiddlewareStack(OwnerReservationsConsumer.as_asgi())),
+    path("ws/cafe/<token:token>/", PlaceReservationsConsumer.as_asgi()),
 ]

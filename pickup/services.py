@@ -11,7 +11,23 @@ version bump, StockEvent and broadcast as every other count change), inside the
 reservation's own transaction, so a reservation and the stock it took commit or roll back
 together. Status changes are announced after commit.
 
-Lock order, everywhere: pickup window → reservation → listing → shop.
+Lock order (the one order for the whole project; livestock/services.py and shops/services.py
+follow it too). A transaction takes row locks only in this order, and skips those it does not
+need:
+
+    idempotency key → pickup window → reservation → listing → shop → pickup point → place
+
+* The idempotency key is claimed first (an INSERT into a unique index, livestock/idempotency.py).
+* Pickup windows: all windows of one point in one ``ORDER BY starts_at, pk`` statement.
+* The shop row is locked by the stock version bump (an UPDATE in livestock/services.py) after
+  the listing, or, by writes that lock nothing before it (service area, the shop's counter),
+  with ``FOR NO KEY UPDATE`` so rows that merely point at the shop can still be inserted.
+* Pickup points and their places are locked only after the shop (the service area pausing
+  points outside it) or alone (pausing, moving, partnering one point).
+
+Every ``select_for_update`` names ``of=("self",)``: a ``select_related`` join must never lock
+the joined rows too, which would take e.g. the shop before the listing and deadlock against
+any stock change (tests/pickup/test_lock_order.py proves both the SQL and the race).
 """
 
 from __future__ import annotations
@@ -24,15 +40,17 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, F, Max, Q
+from django.db.models import Count, F, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
 
+from livestock import media
 from livestock.idempotency import run_once
 from livestock.models import Listing, ListingOption, StockEvent
 from livestock.services import Actor, change_stock_in_transaction
 from pickup import codes
+from pickup.clients import Client
 from pickup.models import (
     PartnerInvitation,
     PickupPlace,
@@ -53,6 +71,7 @@ from shops.services import (
     parse_point,
     service_area,
 )
+from shops.validation import clean_text
 
 Status = PickupPoint.Status
 
@@ -60,19 +79,7 @@ logger = logging.getLogger(__name__)
 
 
 def _text(value: Any, label: str, max_length: int, *, required: bool = False) -> str:
-    if value is None:
-        value = ""
-    if not isinstance(value, str):
-        raise InvalidInput(_("%(field)s을(를) 글자로 입력해 주세요.") % {"field": label})
-    value = value.strip()
-    if required and not value:
-        raise InvalidInput(_("%(field)s을(를) 입력해 주세요.") % {"field": label}, code="required")
-    if len(value) > max_length:
-        raise InvalidInput(
-            _("%(field)s은(는) %(max)d자 이하로 입력해 주세요.") % {"field": label, "max": max_length},
-            code="too_long",
-        )
-    return value
+    return clean_text(value, label=label, max_length=max_length, required=required)
 
 
 def _time(value: Any, label: str) -> time | None:
@@ -93,7 +100,7 @@ def _point(shop: Shop, point_id: Any, *, lock: bool = False) -> PickupPoint:
         raise NotFound(_("픽업 지점을 찾을 수 없습니다."), code="pickup_point_not_found")
     queryset = PickupPoint.objects.select_related("place", "shop")
     if lock:
-        queryset = queryset.select_for_update()
+        queryset = queryset.select_for_update(of=("self",))
     point = queryset.filter(pk=point_id, shop=shop).first()
     if point is None:
         raise NotFound(_("픽업 지점을 찾을 수 없습니다."), code="pickup_point_not_found")
@@ -126,7 +133,7 @@ def ensure_shop_counter(shop: Shop) -> PickupPoint:
         wanted = {"name": shop.name[:80], "address": shop.address, "lat": shop.lat,
                   "lng": shop.lng, "opening_hours": shop.opening_hours, "contact": shop.phone}
         if point is None:
-            Shop.objects.select_for_update().filter(pk=shop.pk).first()
+            Shop.objects.select_for_update(of=("self",), no_key=True).filter(pk=shop.pk).first()
             point = (PickupPoint.objects.select_related("place")
                      .filter(shop=shop, is_shop_counter=True).first())
             if point is None:
@@ -183,6 +190,7 @@ def add_pickup_point(
     with transaction.atomic():
         place = PickupPlace(lat=lat_f, lng=lng_f, owner_shop=shop, **fields)
         if photo:
+            media.check_photo(photo)
             place.photo = photo
         place.save()
         return PickupPoint.objects.create(shop=shop, place=place, position=_next_position(shop))
@@ -220,7 +228,8 @@ def partner_place(shop: Shop, place_id: Any, *, user: Any = None
     """
     place = _partnerable_place(shop, place_id)
     with transaction.atomic():
-        existing = PickupPoint.objects.select_for_update().filter(shop=shop, place=place).first()
+        existing = (PickupPoint.objects.select_for_update(of=("self",))
+                    .filter(shop=shop, place=place).first())
         if existing is not None:
             if existing.status == Status.ACTIVE:
                 raise Conflict(_("이미 이 가게의 픽업 지점입니다."), code="already_partnered")
@@ -344,7 +353,7 @@ def pause_points_outside(shop: Shop) -> list[str]:
     """Pause this shop's active partner points now outside its area; their labels."""
     area = service_area(shop)
     paused = []
-    points = (PickupPoint.objects.select_for_update().select_related("place")
+    points = (PickupPoint.objects.select_for_update(of=("self",)).select_related("place")
               .filter(shop=shop, status=Status.ACTIVE, is_shop_counter=False))
     for point in points:
         check = area.check(point.place.lat, point.place.lng)
@@ -383,7 +392,7 @@ def edit_pickup_place(*, place_id: Any, user: Any, changes: dict[str, Any]) -> P
     place_id = _check_id(place_id, code="pickup_place_not_found",
                          detail=_("픽업 장소를 찾을 수 없습니다."))
     with transaction.atomic():
-        place = PickupPlace.objects.select_for_update().filter(pk=place_id).first()
+        place = PickupPlace.objects.select_for_update(of=("self",)).filter(pk=place_id).first()
         if place is None:
             raise NotFound(_("픽업 장소를 찾을 수 없습니다."), code="pickup_place_not_found")
         allowed = getattr(user, "is_superuser", False) or place_editable_by(
@@ -480,11 +489,8 @@ def _check_quantity(value: Any) -> int:
 def _check_name(value: Any) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput(_("받는 분 이름을 입력해 주세요."), code="name_required")
-    value = " ".join(value.split())
-    if len(value) > MAX_NAME:
-        raise InvalidInput(_("이름은 %(max)d자 이하로 입력해 주세요.") % {"max": MAX_NAME},
-                           code="name_too_long")
-    return value
+    return clean_text(value, label=_("이름"), max_length=MAX_NAME, collapse_spaces=True,
+                      code_prefix="name_")
 
 
 def _check_phone(value: Any) -> str:
@@ -497,15 +503,8 @@ def _check_phone(value: Any) -> str:
 
 
 def _check_reason(value: Any) -> str:
-    if value is None:
-        return ""
-    if not isinstance(value, str):
-        raise InvalidInput(_("취소 사유를 글자로 입력해 주세요."), code="invalid_reason")
-    value = value.strip()
-    if len(value) > MAX_REASON:
-        raise InvalidInput(_("취소 사유는 %(max)d자 이하로 입력해 주세요.") % {"max": MAX_REASON},
-                           code="reason_too_long")
-    return value
+    return clean_text(value, label=_("취소 사유"), max_length=MAX_REASON, multiline=True,
+                      code_prefix="reason_")
 
 
 def _place_hours(place: PickupPlace) -> tuple[time, time]:
@@ -663,7 +662,7 @@ def _pickup_slot(point: PickupPoint, window_id: Any, now: datetime
     today = timezone.localtime(now).date()
     place = point.place
     if window_id is None:
-        windows = list(PickupWindow.objects.select_for_update()
+        windows = list(PickupWindow.objects.select_for_update(of=("self",))
                        .filter(pickup_point=point, is_active=True).order_by("starts_at", "pk"))
         if windows:
             window, day = _next_open_window(windows, place, now)
@@ -673,7 +672,7 @@ def _pickup_slot(point: PickupPoint, window_id: Any, now: datetime
         return None, _at(day, opens), _at(day, closes)
     window_id = _check_id(window_id, code="window_not_found",
                           detail=_("픽업 시간대를 찾을 수 없습니다."))
-    window = (PickupWindow.objects.select_for_update()
+    window = (PickupWindow.objects.select_for_update(of=("self",))
               .filter(pk=window_id, pickup_point=point, is_active=True).first())
     if window is None:
         raise NotFound(_("이 픽업 지점에 해당 시간대가 없습니다."), code="window_not_found")
@@ -724,6 +723,62 @@ def _check_phone_limits(shop: Shop, phone: str, now: datetime) -> None:
         )
 
 
+def _over_limit(listing: Listing, limit: int, *, held: int) -> Conflict:
+    if held:
+        detail = _("이 상품은 1인 최대 %(limit)d%(unit)s까지 예약할 수 있습니다. "
+                   "이미 %(held)d%(unit)s을(를) 예약해 두셨습니다.")
+    else:
+        detail = _("이 상품은 1인 최대 %(limit)d%(unit)s까지 예약할 수 있습니다.")
+    return Conflict(detail % {"limit": limit, "unit": listing.unit, "held": held},
+                    code="limit_per_customer", limit=limit, unit=listing.unit, held=held)
+
+
+def _check_customer_holdings(listing: Listing, limit: int, *, phone: str, client: Client,
+                             units: int) -> None:
+    """Refuse when this customer would hold more than ``limit`` units of the listing, or
+    more open reservations at the shop than one phone may (PICKUP_MAX_ACTIVE_PER_PHONE), so
+    fresh phone numbers neither empty a listing nor fill the shop's pickup windows.
+
+    Counted by device cookie and by phone; every client also by network address, allowed
+    PICKUP_NETWORK_ALLOWANCE times as much (many customers share a carrier's address). The
+    units of one listing are counted under its row lock, so they hold exactly under a race.
+    """
+    person = Q(phone=phone)
+    if client.device:
+        person |= Q(client_device=client.device)
+    this_listing = Q(listing_id=listing.pk)
+    sums = {"person": Sum("units", filter=this_listing & person)}
+    if client.device:
+        sums["device_open"] = Count("pk", filter=Q(client_device=client.device))
+    if client.network:
+        network = Q(client_network=client.network)
+        sums["network"] = Sum("units", filter=this_listing & network)
+        sums["network_open"] = Count("pk", filter=network)
+    held = Reservation.objects.filter(
+        shop_id=listing.shop_id, status__in=Reservation.OPEN_STATUSES).aggregate(**sums)
+    person_held = held["person"] or 0
+    if person_held + units > limit:
+        raise _over_limit(listing, limit, held=person_held)
+    most_open = settings.PICKUP_MAX_ACTIVE_PER_PHONE
+    if (held.get("device_open") or 0) >= most_open:
+        raise RateLimited(
+            _("한 기기로 이 가게에 동시에 %(max)d건까지 예약할 수 있습니다. "
+              "받으신 뒤 다시 예약해 주세요.") % {"max": most_open},
+            code="too_many_active_reservations",
+        )
+    allowance = settings.PICKUP_NETWORK_ALLOWANCE
+    if (held.get("network") or 0) + units > limit * allowance:
+        raise RateLimited(
+            _("이 네트워크에서 이 상품을 너무 많이 예약했습니다. 받으신 뒤 다시 예약해 주세요."),
+            code="limit_per_network", limit=limit, unit=listing.unit,
+        )
+    if (held.get("network_open") or 0) >= most_open * allowance:
+        raise RateLimited(
+            _("이 네트워크에서 이 가게에 예약이 너무 많습니다. 받으신 뒤 다시 예약해 주세요."),
+            code="limit_per_network", limit=limit, unit=listing.unit,
+        )
+
+
 def reserve(
     *,
     shop: Shop,
@@ -736,13 +791,16 @@ def reserve(
     window_id: Any = None,
     consent: bool = False,
     idempotency_key: str | None = None,
+    client: Client | None = None,
     now: datetime | None = None,
 ) -> tuple[dict[str, Any], bool]:
     """A customer reserves ``quantity`` of a listing for pickup today.
 
     Returns the reservation as the customer sees it (with ``token`` and ``code``) and
     whether this was a replay of an earlier request with the same Idempotency-Key.
+    ``client`` (pickup/clients.py) is who asks, for the listing's "1인 최대" limit.
     """
+    client = client or Client()
     now = _now(now)
     quantity = _check_quantity(quantity)
     name = _check_name(name)
@@ -779,12 +837,17 @@ def reserve(
         _check_phone_limits(shop, phone, now)
         per_item = option.units if option else 1
         units = per_item * quantity
+        limit = listing.per_customer_limit
+        if units > limit:
+            raise _over_limit(listing, limit, held=0)
         unit_price = option.pickup_price if option else listing.pickup_price
         code = _unique_code(shop)
         change_stock_in_transaction(
             shop=shop, listing_id=listing.pk, delta=-units, reason=Reason.RESERVED,
             actor=CUSTOMER, note=f"reservation {code}",
         )
+        # Under the listing's row lock: whatever else this customer holds is committed.
+        _check_customer_holdings(listing, limit, phone=phone, client=client, units=units)
         item_name = f"{listing.name} ({option.label})" if option else listing.name
         reservation = Reservation.objects.create(
             shop=shop, listing=listing, option=option, item_name=item_name[:200],
@@ -792,9 +855,11 @@ def reserve(
             total_price=unit_price * quantity, pickup_point=point, window=window, date=day,
             pickup_starts_at=starts, pickup_ends_at=ends, name=name, phone=phone,
             phone_consent=consent, code=code, created_at=now, updated_at=now,
+            client_device=client.device, client_network=client.network,
         )
         # Created from the loaded shop, point (with its place) and window: nothing to reload.
-        return 201, reservation_payload(_announce(reservation, created=True))
+        return 201, {**reservation_payload(_announce(reservation, created=True)),
+                     "id": reservation.pk}
 
     with transaction.atomic():
         _status, payload, replayed = run_once(
@@ -804,23 +869,36 @@ def reserve(
                           "window_id": window_id, "name": name, "phone": phone,
                           "consent": consent},
             action=action,
+            remember=lambda payload: {"reservation_id": payload["id"]},
+            recall=_recall_reservation,
         )
+    payload.pop("id", None)
     return payload, replayed
+
+
+def _recall_reservation(stored: dict[str, Any]) -> dict[str, Any]:
+    """The answer to a replayed reservation, rebuilt from the reservation it created."""
+    reservation = (Reservation.objects.select_related("shop", "pickup_point__place", "window")
+                   .filter(pk=stored.get("reservation_id")).first())
+    if reservation is None:
+        raise NotFound(_("예약을 찾을 수 없습니다."), code="reservation_not_found")
+    return {**reservation_payload(reservation), "id": reservation.pk}
 
 
 # --- lifecycle -------------------------------------------------------------------------
 
 
 def _locked(queryset) -> Reservation | None:
-    return queryset.select_for_update().first()
+    return queryset.select_for_update(of=("self",)).first()
 
 
 def _return_stock(reservation: Reservation, reason: str, actor: Actor) -> int:
     """Give the units back while the listing is still on sale; return how many went back."""
     still_on_sale = (
-        Listing.objects.select_for_update().filter(pk=reservation.listing_id, is_active=True)
-        .exists()
-    )
+        Listing.objects.select_for_update(of=("self",))
+        .filter(pk=reservation.listing_id, is_active=True)
+        .values_list("pk", flat=True).first()
+    ) is not None
     if not still_on_sale:
         return 0
     change_stock_in_transaction(
@@ -847,6 +925,7 @@ def _close(reservation: Reservation, status: str, now: datetime, **fields: Any) 
     reservation.status = status
     reservation.updated_at = now
     reservation.ended_at = now
+    reservation.client_device = reservation.client_network = ""  # needed only while open
     for key, value in fields.items():
         setattr(reservation, key, value)
     reservation.save()

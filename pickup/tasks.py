@@ -7,6 +7,7 @@ import logging
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
+from livestock.idempotency import purge_expired_records
 from pickup import services
 
 logger = logging.getLogger(__name__)
@@ -24,8 +25,12 @@ def expire_no_shows() -> int:
 # huey matches crontabs in UTC: 19:17 UTC is 04:17 in Seoul, the quietest hour.
 @db_periodic_task(crontab(minute="17", hour="19"))
 def purge_expired_phones() -> int:
-    """Daily: erase phone numbers past their retention period."""
+    """Daily privacy retention: erase phone numbers past their retention period, and delete
+    Idempotency-Key records past their replay period (48 h)."""
     erased = services.purge_expired_phones()
     if erased:
         logger.info("erased %d phone numbers past retention", erased)
+    dropped = purge_expired_records()
+    if dropped:
+        logger.info("deleted %d idempotency records past their replay period", dropped)
     return erased

@@ -1,13 +1,16 @@
 from django.urls import path
 
 from pickup import views
+from shops.converters import register as register_converters
 
 app_name = "pickup"
 
+register_converters()
+
 urlpatterns = [
-    path("s/<str:slug>/reserve/", views.reserve_submit, name="reserve_submit"),
-    path("r/<str:token>/", views.reservation_page, name="reservation_page"),
-    path("r/<str:token>/cancel/", views.reservation_cancel, name="reservation_cancel"),
-    path("cafe/<str:token>/", views.cafe_page, name="cafe_page"),
-    path("cafe/<str:token>/handover/", views.cafe_handover, name="cafe_handover"),
+    path("s/<shop:slug>/reserve/", views.reserve_submit, name="reserve_submit"),
+    path("r/<token:token>/", views.reservation_page, name="reservation_page"),
+    path("r/<token:token>/cancel/", views.reservation_cancel, name="reservation_cancel"),
+    path("cafe/<token:token>/", views.cafe_page, name="cafe_page"),
+    path("cafe/<token:token>/handover/", views.cafe_handover, name="cafe_handover"),
 ]

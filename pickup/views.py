@@ -17,11 +17,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
+from pickup import clients, services
 from pickup import reservation_selectors as selectors
-from pickup import services
-from pickup.api import client_ip
 from pickup.codes import format_code, mask_phone
 from pickup.minimap import minimap
+from shops.auth import client_ip
 from shops.errors import DomainError, InvalidInput
 from shops.selectors import shop_by_slug
 from shops.sharing import attribute_reservation
@@ -51,6 +51,7 @@ def _item_choices(shop) -> list[dict[str, Any]]:
                 "name": f"{listing.name} · {option.label}" if option else listing.name,
                 "unit": listing.unit,
                 "sold_out": listing.available < units,
+                "limit": listing.per_customer_limit,
             })
     return items
 
@@ -99,7 +100,8 @@ def reserve_submit(request: HttpRequest, slug: str) -> HttpResponse:
         if not data.get("consent"):
             raise InvalidInput(
                 _("전화번호를 이 예약에만 쓰는 데 동의해 주세요."), code="consent_required")
-        services.check_reservation_rate(client_ip(request))
+        ip = client_ip(request)
+        services.check_reservation_rate(ip)
         payload, replayed = services.reserve(
             shop=shop,
             listing_id=_int_or_raw(item[0]) if item[0] else None,
@@ -111,13 +113,15 @@ def reserve_submit(request: HttpRequest, slug: str) -> HttpResponse:
             phone=data.get("phone", ""),
             consent=True,
             idempotency_key=(data.get("idempotency_key") or "")[:200] or None,
+            client=clients.client_for(request, ip),
         )
     except DomainError as exc:
         context = reserve_form_context(shop, request, values=values, error=exc.detail)
-        return render(request, "pickup/reserve_page.html", context, status=exc.status)
+        return clients.remember_device(
+            request, render(request, "pickup/reserve_page.html", context, status=exc.status))
     if not replayed:
         attribute_reservation(request, shop)
-    return redirect(payload["url"])
+    return clients.remember_device(request, redirect(payload["url"]))
 
 
 def _redeem_qr(request: HttpRequest, reservation) -> str:

@@ -16,6 +16,7 @@ from __future__ import annotations
 
 import json
 import logging
+from collections.abc import Callable
 from typing import Any
 
 from channels.consumer import get_handler_name
@@ -45,6 +46,9 @@ class StreamConsumer(AsyncWebsocketConsumer):
     """
 
     own_channel = False
+    # The app's one reader of client messages: (text, bytes, max_length=) -> a dict with a
+    # string ``type``, or a ValueError whose ``code`` is the error to answer with.
+    parse_message: Callable[..., dict[str, Any]]
     hub: live_hub.StreamHub | None = None
     member: live_hub.Member | None = None
 
@@ -132,16 +136,10 @@ class StreamConsumer(AsyncWebsocketConsumer):
     async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
         if self.member is None:
             return
-        if text_data is None or len(text_data) > MAX_CLIENT_FRAME:
-            await self._send_error("malformed_message")
-            return
         try:
-            message = json.loads(text_data)
-        except ValueError:
-            await self._send_error("malformed_json")
-            return
-        if not isinstance(message, dict) or not isinstance(message.get("type"), str):
-            await self._send_error("malformed_message")
+            message = self.parse_message(text_data, bytes_data, max_length=MAX_CLIENT_FRAME)
+        except ValueError as bad:
+            await self._send_error(getattr(bad, "code", "malformed_message"))
             return
         if message["type"] == "resync":
             version = message.get("version")

@@ -22,6 +22,7 @@ from shops.services import (
     set_service_area,
     validate_service_area,
 )
+from shops.validation import guard_form_field, json_form_field_class
 
 AREA_FIELDS = ("lat", "lng", "service_radius_m", "service_polygon")
 
@@ -39,7 +40,14 @@ class ReadOnlyAdminMixin:
         return False
 
 
-class ShopScopedAdmin(admin.ModelAdmin):
+class TextGuardAdminMixin:
+    """Every text field the admin shows refuses control characters (shops/validation.py)."""
+
+    def formfield_for_dbfield(self, db_field, request, **kwargs):
+        return guard_form_field(super().formfield_for_dbfield(db_field, request, **kwargs))
+
+
+class ShopScopedAdmin(TextGuardAdminMixin, admin.ModelAdmin):
     """Rows reachable through ``shop_path`` must belong to one of the user's shops."""
 
     shop_path = "shop"
@@ -80,7 +88,8 @@ class ShopAdminForm(forms.ModelForm):
         fields = ("name", "slug", "is_active", "notice", "address", "lat", "lng",
                   "service_radius_m", "service_polygon", "opening_hours", "response_hours",
                   "return_policy", "phone", "kakao_channel_url", "naver_url")
-        field_classes = {"kakao_channel_url": HttpsURLField, "naver_url": HttpsURLField}
+        field_classes = {"kakao_channel_url": HttpsURLField, "naver_url": HttpsURLField,
+                         "service_polygon": json_form_field_class()}
 
     def clean(self):
         data = super().clean()

@@ -30,7 +30,7 @@ def optional_point(lat: str | None, lng: str | None) -> tuple[float, float] | No
     return parse_point(lat, lng)
 
 
-# Registered before /shops/{slug}, which would otherwise take "nearby" for a slug.
+# Registered before /shops/{shop:slug}, which would otherwise take "nearby" for a slug.
 @router.get("/shops/nearby", summary="내 위치를 서비스 구역에 포함하는 가게 (가까운 순)")
 def shops_nearby(request: HttpRequest, lat: str | None = None, lng: str | None = None):
     point = optional_point(lat, lng)
@@ -39,7 +39,7 @@ def shops_nearby(request: HttpRequest, lat: str | None = None, lng: str | None =
     return nearby.near_me(*point)
 
 
-@router.get("/shops/{slug}", summary="가게 정보와 오늘의 입고 목록")
+@router.get("/shops/{shop:slug}", summary="가게 정보와 오늘의 입고 목록")
 def shop_detail(request: HttpRequest, slug: str, lat: str | None = None,
                 lng: str | None = None):
     near = optional_point(lat, lng)
@@ -57,7 +57,7 @@ class ServiceAreaIn(Schema):
     polygon: Any = Field(None, description="GeoJSON Polygon, 없으면 반경 원 전체")
 
 
-@router.put("/shops/{slug}/service-area", auth=owner_auth, summary="서비스 구역 변경 (사장님)")
+@router.put("/shops/{shop:slug}/service-area", auth=owner_auth, summary="서비스 구역 변경 (사장님)")
 def put_service_area(request: HttpRequest, slug: str, payload: ServiceAreaIn):
     shop = shop_for_actor(request.auth, request.user, slug, MANAGING_ROLES)
     change = set_service_area(shop, radius_m=payload.radius_m, polygon=payload.polygon)
@@ -69,7 +69,7 @@ class StockQuery(Schema):
     since: int | None = Field(None, ge=0, le=2**62, description="마지막으로 받은 재고 버전")
 
 
-@router.get("/shops/{slug}/stock", summary="재고 변경 폴링 (웹소켓이 막힌 경우)")
+@router.get("/shops/{shop:slug}/stock", summary="재고 변경 폴링 (웹소켓이 막힌 경우)")
 def shop_stock(request: HttpRequest, slug: str, query: Query[StockQuery]):
     shop = public_shop(slug)
     return stock_selectors.stock_since(shop, query.since)

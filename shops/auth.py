@@ -4,8 +4,9 @@ from __future__ import annotations
 
 from datetime import timedelta
 
+from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.http import HttpRequest
+from django.http import HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja.errors import HttpError
@@ -52,6 +53,49 @@ class OwnerSessionAuth(SessionAuth):
 
 
 owner_auth = [ShopTokenAuth(), OwnerSessionAuth()]
+
+
+def client_ip(request: HttpRequest) -> str:
+    """The client's IP as the whole app sees it: REMOTE_ADDR, which daphne
+    (``--proxy-headers``) takes from the X-Forwarded-For that nginx sets to the address it
+    saw (deploy/nginx.conf), so a client cannot choose it. Rate limits and sign-in
+    throttling (AXES_CLIENT_IP_CALLABLE) both use this."""
+    return request.META.get("REMOTE_ADDR") or "unknown"
+
+
+def sign_in_client_ip(request: HttpRequest) -> str | None:
+    """``client_ip`` for django-axes (AXES_CLIENT_IP_CALLABLE), which stores it in an IP
+    address column: None when there is no address (a request built in code, e.g.
+    ``Client.force_login``) instead of the word "unknown"."""
+    return request.META.get("REMOTE_ADDR") or None
+
+
+def locked_out(request: HttpRequest, response=None, credentials=None) -> HttpResponse:
+    """django-axes refused a sign-in: the same login page again (console or admin), with
+    a Korean sentence saying why and for how long, status 429."""
+    from django.contrib import admin
+    from django.contrib.auth.forms import AuthenticationForm
+    from django.template.response import TemplateResponse
+    from django.urls import reverse
+
+    minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
+    message = _("로그인에 여러 번 실패해 %(minutes)d분 동안 로그인할 수 없습니다. "
+                "잠시 후 다시 시도해 주세요.") % {"minutes": minutes}
+    form = AuthenticationForm(request)
+    form.cleaned_data = {}  # an unbound form takes an error once it has (empty) data
+    form.add_error(None, message)
+    next_url = request.POST.get("next") or request.GET.get("next") or ""
+    if request.path == reverse("admin:login"):
+        context = {**admin.site.each_context(request), "form": form, "title": _("로그인"),
+                   "app_path": request.get_full_path(), "next": next_url,
+                   "username": request.user.get_username()}
+        template = "admin/login.html"
+    else:
+        context = {"form": form, "next": next_url}
+        template = "owner/login.html"
+    refused = TemplateResponse(request, template, context, status=429)
+    refused["Retry-After"] = str(minutes * 60)
+    return refused.render()
 
 MANAGING_ROLES = (Membership.Role.OWNER, Membership.Role.MANAGER)
 

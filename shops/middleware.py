@@ -11,10 +11,11 @@ import re
 
 from django.http import HttpRequest, HttpResponse
 
+from shops.converters import SLUG_PATTERN
 from shops.views import cached_image_response
 
 IMAGE_PATH = re.compile(
-    r"^/s/(?P<slug>[^/]{1,50})/(?:l/(?P<listing_id>[0-9]{1,19})/)?"
+    rf"^/s/(?P<slug>{SLUG_PATTERN})/(?:l/(?P<listing_id>[0-9]{{1,19}})/)?"
     r"og/(?P<version>[0-9]{1,19})-(?P<digest>[0-9a-f]{1,32})\.png$"
 )
 

@@ -11,6 +11,10 @@ Lock order for memberships: every membership row of the shops concerned, by asce
 then membership id, with ``of=("self",)``, and no other row in that transaction. Two owners
 demoting each other therefore queue on the same first row, and the second one sees the first
 one's change before it counts the owners that remain.
+
+Changing the service area locks the shop row first (``FOR NO KEY UPDATE OF`` the shop only),
+then its pickup points through ``service_area_changed``; it locks no listing, window or
+reservation, as the project's lock order (pickup/services.py) requires.
 """
 
 from __future__ import annotations
@@ -320,7 +324,7 @@ def set_service_area(shop: Shop, *, radius_m: Any, polygon: Any = None, lat: Any
         radius_m=radius_m, polygon=polygon,
     )
     with transaction.atomic():
-        locked = Shop.objects.select_for_update().get(pk=shop.pk)
+        locked = Shop.objects.select_for_update(of=("self",), no_key=True).get(pk=shop.pk)
         locked.lat, locked.lng = lat_f, lng_f
         locked.service_radius_m = radius
         locked.service_polygon = normalized

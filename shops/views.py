@@ -18,6 +18,7 @@ from django.utils.translation import gettext as _
 from livestock import selectors as stock_selectors
 from livestock.models import Listing
 from pickup import selectors as pickup_selectors
+from pickup.clients import remember_device
 from shops import geo, nearby, previews, sharing
 from shops.areas import NEIGHBOURHOODS, neighbourhood
 from shops.errors import InvalidInput
@@ -147,6 +148,7 @@ def shop_page(request: HttpRequest, slug: str) -> HttpResponse:
         },
     )
     sharing.note_visit(request, response, shop)
+    remember_device(request, response)  # for the reserve form's "1인 최대" count
     return _allow_kakao_sdk(response)
 
 
@@ -171,6 +173,7 @@ def listing_page(request: HttpRequest, slug: str, listing_id: int) -> HttpRespon
         },
     )
     sharing.note_visit(request, response, shop)
+    remember_device(request, response)
     return _allow_kakao_sdk(response)
 
 

@@ -40,6 +40,7 @@ def make_listing(shop: Shop, name: str = "단감", available: int = 200, **field
         pickup_price=fields.pop("pickup_price", 7900),
         staff_note=fields.pop("staff_note", ""),
         options=fields.pop("options", ()),
+        max_per_customer=fields.pop("max_per_customer", None),
     )
     listing.refresh_from_db()
     return listing

@@ -15,8 +15,10 @@ function startLive(root) {
   const lang = document.documentElement.lang || "ko";
   const won = new Intl.NumberFormat("ko-KR");
   const text = lang.startsWith("en")
-    ? { left: "left", soldOut: "sold out", price: (n) => `₩${won.format(n)}` }
-    : { left: "남음", soldOut: "품절", price: (n) => `${won.format(n)}원` };
+    ? { left: "left", soldOut: "sold out", price: (n) => `₩${won.format(n)}`,
+        limit: (n, unit) => `Max ${n} ${unit} per person` }
+    : { left: "남음", soldOut: "품절", price: (n) => `${won.format(n)}원`,
+        limit: (n, unit) => `1인 최대 ${n}${unit}` };
 
   let version = Number(root.dataset.version || 0);
   let socket = null;
@@ -54,6 +56,7 @@ function startLive(root) {
     setField(row, "available", String(listing.available));
     setField(row, "price", text.price(listing.price));
     setField(row, "pickup_price", text.price(listing.pickup_price));
+    if (listing.max_per_customer) setField(row, "limit", text.limit(listing.max_per_customer, listing.unit));
     const note = setField(row, "staff_note", listing.staff_note || "");
     if (note) note.hidden = !listing.staff_note;
     const soldOut = listing.status === "sold_out";

@@ -76,7 +76,8 @@ function enhance(box, form) {
     errorBox.hidden = !message;
   }
 
-  function refresh() {
+  // keepError: after a refused reservation its message stays until the form changes.
+  function refresh(keepError = false) {
     const option = selected();
     if (!option) return;
     const left = available.get(option.dataset.listing);
@@ -84,12 +85,13 @@ function enhance(box, form) {
     const qty = Math.max(1, Number(quantity.value) || 1);
     if (left !== undefined) {
       const canTake = Math.floor(left / units);
-      quantity.max = String(Math.max(1, Math.min(100, canTake)));
+      const perPerson = Math.floor(Number(option.dataset.limit || 100) / units);
+      quantity.max = String(Math.max(1, Math.min(100, canTake, perPerson)));
       stockLine.textContent = canTake > 0 ? TEXT.canReserve(canTake) : TEXT.justSoldOut;
       submit.disabled = canTake < qty;
       if (canTake === 0) showError(TEXT.itemSoldOut(option.dataset.name));
       else if (canTake < qty) showError(TEXT.fewerLeft(canTake));
-      else showError("");
+      else if (!keepError) showError("");
     }
     total.textContent = TEXT.total(won.format(Number(option.dataset.price) * qty));
   }
@@ -106,8 +108,8 @@ function enhance(box, form) {
     }
     refresh();
   });
-  item.addEventListener("change", refresh);
-  quantity.addEventListener("input", refresh);
+  item.addEventListener("change", () => refresh());
+  quantity.addEventListener("input", () => refresh());
   refresh();
 
   form.addEventListener("submit", async (event) => {
@@ -154,7 +156,7 @@ function enhance(box, form) {
       showError(TEXT.offline);
     } finally {
       submit.disabled = false;
-      refresh();
+      refresh(true);
     }
   });
 }

@@ -39,6 +39,24 @@ def test_check_deploy_is_clean_with_production_env(tmp_path):
     assert "no issues" in done.stdout
 
 
+def test_check_deploy_is_clean_with_the_shipped_env_example(tmp_path):
+    """deploy/env.example as shipped (docs/deployment.md copies it to /etc/dongne5km/env)."""
+    shipped = {}
+    for line in (REPO / "deploy" / "env.example").read_text().splitlines():
+        if line.strip() and not line.lstrip().startswith("#"):
+            key, _, value = line.partition("=")
+            shipped[key.strip()] = value.strip()
+    assert shipped["DEBUG"] == "0" and shipped["SECRET_KEY"]
+    env = server_env(shipped["DATABASE_URL"], shipped["REDIS_URL"], **shipped)
+    env["STATIC_ROOT"], env["MEDIA_ROOT"] = str(tmp_path / "static"), str(tmp_path / "media")
+    done = subprocess.run(
+        [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
+        cwd=REPO, env=env, capture_output=True, text=True, timeout=120,
+    )
+    assert done.returncode == 0, done.stdout + done.stderr
+    assert "no issues" in done.stdout
+
+
 def test_debug_off_refuses_to_start_without_a_secret_key(tmp_path):
     env = server_env(f"sqlite:///{tmp_path / 'db.sqlite3'}")
     del env["SECRET_KEY"]
@@ -99,3 +117,25 @@ def test_collected_static_files_are_served_hashed_with_debug_off(start_daphne, s
     with urllib.request.urlopen(f"{server.url}{css.group(1)}") as response:
         assert response.status == 200
         assert "immutable" in response.headers.get("Cache-Control", "")
+
+
+@pytest.mark.parametrize(("extra", "served"), [
+    ({}, False),
+    ({"SERVE_MEDIA": "1"}, True),
+    ({"DEBUG": "1"}, True),
+    ({"DEBUG": "1", "SERVE_MEDIA": "0"}, False),
+])
+def test_django_serves_media_under_debug_or_when_told_to(tmp_path, extra, served):
+    media = tmp_path / "media"
+    (media / "listings").mkdir(parents=True)
+    (media / "listings" / "old.png").write_bytes(b"\x89PNG\r\n\x1a\n")
+    env = server_env(f"sqlite:///{tmp_path / 'db.sqlite3'}", MEDIA_ROOT=str(media), **extra)
+    if "SERVE_MEDIA" not in extra:
+        env.pop("SERVE_MEDIA", None)
+    script = ("from django.conf import settings; from django.test import Client; "
+              "print(settings.SERVE_MEDIA, "
+              "Client().get('/media/listings/old.png', HTTP_HOST='localhost').status_code)")
+    done = subprocess.run([sys.executable, "manage.py", "shell", "-c", script], cwd=REPO,
+                          env=env, capture_output=True, text=True, timeout=120)
+    assert done.returncode == 0, done.stderr
+    assert done.stdout.splitlines()[-1].split() == [str(served), "200" if served else "404"]

@@ -213,7 +213,7 @@ async def test_handling_socket_messages_makes_no_extra_thread_hop(shop, listing,
     import channels.consumer
     import channels.generic.websocket
 
-    from livestock import consumers
+    from realtime import consumers
 
     hops: list[str] = []
 

@@ -2,34 +2,16 @@
 
 from __future__ import annotations
 
-import io
-import struct
-
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
 from django.test import Client
-from PIL import Image
 
 from livestock.models import Listing, StockEvent
 from tests import factories
+from tests.support.media import movie as mp4_bytes
+from tests.support.media import png as png_bytes
 
 pytestmark = pytest.mark.django_db
-
-
-def png_bytes(size=(40, 30)) -> bytes:
-    buffer = io.BytesIO()
-    Image.new("RGB", size, (255, 120, 0)).save(buffer, format="PNG")
-    return buffer.getvalue()
-
-
-def mp4_bytes(seconds: float, timescale: int = 1000) -> bytes:
-    """A minimal ISO-BMFF file: ftyp + moov/mvhd with the given duration."""
-    ftyp = struct.pack(">I4s4sI4s", 20, b"ftyp", b"isom", 512, b"isom")
-    mvhd_body = bytes([0, 0, 0, 0]) + struct.pack(">IIII", 0, 0, timescale,
-                                                  int(seconds * timescale)) + bytes(80)
-    mvhd = struct.pack(">I4s", 8 + len(mvhd_body), b"mvhd") + mvhd_body
-    moov = struct.pack(">I4s", 8 + len(mvhd), b"moov") + mvhd
-    return ftyp + moov
 
 
 def arrival_form(**overrides):

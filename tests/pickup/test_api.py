@@ -72,6 +72,7 @@ def test_double_tap_with_idempotency_key_returns_one_reservation_twice(client, u
 
 
 def test_insufficient_stock_is_409_with_available(client, url, body, listing, clock):
+    Listing.objects.filter(pk=listing.pk).update(max_per_customer=100)
     response = post(client, url, {**body, "quantity": 100})
     assert response.status_code == 201
     response = post(client, url, {**body, "quantity": 100, "phone": "010-9999-0000"})
@@ -233,3 +234,46 @@ def test_reservations_still_work_while_the_shared_cache_is_down(client, url, bod
     response = post(client, url, body)
     assert response.status_code == 201, response.content
     assert "cache unavailable" in caplog.text
+
+
+def test_idempotency_record_holds_no_personal_data_and_lives_48_hours(client, url, body,
+                                                                      listing, clock):
+    from datetime import timedelta
+
+    from livestock.models import IdempotencyRecord
+    from pickup import tasks
+
+    first = post(client, url, body, **{"Idempotency-Key": "k-48"})
+    assert first.status_code == 201
+    data = first.json()
+    record = IdempotencyRecord.objects.get(key="k-48")
+    stored = json.dumps([record.response, record.fingerprint, record.scope],
+                        ensure_ascii=False)
+    for personal in (data["token"], data["code"], "김동네", "1234-5678", "12345678", "5678"):
+        assert personal not in stored
+    assert set(record.response) == {"reservation_id"}
+
+    clock.now += timedelta(hours=47)
+    replay = post(client, url, body, **{"Idempotency-Key": "k-48"})
+    assert replay.status_code == 201
+    assert replay.json() == {**data, "replayed": True}
+    post(client, url, {**body, "phone": "010-2222-3333"}, **{"Idempotency-Key": "k-fresh"})
+
+    clock.now += timedelta(hours=2)
+    tasks.purge_expired_phones()  # the daily privacy retention job
+    assert list(IdempotencyRecord.objects.values_list("key", flat=True)) == ["k-fresh"]
+    reused = post(client, url, body, **{"Idempotency-Key": "k-48"})
+    assert reused.status_code == 201 and reused.json()["replayed"] is False
+    assert reused.json()["token"] != data["token"]
+    assert Reservation.objects.count() == 3
+
+
+def test_an_expired_key_is_not_replayed_even_before_the_job_runs(client, url, body, listing,
+                                                                  clock):
+    from datetime import timedelta
+
+    first = post(client, url, body, **{"Idempotency-Key": "k-old"})
+    clock.now += timedelta(hours=49)
+    again = post(client, url, {**body, "quantity": 1}, **{"Idempotency-Key": "k-old"})
+    assert again.status_code == 201 and again.json()["replayed"] is False
+    assert again.json()["token"] != first.json()["token"]

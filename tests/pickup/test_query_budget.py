@@ -21,9 +21,10 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-# 15, plus the reservation feeds: one UPDATE ... RETURNING bumps the owner and café feeds
-# together, one INSERT logs both changes (pickup/streams.py).
-RESERVE_BUDGET = 17
+# Includes what the customer already holds ("1인 최대"), and the reservation feeds: one
+# UPDATE ... RETURNING bumps the owner and café feeds together, one INSERT logs both changes
+# (pickup/streams.py).
+RESERVE_BUDGET = 18
 OPTION_LOOKUP = 1
 
 

@@ -34,7 +34,7 @@ def test_a_failed_send_is_logged_and_never_fails_the_committed_write(
     assert f"v{result.version}" in caplog.text and "not sent" in caplog.text
 
 
-def test_one_failed_group_does_not_stop_the_others(monkeypatch, caplog,
+def test_one_failed_group_does_not_stop_the_others(monkeypatch, caplog, db,
                                                    django_capture_on_commit_callbacks):
     layer = RecordingLayer()
 

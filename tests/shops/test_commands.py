@@ -32,7 +32,9 @@ def test_seed_demo_is_idempotent_and_prints_slugs_and_login():
     first_shop = Shop.objects.get(slug="mangwon-fruit")
     assert first_shop.service_polygon is None and first_shop.service_radius_m == 5000
     client = Client()
-    assert client.login(username="owner", password="dongne5km!")
+    # Through the login form, as a person signs in (sign-in throttling needs the request).
+    signed_in = client.post("/owner/login/", {"username": "owner", "password": "dongne5km!"})
+    assert signed_in.status_code == 302, signed_in.content[:300]
     assert client.get("/owner/", follow=True).status_code == 200
 
 

@@ -19,7 +19,7 @@ def create_feeds(apps, schema_editor):
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('pickup', '0003_place_owner_and_partner_invitations'),
+        ('pickup', '0004_per_customer_limit'),
     ]
 
     operations = [
