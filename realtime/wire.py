@@ -8,23 +8,34 @@ socket is a plain daphne connection, writes those bytes itself (:func:`direct_wr
 straight to the socket when Twisted has nothing queued for it, otherwise behind what is queued,
 so frames never overtake each other. Anything else (another ASGI server, a test communicator,
 TLS terminated in daphne, compression) goes through the ordinary ASGI ``send``.
+
+This is the one module that knows daphne's, autobahn's and Twisted's internals (verified
+against the versions pinned in pyproject.toml); :class:`IgnoreSendsAfterClose` is here too,
+since it catches autobahn's exception and must keep daphne's ``send`` recognisable.
 """
 
 from __future__ import annotations
 
 import functools
+import logging
 import socket
 import struct
 from collections.abc import Callable
 from typing import Any
 
 try:
+    from autobahn.exception import Disconnected as _Disconnected
     from autobahn.websocket.protocol import WebSocketProtocol as _AutobahnProtocol
     from daphne.server import Server as _DaphneServer
     from daphne.ws_protocol import WebSocketProtocol as _DaphneWebSocket
     from twisted.internet.tcp import Connection as _TcpConnection
 except ImportError:  # pragma: no cover - daphne is a dependency, but ASGI does not need it
     _DaphneServer = _DaphneWebSocket = _TcpConnection = _AutobahnProtocol = None
+
+    class _Disconnected(Exception):  # type: ignore[no-redef]
+        pass
+
+logger = logging.getLogger(__name__)
 
 Writer = Callable[[bytes], bool]
 
@@ -54,6 +65,8 @@ def direct_writer(send: Any) -> Writer | None:
     The writer returns False when the socket is no longer open; the caller then falls back to
     ``send``, which knows how to treat a closing socket.
     """
+    if isinstance(send, SendWhileOpen):
+        send = send.send
     if _DaphneServer is None or not isinstance(send, functools.partial):
         return None
     if send.keywords or len(send.args) != 1:
@@ -94,3 +107,31 @@ def write_frame(protocol: Any, transport: Any, sock: socket.socket, frame: bytes
     if sent < len(frame):
         transport.write(frame[sent:])
     return True
+
+
+class SendWhileOpen:
+    """An ASGI ``send`` that drops a message for a client that has already gone (daphne's
+    protocol raises autobahn's ``Disconnected`` for it) instead of raising it out of the
+    consumer; the consumer's own ``websocket.disconnect`` follows and ends it as usual. It
+    keeps the ``send`` it wraps, so :func:`direct_writer` still recognises daphne's."""
+
+    __slots__ = ("send",)
+
+    def __init__(self, send: Any) -> None:
+        self.send = send
+
+    async def __call__(self, message: dict[str, Any]) -> None:
+        try:
+            await self.send(message)
+        except _Disconnected:
+            logger.debug("dropped %s for a websocket that had closed", message["type"])
+
+
+class IgnoreSendsAfterClose:
+    """ASGI middleware giving every consumer's sends a :class:`SendWhileOpen`."""
+
+    def __init__(self, application: Any) -> None:
+        self.application = application
+
+    async def __call__(self, scope: Any, receive: Any, send: Any) -> Any:
+        return await self.application(scope, receive, SendWhileOpen(send))

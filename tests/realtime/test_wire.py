@@ -88,15 +88,16 @@ def daphne_socket(server_side: socket.socket) -> tuple[WebSocketProtocol, tcp.Co
     return protocol, transport
 
 
-async def daphne_send(protocol: WebSocketProtocol):
-    """The ``send`` daphne's own ``Server.create_application`` hands to the application."""
+async def daphne_send(protocol: WebSocketProtocol, middleware=None):
+    """The ``send`` daphne's own ``Server.create_application`` hands to the application
+    (through ``middleware`` when given, as the project's ASGI stack wraps it)."""
     captured = {}
 
     async def application(scope, receive, send):
         captured["send"] = send
 
     server = Server.__new__(Server)
-    server.application = application
+    server.application = middleware(application) if middleware else application
     server.connections = {protocol: {}}
     server.create_application(protocol, {"type": "websocket"})
     await server.connections[protocol]["application_instance"]
@@ -216,3 +217,18 @@ async def test_a_transport_without_the_expected_buffers_is_left_to_asgi(socket_p
     protocol, transport = daphne_socket(server_side)
     monkeypatch.delattr(abstract.FileDescriptor, "dataBuffer")
     assert wire.direct_writer(await daphne_send(protocol)) is None
+
+
+async def test_the_projects_send_guard_keeps_daphne_sockets_written_directly(socket_pair):
+    """config.asgi wraps every socket's send so a send after close is dropped quietly; the
+    hub must still recognise the daphne socket behind it, or every frame goes through ASGI."""
+    from config import asgi
+
+    server_side, client_side = socket_pair
+    protocol, _transport = daphne_socket(server_side)
+    send = await daphne_send(protocol, asgi.IgnoreSendsAfterClose)
+    write = wire.direct_writer(send)
+    assert write is not None
+    assert write(wire.text_frame("단감 3"))
+    [frame] = parse_frames(client_side.recv(1024))
+    assert frame.data.decode() == "단감 3"
