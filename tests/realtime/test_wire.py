@@ -232,3 +232,21 @@ async def test_the_projects_send_guard_keeps_daphne_sockets_written_directly(soc
     assert write(wire.text_frame("단감 3"))
     [frame] = parse_frames(client_side.recv(1024))
     assert frame.data.decode() == "단감 3"
+
+
+async def test_the_prepared_path_sends_the_same_frame_through_autobahn(socket_pair, settings):
+    """REALTIME_WRITE_PATH=prepared (the public API the benchmark compares) writes the very
+    frame the direct path writes."""
+    settings.REALTIME_WRITE_PATH = "prepared"
+    server_side, client_side = socket_pair
+    protocol, transport = daphne_socket(server_side)
+    sent = []
+    protocol.sendData = lambda data, sync=False, chopsize=None: sent.append(data)
+    write = wire.direct_writer(await daphne_send(protocol))
+    assert write.func is wire.write_prepared
+    for text in ("단감 3", "x" * 300, "y" * 70_000):
+        frame = wire.text_frame(text)
+        assert write(frame)
+        assert sent[-1] == frame
+    settings.REALTIME_WRITE_PATH = "asgi"
+    assert wire.direct_writer(await daphne_send(protocol)) is None
