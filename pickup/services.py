@@ -40,7 +40,7 @@ from typing import Any
 from django.conf import settings
 from django.core.cache import cache
 from django.db import transaction
-from django.db.models import Count, F, Max, Q, Sum
+from django.db.models import Count, Max, Q, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from redis.exceptions import RedisError
@@ -518,9 +518,11 @@ def window_within_hours(window: PickupWindow, place: PickupPlace) -> bool:
 
 def _announce(reservation: Reservation, *, created: bool = False) -> Reservation:
     """Version the reservation's change on its live streams and publish it after commit;
-    return it fully loaded. A new reservation starts at version 1 and is already loaded."""
+    return it fully loaded. A new reservation starts at version 1 and is already loaded; a
+    changed one was saved with ``version`` one higher in the same UPDATE as its change (a
+    second UPDATE of the row in one transaction makes PostgreSQL check every foreign key of
+    it again, locking the pickup window out of the lock order)."""
     if not created:
-        Reservation.objects.filter(pk=reservation.pk).update(version=F("version") + 1)
         reservation = Reservation.objects.select_related(
             "shop", "pickup_point__place", "window").get(pk=reservation.pk)
     record_reservation_change(
@@ -926,6 +928,7 @@ def _close(reservation: Reservation, status: str, now: datetime, **fields: Any) 
     reservation.updated_at = now
     reservation.ended_at = now
     reservation.client_device = reservation.client_network = ""  # needed only while open
+    reservation.version += 1  # the row is locked: the loaded version is the current one
     for key, value in fields.items():
         setattr(reservation, key, value)
     reservation.save()
@@ -978,7 +981,8 @@ def mark_ready(*, shop: Shop, reservation_id: int, now: datetime | None = None) 
             raise _not_open(reservation)
         reservation.status = ReservationStatus.READY
         reservation.ready_at = reservation.updated_at = now
-        reservation.save(update_fields=["status", "ready_at", "updated_at"])
+        reservation.version += 1
+        reservation.save(update_fields=["status", "ready_at", "updated_at", "version"])
         _announce(reservation)
     return reservation
 

@@ -88,14 +88,29 @@ def _update_returning(connection, keys: list[str]) -> dict[str, int]:
         return result
     quote = connection.ops.quote_name
     table = quote(ReservationFeed._meta.db_table)
-    key, version = quote("key"), quote("version")
+    key, version, pk = quote("key"), quote("version"), quote("id")
     marks = ", ".join(["%s"] * len(keys))
+    if connection.vendor == "postgresql":
+        # Lock the rows in key order first: a plain multi-row UPDATE locks them in the order
+        # it finds them in the heap, which every update of a row changes, so two
+        # transactions could take the same two feeds in opposite orders and deadlock.
+        sql = (f"WITH locked AS (SELECT {pk} FROM {table} WHERE {key} IN ({marks}) "
+               f"ORDER BY {key} FOR UPDATE) "
+               f"UPDATE {table} SET {version} = {table}.{version} + 1 FROM locked "
+               f"WHERE {table}.{pk} = locked.{pk} RETURNING {table}.{key}, {table}.{version}")
+    else:  # SQLite: one writer at a time (IMMEDIATE transactions), no row locks to order
+        sql = (f"UPDATE {table} SET {version} = {version} + 1 WHERE {key} IN ({marks}) "
+               f"RETURNING {key}, {version}")
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"UPDATE {table} SET {version} = {version} + 1 WHERE {key} IN ({marks}) "
-            f"RETURNING {key}, {version}",
-            keys,
-        )
+        if connection.vendor == "postgresql":
+            # Django's foreign keys are checked at COMMIT, and the check takes a KEY SHARE
+            # lock on each referenced row (the pickup window, point, listing...). Left there,
+            # it would come after the feed lock, while another transaction holding that
+            # window FOR UPDATE waits for the feed: a deadlock. Check them now, before the
+            # feed, which keeps the feeds last in the lock order.
+            cursor.execute("SET CONSTRAINTS ALL IMMEDIATE")
+            cursor.execute("SET CONSTRAINTS ALL DEFERRED")
+        cursor.execute(sql, keys)
         return dict(cursor.fetchall())
 
 
