@@ -194,8 +194,10 @@ def run_backend(label: str, database_url: str, customers: int, units: int, proce
         "SECRET_KEY": "bench-only-secret",
         "ALLOWED_HOSTS": "127.0.0.1,localhost",
         "HUEY_SQLITE_PATH": str(Path(tempfile.gettempdir()) / f"bench-huey-{os.getpid()}.sqlite3"),
-        # Every bench customer comes from 127.0.0.1; lift the per-IP limit for the run only.
+        # Every bench customer comes from 127.0.0.1; lift the per-IP limit and the per-network
+        # allowance of the per-customer caps for the run only (each customer has its own phone).
         "PICKUP_RATE_LIMIT": "1000000",
+        "PICKUP_NETWORK_ALLOWANCE": "100000",
         # Unset: the default, a connection kept per HTTP worker thread.
         "DATABASE_POOL_MAX_SIZE": os.environ.get("DATABASE_POOL_MAX_SIZE", ""),
     }

@@ -152,24 +152,3 @@ class StockEvent(models.Model):
     def __str__(self) -> str:
         return f"v{self.version} {self.listing_id} {self.delta:+d}"
 
-
-class IdempotencyRecord(models.Model):
-    """The stored answer to a write retried with the same ``Idempotency-Key``."""
-
-    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
-    scope = models.CharField(max_length=60)
-    key = models.CharField(max_length=200)
-    fingerprint = models.CharField(max_length=64)
-    status_code = models.PositiveSmallIntegerField(default=200)
-    response = models.JSONField(null=True)
-    created_at = models.DateTimeField(default=timezone.now, db_index=True)
-
-    class Meta:
-        constraints = [
-            models.UniqueConstraint(
-                fields=["shop", "scope", "key"], name="idempotency_unique_key"
-            ),
-        ]
-
-    def __str__(self) -> str:
-        return f"{self.scope} {self.key}"

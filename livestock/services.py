@@ -5,7 +5,7 @@ its transaction: a conditional UPDATE that can never take ``available`` below ze
 of the shop's gap-free ``stock_version``, a StockEvent row, and the broadcast scheduled for
 after commit, so a change that rolls back is never announced.
 
-Locks follow the project's one order (written out in pickup/services.py): idempotency key →
+Locks follow the project's one order (written out in pickup/services/__init__.py): idempotency key →
 listing (``FOR UPDATE OF`` the listing only) → shop (the version bump). Callers that also
 lock pickup windows or reservations take those before calling in here.
 """
@@ -27,11 +27,11 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from livestock import media
-from livestock.idempotency import run_once
 from livestock.models import Listing, ListingOption, StockEvent
 from livestock.payloads import listing_payload, stock_message
 from livestock.streams import publish_stock_message
 from shops.errors import Conflict, InvalidInput, NotFound
+from shops.idempotency import run_once
 from shops.models import Shop
 from shops.validation import clean_text
 
@@ -273,7 +273,7 @@ def adjust_stock(
     note: str = "",
     actor: Actor = SYSTEM,
     idempotency_key: str | None = None,
-) -> tuple[StockResult | dict[str, Any], bool]:
+) -> tuple[StockResult, bool]:
     """Owner or integration changes a count ("+20 arrived", "3 sold", "set 50").
 
     Returns the result and whether it was a replay of an earlier request with the same key.
@@ -289,22 +289,22 @@ def adjust_stock(
         raise InvalidInput(_("알 수 없는 사유입니다."), code="invalid_reason")
     note = _check_text(note, _("메모"), 200, required=False)
 
-    def action() -> tuple[int, dict[str, Any]]:
-        result = change_stock_in_transaction(
+    def action() -> StockResult:
+        return change_stock_in_transaction(
             shop=shop, listing_id=listing_id, delta=delta, set_to=set_to, reason=reason,
             actor=actor, note=note,
         )
-        return 200, result.as_dict()
 
     with transaction.atomic():
-        _status, response, replayed = run_once(
+        return run_once(
             shop_id=shop.pk,
             scope=f"stock:{listing_id}",
             key=idempotency_key,
             request_data={"delta": delta, "set": set_to, "reason": reason},
             action=action,
+            remember=StockResult.as_dict,
+            recall=lambda stored: StockResult(**stored),
         )
-    return StockResult(**response), replayed
 
 
 def mark_sold_out(*, shop: Shop, listing_id: int, actor: Actor = SYSTEM) -> StockResult:

@@ -12,12 +12,14 @@ from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
 from livestock import media
-from pickup import services
 from pickup.codes import mask_phone
 from pickup.models import PickupPlace, PickupPoint, PickupWindow, Reservation
+from pickup.services import points
+from pickup.services.windows import window_within_hours
 from shops.admin import ReadOnlyAdminMixin, ShopScopedAdmin
 from shops.auth import MANAGING_ROLES, shops_for_user
 from shops.errors import DomainError
+from shops.services import check_in_service_area
 
 
 class PickupPointAdminForm(forms.ModelForm):
@@ -37,7 +39,7 @@ class PickupPointAdminForm(forms.ModelForm):
             raise forms.ValidationError(_("가게 매장 픽업은 중지할 수 없습니다."))
         if data.get("status") == PickupPoint.Status.ACTIVE and not point.is_shop_counter:
             try:
-                services.check_in_service_area(point.shop, point.place.lat, point.place.lng)
+                check_in_service_area(point.shop, point.place.lat, point.place.lng)
             except DomainError as exc:
                 raise forms.ValidationError(exc.detail, code=exc.code) from None
         return data
@@ -68,9 +70,10 @@ class PickupPointAdmin(ShopScopedAdmin):
         try:
             if "status" in form.changed_data or "paused_reason" in form.changed_data:
                 if obj.status == PickupPoint.Status.PAUSED:
-                    services.pause_pickup_point(obj.shop, obj.pk, obj.paused_reason)
+                    points.pause_pickup_point(shop=obj.shop, point_id=obj.pk,
+                                              reason=obj.paused_reason)
                 else:
-                    services.resume_pickup_point(obj.shop, obj.pk)
+                    points.resume_pickup_point(shop=obj.shop, point_id=obj.pk)
             if "position" in form.changed_data:
                 obj.save(update_fields=["position"])
         except DomainError as exc:
@@ -91,7 +94,7 @@ class PickupPlaceAdminForm(forms.ModelForm):
         if self.instance.pk and not self.errors:
             changes = {name: data.get(name) for name in self.changed_data}
             try:
-                services.check_place_changes(self.instance, changes)
+                points.check_place_changes(place=self.instance, changes=changes)
             except DomainError as exc:
                 raise forms.ValidationError(exc.detail, code=exc.code) from None
         return data
@@ -116,13 +119,14 @@ class PickupPlaceAdmin(ShopScopedAdmin):
             return False
         if obj is None or request.user.is_superuser:
             return True
-        return services.place_editable_by(
-            obj, shops_for_user(request.user, MANAGING_ROLES).values_list("pk", flat=True))
+        return points.place_editable_by(
+            place=obj,
+            shop_ids=shops_for_user(request.user, MANAGING_ROLES).values_list("pk", flat=True))
 
     def get_readonly_fields(self, request: HttpRequest, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
         if obj is not None and obj.partnerships.filter(is_shop_counter=True).exists():
-            fields += services.COUNTER_FIELDS  # they follow the shop's own details
+            fields += points.COUNTER_FIELDS  # they follow the shop's own details
         return fields
 
     def has_add_permission(self, request: HttpRequest) -> bool:
@@ -140,7 +144,7 @@ class PickupPlaceAdmin(ShopScopedAdmin):
         if changes.get("photo") is False:  # "clear" ticked
             changes["photo"] = ""
         try:
-            services.edit_pickup_place(place_id=obj.pk, user=request.user, changes=changes)
+            points.edit_pickup_place(place_id=obj.pk, user=request.user, changes=changes)
         except DomainError as exc:
             self.message_user(request, exc.detail, messages.ERROR)
 
@@ -155,8 +159,8 @@ class PickupWindowAdminForm(forms.ModelForm):
         point, starts, ends = data.get("pickup_point"), data.get("starts_at"), data.get("ends_at")
         if starts and ends and ends <= starts:
             raise forms.ValidationError(_("끝나는 시각은 시작 시각보다 늦어야 합니다."))
-        if point and starts and ends and not services.window_within_hours(
-                PickupWindow(starts_at=starts, ends_at=ends), point.place):
+        if point and starts and ends and not window_within_hours(
+                window=PickupWindow(starts_at=starts, ends_at=ends), place=point.place):
             raise forms.ValidationError(_("시간대는 픽업 장소의 영업시간 안이어야 합니다."))
         return data
 

@@ -11,13 +11,16 @@ from django.utils.translation import gettext as _
 from ninja import Header, Router, Schema, Status
 from pydantic import Field, StrictBool, StrictInt
 
-from pickup import clients, reservation_selectors, selectors, services
+from pickup import clients, limits, reservation_selectors, selectors
 from pickup.models import PartnerInvitation
 from pickup.payloads import reservation_payload
+from pickup.services import points as point_services
+from pickup.services import reservations as reservation_services
 from shops.auth import MANAGING_ROLES, client_ip, owner_auth, shop_for_actor
 from shops.errors import NotFound
 from shops.models import ApiToken
 from shops.selectors import public_shop
+from shops.services import service_area
 from shops.sharing import attribute_reservation
 from shops.validation import json_body
 
@@ -56,9 +59,9 @@ def _shop(request: HttpRequest, slug: str):
              summary="픽업 지점(제휴 카페) 추가 — 서비스 구역 밖이면 422 outside_service_area")
 def create_pickup_point(request: HttpRequest, slug: str, payload: PickupPointIn):
     shop = _shop(request, slug)
-    point = services.add_pickup_point(shop, **payload.dict())
-    return Status(201, selectors.pickup_point_payload(point, services.service_area(shop).check(
-        point.place.lat, point.place.lng).distance_m))
+    point = point_services.add_pickup_point(shop=shop, **payload.dict())
+    distance_m = service_area(shop).check(point.place.lat, point.place.lng).distance_m
+    return Status(201, selectors.pickup_point_payload(point, distance_m))
 
 
 @router.get("/shops/{shop:slug}/pickup-points", auth=owner_auth,
@@ -83,7 +86,8 @@ def _acting_user(request: HttpRequest):
                      "관리하는 가게의 수락이 필요하면 202와 수락 대기 중인 제휴 요청")
 def partner_pickup_place(request: HttpRequest, slug: str, payload: PartnerIn):
     shop = _shop(request, slug)
-    result = services.partner_place(shop, payload.place_id, user=_acting_user(request))
+    result = point_services.partner_place(shop=shop, place_id=payload.place_id,
+                                          user=_acting_user(request))
     if isinstance(result, PartnerInvitation):
         return Status(202, selectors.invitation_payload(result))
     return Status(201, selectors.pickup_point_payload(result))
@@ -103,8 +107,8 @@ def list_partner_invitations(request: HttpRequest, slug: str):
              summary="제휴 요청 수락 — 요청한 가게의 픽업 지점이 생깁니다")
 def accept_partner_invitation(request: HttpRequest, slug: str, invitation_id: int):
     shop = _shop(request, slug)
-    point = services.accept_partner_invitation(shop=shop, invitation_id=invitation_id,
-                                               user=_acting_user(request))
+    point = point_services.accept_partner_invitation(shop=shop, invitation_id=invitation_id,
+                                                     user=_acting_user(request))
     return selectors.pickup_point_payload(point)
 
 
@@ -112,8 +116,8 @@ def accept_partner_invitation(request: HttpRequest, slug: str, invitation_id: in
              summary="제휴 요청 거절")
 def decline_partner_invitation(request: HttpRequest, slug: str, invitation_id: int):
     shop = _shop(request, slug)
-    invitation = services.decline_partner_invitation(shop=shop, invitation_id=invitation_id,
-                                                     user=_acting_user(request))
+    invitation = point_services.decline_partner_invitation(
+        shop=shop, invitation_id=invitation_id, user=_acting_user(request))
     return selectors.invitation_payload(invitation)
 
 
@@ -121,8 +125,8 @@ def decline_partner_invitation(request: HttpRequest, slug: str, invitation_id: i
              summary="픽업 지점 위치 옮기기")
 def move_pickup_point(request: HttpRequest, slug: str, point_id: int, payload: MoveIn):
     shop = _shop(request, slug)
-    point = services.move_pickup_point(shop, point_id, lat=payload.lat, lng=payload.lng,
-                                       address=payload.address)
+    point = point_services.move_pickup_point(shop=shop, point_id=point_id, lat=payload.lat,
+                                             lng=payload.lng, address=payload.address)
     return selectors.pickup_point_payload(point)
 
 
@@ -132,14 +136,16 @@ def pause_pickup_point(request: HttpRequest, slug: str, point_id: int):
     shop = _shop(request, slug)
     body = json_body(request, default={})
     reason: Any = body.get("reason", "") if isinstance(body, dict) else None
-    return selectors.pickup_point_payload(services.pause_pickup_point(shop, point_id, reason))
+    point = point_services.pause_pickup_point(shop=shop, point_id=point_id, reason=reason)
+    return selectors.pickup_point_payload(point)
 
 
 @router.post("/shops/{shop:slug}/pickup-points/{point_id}/resume", auth=owner_auth,
              summary="픽업 지점 다시 열기 — 구역 밖이면 422 outside_service_area")
 def resume_pickup_point(request: HttpRequest, slug: str, point_id: int):
     shop = _shop(request, slug)
-    return selectors.pickup_point_payload(services.resume_pickup_point(shop, point_id))
+    point = point_services.resume_pickup_point(shop=shop, point_id=point_id)
+    return selectors.pickup_point_payload(point)
 
 
 # --- reservations (public) --------------------------------------------------------------
@@ -174,9 +180,9 @@ def create_reservation(
     "1인 최대"; 429 ``limit_per_network`` when one address holds far more than that."""
     shop = public_shop(slug)
     ip = client_ip(request)
-    services.check_reservation_rate(ip)
+    limits.check_reservation_rate(client_ip=ip)
     clients.remember_device(request, response)
-    result, replayed = services.reserve(
+    reservation, replayed = reservation_services.reserve(
         shop=shop,
         listing_id=payload.listing_id,
         quantity=payload.quantity,
@@ -191,7 +197,7 @@ def create_reservation(
     )
     if not replayed:
         attribute_reservation(request, shop)
-    return Status(201, {**result, "replayed": replayed})
+    return Status(201, {**reservation_payload(reservation), "replayed": replayed})
 
 
 def _by_token(token: str):
@@ -216,5 +222,6 @@ def cancel_reservation(request: HttpRequest, token: str):
     if request.content_type == "application/json":
         data = json_body(request, default={})
         reason = data.get("reason", "") if isinstance(data, dict) else None
-    services.cancel_reservation(reservation_id=reservation.pk, by="customer", reason=reason)
+    reservation_services.cancel_reservation(reservation_id=reservation.pk, by="customer",
+                                            reason=reason)
     return reservation_payload(_by_token(token))

@@ -1,6 +1,6 @@
 """Who is reserving: a device cookie and the network address, as keyed hashes.
 
-The "1인 최대" limit (pickup/services.py) counts the units a customer holds in open
+The "1인 최대" limit (pickup/services/reservations.py) counts the units a customer holds in open
 reservations of one listing by device cookie and by phone, and every client by network
 address with a much larger allowance: a carrier NAT puts many honest customers behind one
 address, and a script can drop the cookie or fetch a new one for every request.

@@ -22,10 +22,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from livestock.services import Actor
-from pickup import reservation_selectors, selectors, services, streams
+from pickup import reservation_selectors, selectors, streams
 from pickup.codes import format_code, normalize_code
 from pickup.forms import MoveForm, PickupPointForm, ServiceAreaForm
 from pickup.models import PartnerInvitation, Reservation
+from pickup.services import points as point_services
+from pickup.services import reservations as reservation_services
+from pickup.services import windows as window_services
 from shops import geo, geocoding
 from shops.auth import MANAGING_ROLES, shop_for_actor
 from shops.errors import DomainError, InvalidInput, NotFound
@@ -149,7 +152,7 @@ def add_point(request: HttpRequest, slug: str) -> HttpResponse:
         form.add_error(None, _("위치를 정해 주세요: 좌표를 입력하거나, 그림을 누르거나, 주소로 찾으세요."))
         return _page(request, shop, point_form=form, status=400)
     try:
-        point = services.add_pickup_point(shop, **data)
+        point = point_services.add_pickup_point(shop=shop, **data)
     except DomainError as exc:
         form.add_error(None, exc.detail)
         return _page(request, shop, point_form=form, status=400)
@@ -163,17 +166,19 @@ def point_action(request: HttpRequest, slug: str, point_id: int, action: str) ->
     shop = _managed_shop(request, slug)
     try:
         if action == "pause":
-            point = services.pause_pickup_point(shop, point_id, request.POST.get("reason", ""))
+            point = point_services.pause_pickup_point(shop=shop, point_id=point_id,
+                                              reason=request.POST.get("reason", ""))
             message = _("'%(name)s' 픽업을 일시 중지했습니다.")
         elif action == "resume":
-            point = services.resume_pickup_point(shop, point_id)
+            point = point_services.resume_pickup_point(shop=shop, point_id=point_id)
             message = _("'%(name)s' 픽업을 다시 열었습니다.")
         elif action == "move":
             form = MoveForm(request.POST)
             if not form.is_valid():
                 raise InvalidInput(_("옮길 위치의 위도와 경도를 입력해 주세요."))
-            point = services.move_pickup_point(shop, point_id, lat=form.cleaned_data["lat"],
-                                               lng=form.cleaned_data["lng"])
+            point = point_services.move_pickup_point(shop=shop, point_id=point_id,
+                                             lat=form.cleaned_data["lat"],
+                                             lng=form.cleaned_data["lng"])
             message = _("'%(name)s' 위치를 옮겼습니다.")
         else:
             raise Http404("action")
@@ -193,7 +198,8 @@ def partner(request: HttpRequest, slug: str) -> HttpResponse:
     except ValueError:
         place_id = 0
     try:
-        result = services.partner_place(shop, place_id, user=request.user)
+        result = point_services.partner_place(shop=shop, place_id=place_id,
+                                              user=request.user)
     except DomainError as exc:
         messages.error(request, exc.detail)
     else:
@@ -215,12 +221,12 @@ def answer_invitation(request: HttpRequest, slug: str, invitation_id: int,
     shop = _managed_shop(request, slug)
     try:
         if decision == "accept":
-            point = services.accept_partner_invitation(shop=shop, invitation_id=invitation_id,
-                                                       user=request.user)
+            point = point_services.accept_partner_invitation(
+                shop=shop, invitation_id=invitation_id, user=request.user)
             message = _("%(shop)s에서 '%(name)s'을(를) 함께 쓰도록 수락했습니다.") % {
                 "shop": point.shop.name, "name": point.place.name}
         elif decision == "decline":
-            invitation = services.decline_partner_invitation(
+            invitation = point_services.decline_partner_invitation(
                 shop=shop, invitation_id=invitation_id, user=request.user)
             message = _("%(shop)s의 '%(name)s' 제휴 요청을 거절했습니다.") % {
                 "shop": invitation.shop.name, "name": invitation.place.name}
@@ -277,7 +283,8 @@ def _run(request: HttpRequest, action, success: str) -> None:
 @require_POST
 def mark_ready(request: HttpRequest, slug: str, reservation_id: int) -> HttpResponse:
     shop = _owned_shop(request, slug)
-    _run(request, lambda: services.mark_ready(shop=shop, reservation_id=reservation_id),
+    _run(request, lambda: reservation_services.mark_ready(shop=shop,
+                                                          reservation_id=reservation_id),
          _("%(code)s (%(name)s) 준비 완료로 알렸습니다."))
     return _back(slug)
 
@@ -286,7 +293,7 @@ def mark_ready(request: HttpRequest, slug: str, reservation_id: int) -> HttpResp
 @require_POST
 def mark_no_show(request: HttpRequest, slug: str, reservation_id: int) -> HttpResponse:
     shop = _owned_shop(request, slug)
-    _run(request, lambda: services.mark_no_show(
+    _run(request, lambda: reservation_services.mark_no_show(
         shop=shop, reservation_id=reservation_id,
         actor=Actor(user=request.user, label="console")),
         _("%(code)s (%(name)s) 노쇼 처리했습니다."))
@@ -297,7 +304,7 @@ def mark_no_show(request: HttpRequest, slug: str, reservation_id: int) -> HttpRe
 @require_POST
 def cancel(request: HttpRequest, slug: str, reservation_id: int) -> HttpResponse:
     shop = _owned_shop(request, slug)
-    _run(request, lambda: services.cancel_reservation(
+    _run(request, lambda: reservation_services.cancel_reservation(
         reservation_id=reservation_id, shop=shop, by="shop",
         reason=request.POST.get("reason", ""), actor=Actor(user=request.user, label="console")),
         _("%(code)s (%(name)s) 예약을 취소했습니다."))
@@ -309,7 +316,8 @@ def cancel(request: HttpRequest, slug: str, reservation_id: int) -> HttpResponse
 def pick_up(request: HttpRequest, slug: str) -> HttpResponse:
     """Typed code (or the confirm button of the QR redeem page)."""
     shop = _owned_shop(request, slug)
-    _run(request, lambda: services.mark_picked_up(shop=shop, code=request.POST.get("code", "")),
+    _run(request, lambda: reservation_services.mark_picked_up(
+        shop=shop, code=request.POST.get("code", "")),
          _("%(code)s (%(name)s) 수령 완료."))
     return _back(slug)
 
@@ -349,7 +357,7 @@ def add_window(request: HttpRequest, slug: str) -> HttpResponse:
             raise InvalidInput(_("최대 예약 수는 정수로 입력해 주세요."),
                                         code="invalid_capacity") from None
         point_raw = request.POST.get("pickup_point", "")
-        services.add_pickup_window(
+        window_services.add_pickup_window(
             shop=shop, pickup_point_id=int(point_raw) if point_raw.isdigit() else None,
             starts_at=starts, ends_at=ends, capacity=capacity)
     except DomainError as exc:
@@ -364,7 +372,7 @@ def add_window(request: HttpRequest, slug: str) -> HttpResponse:
 def remove_window(request: HttpRequest, slug: str, window_id: int) -> HttpResponse:
     shop = _owned_shop(request, slug)
     try:
-        services.remove_pickup_window(shop=shop, window_id=window_id)
+        window_services.remove_pickup_window(shop=shop, window_id=window_id)
     except DomainError as exc:
         messages.error(request, exc.detail)
     else:

@@ -6,8 +6,9 @@ from __future__ import annotations
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
-from pickup import services, streams
+from pickup import streams
 from pickup.models import PickupPoint
+from pickup.services import points
 from shops.models import Shop
 from shops.signals import service_area_changed
 
@@ -19,12 +20,12 @@ def keep_shop_counter(sender, instance: Shop, raw: bool = False, **kwargs) -> No
     update_fields = kwargs.get("update_fields")
     if raw or (update_fields is not None and not COUNTER_FIELDS & set(update_fields)):
         return
-    services.ensure_shop_counter(instance)
+    points.ensure_shop_counter(shop=instance)
 
 
 @receiver(service_area_changed, sender=Shop, dispatch_uid="pickup_pause_outside")
 def pause_outside(sender, shop: Shop, **kwargs) -> list[str]:
-    return services.pause_points_outside(shop)
+    return points.pause_points_outside(shop=shop)
 
 
 @receiver(post_save, sender=PickupPoint, dispatch_uid="pickup_point_feeds")

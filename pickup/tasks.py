@@ -7,8 +7,8 @@ import logging
 from huey import crontab
 from huey.contrib.djhuey import db_periodic_task
 
-from livestock.idempotency import purge_expired_records
-from pickup import services
+from pickup.services import reservations
+from shops.idempotency import purge_expired_records
 
 logger = logging.getLogger(__name__)
 
@@ -16,7 +16,7 @@ logger = logging.getLogger(__name__)
 @db_periodic_task(crontab(minute="*"))
 def expire_no_shows() -> int:
     """Every minute: reservations nobody collected become no-shows; stock returns to sale."""
-    expired = services.expire_no_shows()
+    expired = reservations.expire_no_shows()
     if expired:
         logger.info("expired %d reservations as no-shows", expired)
     return expired
@@ -27,7 +27,7 @@ def expire_no_shows() -> int:
 def purge_expired_phones() -> int:
     """Daily privacy retention: erase phone numbers past their retention period, and delete
     Idempotency-Key records past their replay period (48 h)."""
-    erased = services.purge_expired_phones()
+    erased = reservations.purge_expired_phones()
     if erased:
         logger.info("erased %d phone numbers past retention", erased)
     dropped = purge_expired_records()

@@ -17,10 +17,11 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from pickup import clients, services, streams
+from pickup import clients, limits, streams
 from pickup import reservation_selectors as selectors
 from pickup.codes import format_code, mask_phone
 from pickup.minimap import minimap
+from pickup.services import reservations as reservation_services
 from shops.auth import client_ip
 from shops.errors import DomainError, InvalidInput
 from shops.selectors import shop_by_slug
@@ -101,8 +102,8 @@ def reserve_submit(request: HttpRequest, slug: str) -> HttpResponse:
             raise InvalidInput(
                 _("전화번호를 이 예약에만 쓰는 데 동의해 주세요."), code="consent_required")
         ip = client_ip(request)
-        services.check_reservation_rate(ip)
-        payload, replayed = services.reserve(
+        limits.check_reservation_rate(client_ip=ip)
+        reservation, replayed = reservation_services.reserve(
             shop=shop,
             listing_id=_int_or_raw(item[0]) if item[0] else None,
             option_id=_int_or_raw(item[1]) if len(item) > 1 else None,
@@ -121,7 +122,8 @@ def reserve_submit(request: HttpRequest, slug: str) -> HttpResponse:
             request, render(request, "pickup/reserve_page.html", context, status=exc.status))
     if not replayed:
         attribute_reservation(request, shop)
-    return clients.remember_device(request, redirect(payload["url"]))
+    return clients.remember_device(
+        request, redirect("pickup:reservation_page", token=reservation.token))
 
 
 def _redeem_qr(request: HttpRequest, reservation) -> str:
@@ -161,8 +163,8 @@ def reservation_cancel(request: HttpRequest, token: str) -> HttpResponse:
     if reservation is None:
         raise Http404("reservation")
     try:
-        services.cancel_reservation(reservation_id=reservation.pk, by="customer",
-                                    reason=request.POST.get("reason", ""))
+        reservation_services.cancel_reservation(reservation_id=reservation.pk, by="customer",
+                                                reason=request.POST.get("reason", ""))
     except DomainError as exc:
         messages.error(request, exc.detail)
     else:
@@ -196,7 +198,8 @@ def cafe_page(request: HttpRequest, token: str) -> HttpResponse:
 def cafe_handover(request: HttpRequest, token: str) -> HttpResponse:
     place = _place_or_404(token)
     try:
-        reservation = services.hand_over_at_place(place=place, code=request.POST.get("code", ""))
+        reservation = reservation_services.hand_over_at_place(
+            place=place, code=request.POST.get("code", ""))
     except DomainError as exc:
         messages.error(request, exc.detail)
     else:

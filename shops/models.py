@@ -7,6 +7,7 @@ from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
 from django.db.models import Q
+from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
 MIN_SERVICE_RADIUS_M = 300
@@ -234,3 +235,25 @@ class ShareStat(models.Model):
 
     def __str__(self) -> str:
         return f"{self.shop} {self.day} {self.channel}"
+
+
+class IdempotencyRecord(models.Model):
+    """A write retried with the same ``Idempotency-Key`` (shops/idempotency.py): the key, a
+    fingerprint of the request, and only what the replay needs (never personal data)."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="+")
+    scope = models.CharField(max_length=60)
+    key = models.CharField(max_length=200)
+    fingerprint = models.CharField(max_length=64)
+    response = models.JSONField(null=True)
+    created_at = models.DateTimeField(default=timezone.now, db_index=True)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(
+                fields=["shop", "scope", "key"], name="idempotency_unique_key"
+            ),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.scope} {self.key}"

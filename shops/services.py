@@ -14,7 +14,7 @@ one's change before it counts the owners that remain.
 
 Changing the service area locks the shop row first (``FOR NO KEY UPDATE OF`` the shop only),
 then its pickup points through ``service_area_changed``; it locks no listing, window or
-reservation, as the project's lock order (pickup/services.py) requires.
+reservation, as the project's lock order (pickup/services/__init__.py) requires.
 """
 
 from __future__ import annotations
@@ -29,9 +29,9 @@ from django.db import IntegrityError, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from redis.exceptions import RedisError
 
 from shops import geo, live
+from shops.cache import CacheUnavailable
 from shops.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from shops.models import Membership, ShareChannel, ShareStat, Shop
 from shops.signals import service_area_changed
@@ -85,7 +85,7 @@ def record_share_visit(*, shop_id: int, channel: str, visitor: str,
     key = share_visit_key(shop_id=shop_id, channel=channel, day=day, visitor=visitor)
     try:
         first = cache.add(key, 1, VISIT_SEEN_SECONDS)
-    except RedisError:  # the shared cache is down: do not turn every visit into a write
+    except CacheUnavailable:  # the shared cache is down: do not turn every visit into a write
         logger.warning("share visit for shop %s not counted: cache unavailable", shop_id,
                        exc_info=True)
         return False

@@ -54,39 +54,39 @@ def make_token(shop: Shop) -> str:
 def make_pickup_point(shop: Shop, name: str = "카페 보리", lat: float | None = None,
                       lng: float | None = None, **fields):
     """A partner café inside the shop's area (500 m north unless told)."""
-    from pickup import services as pickup_services
+    from pickup.services import points
     from shops import geo
 
     if lat is None or lng is None:
         lat, lng = geo.destination(shop.lat, shop.lng, 0, 500)
-    return pickup_services.add_pickup_point(shop, name=name, lat=lat, lng=lng, **fields)
+    return points.add_pickup_point(shop=shop, name=name, lat=lat, lng=lng, **fields)
 
 
 def make_cafe(shop: Shop, name: str = "골목 카페", *, status: str = "active", place=None,
               **fields):
     """A partner café as a pickup point, made through the pickup-point services: a new place
     (inside the area), or an existing ``place`` shared with another shop; optionally paused."""
-    from pickup import services as pickup_services
     from pickup.models import PickupPoint
+    from pickup.services import points
 
     if place is not None:
-        point = pickup_services.partner_place(shop, place.pk)
+        point = points.partner_place(shop=shop, place_id=place.pk)
         if not isinstance(point, PickupPoint):  # another shop's café: its owner accepts
-            point = pickup_services.accept_partner_invitation(shop=place.owner_shop,
-                                                              invitation_id=point.pk)
+            point = points.accept_partner_invitation(shop=place.owner_shop,
+                                                     invitation_id=point.pk)
     else:
         fields.setdefault("address", "서울 마포구 망원로 1")
         point = make_pickup_point(shop, name, **fields)
     if status == "paused":
-        point = pickup_services.pause_pickup_point(shop, point.pk, "잠시 휴업")
+        point = points.pause_pickup_point(shop=shop, point_id=point.pk, reason="잠시 휴업")
     return point
 
 
 def shop_counter(shop: Shop):
     """The shop's own counter (every shop gets one when it is created)."""
-    from pickup import services as pickup_services
+    from pickup.services import points
 
-    return pickup_services.ensure_shop_counter(shop)
+    return points.ensure_shop_counter(shop=shop)
 
 
 def make_window(point, starts: str = "09:00", ends: str = "21:00", capacity: int | None = None):
@@ -108,13 +108,12 @@ def next_phone() -> str:
 def make_reservation(shop: Shop, listing: Listing, point, window=None, quantity: int = 1,
                      **fields):
     """A reservation made through the real service; returns the model instance."""
-    from pickup import services as pickup_services
-    from pickup.models import Reservation
+    from pickup.services import reservations
 
-    payload, _replayed = pickup_services.reserve(
+    reservation, _replayed = reservations.reserve(
         shop=shop, listing_id=listing.pk, quantity=quantity, pickup_point_id=point.pk,
         window_id=window.pk if window is not None else None,
         name=fields.pop("name", "김동네"), phone=fields.pop("phone", None) or next_phone(),
         **fields,
     )
-    return Reservation.objects.get(token=payload["token"])
+    return reservation

@@ -11,8 +11,8 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.test import Client
 
-from pickup import services
 from pickup.routing import websocket_urlpatterns
+from pickup.services import reservations as reservation_services
 from shops import services as shop_services
 from tests import factories
 
@@ -45,13 +45,13 @@ async def test_customer_page_sees_ready_then_picked_up():
     assert first["reservation"]["status"] == "confirmed"
     assert first["reservation"]["code"] == reservation.code
 
-    await database_sync_to_async(services.mark_ready)(shop=shop, reservation_id=reservation.pk)
+    await database_sync_to_async(reservation_services.mark_ready)(shop=shop, reservation_id=reservation.pk)
     message = await ws.receive_json_from(timeout=3)
     assert (message["type"], message["reservation"]["status"]) == ("reservation", "ready")
     assert message["version"] == 2
     assert message["reservation"]["status_label"] == "준비 완료"
 
-    await database_sync_to_async(services.mark_picked_up)(shop=shop, code=reservation.code)
+    await database_sync_to_async(reservation_services.mark_picked_up)(shop=shop, code=reservation.code)
     message = await ws.receive_json_from(timeout=3)
     assert (message["reservation"]["status"], message["version"]) == ("picked_up", 3)
 
@@ -67,7 +67,7 @@ async def test_another_reservation_is_not_heard():
     other = await database_sync_to_async(factories.make_reservation)(shop, listing, point)
     ws = await connect(f"/ws/reservations/{reservation.token}/")
     await ws.receive_json_from(timeout=3)
-    await database_sync_to_async(services.mark_ready)(shop=shop, reservation_id=other.pk)
+    await database_sync_to_async(reservation_services.mark_ready)(shop=shop, reservation_id=other.pk)
     assert await ws.receive_nothing(timeout=0.3)
     await ws.disconnect()
 
@@ -99,7 +99,7 @@ async def test_owner_console_hears_changes_only_with_a_session_of_that_shop():
                        headers=[(b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode())])
     snapshot = await ws.receive_json_from(timeout=3)
     assert snapshot == {"type": "snapshot", "version": 1}  # the reservation's creation
-    await database_sync_to_async(services.cancel_reservation)(
+    await database_sync_to_async(reservation_services.cancel_reservation)(
         reservation_id=reservation.pk, by="shop", shop=shop, reason="재고 착오")
     message = await ws.receive_json_from(timeout=3)
     assert (message["type"], message["version"]) == ("reservation", 2)
@@ -114,7 +114,7 @@ async def test_cafe_page_hears_its_orders():
     token = await database_sync_to_async(lambda: point.place.staff_token)()
     ws = await connect(f"/ws/cafe/{token}/")
     assert await ws.receive_json_from(timeout=3) == {"type": "snapshot", "version": 1}
-    await database_sync_to_async(services.mark_ready)(shop=shop, reservation_id=reservation.pk)
+    await database_sync_to_async(reservation_services.mark_ready)(shop=shop, reservation_id=reservation.pk)
     message = await ws.receive_json_from(timeout=3)
     assert message["reservation"]["code"] == reservation.code
     assert message["version"] == 2

@@ -16,8 +16,9 @@ from django.test import Client, override_settings
 from livestock import services as stock
 from livestock.models import Listing, StockEvent
 from livestock.services import OptionSpec
-from pickup import clients, services
+from pickup import clients
 from pickup.models import Reservation
+from pickup.services import reservations
 from shops.errors import Conflict, InvalidInput, RateLimited
 from tests import factories
 
@@ -27,7 +28,7 @@ phones = (f"010-{7000 + i // 10000:04d}-{i % 10000:04d}" for i in range(10**6))
 
 
 def reserve(shop, listing, point, quantity=1, client=None, option=None, phone=None):
-    return services.reserve(
+    return reservations.reserve(
         shop=shop, listing_id=listing.pk, quantity=quantity, pickup_point_id=point.pk,
         name="김동네", phone=phone or next(phones), client=client,
         option_id=option.pk if option else None,
@@ -110,8 +111,8 @@ def test_the_limit_is_per_listing_and_frees_up_when_a_reservation_ends(shop, lim
     reserve(shop, other, cafe_point, quantity=5, client=device)
     with pytest.raises(Conflict):
         reserve(shop, limited, cafe_point, quantity=1, client=device)
-    held = Reservation.objects.get(token=first["token"])
-    services.cancel_reservation(reservation_id=held.pk, by="customer")
+    held = Reservation.objects.get(pk=first.pk)
+    reservations.cancel_reservation(reservation_id=held.pk, by="customer")
     held.refresh_from_db()
     assert (held.client_device, held.client_network) == ("", "")  # kept only while open
     reserve(shop, limited, cafe_point, quantity=5, client=device)

@@ -1,4 +1,4 @@
-"""One lock order (pickup/services.py), proven on PostgreSQL row locks.
+"""One lock order (pickup/services/__init__.py), proven on PostgreSQL row locks.
 
 * Every locking query names ``OF`` its own table only: a ``select_related`` join that also
   locks the shop takes it before the listing and deadlocks against any stock change.
@@ -27,8 +27,10 @@ from django.utils import timezone
 
 from livestock import services as stock
 from livestock.models import Listing, StockEvent
-from pickup import services
 from pickup.models import PickupWindow, Reservation
+from pickup.services import points as point_services
+from pickup.services import reservations as reservation_services
+from pickup.services import windows as window_services
 from shops import services as shop_services
 from shops.errors import DomainError
 from tests import factories
@@ -83,24 +85,24 @@ def test_every_row_lock_names_only_its_own_table(scene):
         ("pickup_pickupwindow",), ("livestock_listing",)]
     assert locks(factories.make_reservation, shop, listing, point, window=window) == [
         ("pickup_pickupwindow",), ("livestock_listing",)]
-    assert locks(services.cancel_reservation, reservation_id=reservation.pk, by="customer") == [
+    assert locks(reservation_services.cancel_reservation, reservation_id=reservation.pk, by="customer") == [
         ("pickup_reservation",), ("livestock_listing",), ("livestock_listing",)]
-    assert locks(services.mark_ready, shop=shop, reservation_id=other.pk) == [
+    assert locks(reservation_services.mark_ready, shop=shop, reservation_id=other.pk) == [
         ("pickup_reservation",)]
-    assert locks(services.hand_over_at_place, place=point.place, code=other.code) == [
+    assert locks(reservation_services.hand_over_at_place, place=point.place, code=other.code) == [
         ("pickup_reservation",)]
-    assert locks(services.mark_picked_up, shop=shop, code=third.code) == [
+    assert locks(reservation_services.mark_picked_up, shop=shop, code=third.code) == [
         ("pickup_reservation",)]
-    assert locks(services.mark_no_show, reservation_id=fourth.pk, now=late) == [
+    assert locks(reservation_services.mark_no_show, reservation_id=fourth.pk, now=late) == [
         ("pickup_reservation",), ("livestock_listing",), ("livestock_listing",)]
     assert locks(stock.adjust_stock, shop=shop, listing_id=listing.pk, delta=5) == [
         ("livestock_listing",)]
     assert locks(stock.edit_listing, shop=shop, listing_id=listing.pk,
                  changes={"name": "큰 단감"}) == [
         ("livestock_listing",)]
-    assert locks(services.pause_pickup_point, shop, point.pk, "휴무") == [
+    assert locks(point_services.pause_pickup_point, shop=shop, point_id=point.pk, reason="휴무") == [
         ("pickup_pickuppoint",)]
-    assert locks(services.resume_pickup_point, shop, point.pk) == [
+    assert locks(point_services.resume_pickup_point, shop=shop, point_id=point.pk) == [
         ("pickup_pickuppoint",)]
     assert locks(shop_services.set_service_area, shop, radius_m=300) == [
         ("shops_shop",), ("pickup_pickuppoint",)]
@@ -165,7 +167,7 @@ def test_cancelling_while_the_count_changes_never_deadlocks(scene):
     for reservation in held:
         def work(i, outcomes, guard, reservation=reservation):
             if i == 0:
-                attempt(outcomes, guard, "cancel", services.cancel_reservation,
+                attempt(outcomes, guard, "cancel", reservation_services.cancel_reservation,
                     reservation_id=reservation.pk, by="customer")
             else:
                 attempt(outcomes, guard, "adjust", stock.adjust_stock,
@@ -217,29 +219,27 @@ def test_a_random_mix_of_every_write_on_one_shop(scene):
                 where = rng.choice(points)
                 mine = [w for w in windows if w.pickup_point_id == where.pk]
                 window = rng.choice([None, *mine])
-                result = attempt(outcomes, guard, op, services.reserve,
+                result = attempt(outcomes, guard, op, reservation_services.reserve,
                     shop=shop, listing_id=listing.pk, quantity=rng.randint(1, 3),
                     pickup_point_id=where.pk, window_id=window.pk if window else None,
                     name=f"손님{phone}", phone=f"010-6{phone // 10000:03d}-{phone % 10000:04d}")
                 if result is not None:
-                    payload = result[0]
-                    pk = Reservation.objects.values_list("pk", flat=True).get(
-                        token=payload["token"])
+                    reservation = result[0]
                     with guard:
-                        made.append((pk, payload["code"]))
+                        made.append((reservation.pk, reservation.code))
             elif op == "cancel" and picked:
                 by = rng.choice(["customer", "shop"])
-                attempt(outcomes, guard, op, services.cancel_reservation,
+                attempt(outcomes, guard, op, reservation_services.cancel_reservation,
                     reservation_id=picked[0], by=by, shop=shop if by == "shop" else None,
                     reason="품절" if by == "shop" else "")
             elif op == "ready" and picked:
-                attempt(outcomes, guard, op, services.mark_ready,
+                attempt(outcomes, guard, op, reservation_services.mark_ready,
                     shop=shop, reservation_id=picked[0])
             elif op == "pick_up" and picked:
-                attempt(outcomes, guard, op, services.mark_picked_up,
+                attempt(outcomes, guard, op, reservation_services.mark_picked_up,
                     shop=shop, code=picked[1])
             elif op == "no_show" and picked:
-                attempt(outcomes, guard, op, services.mark_no_show,
+                attempt(outcomes, guard, op, reservation_services.mark_no_show,
                     reservation_id=picked[0], now=late)
             elif op == "stock_set":
                 attempt(outcomes, guard, op, stock.adjust_stock,
@@ -253,20 +253,20 @@ def test_a_random_mix_of_every_write_on_one_shop(scene):
                         shop=shop, listing_id=listing.pk)
             elif op == "window_add":
                 start = time(rng.randint(0, 5), rng.choice([0, 30]))
-                attempt(outcomes, guard, op, services.add_pickup_window,
+                attempt(outcomes, guard, op, window_services.add_pickup_window,
                     shop=shop, pickup_point_id=point.pk, starts_at=start, ends_at=time(23, 0))
             elif op == "window_remove":
                 window = rng.choice(windows[:2])
-                attempt(outcomes, guard, op, services.remove_pickup_window,
+                attempt(outcomes, guard, op, window_services.remove_pickup_window,
                     shop=shop, window_id=window.pk)
                 PickupWindow.objects.filter(pk=window.pk).update(is_active=True)
             elif op == "point_pause":
-                attempt(outcomes, guard, op, services.pause_pickup_point,
-                    shop, point.pk, "잠시 휴업")
-                attempt(outcomes, guard, "point_resume", services.resume_pickup_point,
-                    shop, point.pk)
+                attempt(outcomes, guard, op, point_services.pause_pickup_point,
+                    shop=shop, point_id=point.pk, reason="잠시 휴업")
+                attempt(outcomes, guard, "point_resume", point_services.resume_pickup_point,
+                    shop=shop, point_id=point.pk)
             elif op == "expire" and rng.random() < 0.1:
-                attempt(outcomes, guard, op, services.expire_no_shows,
+                attempt(outcomes, guard, op, reservation_services.expire_no_shows,
                     now=late - timedelta(days=2))
 
     outcomes = race(threads, work)
@@ -312,7 +312,7 @@ def test_one_device_racing_itself_gets_exactly_its_limit(scene):
     device = Client(device="d" * 64, network="n" * 64)
 
     def work(i, outcomes, guard):
-        attempt(outcomes, guard, "reserve", services.reserve, shop=shop,
+        attempt(outcomes, guard, "reserve", reservation_services.reserve, shop=shop,
                 listing_id=listing.pk, quantity=1, pickup_point_id=point.pk, name="봇",
                 phone=f"010-8000-{i:04d}", client=device)
 

@@ -7,8 +7,8 @@ import json
 import pytest
 from django.test import Client
 
-from pickup import services
 from pickup.models import PickupPlace, PickupPoint
+from pickup.services import points
 from shops import geo
 from shops.errors import Conflict, NotFound
 from shops.models import Shop
@@ -27,7 +27,7 @@ def test_every_shop_gets_its_counter_as_a_pickup_point(shop):
     counter = PickupPoint.objects.select_related("place").get(shop=shop, is_shop_counter=True)
     assert (counter.place.lat, counter.place.lng, counter.place.name) == (shop.lat, shop.lng,
                                                                          shop.name)
-    again = services.ensure_shop_counter(shop)
+    again = points.ensure_shop_counter(shop=shop)
     assert again.pk == counter.pk
     assert PickupPoint.objects.filter(shop=shop, is_shop_counter=True).count() == 1
 
@@ -131,10 +131,10 @@ def test_shrinking_the_area_pauses_points_outside_and_says_which(shop):
     assert PickupPlace.objects.filter(pk=far.place_id).exists()
     # Still outside: cannot be resumed; after growing the area again it can.
     with pytest.raises(OutsideServiceArea) as excinfo:
-        services.resume_pickup_point(shop, far.pk)
+        points.resume_pickup_point(shop=shop, point_id=far.pk)
     assert excinfo.value.distance_m == 4000
     set_service_area(shop, radius_m=5000)
-    assert services.resume_pickup_point(shop, far.pk).status == PickupPoint.Status.ACTIVE
+    assert points.resume_pickup_point(shop=shop, point_id=far.pk).status == PickupPoint.Status.ACTIVE
 
 
 def test_shrinking_through_the_api_reports_paused_points(api, shop):
@@ -171,18 +171,18 @@ def test_service_area_bad_input_saves_nothing(api, shop, body, code):
 def test_move_pause_resume(shop):
     point = factories.make_pickup_point(shop)
     target = geo.destination(shop.lat, shop.lng, 270, 1200)
-    moved = services.move_pickup_point(shop, point.pk, lat=target[0], lng=target[1])
+    moved = points.move_pickup_point(shop=shop, point_id=point.pk, lat=target[0], lng=target[1])
     assert (moved.place.lat, moved.place.lng) == target
     outside = geo.destination(shop.lat, shop.lng, 270, 5030)
     with pytest.raises(OutsideServiceArea):
-        services.move_pickup_point(shop, point.pk, lat=outside[0], lng=outside[1])
-    assert services.pause_pickup_point(shop, point.pk, "휴가").status == "paused"
-    assert services.resume_pickup_point(shop, point.pk).status == "active"
+        points.move_pickup_point(shop=shop, point_id=point.pk, lat=outside[0], lng=outside[1])
+    assert points.pause_pickup_point(shop=shop, point_id=point.pk, reason="휴가").status == "paused"
+    assert points.resume_pickup_point(shop=shop, point_id=point.pk).status == "active"
     counter = PickupPoint.objects.get(shop=shop, is_shop_counter=True)
     with pytest.raises(Conflict):
-        services.pause_pickup_point(shop, counter.pk)
+        points.pause_pickup_point(shop=shop, point_id=counter.pk)
     with pytest.raises(Conflict):
-        services.move_pickup_point(shop, counter.pk, lat=target[0], lng=target[1])
+        points.move_pickup_point(shop=shop, point_id=counter.pk, lat=target[0], lng=target[1])
 
 
 def test_a_cafe_partners_with_two_shops_and_cannot_then_be_moved_by_one(shop, other_shop):
@@ -191,23 +191,23 @@ def test_a_cafe_partners_with_two_shops_and_cannot_then_be_moved_by_one(shop, ot
     shared = factories.make_cafe(other_shop, place=point.place)
     assert shared.place_id == point.place_id and shared.shop_id == other_shop.pk
     with pytest.raises(Conflict):
-        services.partner_place(other_shop, point.place_id)
+        points.partner_place(shop=other_shop, place_id=point.place_id)
     with pytest.raises(Conflict) as excinfo:
-        services.move_pickup_point(shop, point.pk, lat=37.557, lng=126.906)
+        points.move_pickup_point(shop=shop, point_id=point.pk, lat=37.557, lng=126.906)
     assert excinfo.value.code == "place_shared"
     with pytest.raises(NotFound):
-        services.partner_place(other_shop, 10**9)
+        points.partner_place(shop=other_shop, place_id=10**9)
     # Another shop's counter is not a café to share.
     counter = PickupPoint.objects.get(shop=shop, is_shop_counter=True)
     with pytest.raises(Conflict):
-        services.partner_place(other_shop, counter.place_id)
+        points.partner_place(shop=other_shop, place_id=counter.place_id)
 
 
 def test_partnering_a_place_outside_the_area_is_refused(shop, other_shop):
     set_service_area(other_shop, radius_m=300)
     point = factories.make_pickup_point(shop)
     with pytest.raises(OutsideServiceArea):
-        services.partner_place(other_shop, point.place_id)
+        points.partner_place(shop=other_shop, place_id=point.place_id)
 
 
 def test_api_move_pause_resume_and_partner(api, shop, other_shop, other_token):
@@ -241,7 +241,7 @@ def test_public_points_counter_first_or_nearest_first(client, shop):
                                         *geo.destination(shop.lat, shop.lng, 180, 3000))
     paused = factories.make_pickup_point(shop, "쉬는 카페",
                                          *geo.destination(shop.lat, shop.lng, 90, 100))
-    services.pause_pickup_point(shop, paused.pk)
+    points.pause_pickup_point(shop=shop, point_id=paused.pk)
     data = client.get(f"/api/shops/{shop.slug}").json()
     names = [p["name"] for p in data["pickup_points"]]
     assert names == [shop.name, "북쪽 카페", "남쪽 카페"]

@@ -17,8 +17,9 @@ from django.contrib.auth.models import Permission
 from django.test import Client
 
 from pickup import models as pickup_models
-from pickup import selectors, services
+from pickup import selectors
 from pickup.models import PickupPlace, PickupPoint, PickupWindow
+from pickup.services import points
 from shops.errors import Conflict, NotFound, PermissionDenied
 from shops.models import Membership
 from tests import factories
@@ -94,7 +95,7 @@ def test_api_partner_of_another_shops_cafe_waits_for_its_owner(shop, other_shop,
     assert pickup_models.PartnerInvitation.objects.get(pk=body["id"]).status == "accepted"
     # Answered once only.
     with pytest.raises(Conflict):
-        services.accept_partner_invitation(shop=shop, invitation_id=body["id"])
+        points.accept_partner_invitation(shop=shop, invitation_id=body["id"])
 
 
 def test_declined_invitation_leaves_nothing(shop, other_shop, other_token, cafe, owner_client):
@@ -115,7 +116,7 @@ def test_only_the_cafe_owner_may_answer(shop, other_shop, token, other_token, ca
     own = other.post(f"/api/shops/{other_shop.slug}/partner-invitations/{invitation_id}/accept")
     assert own.status_code == 404 and own.json()["code"] == "invitation_not_found"
     with pytest.raises(NotFound):
-        services.accept_partner_invitation(shop=other_shop, invitation_id=invitation_id)
+        points.accept_partner_invitation(shop=other_shop, invitation_id=invitation_id)
     # Nor act for the café's shop with its own token.
     assert other.post(f"/api/shops/{shop.slug}/partner-invitations/{invitation_id}/accept"
                       ).status_code == 403
@@ -137,23 +138,23 @@ def test_partnering_own_unowned_or_jointly_run_places_is_direct(shop, other_shop
     # A place with no owner (made before places had owners): direct, and the shop adopts it.
     loose = PickupPlace.objects.create(name="주인 없는 카페", lat=BETWEEN[0] + 0.001,
                                        lng=BETWEEN[1])
-    point = services.partner_place(other_shop, loose.pk)
+    point = points.partner_place(shop=other_shop, place_id=loose.pk)
     assert isinstance(point, PickupPoint) and point.shop_id == other_shop.pk
     loose.refresh_from_db()
     assert loose.owner_shop_id == other_shop.pk
     # Someone who runs both shops is the café owner's consent.
     both = factories.make_owner(shop, username="both")
     Membership.objects.create(shop=other_shop, user=both, role=Membership.Role.OWNER)
-    direct = services.partner_place(other_shop, cafe.place_id, user=both)
+    direct = points.partner_place(shop=other_shop, place_id=cafe.place_id, user=both)
     assert isinstance(direct, PickupPoint) and direct.place_id == cafe.place_id
     # A staff member of the café's shop is not.
     third = factories.make_shop(slug="third", name="셋째 가게", lat=37.565, lng=126.94)
     staff = factories.make_owner(shop, username="staff", role=Membership.Role.STAFF)
     Membership.objects.create(shop=third, user=staff, role=Membership.Role.OWNER)
-    asked = services.partner_place(third, cafe.place_id, user=staff)
+    asked = points.partner_place(shop=third, place_id=cafe.place_id, user=staff)
     assert isinstance(asked, pickup_models.PartnerInvitation) and asked.is_pending
     with pytest.raises(Conflict):
-        services.invite_partner(shop=shop, place_id=cafe.place_id)
+        points.invite_partner(shop=shop, place_id=cafe.place_id)
 
 
 def test_console_shows_pending_request_instead_of_the_button(shop, other_shop, cafe):
@@ -194,7 +195,7 @@ def test_partner_shop_cannot_rename_or_rehour_the_shared_cafe_in_admin(shop, oth
     place = PickupPlace.objects.get(pk=cafe.place_id)
     assert (place.name, place.closes_at) == ("두 가게 카페", time(22))
     with pytest.raises(PermissionDenied):
-        services.edit_pickup_place(place_id=place.pk, user=_user, changes={"name": "몰래"})
+        points.edit_pickup_place(place_id=place.pk, user=_user, changes={"name": "몰래"})
     # The other shop's customers keep reserving their window.
     bread = factories.make_listing(other_shop, "소금빵", 10)
     made = reserve_over_api(other_shop.slug, bread, point.pk, window.pk)
@@ -264,7 +265,7 @@ def test_ensure_shop_counter_never_writes_to_another_shops_place(shop, other_sho
     # A place another shop owns is not written either, even if nobody else uses it.
     foreign = PickupPlace.objects.create(name="남의 장소", lat=1, lng=1, owner_shop=shop)
     PickupPoint.objects.filter(pk=mine.pk).update(place=foreign)
-    services.ensure_shop_counter(other_shop)
+    points.ensure_shop_counter(shop=other_shop)
     foreign.refresh_from_db()
     assert (foreign.name, foreign.lat) == ("남의 장소", 1)
 
@@ -291,7 +292,7 @@ def test_migration_gives_each_place_its_counter_shop_or_first_partner(shop, othe
 
 
 def test_invitation_payload_names_the_owner(shop, other_shop, cafe):
-    invitation = services.invite_partner(shop=other_shop, place_id=cafe.place_id)
+    invitation = points.invite_partner(shop=other_shop, place_id=cafe.place_id)
     data = selectors.invitation_payload(invitation)
     assert data["owner_shop"] == shop.name and data["shop"] == other_shop.slug
     assert PickupWindow.objects.filter(pickup_point__shop=other_shop).count() == 0
@@ -303,7 +304,7 @@ def test_a_shop_cannot_move_a_place_another_shop_owns(shop, other_shop):
                                        owner_shop=shop)
     point = PickupPoint.objects.create(shop=other_shop, place=place)
     with pytest.raises(Conflict) as excinfo:
-        services.move_pickup_point(other_shop, point.pk, lat=BETWEEN[0] + 0.001, lng=BETWEEN[1])
+        points.move_pickup_point(shop=other_shop, point_id=point.pk, lat=BETWEEN[0] + 0.001, lng=BETWEEN[1])
     assert excinfo.value.code == "place_shared"
     place.refresh_from_db()
     assert place.lat == BETWEEN[0]

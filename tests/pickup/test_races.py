@@ -17,8 +17,8 @@ from django.db import connection, connections
 from django.utils import timezone
 
 from livestock.models import Listing, StockEvent
-from pickup import services
 from pickup.models import Reservation
+from pickup.services import reservations as reservation_services
 from shops.errors import DomainError
 from tests import factories
 from tests.support.services import postgres_server_url
@@ -65,7 +65,7 @@ def scene(db):
 
 
 def reserve_one(shop, listing, point, i: int, quantity: int = 1, window=None):
-    return services.reserve(
+    return reservation_services.reserve(
         shop=shop, listing_id=listing.pk, quantity=quantity, pickup_point_id=point.pk,
         window_id=window.pk if window else None, name=f"손님{i}",
         phone=f"010-7{i // 1000:03d}-{i % 1000:04d}",
@@ -89,7 +89,7 @@ def test_exactly_the_last_units_are_sold_and_never_below_zero(scene):
     assert errors == Counter({"insufficient_stock": 30})
     assert Listing.objects.get(pk=listing.pk).available == 0
     assert Reservation.objects.filter(listing=listing).count() == 10
-    assert len({r["code"] for r in results}) == 10
+    assert len({r.code for r in results}) == 10
     assert_log_matches(listing)
 
 
@@ -97,7 +97,7 @@ def test_mixed_quantities_never_oversell(scene):
     shop, point = scene
     listing = factories.make_listing(shop, "귤", 25)
     results, errors = race(30, lambda i: reserve_one(shop, listing, point, i, 1 + i % 3))
-    taken = sum(r["units"] for r in results)
+    taken = sum(r.units for r in results)
     left = Listing.objects.get(pk=listing.pk).available
     assert taken + left == 25 and left >= 0
     assert set(errors) <= {"insufficient_stock"}
@@ -125,8 +125,8 @@ def test_chosen_windows_fill_exactly_to_capacity_under_a_race(scene):
     listing = factories.make_listing(shop, "소금빵", 100)
     morning = timezone.make_aware(datetime.combine(timezone.localdate(), time(9)))
 
-    def reserve_any_window(i: int) -> dict:
-        return services.reserve(
+    def reserve_any_window(i: int) -> Reservation:
+        return reservation_services.reserve(
             shop=shop, listing_id=listing.pk, quantity=1, pickup_point_id=point.pk,
             name=f"손님{i}", phone=f"010-7{i // 1000:03d}-{i % 1000:04d}", now=morning,
         )[0]
@@ -148,7 +148,7 @@ def test_cancel_and_no_show_return_exactly_what_was_taken_once(scene):
     assert Listing.objects.get(pk=listing.pk).available == 0
 
     # Ten taps on "cancel" for one reservation, from two screens at once.
-    results, errors = race(10, lambda i: services.cancel_reservation(
+    results, errors = race(10, lambda i: reservation_services.cancel_reservation(
         reservation_id=taken[0].pk, by="customer"))
     assert len(results) == 1 and errors == Counter({"already_cancelled": 9})
     assert Listing.objects.get(pk=listing.pk).available == 3
@@ -157,9 +157,9 @@ def test_cancel_and_no_show_return_exactly_what_was_taken_once(scene):
     target = taken[1]
     late = timezone_after(target)
     jobs = [
-        lambda: services.mark_picked_up(shop=shop, code=target.code, now=late),
-        lambda: services.mark_no_show(reservation_id=target.pk, now=late),
-        lambda: services.cancel_reservation(reservation_id=target.pk, by="customer", now=late),
+        lambda: reservation_services.mark_picked_up(shop=shop, code=target.code, now=late),
+        lambda: reservation_services.mark_no_show(reservation_id=target.pk, now=late),
+        lambda: reservation_services.cancel_reservation(reservation_id=target.pk, by="customer", now=late),
     ]
     results, errors = race(3, lambda i: jobs[i]())
     assert len(results) == 1 and sum(errors.values()) == 2
@@ -170,7 +170,7 @@ def test_cancel_and_no_show_return_exactly_what_was_taken_once(scene):
 
     # Expiry running twice at once returns the rest exactly once.
     before = Listing.objects.get(pk=listing.pk).available
-    results, errors = race(2, lambda i: services.expire_no_shows(now=late))
+    results, errors = race(2, lambda i: reservation_services.expire_no_shows(now=late))
     assert sorted(results) in ([0, 2], [1, 1])
     assert Listing.objects.get(pk=listing.pk).available == before + 6
     assert set(Reservation.objects.filter(pk__in=[taken[2].pk, taken[3].pk])

@@ -1,4 +1,4 @@
-"""The reservation lifecycle through pickup.services, with a clock for time travel."""
+"""The reservation lifecycle through pickup.services.reservations, with a clock to time travel."""
 
 from __future__ import annotations
 
@@ -11,8 +11,9 @@ from django.test import override_settings
 
 from livestock.models import Listing, StockEvent
 from livestock.services import OptionSpec, end_listing
-from pickup import services, streams
+from pickup import streams
 from pickup.models import PickupWindow, Reservation
+from pickup.services import reservations, windows
 from realtime import publish
 from shops.errors import (
     Conflict,
@@ -54,11 +55,12 @@ def test_reserve_takes_stock_through_the_stock_service_and_announces_after_commi
         shop, listing, cafe_point, lunch, clock, sent, django_capture_on_commit_callbacks):
     version = shop.stock_version
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
-        payload, replayed = services.reserve(
+        made, replayed = reservations.reserve(
             shop=shop, listing_id=listing.pk, quantity=3, pickup_point_id=cafe_point.pk,
             window_id=lunch.pk, name="  김 동네 ", phone="010 1234 5678", consent=True)
     assert not replayed
-    r = Reservation.objects.get(token=payload["token"])
+    assert isinstance(made, Reservation)  # the service returns the domain object
+    r = Reservation.objects.get(pk=made.pk)
     assert (r.status, r.quantity, r.units, r.unit_price, r.total_price) == (
         "confirmed", 3, 3, listing.pickup_price, 3 * listing.pickup_price)
     assert r.phone == "+821012345678" and r.name == "김 동네" and r.phone_consent
@@ -67,8 +69,8 @@ def test_reserve_takes_stock_through_the_stock_service_and_announces_after_commi
     assert available(listing) == 197
     event = StockEvent.objects.filter(listing=listing).order_by("-version").first()
     assert (event.delta, event.reason, event.version) == (-3, "reserved", version + 2)
-    assert payload["code"] == r.code and payload["status"] == "confirmed"
-    assert payload["phone_masked"] == "010-****-5678"
+    assert (made.code, made.status, made.token) == (r.code, "confirmed", r.token)
+    assert sent[0]["public"]["phone_masked"] == "010-****-5678"
     assert len(callbacks) == 2  # the stock broadcast and the reservation broadcast
     assert sent[0]["public"]["status"] == "confirmed"
     assert sent[0]["staff"]["phone_masked"] == "010-****-5678"
@@ -110,7 +112,7 @@ def test_full_window_is_refused_with_window_full(shop, listing, cafe_point, lunc
     assert available(listing) == 197
     reserve(shop, listing, cafe_point, evening)  # another window still has room
     # A cancellation frees a place on the shelf.
-    services.cancel_reservation(reservation_id=Reservation.objects.filter(window=lunch).first().pk,
+    reservations.cancel_reservation(reservation_id=Reservation.objects.filter(window=lunch).first().pk,
                                 by="customer")
     reserve(shop, listing, cafe_point, lunch)
 
@@ -133,7 +135,7 @@ def test_bad_windows_are_refused(case, code, error, shop, listing, cafe_point, l
         other = factories.make_cafe(shop, "다른 카페")
         window = factories.make_window(other, "12:00", "14:00")
     elif case == "removed":
-        services.remove_pickup_window(shop=shop, window_id=lunch.pk)
+        windows.remove_pickup_window(shop=shop, window_id=lunch.pk)
     with pytest.raises(error) as exc:
         reserve(shop, listing, cafe_point, window)
     assert exc.value.code == code
@@ -192,7 +194,7 @@ def test_paused_and_foreign_points_listings_and_options_are_refused(
                   "pickup_point_id": cafe_point.pk, "window_id": lunch.pk, "name": "김",
                   "phone": "010-1111-2222", **override}
         with pytest.raises((NotFound, Conflict)) as exc:
-            services.reserve(**kwargs)
+            reservations.reserve(**kwargs)
         assert exc.value.code == code
     assert not Reservation.objects.exists()
     assert available(listing) == 200 and available(foreign_listing) == 10
@@ -217,7 +219,7 @@ def test_active_reservations_per_phone_per_shop_are_capped(shop, other_shop, lis
     # Another shop is not affected; a finished reservation frees a slot.
     other_point = factories.make_cafe(other_shop, "남의 카페")
     reserve(other_shop, factories.make_listing(other_shop, "감", 5), other_point, phone=phone)
-    services.mark_picked_up(shop=shop, code=first.code)
+    reservations.mark_picked_up(shop=shop, code=first.code)
     reserve(shop, listing, cafe_point, evening, phone=phone)
 
 
@@ -228,7 +230,7 @@ def test_a_phone_with_too_many_no_shows_is_refused(shop, listing, cafe_point, lu
         clock.set("10:00")
         reserve(shop, listing, cafe_point, lunch, phone=phone)
         clock.set("15:00")
-        services.expire_no_shows()
+        reservations.expire_no_shows()
     clock.set("10:00")
     with pytest.raises(PermissionDenied) as exc:
         reserve(shop, listing, cafe_point, lunch, phone=phone)
@@ -241,14 +243,14 @@ def test_idempotency_key_double_tap_makes_one_reservation(shop, listing, cafe_po
     kwargs = {"shop": shop, "listing_id": listing.pk, "quantity": 2,
               "pickup_point_id": cafe_point.pk, "window_id": lunch.pk, "name": "김",
               "phone": "010-4444-5555", "idempotency_key": "tap-1"}
-    first, replayed_first = services.reserve(**kwargs)
-    second, replayed_second = services.reserve(**kwargs)
+    first, replayed_first = reservations.reserve(**kwargs)
+    second, replayed_second = reservations.reserve(**kwargs)
     assert (replayed_first, replayed_second) == (False, True)
     assert first == second
     assert Reservation.objects.count() == 1
     assert available(listing) == 198
     with pytest.raises(DomainError) as exc:
-        services.reserve(**{**kwargs, "quantity": 3})
+        reservations.reserve(**{**kwargs, "quantity": 3})
     assert exc.value.code == "idempotency_key_reused"
 
 
@@ -257,7 +259,7 @@ def test_customer_cancel_returns_exactly_what_was_taken_and_announces(
     r = reserve(shop, listing, cafe_point, lunch, quantity=4)
     sent.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        services.cancel_reservation(reservation_id=r.pk, by="customer", reason="일정 변경")
+        reservations.cancel_reservation(reservation_id=r.pk, by="customer", reason="일정 변경")
     r.refresh_from_db()
     assert (r.status, r.units_returned, r.cancelled_by, r.cancel_reason) == (
         "cancelled", 4, "customer", "일정 변경")
@@ -266,7 +268,7 @@ def test_customer_cancel_returns_exactly_what_was_taken_and_announces(
     assert (event.delta, event.reason) == (4, "reservation_cancelled")
     assert [m["public"]["status"] for m in sent] == ["cancelled"]
     with pytest.raises(Conflict) as exc:
-        services.cancel_reservation(reservation_id=r.pk, by="customer")
+        reservations.cancel_reservation(reservation_id=r.pk, by="customer")
     assert exc.value.code == "already_cancelled"
     assert available(listing) == 200
 
@@ -275,12 +277,12 @@ def test_shop_cancel_needs_a_reason_and_is_scoped_to_the_shop(shop, other_shop, 
                                                               cafe_point, lunch, clock):
     r = reserve(shop, listing, cafe_point, lunch)
     with pytest.raises(InvalidInput) as exc:
-        services.cancel_reservation(reservation_id=r.pk, shop=shop, by="shop", reason=" ")
+        reservations.cancel_reservation(reservation_id=r.pk, shop=shop, by="shop", reason=" ")
     assert exc.value.code == "reason_required"
     with pytest.raises(NotFound):
-        services.cancel_reservation(reservation_id=r.pk, shop=other_shop, by="shop",
+        reservations.cancel_reservation(reservation_id=r.pk, shop=other_shop, by="shop",
                                     reason="품절")
-    services.cancel_reservation(reservation_id=r.pk, shop=shop, by="shop", reason="상품 파손")
+    reservations.cancel_reservation(reservation_id=r.pk, shop=shop, by="shop", reason="상품 파손")
     r.refresh_from_db()
     assert (r.status, r.cancelled_by, r.cancel_reason) == ("cancelled", "shop", "상품 파손")
 
@@ -288,7 +290,7 @@ def test_shop_cancel_needs_a_reason_and_is_scoped_to_the_shop(shop, other_shop, 
 def test_cancel_after_the_listing_ended_returns_nothing(shop, listing, cafe_point, lunch, clock):
     r = reserve(shop, listing, cafe_point, lunch, quantity=5)
     end_listing(shop=shop, listing_id=listing.pk)
-    services.cancel_reservation(reservation_id=r.pk, by="customer")
+    reservations.cancel_reservation(reservation_id=r.pk, by="customer")
     r.refresh_from_db()
     assert (r.status, r.units_returned) == ("cancelled", 0)
     assert available(listing) == 195
@@ -299,19 +301,19 @@ def test_ready_then_picked_up_by_code(shop, listing, cafe_point, lunch, clock, s
     r = reserve(shop, listing, cafe_point, lunch)
     sent.clear()
     with django_capture_on_commit_callbacks(execute=True):
-        services.mark_ready(shop=shop, reservation_id=r.pk)
-        services.mark_ready(shop=shop, reservation_id=r.pk)  # a second tap changes nothing
-        picked = services.mark_picked_up(shop=shop, code=f" {r.code[:3].lower()}-{r.code[3:]} ")
+        reservations.mark_ready(shop=shop, reservation_id=r.pk)
+        reservations.mark_ready(shop=shop, reservation_id=r.pk)  # a second tap changes nothing
+        picked = reservations.mark_picked_up(shop=shop, code=f" {r.code[:3].lower()}-{r.code[3:]} ")
     assert picked.pk == r.pk
     r.refresh_from_db()
     assert r.status == "picked_up" and r.ready_at and r.ended_at
     assert [m["public"]["status"] for m in sent] == ["ready", "picked_up"]
     assert available(listing) == 199  # a pickup keeps the stock taken
     with pytest.raises(Conflict) as exc:
-        services.mark_picked_up(shop=shop, code=r.code)
+        reservations.mark_picked_up(shop=shop, code=r.code)
     assert exc.value.code == "already_picked_up"
     with pytest.raises(Conflict):
-        services.mark_ready(shop=shop, reservation_id=r.pk)
+        reservations.mark_ready(shop=shop, reservation_id=r.pk)
 
 
 @override_settings(PICKUP_CODE_ATTEMPTS=3)
@@ -319,30 +321,30 @@ def test_wrong_codes_are_404_and_then_rate_limited(shop, other_shop, listing, ca
                                                    clock):
     r = reserve(shop, listing, cafe_point, lunch)
     with pytest.raises(NotFound):
-        services.mark_picked_up(shop=other_shop, code=r.code)  # another shop's code
+        reservations.mark_picked_up(shop=other_shop, code=r.code)  # another shop's code
     for typed in ["ZZZZZZ", "not a code"]:
         with pytest.raises(NotFound) as exc:
-            services.mark_picked_up(shop=shop, code=typed)
+            reservations.mark_picked_up(shop=shop, code=typed)
         assert exc.value.code == "code_not_found"
     with pytest.raises(NotFound):
-        services.mark_picked_up(shop=shop, code="YYYYYY")
+        reservations.mark_picked_up(shop=shop, code="YYYYYY")
     with pytest.raises(RateLimited) as exc:
-        services.mark_picked_up(shop=shop, code=r.code)
+        reservations.mark_picked_up(shop=shop, code=r.code)
     assert exc.value.code == "too_many_code_attempts"
     r.refresh_from_db()
     assert r.status == "confirmed"
     clock.now += timedelta(minutes=11)
-    services.mark_picked_up(shop=shop, code=r.code)
+    reservations.mark_picked_up(shop=shop, code=r.code)
 
 
 def test_manual_no_show_only_after_the_window_and_returns_stock(shop, listing, cafe_point, lunch,
                                                                 clock):
     r = reserve(shop, listing, cafe_point, lunch, quantity=2)
     with pytest.raises(Conflict) as exc:
-        services.mark_no_show(shop=shop, reservation_id=r.pk)
+        reservations.mark_no_show(shop=shop, reservation_id=r.pk)
     assert exc.value.code == "window_not_over"
     clock.set("14:05")
-    services.mark_no_show(shop=shop, reservation_id=r.pk)
+    reservations.mark_no_show(shop=shop, reservation_id=r.pk)
     r.refresh_from_db()
     assert (r.status, r.units_returned) == ("no_show", 2)
     assert available(listing) == 200
@@ -357,18 +359,18 @@ def test_expiry_turns_late_reservations_into_no_shows_after_the_grace_period(
     collected = reserve(shop, listing, cafe_point, lunch, quantity=1)
     tonight = reserve(shop, listing, cafe_point, evening, quantity=2)
     ready = reserve(shop, listing, cafe_point, lunch, quantity=1)
-    services.mark_ready(shop=shop, reservation_id=ready.pk)
-    services.mark_picked_up(shop=shop, code=collected.code)
+    reservations.mark_ready(shop=shop, reservation_id=ready.pk)
+    reservations.mark_picked_up(shop=shop, code=collected.code)
     assert available(listing) == 193
     clock.set("14:29")
-    assert services.expire_no_shows() == 0
+    assert reservations.expire_no_shows() == 0
     clock.set("14:30")
-    assert services.expire_no_shows() == 2
+    assert reservations.expire_no_shows() == 2
     statuses = dict(Reservation.objects.values_list("pk", "status"))
     assert statuses == {late.pk: "no_show", collected.pk: "picked_up", tonight.pk: "confirmed",
                         ready.pk: "no_show"}
     assert available(listing) == 197  # 3 + 1 back; the collected one and tonight's stay taken
-    assert services.expire_no_shows() == 0  # nothing is returned twice
+    assert reservations.expire_no_shows() == 0  # nothing is returned twice
     assert available(listing) == 197
 
 
@@ -376,7 +378,7 @@ def test_expiry_does_not_return_stock_of_an_ended_listing(shop, listing, cafe_po
     r = reserve(shop, listing, cafe_point, lunch, quantity=3)
     end_listing(shop=shop, listing_id=listing.pk)
     clock.set("23:00")
-    assert services.expire_no_shows() == 1
+    assert reservations.expire_no_shows() == 1
     r.refresh_from_db()
     assert (r.status, r.units_returned) == ("no_show", 0)
 
@@ -387,14 +389,14 @@ def test_phones_are_erased_after_retention_or_at_once_without_consent(shop, list
     kept = reserve(shop, listing, cafe_point, lunch, consent=True)
     no_consent = reserve(shop, listing, cafe_point, lunch, consent=False)
     still_open = reserve(shop, listing, cafe_point, lunch, consent=False)
-    services.mark_picked_up(shop=shop, code=kept.code)
-    services.cancel_reservation(reservation_id=no_consent.pk, by="customer")
-    assert services.purge_expired_phones() == 1
+    reservations.mark_picked_up(shop=shop, code=kept.code)
+    reservations.cancel_reservation(reservation_id=no_consent.pk, by="customer")
+    assert reservations.purge_expired_phones() == 1
     kept.refresh_from_db(); no_consent.refresh_from_db(); still_open.refresh_from_db()  # noqa: E702
     assert kept.phone.startswith("+8210") and still_open.phone.startswith("+8210")
     assert no_consent.phone == "" and no_consent.phone_erased_at is not None
     clock.now += timedelta(days=30, minutes=1)
-    assert services.purge_expired_phones() == 1
+    assert reservations.purge_expired_phones() == 1
     kept.refresh_from_db()
     assert kept.phone == "" and kept.phone_erased_at is not None
 
@@ -407,28 +409,28 @@ def test_cafe_staff_hand_over_orders_of_every_partner_shop_at_their_counter(
     other_listing = factories.make_listing(other_shop, "소금빵", 10)
     mine = reserve(other_shop, other_listing, other_point)
     elsewhere = reserve(shop, listing, factories.make_cafe(shop, "먼 카페"))
-    services.hand_over_at_place(place=shared_place, code=mine.code)
+    reservations.hand_over_at_place(place=shared_place, code=mine.code)
     mine.refresh_from_db()
     assert mine.status == "picked_up"
     with pytest.raises(NotFound):
-        services.hand_over_at_place(place=shared_place, code=elsewhere.code)
+        reservations.hand_over_at_place(place=shared_place, code=elsewhere.code)
 
 
 def test_windows_must_lie_within_the_place_hours(shop, cafe_point):
     from datetime import time
 
     with pytest.raises(InvalidInput) as exc:
-        services.add_pickup_window(shop=shop, pickup_point_id=cafe_point.pk,
+        windows.add_pickup_window(shop=shop, pickup_point_id=cafe_point.pk,
                                    starts_at=time(7), ends_at=time(9))
     assert exc.value.code == "window_outside_hours"
     with pytest.raises(InvalidInput):
-        services.add_pickup_window(shop=shop, pickup_point_id=cafe_point.pk,
+        windows.add_pickup_window(shop=shop, pickup_point_id=cafe_point.pk,
                                    starts_at=time(12), ends_at=time(11))
-    window = services.add_pickup_window(shop=shop, pickup_point_id=cafe_point.pk,
+    window = windows.add_pickup_window(shop=shop, pickup_point_id=cafe_point.pk,
                                         starts_at=time(12), ends_at=time(13), capacity=5)
     assert PickupWindow.objects.get(pk=window.pk).capacity == 5
     with pytest.raises(Conflict):
-        services.add_pickup_window(shop=shop, pickup_point_id=cafe_point.pk,
+        windows.add_pickup_window(shop=shop, pickup_point_id=cafe_point.pk,
                                    starts_at=time(12), ends_at=time(13))
 
 
@@ -470,7 +472,7 @@ def test_broadcast_reaches_the_three_groups_with_their_versions(
 
     monkeypatch.setattr(publish, "get_channel_layer", lambda: Layer())
     with django_capture_on_commit_callbacks(execute=True):
-        services.mark_ready(shop=shop, reservation_id=reservation.pk)
+        reservations.mark_ready(shop=shop, reservation_id=reservation.pk)
     place = cafe_point.place_id
     assert calls == [(f"reservation.{reservation.pk}", 2, "ready"),
                      (f"owner.reservations.{shop.pk}", 2, "ready"),
@@ -488,7 +490,7 @@ def test_a_failed_broadcast_never_breaks_the_committed_change(
 
     monkeypatch.setattr(publish, "get_channel_layer", lambda: BrokenLayer())
     with django_capture_on_commit_callbacks(execute=True):
-        services.mark_ready(shop=shop, reservation_id=reservation.pk)
+        reservations.mark_ready(shop=shop, reservation_id=reservation.pk)
     reservation.refresh_from_db()
     assert reservation.status == "ready"
     assert "not sent" in caplog.text and f"reservation.{reservation.pk}" in caplog.text

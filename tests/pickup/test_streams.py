@@ -13,9 +13,10 @@ from channels.testing import WebsocketCommunicator
 from django.conf import settings
 from django.db import transaction
 
-from pickup import services, streams
+from pickup import streams
 from pickup.models import ReservationEvent, ReservationFeed
 from pickup.routing import websocket_urlpatterns
+from pickup.services import reservations
 from realtime import hub as live_hub
 from tests import factories
 
@@ -40,7 +41,7 @@ def test_each_feed_grows_by_one_per_committed_change(scene):
     shop, listing, cafe, bakery = scene
     first = factories.make_reservation(shop, listing, cafe)
     factories.make_reservation(shop, listing, bakery)
-    services.mark_ready(shop=shop, reservation_id=first.pk)
+    reservations.mark_ready(shop=shop, reservation_id=first.pk)
     assert versions(streams.shop_feed(shop.pk)) == [1, 2, 3]
     assert versions(streams.place_feed(cafe.place_id)) == [1, 2]
     assert versions(streams.place_feed(bakery.place_id)) == [1]
@@ -55,9 +56,9 @@ def test_a_rolled_back_change_takes_no_version(scene):
     shop, listing, cafe, _bakery = scene
     reservation = factories.make_reservation(shop, listing, cafe)
     with pytest.raises(RuntimeError), transaction.atomic():
-        services.mark_ready(shop=shop, reservation_id=reservation.pk)
+        reservations.mark_ready(shop=shop, reservation_id=reservation.pk)
         raise RuntimeError
-    services.cancel_reservation(reservation_id=reservation.pk, by="customer")
+    reservations.cancel_reservation(reservation_id=reservation.pk, by="customer")
     assert versions(streams.shop_feed(shop.pk)) == [1, 2]
     assert ReservationFeed.objects.get(key=streams.shop_feed(shop.pk)).version == 2
     reservation.refresh_from_db()
@@ -137,7 +138,7 @@ async def test_the_customer_page_resyncs_to_a_snapshot_and_hears_heartbeats(sett
     reservation = await database_sync_to_async(factories.make_reservation)(shop, listing, point)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(streams, "publish_many_on_commit", lambda sends: None)
-        await database_sync_to_async(services.mark_ready)(shop=shop, reservation_id=reservation.pk)
+        await database_sync_to_async(reservations.mark_ready)(shop=shop, reservation_id=reservation.pk)
     ws, snapshot = await connect(f"/ws/reservations/{reservation.token}/")
     assert (snapshot["version"], snapshot["reservation"]["status"]) == (2, "ready")
     await ws.send_json_to({"type": "resync", "version": 1})
@@ -165,7 +166,7 @@ async def test_the_owner_feed_carries_versions_and_resyncs():
     first = await database_sync_to_async(factories.make_reservation)(shop, listing, point)
     ws, snapshot = await connect(f"/ws/owner/shops/{shop.slug}/reservations/", headers)
     assert snapshot == {"type": "snapshot", "version": 1}
-    await database_sync_to_async(services.mark_ready)(shop=shop, reservation_id=first.pk)
+    await database_sync_to_async(reservations.mark_ready)(shop=shop, reservation_id=first.pk)
     message = await ws.receive_json_from(timeout=3)
     assert (message["version"], message["reservation"]["status"]) == (2, "ready")
     await ws.send_json_to({"type": "resync", "version": 0})

@@ -132,10 +132,10 @@ def test_owner_answers_a_partner_request_without_javascript(live_server, browser
                                                            other_shop):
     cafe = factories.make_cafe(shop, "두 가게 카페", lat=37.563, lng=126.941)
     declined_cafe = factories.make_cafe(shop, "골목 카페", lat=37.5635, lng=126.941)
-    from pickup import services as pickup_services
+    from pickup.services import points
 
-    pickup_services.partner_place(other_shop, cafe.place_id)
-    pickup_services.partner_place(other_shop, declined_cafe.place_id)
+    points.partner_place(shop=other_shop, place_id=cafe.place_id)
+    points.partner_place(shop=other_shop, place_id=declined_cafe.place_id)
     client = Client()
     client.force_login(owner)
     context = browser.new_context(locale="ko-KR", viewport={"width": 390, "height": 1200},

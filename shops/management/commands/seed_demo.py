@@ -11,8 +11,8 @@ from django.db import transaction
 
 from livestock import services
 from livestock.models import Listing
-from pickup import services as pickup_services
 from pickup.models import PickupPlace, PickupPoint
+from pickup.services import points as pickup_points
 from shops.models import Membership, Shop
 from shops.services import set_service_area
 
@@ -128,7 +128,7 @@ def seed_pickup_windows(shop: Shop) -> None:
 
     from pickup.models import PickupWindow
 
-    pickup_services.ensure_shop_counter(shop)
+    pickup_points.ensure_shop_counter(shop=shop)
     for point in PickupPoint.objects.filter(shop=shop, status=PickupPoint.Status.ACTIVE
                                             ).select_related("place"):
         opens = point.place.opens_at or time(0)
@@ -162,7 +162,7 @@ class Command(BaseCommand):
                 shop, _ = Shop.objects.update_or_create(slug=spec["slug"], defaults=fields)
                 set_service_area(shop, radius_m=spec["service_radius_m"],
                                  polygon=spec.get("service_polygon"))
-                pickup_services.ensure_shop_counter(shop)
+                pickup_points.ensure_shop_counter(shop=shop)
                 Membership.objects.get_or_create(
                     shop=shop, user=owner, defaults={"role": Membership.Role.OWNER}
                 )
@@ -182,11 +182,11 @@ class Command(BaseCommand):
                 for slug in slugs:
                     shop = by_slug[slug]
                     if place is None:
-                        place = pickup_services.add_pickup_point(
-                            shop, name=name, address=address, lat=lat, lng=lng,
+                        place = pickup_points.add_pickup_point(
+                            shop=shop, name=name, address=address, lat=lat, lng=lng,
                             opening_hours=hours, handover_notes=notes).place
                     elif not PickupPoint.objects.filter(shop=shop, place=place).exists():
-                        pickup_services.partner_place(shop, place.pk, user=owner)
+                        pickup_points.partner_place(shop=shop, place_id=place.pk, user=owner)
             for shop in shops:
                 seed_pickup_windows(shop)
 

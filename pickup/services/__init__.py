@@ -1,0 +1,40 @@
+"""Pickup's writes, one module per concern; callers import the module they need:
+
+* ``pickup.services.points`` — the shop's counter, partner cafés (places and points), partner
+  invitations. Every point a shop offers lies inside its service area: adding, moving,
+  partnering or resuming one outside is refused with ``outside_service_area`` and the
+  distance; shrinking the area pauses the points left outside and never deletes them.
+* ``pickup.services.windows`` — daily pickup windows and choosing the slot of a reservation.
+* ``pickup.services.reservations`` — reserve and the lifecycle (ready, picked up, cancelled,
+  no-show), the phone retention job. Stock moves only through ``livestock.services``, inside
+  the reservation's own transaction, so a reservation and the stock it took commit or roll
+  back together. Status changes are announced after commit.
+* ``pickup.limits`` — the per-IP and wrong-code rate limits (Django's cache).
+
+Each service is keyword-only, owns its transaction and returns domain objects; the faces
+(api.py, views.py, owner_views.py, admin.py) build what they show from them.
+
+Lock order (the one order for the whole project; livestock/services.py and shops/services.py
+follow it too). A transaction takes row locks only in this order, and skips those it does not
+need:
+
+    idempotency key → pickup window → reservation → listing → shop → pickup point → place
+    → reservation feeds
+
+* The idempotency key is claimed first (an INSERT into a unique index, shops/idempotency.py).
+* Pickup windows: all windows of one point in one ``ORDER BY starts_at, pk`` statement.
+* The shop row is locked by the stock version bump (an UPDATE in livestock/services.py) after
+  the listing, or, by writes that lock nothing before it (service area, the shop's counter),
+  with ``FOR NO KEY UPDATE`` so rows that merely point at the shop can still be inserted.
+* Pickup points and their places are locked only after the shop (the service area pausing
+  points outside it) or alone (pausing, moving, partnering one point).
+* The reservation feeds (pickup/streams.py: the owner and café feeds' versions) are locked
+  last, in key order, when a change is announced; on PostgreSQL the deferred foreign-key
+  checks (KEY SHARE locks on referenced rows) are run just before, and a reservation row is
+  updated once per transaction (its ``version`` goes with the change), since a second update
+  of a row makes PostgreSQL check its foreign keys again.
+
+Every ``select_for_update`` names ``of=("self",)``: a ``select_related`` join must never lock
+the joined rows too, which would take e.g. the shop before the listing and deadlock against
+any stock change (tests/pickup/test_lock_order.py proves both the SQL and the race).
+"""

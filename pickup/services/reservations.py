@@ -1,0 +1,473 @@
+"""A customer reserves; the shop, café staff and the clock move the reservation along.
+
+One function per thing a customer, owner or café means to do, each owning its transaction.
+Stock moves only through ``livestock.services`` (the same conditional decrement, version bump,
+StockEvent and broadcast as every other count change), inside the reservation's own
+transaction, so a reservation and the stock it took commit or roll back together. Status
+changes are announced after commit. The lock order is in ``pickup/services/__init__.py``.
+"""
+
+from __future__ import annotations
+
+from datetime import datetime, timedelta
+
+from django.conf import settings
+from django.db import transaction
+from django.db.models import Count, Q, QuerySet, Sum
+from django.utils import timezone
+from django.utils.translation import gettext as _
+
+from livestock.models import Listing, ListingOption, StockEvent
+from livestock.services import Actor, change_stock_in_transaction
+from pickup import codes, limits
+from pickup.clients import Client
+from pickup.models import PickupPlace, PickupPoint, Reservation, ReservationEvent
+from pickup.payloads import reservation_payload, reservation_staff_payload
+from pickup.services.checks import RawInput, check_id
+from pickup.services.windows import pickup_slot
+from pickup.streams import record_reservation_change
+from shops.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
+from shops.idempotency import Stored, run_once
+from shops.models import Shop
+from shops.validation import clean_text
+
+ReservationStatus = Reservation.Status
+Reason = StockEvent.Reason
+
+CUSTOMER = Actor(label="customer")
+SYSTEM = Actor(label="system")
+MAX_NAME = 40
+MAX_REASON = 200
+
+# Loaded with every reservation a service returns: what the pages and payloads show.
+SHOWN_WITH = ("shop", "pickup_point__place", "window")
+
+
+# --- small helpers ---------------------------------------------------------------------
+
+
+def _now(now: datetime | None) -> datetime:
+    return now if now is not None else timezone.now()
+
+
+def _check_quantity(value: RawInput) -> int:
+    limit = settings.PICKUP_MAX_QUANTITY
+    if isinstance(value, bool) or not isinstance(value, int) or not 1 <= value <= limit:
+        raise InvalidInput(
+            _("수량은 1 이상 %(max)d 이하의 정수로 입력해 주세요.") % {"max": limit},
+            code="invalid_quantity",
+        )
+    return value
+
+
+def _check_name(value: RawInput) -> str:
+    if not isinstance(value, str) or not value.strip():
+        raise InvalidInput(_("받는 분 이름을 입력해 주세요."), code="name_required")
+    return clean_text(value, label=_("이름"), max_length=MAX_NAME, collapse_spaces=True,
+                      code_prefix="name_")
+
+
+def _check_phone(value: RawInput) -> str:
+    try:
+        return codes.normalize_phone(value)
+    except codes.InvalidPhone:
+        raise InvalidInput(
+            _("휴대폰 번호를 확인해 주세요. 예: 010-1234-5678"), code="invalid_phone"
+        ) from None
+
+
+def _check_reason(value: RawInput) -> str:
+    return clean_text(value, label=_("취소 사유"), max_length=MAX_REASON, multiline=True,
+                      code_prefix="reason_")
+
+
+def _announce(reservation: Reservation, *, created: bool = False) -> Reservation:
+    """Version the reservation's change on its live streams and publish it after commit;
+    return it fully loaded. A new reservation starts at version 1 and is already loaded; a
+    changed one was saved with ``version`` one higher in the same UPDATE as its change (a
+    second UPDATE of the row in one transaction makes PostgreSQL check every foreign key of
+    it again, locking the pickup window out of the lock order)."""
+    if not created:
+        reservation = Reservation.objects.select_related(*SHOWN_WITH).get(pk=reservation.pk)
+    record_reservation_change(
+        reservation=reservation,
+        public=reservation_payload(reservation),
+        staff=reservation_staff_payload(reservation),
+    )
+    return reservation
+
+
+def _unique_code(shop: Shop) -> str:
+    for _attempt in range(20):
+        code = codes.new_code()
+        if not Reservation.objects.filter(shop_id=shop.pk, code=code).exists():
+            return code
+    raise Conflict(_("잠시 후 다시 시도해 주세요."), code="code_exhausted")
+
+
+
+# --- reserve ---------------------------------------------------------------------------
+
+
+def _check_phone_limits(shop: Shop, phone: str, now: datetime) -> None:
+    since = now - timedelta(days=settings.PICKUP_PHONE_RETENTION_DAYS)
+    counts = Reservation.objects.filter(shop_id=shop.pk, phone=phone).aggregate(
+        no_shows=Count("pk", filter=Q(status=ReservationStatus.NO_SHOW, ended_at__gte=since)),
+        active=Count("pk", filter=Q(status__in=Reservation.OPEN_STATUSES)),
+    )
+    if counts["no_shows"] >= settings.PICKUP_NO_SHOW_LIMIT:
+        raise PermissionDenied(
+            _("이 번호는 미수령(노쇼)이 %(count)d회 있어 지금은 예약할 수 없습니다. "
+              "가게에 직접 문의해 주세요.") % {"count": counts["no_shows"]},
+            code="no_show_limit",
+        )
+    if counts["active"] >= settings.PICKUP_MAX_ACTIVE_PER_PHONE:
+        raise RateLimited(
+            _("한 번호로 이 가게에 동시에 %(max)d건까지 예약할 수 있습니다. "
+              "받으신 뒤 다시 예약해 주세요.") % {"max": settings.PICKUP_MAX_ACTIVE_PER_PHONE},
+            code="too_many_active_reservations",
+        )
+
+
+def _over_limit(listing: Listing, limit: int, *, held: int) -> Conflict:
+    if held:
+        detail = _("이 상품은 1인 최대 %(limit)d%(unit)s까지 예약할 수 있습니다. "
+                   "이미 %(held)d%(unit)s을(를) 예약해 두셨습니다.")
+    else:
+        detail = _("이 상품은 1인 최대 %(limit)d%(unit)s까지 예약할 수 있습니다.")
+    return Conflict(detail % {"limit": limit, "unit": listing.unit, "held": held},
+                    code="limit_per_customer", limit=limit, unit=listing.unit, held=held)
+
+
+def _check_customer_holdings(listing: Listing, limit: int, *, phone: str, client: Client,
+                             units: int) -> None:
+    """Refuse when this customer would hold more than ``limit`` units of the listing, or
+    more open reservations at the shop than one phone may (PICKUP_MAX_ACTIVE_PER_PHONE), so
+    fresh phone numbers neither empty a listing nor fill the shop's pickup windows.
+
+    Counted by device cookie and by phone; every client also by network address, allowed
+    PICKUP_NETWORK_ALLOWANCE times as much (many customers share a carrier's address). The
+    units of one listing are counted under its row lock, so they hold exactly under a race.
+    """
+    person = Q(phone=phone)
+    if client.device:
+        person |= Q(client_device=client.device)
+    this_listing = Q(listing_id=listing.pk)
+    sums = {"person": Sum("units", filter=this_listing & person)}
+    if client.device:
+        sums["device_open"] = Count("pk", filter=Q(client_device=client.device))
+    if client.network:
+        network = Q(client_network=client.network)
+        sums["network"] = Sum("units", filter=this_listing & network)
+        sums["network_open"] = Count("pk", filter=network)
+    held = Reservation.objects.filter(
+        shop_id=listing.shop_id, status__in=Reservation.OPEN_STATUSES).aggregate(**sums)
+    person_held = held["person"] or 0
+    if person_held + units > limit:
+        raise _over_limit(listing, limit, held=person_held)
+    most_open = settings.PICKUP_MAX_ACTIVE_PER_PHONE
+    if (held.get("device_open") or 0) >= most_open:
+        raise RateLimited(
+            _("한 기기로 이 가게에 동시에 %(max)d건까지 예약할 수 있습니다. "
+              "받으신 뒤 다시 예약해 주세요.") % {"max": most_open},
+            code="too_many_active_reservations",
+        )
+    allowance = settings.PICKUP_NETWORK_ALLOWANCE
+    if (held.get("network") or 0) + units > limit * allowance:
+        raise RateLimited(
+            _("이 네트워크에서 이 상품을 너무 많이 예약했습니다. 받으신 뒤 다시 예약해 주세요."),
+            code="limit_per_network", limit=limit, unit=listing.unit,
+        )
+    if (held.get("network_open") or 0) >= most_open * allowance:
+        raise RateLimited(
+            _("이 네트워크에서 이 가게에 예약이 너무 많습니다. 받으신 뒤 다시 예약해 주세요."),
+            code="limit_per_network", limit=limit, unit=listing.unit,
+        )
+
+
+def reserve(
+    *,
+    shop: Shop,
+    listing_id: RawInput,
+    quantity: RawInput,
+    pickup_point_id: RawInput,
+    name: RawInput,
+    phone: RawInput,
+    option_id: RawInput = None,
+    window_id: RawInput = None,
+    consent: bool = False,
+    idempotency_key: str | None = None,
+    client: Client | None = None,
+    now: datetime | None = None,
+) -> tuple[Reservation, bool]:
+    """A customer reserves ``quantity`` of a listing for pickup today.
+
+    Returns the reservation (with its shop, pickup point and place, and window loaded) and
+    whether this was a replay of an earlier request with the same Idempotency-Key.
+    ``client`` (pickup/clients.py) is who asks, for the listing's "1인 최대" limit.
+    """
+    client = client or Client()
+    now = _now(now)
+    quantity = _check_quantity(quantity)
+    name = _check_name(name)
+    phone = _check_phone(phone)
+    listing_id = check_id(listing_id, code="listing_not_found",
+                           detail=_("상품을 찾을 수 없습니다."))
+    point_id = check_id(pickup_point_id, code="pickup_point_not_found",
+                         detail=_("픽업 지점을 찾을 수 없습니다."))
+    if option_id is not None:
+        option_id = check_id(option_id, code="option_not_found",
+                              detail=_("옵션을 찾을 수 없습니다."))
+    consent = bool(consent)
+
+    def action() -> Reservation:
+        listing = Listing.objects.filter(pk=listing_id, shop_id=shop.pk).first()
+        if listing is None:
+            raise NotFound(_("이 가게에 해당 상품이 없습니다."), code="listing_not_found")
+        if not listing.is_active:
+            raise Conflict(_("판매가 종료된 상품입니다."), code="listing_ended")
+        option = None
+        if option_id is not None:
+            option = ListingOption.objects.filter(pk=option_id, listing_id=listing.pk).first()
+            if option is None:
+                raise NotFound(_("이 상품에 해당 옵션이 없습니다."), code="option_not_found")
+        point = PickupPoint.objects.select_related("place").filter(pk=point_id,
+                                                                   shop_id=shop.pk).first()
+        if point is None:
+            raise NotFound(_("이 가게의 픽업 지점이 아닙니다."), code="pickup_point_not_found")
+        if not point.is_active:
+            raise Conflict(_("지금은 이 픽업 지점을 이용할 수 없습니다. 다른 곳을 골라 주세요."),
+                           code="pickup_point_paused")
+        window, starts, ends = pickup_slot(point=point, window_id=window_id, now=now)
+        day = timezone.localtime(starts).date()
+        _check_phone_limits(shop, phone, now)
+        per_item = option.units if option else 1
+        units = per_item * quantity
+        limit = listing.per_customer_limit
+        if units > limit:
+            raise _over_limit(listing, limit, held=0)
+        unit_price = option.pickup_price if option else listing.pickup_price
+        code = _unique_code(shop)
+        change_stock_in_transaction(
+            shop=shop, listing_id=listing.pk, delta=-units, reason=Reason.RESERVED,
+            actor=CUSTOMER, note=f"reservation {code}",
+        )
+        # Under the listing's row lock: whatever else this customer holds is committed.
+        _check_customer_holdings(listing, limit, phone=phone, client=client, units=units)
+        item_name = f"{listing.name} ({option.label})" if option else listing.name
+        reservation = Reservation.objects.create(
+            shop=shop, listing=listing, option=option, item_name=item_name[:200],
+            quantity=quantity, units=units, unit_price=unit_price,
+            total_price=unit_price * quantity, pickup_point=point, window=window, date=day,
+            pickup_starts_at=starts, pickup_ends_at=ends, name=name, phone=phone,
+            phone_consent=consent, code=code, created_at=now, updated_at=now,
+            client_device=client.device, client_network=client.network,
+        )
+        # Created from the loaded shop, point (with its place) and window: nothing to reload.
+        return _announce(reservation, created=True)
+
+    with transaction.atomic():
+        return run_once(
+            shop_id=shop.pk, scope="reserve", key=idempotency_key,
+            request_data={"listing_id": listing_id, "option_id": option_id,
+                          "quantity": quantity, "pickup_point_id": point_id,
+                          "window_id": window_id, "name": name, "phone": phone,
+                          "consent": consent},
+            action=action,
+            remember=lambda reservation: {"reservation_id": reservation.pk},
+            recall=_recall_reservation,
+        )
+
+
+def _recall_reservation(stored: Stored) -> Reservation:
+    """The reservation a replayed request created (the record keeps only its id)."""
+    reservation = (Reservation.objects.select_related(*SHOWN_WITH)
+                   .filter(pk=stored.get("reservation_id")).first())
+    if reservation is None:
+        raise NotFound(_("예약을 찾을 수 없습니다."), code="reservation_not_found")
+    return reservation
+
+
+# --- lifecycle -------------------------------------------------------------------------
+
+
+def _locked(queryset: QuerySet[Reservation]) -> Reservation | None:
+    return queryset.select_for_update(of=("self",)).first()
+
+
+def _return_stock(reservation: Reservation, reason: str, actor: Actor) -> int:
+    """Give the units back while the listing is still on sale; return how many went back."""
+    still_on_sale = (
+        Listing.objects.select_for_update(of=("self",))
+        .filter(pk=reservation.listing_id, is_active=True)
+        .values_list("pk", flat=True).first()
+    ) is not None
+    if not still_on_sale:
+        return 0
+    change_stock_in_transaction(
+        shop=reservation.shop, listing_id=reservation.listing_id, delta=reservation.units,
+        reason=reason, actor=actor, note=f"reservation {reservation.code}",
+    )
+    return reservation.units
+
+
+def _locked_open_reservation(reservation_id: int, shop: Shop | None) -> Reservation:
+    """Lock a still-open reservation (of ``shop`` when given) for a closing transition."""
+    queryset = Reservation.objects.select_related("shop").filter(pk=reservation_id)
+    if shop is not None:
+        queryset = queryset.filter(shop_id=shop.pk)
+    reservation = _locked(queryset)
+    if reservation is None:
+        raise NotFound(_("예약을 찾을 수 없습니다."), code="reservation_not_found")
+    if not reservation.is_open:
+        raise _not_open(reservation)
+    return reservation
+
+
+def _close(reservation: Reservation, status: str, now: datetime, **fields: object) -> None:
+    reservation.status = status
+    reservation.updated_at = now
+    reservation.ended_at = now
+    reservation.client_device = reservation.client_network = ""  # needed only while open
+    reservation.version += 1  # the row is locked: the loaded version is the current one
+    for key, value in fields.items():
+        setattr(reservation, key, value)
+    reservation.save()
+
+
+def _not_open(reservation: Reservation) -> Conflict:
+    messages = {
+        ReservationStatus.PICKED_UP: (_("이미 수령한 예약입니다."), "already_picked_up"),
+        ReservationStatus.CANCELLED: (_("이미 취소된 예약입니다."), "already_cancelled"),
+        ReservationStatus.NO_SHOW: (_("미수령(노쇼) 처리된 예약입니다."), "already_no_show"),
+    }
+    detail, code = messages.get(reservation.status,
+                                (_("지금 상태에서는 할 수 없습니다."), "invalid_status"))
+    return Conflict(detail, code=code, status_now=reservation.status)
+
+
+def cancel_reservation(
+    *,
+    reservation_id: int,
+    by: str,
+    shop: Shop | None = None,
+    reason: RawInput = "",
+    actor: Actor = CUSTOMER,
+    now: datetime | None = None,
+) -> Reservation:
+    """The customer (secret link) or the shop (with a reason) cancels; stock goes back live."""
+    now = _now(now)
+    reason = _check_reason(reason)
+    if by == Reservation.CancelledBy.SHOP and not reason:
+        raise InvalidInput(_("취소 사유를 입력해 주세요."), code="reason_required")
+    with transaction.atomic():
+        reservation = _locked_open_reservation(reservation_id, shop)
+        returned = _return_stock(reservation, Reason.RESERVATION_CANCELLED, actor)
+        _close(reservation, ReservationStatus.CANCELLED, now, cancel_reason=reason, cancelled_by=by,
+               units_returned=returned)
+        _announce(reservation)
+    return reservation
+
+
+def mark_ready(*, shop: Shop, reservation_id: int, now: datetime | None = None) -> Reservation:
+    """The order is packed and waiting at its pickup point."""
+    now = _now(now)
+    with transaction.atomic():
+        reservation = _locked(Reservation.objects.filter(pk=reservation_id, shop_id=shop.pk))
+        if reservation is None:
+            raise NotFound(_("예약을 찾을 수 없습니다."), code="reservation_not_found")
+        if reservation.status == ReservationStatus.READY:
+            return reservation
+        if reservation.status != ReservationStatus.CONFIRMED:
+            raise _not_open(reservation)
+        reservation.status = ReservationStatus.READY
+        reservation.ready_at = reservation.updated_at = now
+        reservation.version += 1
+        reservation.save(update_fields=["status", "ready_at", "updated_at", "version"])
+        _announce(reservation)
+    return reservation
+
+
+def _hand_over(queryset: QuerySet[Reservation], scope: str, code: RawInput, now: datetime
+               ) -> Reservation:
+    limits.check_code_attempts(scope=scope)
+    normalized = codes.normalize_code(code)
+    reservation = None
+    with transaction.atomic():
+        if normalized:
+            reservation = _locked(queryset.filter(code=normalized))
+        if reservation is not None:
+            if not reservation.is_open:
+                raise _not_open(reservation)
+            _close(reservation, ReservationStatus.PICKED_UP, now)
+            _announce(reservation)
+    if reservation is None:
+        limits.record_code_failure(scope=scope)
+        raise NotFound(_("수령 코드가 맞지 않습니다. 다시 확인해 주세요."), code="code_not_found")
+    return reservation
+
+
+def mark_picked_up(*, shop: Shop, code: RawInput, now: datetime | None = None) -> Reservation:
+    """The owner types (or scans) the customer's code at the counter."""
+    return _hand_over(Reservation.objects.filter(shop_id=shop.pk), f"shop:{shop.pk}", code,
+                      _now(now))
+
+
+def hand_over_at_place(*, place: PickupPlace, code: RawInput, now: datetime | None = None
+                       ) -> Reservation:
+    """Café staff hand an order over at their counter (any partner shop's order)."""
+    return _hand_over(Reservation.objects.filter(pickup_point__place_id=place.pk),
+                      f"place:{place.pk}", code, _now(now))
+
+
+def mark_no_show(*, reservation_id: int, shop: Shop | None = None, actor: Actor = SYSTEM,
+                 now: datetime | None = None) -> Reservation:
+    """Nobody came: close the reservation and return its stock while the listing is on sale."""
+    now = _now(now)
+    with transaction.atomic():
+        reservation = _locked_open_reservation(reservation_id, shop)
+        if now < reservation.pickup_ends_at:
+            raise Conflict(_("수령 시간이 끝난 뒤에 노쇼로 처리할 수 있습니다."),
+                           code="window_not_over")
+        returned = _return_stock(reservation, Reason.NO_SHOW, actor)
+        _close(reservation, ReservationStatus.NO_SHOW, now, units_returned=returned)
+        _announce(reservation)
+    return reservation
+
+
+def expire_no_shows(*, now: datetime | None = None) -> int:
+    """Every open reservation whose window ended more than the grace period ago → no-show."""
+    now = _now(now)
+    cutoff = now - timedelta(minutes=settings.PICKUP_NO_SHOW_GRACE_MINUTES)
+    due = list(
+        Reservation.objects.filter(status__in=Reservation.OPEN_STATUSES,
+                                   pickup_ends_at__lte=cutoff)
+        .order_by("pickup_ends_at").values_list("pk", flat=True)[:1000]
+    )
+    expired = 0
+    for reservation_id in due:
+        try:
+            mark_no_show(reservation_id=reservation_id, now=now)
+        except (Conflict, NotFound):
+            continue  # picked up or cancelled meanwhile
+        expired += 1
+    return expired
+
+
+def purge_expired_phones(*, now: datetime | None = None) -> int:
+    """Erase the phone of reservations that ended longer ago than the retention period.
+
+    Without the customer's consent to keep it, the number goes as soon as the reservation ends.
+    """
+    now = _now(now)
+    cutoff = now - timedelta(days=settings.PICKUP_PHONE_RETENTION_DAYS)
+    # The live feeds' logs hold names and masked phones too; a page a day behind gets a
+    # snapshot anyway.
+    ReservationEvent.objects.filter(created_at__lt=now - timedelta(days=1)).delete()
+    return (
+        Reservation.objects.filter(status__in=Reservation.FINAL_STATUSES)
+        .exclude(phone="")
+        .filter(Q(phone_consent=True, ended_at__lte=cutoff)
+                | Q(phone_consent=False, ended_at__lte=now))
+        .update(phone="", phone_erased_at=now)
+    )
