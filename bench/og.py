@@ -79,8 +79,8 @@ def main() -> None:
 
     from livestock import services
     from livestock.models import Listing
-    from shops import og_image, previews
     from shops.models import Shop
+    from storefront import og_image, previews
 
     call_command("migrate", verbosity=0)
     call_command("seed_demo", stdout=open(os.devnull, "w"))

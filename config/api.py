@@ -8,7 +8,6 @@ from __future__ import annotations
 import logging
 
 from django.core.exceptions import RequestDataTooBig
-from django.db import InterfaceError, OperationalError
 from django.http import Http404, HttpRequest, HttpResponse
 from django.utils.translation import gettext as _
 from ninja import NinjaAPI
@@ -20,8 +19,9 @@ from livestock.api import router as livestock_router
 from pickup.api import router as pickup_router
 from shops import converters  # noqa: F401  (registers {shop:…}/{token:…} before the routes)
 from shops.api import router as shops_router
-from shops.errors import DomainError
+from shops.errors import UNAVAILABLE_ERRORS, DomainError
 from shops.validation import parse_json
+from storefront.api import router as storefront_router
 
 logger = logging.getLogger(__name__)
 
@@ -47,6 +47,7 @@ api = NinjaAPI(
     docs_url="/docs",
     openapi_url="/openapi.json",
 )
+api.add_router("/", storefront_router)
 api.add_router("/", shops_router)
 api.add_router("/", livestock_router)
 api.add_router("/", pickup_router)
@@ -119,7 +120,7 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 
 @api.exception_handler(Exception)
 def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
-    if isinstance(exc, (OperationalError, InterfaceError)):
+    if isinstance(exc, UNAVAILABLE_ERRORS):
         logger.warning("database unavailable: %s", exc)
         response = _error(request, 503, "service_unavailable",
                           _("잠시 서비스를 이용할 수 없습니다. 잠시 후 다시 시도해 주세요."))

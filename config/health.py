@@ -6,7 +6,7 @@ from django.db import connection
 from django.http import HttpRequest, JsonResponse
 from django.views.decorators.cache import never_cache
 
-from config.middleware import UNAVAILABLE_ERRORS
+from shops.errors import UNAVAILABLE_ERRORS
 
 
 @never_cache

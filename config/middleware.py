@@ -7,14 +7,13 @@ import re
 
 from csp.middleware import CSPMiddleware as BaseCSPMiddleware
 from django.core.exceptions import DisallowedHost
-from django.db import InterfaceError, OperationalError
 from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
-logger = logging.getLogger(__name__)
+from shops.errors import UNAVAILABLE_ERRORS
 
-UNAVAILABLE_ERRORS = (OperationalError, InterfaceError)
+logger = logging.getLogger(__name__)
 
 
 def service_unavailable_response(request: HttpRequest) -> HttpResponse:

@@ -5,8 +5,8 @@ from django.urls import path
 
 from livestock import owner_views as stock_views
 from pickup import owner_views as pickup_views
-from shops import owner_views as shop_views
 from shops.converters import register as register_converters
+from storefront import owner_views as shop_views
 
 app_name = "owner"
 

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "shops",
     "livestock",
     "pickup",
+    "storefront",
 ]
 
 MIDDLEWARE = [
@@ -73,7 +74,7 @@ MIDDLEWARE = [
     # NUL and control characters in headers or query parameters: a 400 before anyone reads them.
     "config.middleware.HostileRequestMiddleware",
     "whitenoise.middleware.WhiteNoiseMiddleware",
-    "shops.middleware.PreviewImageCacheMiddleware",
+    "storefront.middleware.PreviewImageCacheMiddleware",
     "config.middleware.ServiceUnavailableMiddleware",
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",

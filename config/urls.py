@@ -6,7 +6,7 @@ from config.health import healthz
 from livestock.media import serve_upload
 
 urlpatterns = [
-    path("", include("shops.urls")),
+    path("", include("storefront.urls")),
     path("", include("livestock.urls")),
     path("", include("pickup.urls")),
     path("owner/", include("config.owner_urls")),
@@ -18,5 +18,5 @@ urlpatterns = [
     re_path(r"^media/(?P<path>.*)$", serve_upload),
 ]
 
-handler404 = "shops.views.not_found"
-handler500 = "shops.views.server_error"
+handler404 = "storefront.views.not_found"
+handler500 = "storefront.views.server_error"

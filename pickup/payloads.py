@@ -79,7 +79,3 @@ def reservation_staff_payload(reservation: Reservation) -> dict[str, Any]:
         "phone_masked": mask_phone(reservation.phone),
         "cancel_reason": reservation.cancel_reason,
     }
-
-
-def reservation_message(payload: dict[str, Any]) -> dict[str, Any]:
-    return {"type": "reservation", "reservation": payload}

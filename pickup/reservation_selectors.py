@@ -5,7 +5,6 @@ from __future__ import annotations
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
-from typing import Any
 
 from django.db.models import Count, Q
 from django.utils import timezone
@@ -76,6 +75,17 @@ def pickup_choices(shop: Shop, now: datetime | None = None) -> list[PointChoice]
     return [PointChoice(point=p, windows=by_point.get(p.pk, [])) for p in points]
 
 
+def today_window_labels(shop: Shop) -> list[str]:
+    """The daily pickup windows the shop's active pickup points offer ("11:00–13:00"),
+    earliest first, each slot named once however many places offer it."""
+    slots = (
+        PickupWindow.objects.filter(pickup_point__shop=shop, is_active=True,
+                                    pickup_point__status=PickupPoint.Status.ACTIVE)
+        .order_by("starts_at", "ends_at").values_list("starts_at", "ends_at").distinct()
+    )
+    return [PickupWindow(starts_at=starts, ends_at=ends).label for starts, ends in slots]
+
+
 def reservable_listings(shop: Shop) -> list[Listing]:
     return list(
         Listing.objects.filter(shop=shop, is_active=True).prefetch_related("options")
@@ -144,16 +154,5 @@ def place_handover(place: PickupPlace, day: date | None = None) -> list[Reservat
     )
 
 
-def reservation_for_shop(shop: Shop, reservation_id: int) -> Reservation | None:
-    return _with_relations(Reservation.objects.filter(shop=shop, pk=reservation_id)).first()
-
-
 def reservation_by_code(shop: Shop, code: str) -> Reservation | None:
     return _with_relations(Reservation.objects.filter(shop=shop, code=code)).first()
-
-
-def status_summary(reservations: list[Reservation]) -> dict[str, Any]:
-    summary: dict[str, int] = defaultdict(int)
-    for reservation in reservations:
-        summary[reservation.status] += 1
-    return dict(summary)

@@ -9,6 +9,7 @@ from huey.contrib.djhuey import db_periodic_task
 
 from pickup.services import reservations
 from shops.idempotency import purge_expired_records
+from shops.schedule import seoul_crontab
 
 logger = logging.getLogger(__name__)
 
@@ -22,10 +23,9 @@ def expire_no_shows() -> int:
     return expired
 
 
-# huey matches crontabs in UTC: 19:17 UTC is 04:17 in Seoul, the quietest hour.
-@db_periodic_task(crontab(minute="17", hour="19"))
+@db_periodic_task(seoul_crontab(minute="17", hour="4"))
 def purge_expired_phones() -> int:
-    """Daily privacy retention: erase phone numbers past their retention period, and delete
+    """Daily at 04:17 in Seoul, privacy retention: erase phone numbers past their retention period, and delete
     Idempotency-Key records past their replay period (48 h)."""
     erased = reservations.purge_expired_phones()
     if erased:

@@ -8,6 +8,13 @@ from __future__ import annotations
 
 from typing import Any
 
+from django.db import InterfaceError, OperationalError
+
+# Not the user's doing: the database is away (restarting, failing over, out of connections).
+# Pages answer 503 with Retry-After, sockets close with "try again later", background loops
+# skip a beat. Shared by config's middleware and health check and the apps' consumers.
+UNAVAILABLE_ERRORS: tuple[type[Exception], ...] = (OperationalError, InterfaceError)
+
 
 class DomainError(Exception):
     status: int = 400

@@ -1,4 +1,4 @@
-"""Pages: near me, the shop page's pickup places, the owner's area console; the demo seed."""
+"""The owner's area console, the geocoder and the admin's area checks."""
 
 from __future__ import annotations
 
@@ -9,7 +9,6 @@ import subprocess
 import sys
 
 import pytest
-from django.core.management import call_command
 from django.test import Client
 from geopy.exc import GeocoderUnavailable
 
@@ -18,69 +17,6 @@ from pickup.models import PartnerInvitation, PickupPlace, PickupPoint
 from shops import geo, geocoding
 from shops.models import Shop
 from tests import factories
-
-
-def test_near_me_without_location_offers_neighbourhoods_and_coordinates(client, shop):
-    response = client.get("/")
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert '<form method="get" action="/"' in html
-    assert 'name="area"' in html and "마포구 망원동" in html
-    assert 'name="lat"' in html and 'name="lng"' in html
-    assert "data-live-shop" not in html
-    assert "js/near_me.js" in html
-
-
-def test_near_me_with_a_neighbourhood_lists_shops_nearest_first_with_live_counts(client, db):
-    fruit = factories.make_shop()
-    bakery = factories.make_shop(slug="yeonnam-bakery", name="연남 동네빵집", lat=37.5627,
-                                 lng=126.9255, service_radius_m=3000)
-    factories.make_listing(fruit, "단감", 200)
-    factories.make_listing(bakery, "소금빵", 60)
-    factories.make_pickup_point(fruit, "망원시장 카페 보리", 37.5563, 126.9065)
-    response = client.get("/", {"area": "mangwon"})
-    assert response.status_code == 200
-    html = response.content.decode()
-    assert html.index("망원 과일가게") < html.index("연남 동네빵집")
-    assert 'data-live-shop="mangwon-fruit"' in html and 'data-live-shop="yeonnam-bakery"' in html
-    assert re.search(r'data-distance-m="\d+">\d+m<', html)  # the fruit shop is a few hundred m
-    assert re.search(r'>\d\.\dkm<', html)  # the bakery about 2 km
-    assert "단감" in html and "소금빵" in html
-    assert "가장 가까운 픽업" in html and "망원시장 카페 보리" in html
-    assert "js/live.js" in html
-
-
-def test_near_me_with_coordinates_and_nothing_around(client, shop):
-    response = client.get("/", {"lat": "35.1", "lng": "129.0"})
-    assert response.status_code == 200
-    assert "포함하는 가게가 아직 없습니다" in response.content.decode()
-
-
-@pytest.mark.parametrize("query", [{"lat": "nan", "lng": "126.9"}, {"lat": "x", "lng": "y"},
-                                   {"lat": "37.5"}, {"area": "nowhere"},
-                                   {"lat": "1" * 5000, "lng": "126.9"}])
-def test_near_me_bad_location_is_a_clear_message(client, shop, query):
-    response = client.get("/", query)
-    assert response.status_code == 400
-    assert 'class="form-error"' in response.content.decode()
-
-
-def test_shop_page_lists_pickup_places_with_hours_and_a_small_map(client, shop):
-    factories.make_pickup_point(shop, "카페 나루", *geo.destination(shop.lat, shop.lng, 0, 3000),
-                                opening_hours="매일 10:00–22:00")
-    factories.make_pickup_point(shop, "카페 보리", *geo.destination(shop.lat, shop.lng, 180, 800))
-    html = client.get(f"/s/{shop.slug}/").content.decode()
-    section = html[html.index('id="pickup"'):]
-    listed = section[section.index('class="pickup-list"'):]
-    assert listed.index(shop.name) < listed.index("카페 나루") < listed.index("카페 보리")
-    assert "매일 10:00–22:00" in listed
-    assert '<svg xmlns="http://www.w3.org/2000/svg"' in section and 'class="area-ring"' in section
-    customer = geo.destination(shop.lat, shop.lng, 180, 900)
-    near = client.get(f"/s/{shop.slug}/", {"lat": customer[0], "lng": customer[1]})
-    section = near.content.decode()[near.content.decode().index('id="pickup"'):]
-    listed = section[section.index('class="pickup-list"'):]
-    assert listed.index("카페 보리") < listed.index(shop.name) < listed.index("카페 나루")
-    assert ">100m<" in listed and "marker-customer" in section
 
 
 def test_owner_area_page_draws_the_area_and_points(shop, owner_client):
@@ -266,24 +202,6 @@ def test_console_pause_resume_move_and_partner(shop, other_shop, owner_client, o
     neighbour.force_login(factories.make_owner(other_shop, username="neighbour"))
     neighbour.post(f"/owner/s/{other_shop.slug}/area/invitations/{invitation.pk}/accept/")
     assert PickupPoint.objects.filter(shop=shop, place_id=theirs.place_id).exists()
-
-
-def test_seed_demo_has_partner_cafes_shared_and_is_idempotent(db):
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
-    counts = (Shop.objects.count(), PickupPlace.objects.count(), PickupPoint.objects.count())
-    call_command("seed_demo", stdout=open("/dev/null", "w"))
-    assert (Shop.objects.count(), PickupPlace.objects.count(),
-            PickupPoint.objects.count()) == counts
-    shops = list(Shop.objects.order_by("pk"))
-    assert shops[0].slug == "mangwon-fruit" and shops[0].service_polygon is None
-    for shop in shops:
-        cafes = PickupPoint.objects.filter(shop=shop, is_shop_counter=False, status="active")
-        assert cafes.count() >= 2
-        assert PickupPoint.objects.filter(shop=shop, is_shop_counter=True).count() == 1
-        area = geo.ServiceArea(shop.lat, shop.lng, shop.service_radius_m, shop.service_polygon)
-        assert all(area.contains(p.place.lat, p.place.lng) for p in cafes.select_related("place"))
-    shared = [place for place in PickupPlace.objects.all() if place.partnerships.count() >= 2]
-    assert shared
 
 
 def test_admin_shop_form_checks_the_area_and_pauses_points(shop, owner):

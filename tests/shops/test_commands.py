@@ -7,8 +7,9 @@ from django.core.management import call_command
 from django.core.management.base import CommandError
 from django.test import Client
 
-from livestock.models import Listing, StockEvent
-from shops.models import ApiToken, Shop, hash_token
+from livestock.models import Listing
+from shops.models import ApiToken, hash_token
+from tests import factories
 
 pytestmark = pytest.mark.django_db
 
@@ -19,27 +20,8 @@ def run(*args) -> str:
     return out.getvalue()
 
 
-def test_seed_demo_is_idempotent_and_prints_slugs_and_login():
-    first = run("seed_demo")
-    counts = (Shop.objects.count(), Listing.objects.count(), StockEvent.objects.count())
-    second = run("seed_demo")
-    assert counts == (Shop.objects.count(), Listing.objects.count(), StockEvent.objects.count())
-    assert Shop.objects.count() >= 3
-    for shop in Shop.objects.all():
-        assert shop.slug in first and shop.slug in second
-        assert shop.listings.filter(is_active=True, available__gt=0).exists()
-    assert "owner" in second and "dongne5km!" in second
-    first_shop = Shop.objects.get(slug="mangwon-fruit")
-    assert first_shop.service_polygon is None and first_shop.service_radius_m == 5000
-    client = Client()
-    # Through the login form, as a person signs in (sign-in throttling needs the request).
-    signed_in = client.post("/owner/login/", {"username": "owner", "password": "dongne5km!"})
-    assert signed_in.status_code == 302, signed_in.content[:300]
-    assert client.get("/owner/", follow=True).status_code == 200
-
-
 def test_shop_token_prints_a_working_token_last():
-    run("seed_demo")
+    factories.make_listing(factories.make_shop(slug="mangwon-fruit"))
     output = run("shop_token", "mangwon-fruit")
     token = output.strip().splitlines()[-1]
     assert ApiToken.objects.filter(key_hash=hash_token(token)).exists()

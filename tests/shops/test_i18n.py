@@ -63,7 +63,7 @@ def test_shop_page_in_english(shop, en_client):
     assert "Today's arrivals" in html and "Pickup price" in html and "Reserve" in html
     assert "₩" in html  # the |won filter
     # The link preview (og: tags, the share sheet's title and text) stays Korean on purpose:
-    # shops.previews renders what neighbours see in KakaoTalk and Naver in the site language.
+    # storefront.previews renders what neighbours see in KakaoTalk and Naver in the site language.
     # What the page itself shows is English.
     shown = re.sub(r"<[^>]*>", " ", html.split("<body", 1)[1])
     for korean in ("오늘 입고", "픽업가", "예약하기", "본문으로 건너뛰기"):

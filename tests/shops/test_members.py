@@ -11,8 +11,8 @@ from django.test import Client
 
 from shops import services
 from shops.errors import Conflict, DomainError, PermissionDenied
-from shops.management.commands.seed_demo import owner_group
 from shops.models import Membership
+from storefront.management.commands.seed_demo import owner_group
 from tests import factories
 
 pytestmark = pytest.mark.django_db

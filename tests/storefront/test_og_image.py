@@ -11,8 +11,8 @@ from hypothesis import given, settings
 from hypothesis import strategies as st
 from PIL import Image
 
-from shops import og_image
-from shops.og_image import Preview, PreviewItem
+from storefront import og_image
+from storefront.og_image import Preview, PreviewItem
 
 PNG_SIGNATURE = b"\x89PNG\r\n\x1a\n"
 W, H = og_image.PREVIEW_WIDTH, og_image.PREVIEW_HEIGHT

@@ -9,10 +9,11 @@ from django.shortcuts import redirect, render
 from django.utils.translation import gettext as _
 
 from livestock import selectors as stock_selectors
-from shops import og_image, previews, selectors, sharing
+from shops import selectors, sharing
 from shops.auth import shop_for_actor, shops_for_user
 from shops.errors import NotFound, PermissionDenied
 from shops.models import ShareChannel, Shop
+from storefront import og_image, previews
 
 POSTER_TYPES = {"png": "image/png", "pdf": "application/pdf"}
 

@@ -19,12 +19,13 @@ from livestock import selectors as stock_selectors
 from livestock.models import Listing
 from pickup import selectors as pickup_selectors
 from pickup.clients import remember_device
-from shops import geo, nearby, previews, sharing
+from shops import geo, sharing
 from shops.areas import NEIGHBOURHOODS, neighbourhood
 from shops.errors import InvalidInput
 from shops.models import Shop
 from shops.selectors import shop_by_slug
 from shops.services import parse_point
+from storefront import nearby, previews
 
 TOP_LISTINGS = 3
 LIVE_SHOPS = 10

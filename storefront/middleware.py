@@ -12,7 +12,7 @@ import re
 from django.http import HttpRequest, HttpResponse
 
 from shops.converters import SLUG_PATTERN
-from shops.views import cached_image_response
+from storefront.views import cached_image_response
 
 IMAGE_PATH = re.compile(
     rf"^/s/(?P<slug>{SLUG_PATTERN})/(?:l/(?P<listing_id>[0-9]{{1,19}})/)?"

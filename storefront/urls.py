@@ -1,12 +1,14 @@
 from django.urls import path, re_path
 
-from shops import views
 from shops.converters import SLUG_PATTERN
 from shops.converters import register as register_converters
+from storefront import views
 
+# The namespace stays "shops": URL names (shops:shop_page, …) are part of the public
+# contract and appear in templates, shared links' reversals and tests.
 app_name = "shops"
 
-# Link-preview images carry the stock version and a digest of what is drawn (shops/previews.py).
+# Link-preview images carry the stock version and a digest of what is drawn (storefront/previews.py).
 _IMAGE = r"og/(?P<version>[0-9]{1,19})-(?P<digest>[0-9a-f]{1,32})\.png$"
 
 register_converters()

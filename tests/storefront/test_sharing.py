@@ -20,8 +20,9 @@ from django.utils import timezone
 from PIL import Image
 
 from livestock import services as stock_services
-from shops import og_image, previews, sharing
+from shops import sharing
 from shops.models import ShareStat
+from storefront import og_image, previews
 from tests import factories
 
 KAKAO_UA = "facebookexternalhit/1.1;kakaotalk-scrap/1.0"
@@ -159,6 +160,30 @@ def test_markup_in_names_is_escaped_in_tags(client, db):
     assert "<script>alert(1)" not in body and "<img src=x" not in body
     assert tags.meta["og:title"].endswith('"><script>alert(1)</script>')  # text, unescaped once
     assert tags.inline_scripts == 0
+
+
+def test_the_preview_names_the_pickup_windows_of_the_day(client, shop, listing):
+    counter = factories.shop_counter(shop)
+    cafe = factories.make_cafe(shop)
+    factories.make_window(counter, "17:00", "20:00")
+    factories.make_window(counter, "11:00", "13:00")
+    factories.make_window(cafe, "11:00", "13:00")  # the same slot at two places: named once
+    off = factories.make_window(cafe, "08:00", "09:00")
+    off.is_active = False
+    off.save()
+    paused = factories.make_cafe(shop, "쉬는 카페", status="paused")
+    factories.make_window(paused, "21:00", "22:00")
+    tags, _ = scrape(client, f"/s/{shop.slug}/")
+    assert tags.meta["og:description"].endswith("오늘 픽업 11:00–13:00, 17:00–20:00")
+    tags, _ = scrape(client, f"/s/{shop.slug}/l/{listing.pk}/")
+    assert tags.meta["og:description"].endswith("오늘 픽업 11:00–13:00, 17:00–20:00")
+
+
+def test_without_pickup_windows_the_preview_gives_the_opening_hours(client, shop, listing):
+    shop.opening_hours = "매일 09:00–21:00"
+    shop.save()
+    tags, _ = scrape(client, f"/s/{shop.slug}/")
+    assert tags.meta["og:description"].endswith("영업 매일 09:00–21:00")
 
 
 def test_a_shop_without_listings_still_previews(client, shop):

@@ -139,6 +139,16 @@ def test_api_docs_and_schema_are_served(db):
     assert "/api/shops/{slug}/listings/{listing_id}/stock" in schema["paths"]
 
 
+def test_the_shop_reads_keep_their_openapi_operation_ids(db):
+    """Clients generated from the schema call these reads by name."""
+    schema = Client().get("/api/openapi.json").json()
+    ids = {path: schema["paths"][path]["get"]["operationId"]
+           for path in ("/api/shops/nearby", "/api/shops/{slug}", "/api/shops/{slug}/stock")}
+    assert ids == {"/api/shops/nearby": "shops_api_shops_nearby",
+                   "/api/shops/{slug}": "shops_api_shop_detail",
+                   "/api/shops/{slug}/stock": "shops_api_shop_stock"}
+
+
 def test_shop_page_own_js_and_css_stay_under_60_kb(shop):
     import re
 

@@ -26,9 +26,9 @@ from django.utils.translation import gettext as _
 
 from livestock import selectors as stock_selectors
 from livestock.models import Listing
-from pickup import selectors as pickup_selectors
-from shops import og_image
+from pickup import reservation_selectors
 from shops.models import Shop
+from storefront import og_image
 
 logger = logging.getLogger(__name__)
 
@@ -210,9 +210,8 @@ def _arrival_title(listing: Listing, shop: Shop) -> str:
 
 
 def pickup_windows_text(shop: Shop) -> str:
-    """Today's pickup windows when the pickup app offers them, else the opening hours."""
-    labels_for = getattr(pickup_selectors, "today_window_labels", None)
-    labels = list(labels_for(shop)) if callable(labels_for) else []
+    """Today's pickup windows, else the opening hours."""
+    labels = reservation_selectors.today_window_labels(shop)
     if labels:
         return _("오늘 픽업 %(windows)s") % {"windows": ", ".join(labels)}
     if shop.opening_hours:

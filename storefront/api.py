@@ -1,0 +1,66 @@
+"""Public reads of a shop that compose the floors: the page's data (listings and pickup
+points), the nearby search and the polling fallback for live counts."""
+
+from __future__ import annotations
+
+from django.http import HttpRequest
+from django.utils.translation import gettext as _
+from ninja import Query, Router, Schema
+from pydantic import Field
+
+from livestock import selectors as stock_selectors
+from livestock.payloads import listing_payload
+from pickup import selectors as pickup_selectors
+from shops.errors import InvalidInput
+from shops.selectors import public_shop, shop_public_fields
+from shops.services import parse_point
+from storefront import nearby
+
+router = Router(tags=["shops"])
+
+# The OpenAPI operation ids these reads had when they lived in shops/api.py: clients
+# generated from /api/openapi.json know them by these names.
+OPERATION_IDS = {name: f"shops_api_{name}" for name in ("shops_nearby", "shop_detail", "shop_stock")}
+
+
+def optional_point(lat: str | None, lng: str | None) -> tuple[float, float] | None:
+    if lat in (None, "") and lng in (None, ""):
+        return None
+    if lat in (None, "") or lng in (None, ""):
+        raise InvalidInput(_("위도(lat)와 경도(lng)를 함께 보내 주세요."), code="location_required")
+    return parse_point(lat, lng)
+
+
+# Registered before /shops/{shop:slug}, which would otherwise take "nearby" for a slug.
+@router.get("/shops/nearby", operation_id=OPERATION_IDS["shops_nearby"],
+            summary="내 위치를 서비스 구역에 포함하는 가게 (가까운 순)")
+def shops_nearby(request: HttpRequest, lat: str | None = None, lng: str | None = None):
+    point = optional_point(lat, lng)
+    if point is None:
+        raise InvalidInput(_("위치(lat, lng)를 보내 주세요."), code="location_required")
+    return nearby.near_me(*point)
+
+
+@router.get("/shops/{shop:slug}", operation_id=OPERATION_IDS["shop_detail"],
+            summary="가게 정보와 오늘의 입고 목록")
+def shop_detail(request: HttpRequest, slug: str, lat: str | None = None,
+                lng: str | None = None):
+    near = optional_point(lat, lng)
+    shop = public_shop(slug)
+    version = stock_selectors.current_version(shop.pk) or 0
+    data = shop_public_fields(shop)
+    data["stock_version"] = version
+    data["listings"] = [listing_payload(x) for x in stock_selectors.active_listings(shop.pk)]
+    data["pickup_points"] = pickup_selectors.public_pickup_points(shop, near)
+    return data
+
+
+class StockQuery(Schema):
+    since: int | None = Field(None, ge=0, le=2**62, description="마지막으로 받은 재고 버전")
+
+
+@router.get("/shops/{shop:slug}/stock", operation_id=OPERATION_IDS["shop_stock"],
+            summary="재고 변경 폴링 (웹소켓이 막힌 경우)")
+def shop_stock(request: HttpRequest, slug: str, query: Query[StockQuery]):
+    shop = public_shop(slug)
+    return stock_selectors.stock_since(shop, query.since)

@@ -1,0 +1,9 @@
+from django.apps import AppConfig
+
+
+class StorefrontConfig(AppConfig):
+    """The faces that compose the floors below: customer pages, the shop read API, link
+    previews, the owner console shell, the error pages and the demo seed. Only ``config``
+    imports it."""
+
+    name = "storefront"
