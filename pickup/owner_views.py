@@ -22,7 +22,7 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from livestock.services import Actor
-from pickup import reservation_selectors, selectors
+from pickup import reservation_selectors, selectors, streams
 from pickup.codes import format_code, normalize_code
 from pickup.forms import MoveForm, PickupPointForm, ServiceAreaForm
 from pickup.models import PartnerInvitation, Reservation
@@ -243,9 +243,13 @@ def _back(slug: str) -> HttpResponse:
 @login_required
 def reservations(request: HttpRequest, slug: str) -> HttpResponse:
     shop = console_shop(request, slug)
+    # Read before the list: a change after it has a higher version, so the live feed
+    # (owner_reservations.js) reloads the list for it.
+    feed_version = streams.feed_version(streams.shop_feed(shop.pk))
     groups = reservation_selectors.owner_day(shop)
     return render(request, "pickup/owner_reservations.html", {
         "shop": shop,
+        "feed_version": feed_version,
         "groups": groups,
         "pickup_choices": reservation_selectors.pickup_choices(shop),
         "Status": Reservation.Status,
