@@ -19,8 +19,7 @@ from pickup.services import reservations as reservation_services
 from shops.auth import MANAGING_ROLES, client_ip, owner_auth, shop_for_actor
 from shops.errors import NotFound
 from shops.models import ApiToken
-from shops.selectors import public_shop
-from shops.services import service_area
+from shops.selectors import public_shop, service_area
 from shops.sharing import attribute_reservation
 from shops.validation import json_body
 

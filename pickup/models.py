@@ -160,6 +160,16 @@ def new_reservation_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+class ReservationQuerySet(models.QuerySet):
+    def open(self) -> ReservationQuerySet:
+        """Reservations still waiting for pickup: they hold their stock."""
+        return self.filter(status__in=Reservation.OPEN_STATUSES)
+
+    def taken(self) -> ReservationQuerySet:
+        """Reservations that hold a place in their pickup window (collected ones included)."""
+        return self.filter(status__in=Reservation.TAKEN_STATUSES)
+
+
 class Reservation(models.Model):
     """A customer's pickup reservation. Its stock was taken through the stock service."""
 
@@ -170,7 +180,10 @@ class Reservation(models.Model):
         CANCELLED = "cancelled", _("취소됨")
         NO_SHOW = "no_show", _("미수령(노쇼)")
 
+    # Waiting for pickup: these hold stock.
     OPEN_STATUSES = (Status.CONFIRMED, Status.READY)
+    # These hold a place in their pickup window: the open ones and the collected ones.
+    TAKEN_STATUSES = (*OPEN_STATUSES, Status.PICKED_UP)
     FINAL_STATUSES = (Status.PICKED_UP, Status.CANCELLED, Status.NO_SHOW)
 
     class CancelledBy(models.TextChoices):
@@ -216,6 +229,8 @@ class Reservation(models.Model):
     # and of the network address, kept only while the reservation is open.
     client_device = models.CharField(max_length=64, blank=True, editable=False)
     client_network = models.CharField(max_length=64, blank=True, editable=False)
+
+    objects = ReservationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("예약")

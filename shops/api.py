@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from pydantic import Field
 
+from shops import geo
 from shops.auth import MANAGING_ROLES, owner_auth, shop_for_actor
 from shops.services import set_service_area
 
@@ -15,7 +16,7 @@ router = Router(tags=["shops"])
 
 
 class ServiceAreaIn(Schema):
-    radius_m: Any = Field(description="서비스 반경 (m), 300–20000")
+    radius_m: Any = Field(description=f"서비스 반경 (m), {geo.MIN_RADIUS_M}–{geo.MAX_RADIUS_M}")
     polygon: Any = Field(None, description="GeoJSON Polygon, 없으면 반경 원 전체")
 
 
