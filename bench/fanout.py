@@ -561,8 +561,9 @@ class Bench:
         servers: list[tuple[subprocess.Popen, int]] = []
         if kind == "baseline":
             servers.append(self.start_baseline())
-        elif kind == "hub":
-            servers.append(self.start_daphne(self.env))
+        elif kind in HUB_PATHS:
+            servers.append(self.start_daphne({**self.env,
+                                              "REALTIME_WRITE_PATH": HUB_PATHS[kind]}))
         else:
             env = {**self.env, "REDIS_URL": self.redis_url}
             servers += [self.start_daphne(env), self.start_daphne(env)]
@@ -645,7 +646,12 @@ class Bench:
 
 
 LABELS = {"baseline": "websockets baseline", "hub": "daphne + hub, in-memory layer",
+          "hub-prepared": "daphne + hub, autobahn PreparedMessage",
+          "hub-asgi": "daphne + hub, ASGI send only",
           "redis": "2 × daphne + hub, Redis pub/sub"}
+# The hub's ways of writing a frame to a daphne socket (realtime/wire.py): "hub" is the
+# default direct write; --paths adds the others to compare in the same run.
+HUB_PATHS = {"hub": "direct", "hub-prepared": "prepared", "hub-asgi": "asgi"}
 
 
 def machine() -> str:
@@ -721,7 +727,8 @@ def main(args: argparse.Namespace) -> int:
         bench.setup()
         redis_process, bench.redis_url = bench.start_redis()
         results: list[dict[str, Any]] = []
-        kinds = ["baseline", "hub"] + (["redis"] if bench.redis_url else [])
+        kinds = (["baseline", "hub"] + [f"hub-{path}" for path in args.paths]
+                 + (["redis"] if bench.redis_url and not args.no_redis else []))
         for n in sizes:
             for kind in kinds:
                 result = bench.scenario(kind, n)
@@ -751,6 +758,9 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--role", choices=["driver", "client", "baseline"], default="driver")
     parser.add_argument("--quick", action="store_true", help="small N, for a smoke run")
+    parser.add_argument("--paths", type=lambda v: [p for p in v.split(",") if p], default=[],
+                        help="also measure these hub write paths: prepared,asgi")
+    parser.add_argument("--no-redis", action="store_true", help="skip the two-process run")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int)
     parser.add_argument("--path")

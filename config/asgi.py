@@ -15,13 +15,10 @@ django_asgi_app = ThreadPoolASGIHandler()
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import re_path  # noqa: E402
 
-from config.websocket import (  # noqa: E402
-    AllowedHostsOriginValidator,
-    IgnoreSendsAfterClose,
-    refuse_websocket,
-)
+from config.websocket import AllowedHostsOriginValidator, refuse_websocket  # noqa: E402
 from livestock.routing import websocket_urlpatterns  # noqa: E402
 from pickup.routing import websocket_urlpatterns as pickup_websocket_urlpatterns  # noqa: E402
+from realtime.wire import IgnoreSendsAfterClose  # noqa: E402
 
 application = ProtocolTypeRouter(
     {

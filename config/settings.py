@@ -341,6 +341,11 @@ LIVESTOCK_HEARTBEAT_SECONDS = float(os.environ.get("LIVESTOCK_HEARTBEAT_SECONDS"
 LIVESTOCK_EVENTS_KEPT = env_int("LIVESTOCK_EVENTS_KEPT", 500)
 # Older stock history is pruned nightly (the latest LIVESTOCK_EVENTS_KEPT per shop stay).
 LIVESTOCK_EVENTS_RETENTION_DAYS = env_int("LIVESTOCK_EVENTS_RETENTION_DAYS", 30)
+# Recent changes per reservation feed (owner console, café page) kept for a resync.
+RESERVATION_EVENTS_KEPT = env_int("RESERVATION_EVENTS_KEPT", 200)
+# How the live hub writes frames to daphne's sockets: direct (default), prepared or asgi
+# (realtime/wire.py; bench/fanout.py compares them).
+REALTIME_WRITE_PATH = os.environ.get("REALTIME_WRITE_PATH", "direct")
 MAX_STOCK_COUNT = 1_000_000
 # Hours a write retried with the same Idempotency-Key replays its first answer; older
 # records are deleted by the daily privacy retention job.

@@ -5,7 +5,6 @@ from __future__ import annotations
 import logging
 from urllib.parse import urlsplit
 
-from autobahn.exception import Disconnected
 from django.conf import settings
 from django.http.request import split_domain_port, validate_host
 
@@ -93,25 +92,6 @@ class AllowedHostsOriginValidator:
             return False
         domain, _port = split_domain_port(_header(scope, b"host") or "")
         return bool(domain) and validate_host(domain, settings.ALLOWED_HOSTS)
-
-
-class IgnoreSendsAfterClose:
-    """Every consumer's sends go through here: a message for a client that has already gone
-    (it opened, pinged and closed at once) is dropped instead of raising autobahn's
-    ``Disconnected`` out of the consumer and logging a traceback; the consumer's own
-    ``websocket.disconnect`` follows and ends it as usual."""
-
-    def __init__(self, application) -> None:
-        self.application = application
-
-    async def __call__(self, scope, receive, send):
-        async def send_while_open(message) -> None:
-            try:
-                await send(message)
-            except Disconnected:
-                logger.debug("dropped %s for a websocket that had closed", message["type"])
-
-        return await self.application(scope, receive, send_while_open)
 
 
 async def refuse_websocket(scope, receive, send) -> None:

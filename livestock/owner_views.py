@@ -8,7 +8,7 @@ from __future__ import annotations
 
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import get_object_or_404, redirect, render
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -16,17 +16,8 @@ from django.views.decorators.http import require_POST
 from livestock import selectors, services
 from livestock.forms import ArrivalForm, OptionFormSet, StockForm
 from livestock.models import Listing
-from shops.auth import shop_for_actor
-from shops.errors import DomainError, NotFound
-from shops.errors import PermissionDenied as ShopPermissionDenied
-from shops.models import Shop
-
-
-def _owned_shop(request: HttpRequest, slug: str) -> Shop:
-    try:
-        return shop_for_actor(None, request.user, slug)
-    except (NotFound, ShopPermissionDenied):
-        raise Http404("shop") from None
+from shops.auth import console_shop
+from shops.errors import DomainError
 
 
 def _actor(request: HttpRequest) -> services.Actor:
@@ -39,7 +30,7 @@ def _wants_json(request: HttpRequest) -> bool:
 
 @login_required
 def shop_console(request: HttpRequest, slug: str) -> HttpResponse:
-    shop = _owned_shop(request, slug)
+    shop = console_shop(request, slug)
     return render(request, "owner/console.html", {
         "shop": shop,
         "version": selectors.current_version(shop.pk) or 0,
@@ -50,7 +41,7 @@ def shop_console(request: HttpRequest, slug: str) -> HttpResponse:
 
 @login_required
 def post_arrival(request: HttpRequest, slug: str) -> HttpResponse:
-    shop = _owned_shop(request, slug)
+    shop = console_shop(request, slug)
     form = ArrivalForm(request.POST or None, request.FILES or None)
     options = OptionFormSet(request.POST or None, prefix="opt")
     if request.method == "POST" and form.is_valid() and options.is_valid():
@@ -81,7 +72,7 @@ def post_arrival(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def change_stock(request: HttpRequest, slug: str, listing_id: int) -> HttpResponse:
-    shop = _owned_shop(request, slug)
+    shop = console_shop(request, slug)
     get_object_or_404(Listing, pk=listing_id, shop=shop)
     form = StockForm(request.POST)
     error = None
@@ -118,7 +109,7 @@ def change_stock(request: HttpRequest, slug: str, listing_id: int) -> HttpRespon
 @login_required
 @require_POST
 def end_listing(request: HttpRequest, slug: str, listing_id: int) -> HttpResponse:
-    shop = _owned_shop(request, slug)
+    shop = console_shop(request, slug)
     try:
         services.end_listing(shop=shop, listing_id=listing_id, actor=_actor(request))
     except DomainError as exc:

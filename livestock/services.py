@@ -15,7 +15,6 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
-from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -28,9 +27,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from livestock import media
-from livestock.broadcast import publish_stock_message
 from livestock.models import Listing, ListingOption, StockEvent
 from livestock.payloads import listing_payload, stock_message
+from livestock.streams import publish_stock_message
 from shops.errors import Conflict, InvalidInput, NotFound
 from shops.idempotency import run_once
 from shops.models import Shop
@@ -160,10 +159,7 @@ def _record_change(
         actor_label=actor.label[:80],
         payload=payload,
     )
-    transaction.on_commit(
-        partial(publish_stock_message, shop.pk, stock_message(shop.slug, version, payload)),
-        robust=True,
-    )
+    publish_stock_message(shop.pk, stock_message(shop.slug, version, payload))
     return StockResult(listing_id=listing.pk, available=listing.available, version=version)
 
 

@@ -27,8 +27,7 @@ from shops.api_schemas import BODY_ERRORS, OWNER_ERRORS, PUBLIC_SHOP_ERRORS, des
 from shops.auth import MANAGING_ROLES, client_ip, owner_auth, shop_for_actor
 from shops.errors import NotFound
 from shops.models import ApiToken
-from shops.selectors import public_shop
-from shops.services import service_area
+from shops.selectors import public_shop, service_area
 from shops.sharing import attribute_reservation
 from shops.validation import json_body
 

@@ -1,35 +1,30 @@
 """Live reservation status for the customer's page, the owner console and the café page.
 
-Each socket gets the current state on connect (joined to its group first, so nothing falls
-between), then every committed change. A lost group message is repaired by reconnecting.
+Each socket follows one versioned stream (pickup/streams.py) through the realtime hub, with
+the same protocol as the live stock: a snapshot on connect, then every committed change with
+its ``version``, ``resync`` when the page notices a gap, heartbeats carrying the version.
 """
 
 from __future__ import annotations
 
-import json
 from typing import Any
 
 from channels.db import database_sync_to_async
-from channels.generic.websocket import AsyncWebsocketConsumer
 from django.contrib.auth import get_user_model
 
 from pickup import reservation_selectors as selectors
-from pickup.broadcast import owner_group, place_group, reservation_group
-from pickup.payloads import reservation_payload
+from pickup import streams
+from realtime.consumers import CLOSE_FORBIDDEN, CLOSE_NOT_FOUND, StreamConsumer
+from realtime.hub import Stream
 from shops.auth import shops_for_user
-from shops.live import user_group
-from shops.validation import BadClientMessage, parse_client_message
-
-CLOSE_NOT_FOUND = 4404
-CLOSE_FORBIDDEN = 4403
+from shops.live import ACCESS_CHANGED, user_group
+from shops.validation import parse_client_message
 
 
 @database_sync_to_async
-def _reservation(token: str) -> tuple[int, dict[str, Any]] | None:
+def _reservation_id(token: str) -> int | None:
     reservation = selectors.reservation_by_token(token)
-    if reservation is None:
-        return None
-    return reservation.pk, reservation_payload(reservation)
+    return reservation.pk if reservation else None
 
 
 @database_sync_to_async
@@ -53,101 +48,87 @@ def _place_id(token: str) -> int | None:
     return place.pk if place else None
 
 
-class _GroupConsumer(AsyncWebsocketConsumer):
-    joined: list[str]
-    closed: bool = False
-
-    async def join(self, group: str) -> None:
-        self.joined = [*getattr(self, "joined", []), group]
-        await self.channel_layer.group_add(group, self.channel_name)
-
-    async def leave_all(self) -> None:
-        groups, self.joined = getattr(self, "joined", []), []
-        for group in groups:
-            await self.channel_layer.group_discard(group, self.channel_name)
-
-    async def disconnect(self, code: int) -> None:
-        await self.leave_all()
-
-    async def receive(self, text_data: str | None = None, bytes_data: bytes | None = None) -> None:
-        try:
-            message = parse_client_message(text_data, bytes_data)
-        except BadClientMessage as bad:
-            await self._send({"type": "error", "code": bad.code})
-            return
-        if message["type"] == "ping":
-            await self._send({"type": "pong"})
-        else:
-            await self._send({"type": "error", "code": "unknown_type"})
-
-    async def reservation_message(self, event: dict[str, Any]) -> None:
-        if not self.closed:
-            await self._send(event["message"])
-
-    async def close_forbidden(self) -> None:
-        """Stop at once: leave every group first, so nothing more is delivered."""
-        self.closed = True
-        await self.leave_all()
-        await self.close(code=CLOSE_FORBIDDEN)
-
-    async def _send(self, message: dict[str, Any]) -> None:
-        await self.send(text_data=json.dumps(message, ensure_ascii=False))
-
-
-class ReservationConsumer(_GroupConsumer):
+class ReservationConsumer(StreamConsumer):
     """``/ws/reservations/<token>/``: the customer's page follows its reservation."""
 
-    async def connect(self) -> None:
-        token = self.scope["url_route"]["kwargs"]["token"]
-        await self.accept()
-        found = await _reservation(token)
-        if found is None:
+    parse_message = staticmethod(parse_client_message)
+
+    async def open_stream(self) -> Stream | None:
+        reservation_id = await _reservation_id(self.scope["url_route"]["kwargs"]["token"])
+        if reservation_id is None:
             await self.close(code=CLOSE_NOT_FOUND)
-            return
-        reservation_id, _payload = found
-        await self.join(reservation_group(reservation_id))
-        found = await _reservation(token)
-        await self._send({"type": "reservation", "reservation": found[1]})
+            return None
+        return streams.reservation_stream(reservation_id)
 
 
-class OwnerReservationsConsumer(_GroupConsumer):
-    """``/ws/owner/shops/<slug>/reservations/``: a member's console follows today's orders."""
+class OwnerReservationsConsumer(StreamConsumer):
+    """``/ws/owner/shops/<slug>/reservations/``: a member's console follows the shop's orders.
 
-    async def connect(self) -> None:
+    Besides the shop's feed it has a channel of its own in the user's group, so a removal
+    committed anywhere closes it (shops/live.py).
+    """
+
+    own_channel = True
+    parse_message = staticmethod(parse_client_message)
+    user_id: int | None = None
+    shop_id: int | None = None
+    closed = False
+
+    async def open_stream(self) -> Stream | None:
         slug = self.scope["url_route"]["kwargs"]["slug"]
-        await self.accept()
         shop_id = await _owned_shop_id(self.scope.get("user"), slug)
         if shop_id is None:
             await self.close(code=CLOSE_FORBIDDEN)
-            return
+            return None
         self.shop_id, self.user_id = shop_id, self.scope["user"].pk
         # The user's group first: a removal committed from here on reaches this socket.
-        await self.join(user_group(self.user_id))
+        await self.channel_layer.group_add(user_group(self.user_id), self.channel_name)
         if not await _still_member(self.user_id, shop_id):
             await self.close_forbidden()
-            return
-        await self.join(owner_group(shop_id))
-        await self._send({"type": "ready"})
+            return None
+        return streams.owner_stream(shop_id)
 
-    async def access_changed(self, event: dict[str, Any]) -> None:
-        """The user's membership changed somewhere: close if this shop is no longer theirs."""
-        if self.closed or event.get("shop_id") not in (None, self.shop_id):
+    async def realtime_message(self, event: dict[str, Any]) -> None:
+        """A message to this socket's own channel: the user's access changed somewhere."""
+        message = event.get("message") or {}
+        if message.get("type") == ACCESS_CHANGED:
+            await self.access_changed(message)
+
+    async def access_changed(self, message: dict[str, Any]) -> None:
+        """Close if this shop is no longer theirs."""
+        if self.closed or message.get("shop_id") not in (None, self.shop_id):
             return
+        # Orders committed after the change must not reach a socket that is losing access:
+        # hold them until the check says whether it stays.
+        self.pause()
         if not await _still_member(self.user_id, self.shop_id):
             await self.close_forbidden()
+            return
+        await self.resume()
+
+    async def close_forbidden(self) -> None:
+        """Stop at once: leave the feed and the user's group first, so nothing more is
+        delivered."""
+        self.closed = True
+        await self._leave_user_group()
+        await self.close_stream(CLOSE_FORBIDDEN)
+
+    async def _leave_user_group(self) -> None:
+        if self.user_id is not None and self.channel_layer is not None:
+            await self.channel_layer.group_discard(user_group(self.user_id), self.channel_name)
+
+    async def disconnect(self, code: int) -> None:
+        await self._leave_user_group()
 
 
-class PlaceReservationsConsumer(_GroupConsumer):
+class PlaceReservationsConsumer(StreamConsumer):
     """``/ws/cafe/<staff_token>/``: a café's staff page follows the orders for its counter."""
 
-    async def connect(self) -> None:
-        token = self.scope["url_route"]["kwargs"]["token"]
-        await self.accept()
-        place_id = await _place_id(token)
+    parse_message = staticmethod(parse_client_message)
+
+    async def open_stream(self) -> Stream | None:
+        place_id = await _place_id(self.scope["url_route"]["kwargs"]["token"])
         if place_id is None:
             await self.close(code=CLOSE_NOT_FOUND)
-            return
-        await self.join(place_group(place_id))
-        await self._send({"type": "ready"})
-
-
+            return None
+        return streams.place_stream(place_id)

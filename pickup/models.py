@@ -160,6 +160,16 @@ def new_reservation_token() -> str:
     return secrets.token_urlsafe(24)
 
 
+class ReservationQuerySet(models.QuerySet):
+    def open(self) -> ReservationQuerySet:
+        """Reservations still waiting for pickup: they hold their stock."""
+        return self.filter(status__in=Reservation.OPEN_STATUSES)
+
+    def taken(self) -> ReservationQuerySet:
+        """Reservations that hold a place in their pickup window (collected ones included)."""
+        return self.filter(status__in=Reservation.TAKEN_STATUSES)
+
+
 class Reservation(models.Model):
     """A customer's pickup reservation. Its stock was taken through the stock service."""
 
@@ -170,7 +180,10 @@ class Reservation(models.Model):
         CANCELLED = "cancelled", _("취소됨")
         NO_SHOW = "no_show", _("미수령(노쇼)")
 
+    # Waiting for pickup: these hold stock.
     OPEN_STATUSES = (Status.CONFIRMED, Status.READY)
+    # These hold a place in their pickup window: the open ones and the collected ones.
+    TAKEN_STATUSES = (*OPEN_STATUSES, Status.PICKED_UP)
     FINAL_STATUSES = (Status.PICKED_UP, Status.CANCELLED, Status.NO_SHOW)
 
     class CancelledBy(models.TextChoices):
@@ -210,10 +223,14 @@ class Reservation(models.Model):
     updated_at = models.DateTimeField(default=timezone.now)
     ready_at = models.DateTimeField(null=True, blank=True)
     ended_at = models.DateTimeField(_("종료 시각"), null=True, blank=True)
+    # The customer page's stream version: one more per committed change of this reservation.
+    version = models.PositiveIntegerField(default=1)
     # Who holds how much of a listing (pickup/clients.py): keyed hashes of the device cookie
     # and of the network address, kept only while the reservation is open.
     client_device = models.CharField(max_length=64, blank=True, editable=False)
     client_network = models.CharField(max_length=64, blank=True, editable=False)
+
+    objects = ReservationQuerySet.as_manager()
 
     class Meta:
         verbose_name = _("예약")
@@ -242,3 +259,36 @@ class Reservation(models.Model):
     @property
     def group_name(self) -> str:
         return f"reservation.{self.pk}"
+
+
+class ReservationFeed(models.Model):
+    """The version of one live reservation feed: a shop's owner feed (``shop:<id>``) or a
+    pickup place's café feed (``place:<id>``). It grows by exactly one per committed change
+    of a reservation on that feed; its row is locked last in any transaction, after every
+    domain row, so it never takes part in a lock cycle."""
+
+    key = models.CharField(max_length=40, unique=True)
+    version = models.PositiveBigIntegerField(default=0)
+
+    def __str__(self) -> str:
+        return f"{self.key} v{self.version}"
+
+
+class ReservationEvent(models.Model):
+    """One committed change on a reservation feed, kept a short while so a page that missed
+    it can catch up (like livestock's StockEvent). ``payload`` is the staff view."""
+
+    feed = models.CharField(max_length=40)
+    version = models.PositiveBigIntegerField()
+    reservation = models.ForeignKey(Reservation, on_delete=models.CASCADE, related_name="+")
+    payload = models.JSONField()
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        constraints = [
+            models.UniqueConstraint(fields=["feed", "version"], name="reservation_event_version"),
+        ]
+        indexes = [models.Index(fields=["created_at"], name="reservation_event_created_idx")]
+
+    def __str__(self) -> str:
+        return f"{self.feed} v{self.version}"

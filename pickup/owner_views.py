@@ -22,31 +22,24 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from livestock.services import Actor
-from pickup import reservation_selectors, selectors
+from pickup import reservation_selectors, selectors, streams
 from pickup.codes import format_code, normalize_code
 from pickup.forms import MoveForm, PickupPointForm, ServiceAreaForm
 from pickup.models import PartnerInvitation, Reservation
 from pickup.services import points as point_services
 from pickup.services import reservations as reservation_services
 from pickup.services import windows as window_services
-from shops import geo, geocoding
-from shops.auth import MANAGING_ROLES, shop_for_actor
-from shops.errors import DomainError, InvalidInput, NotFound
-from shops.errors import PermissionDenied as ShopPermissionDenied
+from shops import area_map, geo, geocoding
+from shops.auth import MANAGING_ROLES, console_shop
+from shops.errors import DomainError, InvalidInput
 from shops.models import Shop
-from shops.services import service_area, set_service_area
-
-
-def _managed_shop(request: HttpRequest, slug: str) -> Shop:
-    try:
-        return shop_for_actor(None, request.user, slug, MANAGING_ROLES)
-    except (NotFound, ShopPermissionDenied):
-        raise Http404("shop") from None
+from shops.selectors import service_area
+from shops.services import set_service_area
 
 
 def area_picture(shop: Shop, points: list, *, interactive: bool = True) -> str:
     markers = [
-        geo.MapMarker(
+        area_map.MapMarker(
             label=f"{point.place.name}"
             + ("" if point.is_active else f" ({_('일시 중지')})"),
             lat=point.place.lat, lng=point.place.lng,
@@ -55,7 +48,7 @@ def area_picture(shop: Shop, points: list, *, interactive: bool = True) -> str:
         )
         for index, point in enumerate(points)
     ]
-    return geo.render_area_svg(
+    return area_map.render_area_svg(
         service_area(shop), markers, interactive=interactive,
         title=_("%(shop)s 서비스 구역: 반경 %(radius)s") % {
             "shop": shop.name, "radius": geo.format_distance(shop.service_radius_m)},
@@ -110,7 +103,7 @@ def _page(request: HttpRequest, shop: Shop, *, area_form=None, point_form=None,
 
 @login_required
 def area_page(request: HttpRequest, slug: str) -> HttpResponse:
-    shop = _managed_shop(request, slug)
+    shop = console_shop(request, slug, MANAGING_ROLES)
     if request.method != "POST":
         return _page(request, shop)
     form = ServiceAreaForm(request.POST)
@@ -132,7 +125,7 @@ def area_page(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def add_point(request: HttpRequest, slug: str) -> HttpResponse:
-    shop = _managed_shop(request, slug)
+    shop = console_shop(request, slug, MANAGING_ROLES)
     form = PickupPointForm(request.POST)
     if not form.is_valid():
         return _page(request, shop, point_form=form, status=400)
@@ -163,7 +156,7 @@ def add_point(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def point_action(request: HttpRequest, slug: str, point_id: int, action: str) -> HttpResponse:
-    shop = _managed_shop(request, slug)
+    shop = console_shop(request, slug, MANAGING_ROLES)
     try:
         if action == "pause":
             point = point_services.pause_pickup_point(shop=shop, point_id=point_id,
@@ -192,7 +185,7 @@ def point_action(request: HttpRequest, slug: str, point_id: int, action: str) ->
 @login_required
 @require_POST
 def partner(request: HttpRequest, slug: str) -> HttpResponse:
-    shop = _managed_shop(request, slug)
+    shop = console_shop(request, slug, MANAGING_ROLES)
     try:
         place_id = int(request.POST.get("place_id", ""))
     except ValueError:
@@ -218,7 +211,7 @@ def partner(request: HttpRequest, slug: str) -> HttpResponse:
 def answer_invitation(request: HttpRequest, slug: str, invitation_id: int,
                       decision: str) -> HttpResponse:
     """The café's owning shop accepts or declines another shop's request to share it."""
-    shop = _managed_shop(request, slug)
+    shop = console_shop(request, slug, MANAGING_ROLES)
     try:
         if decision == "accept":
             point = point_services.accept_partner_invitation(
@@ -242,12 +235,6 @@ def answer_invitation(request: HttpRequest, slug: str, invitation_id: int,
 # --- today's reservations (any member of the shop) --------------------------------------
 
 
-def _owned_shop(request: HttpRequest, slug: str) -> Shop:
-    try:
-        return shop_for_actor(None, request.user, slug)
-    except (NotFound, ShopPermissionDenied):
-        raise Http404("shop") from None
-
 
 def _back(slug: str) -> HttpResponse:
     return redirect("owner:reservations", slug=slug)
@@ -255,10 +242,14 @@ def _back(slug: str) -> HttpResponse:
 
 @login_required
 def reservations(request: HttpRequest, slug: str) -> HttpResponse:
-    shop = _owned_shop(request, slug)
+    shop = console_shop(request, slug)
+    # Read before the list: a change after it has a higher version, so the live feed
+    # (owner_reservations.js) reloads the list for it.
+    feed_version = streams.feed_version(streams.shop_feed(shop.pk))
     groups = reservation_selectors.owner_day(shop)
     return render(request, "pickup/owner_reservations.html", {
         "shop": shop,
+        "feed_version": feed_version,
         "groups": groups,
         "pickup_choices": reservation_selectors.pickup_choices(shop),
         "Status": Reservation.Status,
@@ -278,7 +269,7 @@ def _run(request: HttpRequest, action, success: str) -> None:
 @login_required
 @require_POST
 def mark_ready(request: HttpRequest, slug: str, reservation_id: int) -> HttpResponse:
-    shop = _owned_shop(request, slug)
+    shop = console_shop(request, slug)
     _run(request, lambda: reservation_services.mark_ready(shop=shop,
                                                           reservation_id=reservation_id),
          _("%(code)s (%(name)s) 준비 완료로 알렸습니다."))
@@ -288,7 +279,7 @@ def mark_ready(request: HttpRequest, slug: str, reservation_id: int) -> HttpResp
 @login_required
 @require_POST
 def mark_no_show(request: HttpRequest, slug: str, reservation_id: int) -> HttpResponse:
-    shop = _owned_shop(request, slug)
+    shop = console_shop(request, slug)
     _run(request, lambda: reservation_services.mark_no_show(
         shop=shop, reservation_id=reservation_id,
         actor=Actor(user=request.user, label="console")),
@@ -299,7 +290,7 @@ def mark_no_show(request: HttpRequest, slug: str, reservation_id: int) -> HttpRe
 @login_required
 @require_POST
 def cancel(request: HttpRequest, slug: str, reservation_id: int) -> HttpResponse:
-    shop = _owned_shop(request, slug)
+    shop = console_shop(request, slug)
     _run(request, lambda: reservation_services.cancel_reservation(
         reservation_id=reservation_id, shop=shop, by="shop",
         reason=request.POST.get("reason", ""), actor=Actor(user=request.user, label="console")),
@@ -311,7 +302,7 @@ def cancel(request: HttpRequest, slug: str, reservation_id: int) -> HttpResponse
 @require_POST
 def pick_up(request: HttpRequest, slug: str) -> HttpResponse:
     """Typed code (or the confirm button of the QR redeem page)."""
-    shop = _owned_shop(request, slug)
+    shop = console_shop(request, slug)
     _run(request, lambda: reservation_services.mark_picked_up(
         shop=shop, code=request.POST.get("code", "")),
          _("%(code)s (%(name)s) 수령 완료."))
@@ -321,7 +312,7 @@ def pick_up(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def redeem(request: HttpRequest, slug: str, code: str) -> HttpResponse:
     """Where the customer's QR leads: the order behind the code, and a button to hand it over."""
-    shop = _owned_shop(request, slug)
+    shop = console_shop(request, slug)
     normalized = normalize_code(code)
     reservation = reservation_selectors.reservation_by_code(shop, normalized) if normalized else None
     return render(request, "pickup/owner_redeem.html",
@@ -339,7 +330,7 @@ def _parse_time(value: str | None) -> time | None:
 @login_required
 @require_POST
 def add_window(request: HttpRequest, slug: str) -> HttpResponse:
-    shop = _owned_shop(request, slug)
+    shop = console_shop(request, slug)
     starts, ends = _parse_time(request.POST.get("starts_at")), _parse_time(
         request.POST.get("ends_at"))
     capacity_raw = (request.POST.get("capacity") or "").strip()
@@ -366,7 +357,7 @@ def add_window(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 @require_POST
 def remove_window(request: HttpRequest, slug: str, window_id: int) -> HttpResponse:
-    shop = _owned_shop(request, slug)
+    shop = console_shop(request, slug)
     try:
         window_services.remove_pickup_window(shop=shop, window_id=window_id)
     except DomainError as exc:

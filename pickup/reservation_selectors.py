@@ -13,8 +13,6 @@ from livestock.models import Listing
 from pickup.models import PickupPlace, PickupPoint, PickupWindow, Reservation
 from shops.models import Shop
 
-TAKEN = (Reservation.Status.CONFIRMED, Reservation.Status.READY, Reservation.Status.PICKED_UP)
-
 
 def reservation_by_token(token: str) -> Reservation | None:
     if not token or len(token) > 64:
@@ -63,8 +61,8 @@ def pickup_choices(shop: Shop, now: datetime | None = None) -> list[PointChoice]
     )
     windows = (
         PickupWindow.objects.filter(pickup_point__in=points, is_active=True)
-        .annotate(taken=Count("reservations", filter=Q(reservations__date=today,
-                                                       reservations__status__in=TAKEN)))
+        .annotate(taken=Count("reservations", filter=Q(
+            reservations__date=today, reservations__status__in=Reservation.TAKEN_STATUSES)))
         .order_by("starts_at")
     )
     by_point: dict[int, list[WindowChoice]] = defaultdict(list)
@@ -132,7 +130,7 @@ def owner_day(shop: Shop, day: date | None = None) -> list[PointGroup]:
         if not group.windows or group.windows[-1].label != label:
             group.windows.append(WindowGroup(label=label, reservations=[]))
         group.windows[-1].reservations.append(reservation)
-        if reservation.status in (Reservation.Status.CONFIRMED, Reservation.Status.READY):
+        if reservation.is_open:
             prep[reservation.pickup_point_id][reservation.item_name] += reservation.quantity
     for point_id, group in groups.items():
         group.prep = sorted(prep[point_id].items())

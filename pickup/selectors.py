@@ -10,6 +10,7 @@ from django.db.models import Q, QuerySet
 from pickup.models import PartnerInvitation, PickupPlace, PickupPoint
 from shops import geo
 from shops.models import Shop
+from shops.selectors import service_area
 
 
 def pickup_point_payload(point: PickupPoint, distance_m: float | None = None) -> dict[str, Any]:
@@ -90,7 +91,7 @@ def partnerable_places(shop: Shop, limit: int = 20) -> list[tuple[PickupPlace, f
         .exclude(Q(partnerships__is_shop_counter=True))
         .distinct()[:500]
     )
-    area = geo.ServiceArea(shop.lat, shop.lng, shop.service_radius_m, shop.service_polygon)
+    area = service_area(shop)
     found = []
     for place in candidates:
         check = area.check(place.lat, place.lng)

@@ -6,6 +6,8 @@ from __future__ import annotations
 from django.db.models.signals import post_save
 from django.dispatch import receiver
 
+from pickup import streams
+from pickup.models import PickupPoint
 from pickup.services import points
 from shops.models import Shop
 from shops.signals import service_area_changed
@@ -24,3 +26,10 @@ def keep_shop_counter(sender, instance: Shop, raw: bool = False, **kwargs) -> No
 @receiver(service_area_changed, sender=Shop, dispatch_uid="pickup_pause_outside")
 def pause_outside(sender, shop: Shop, **kwargs) -> list[str]:
     return points.pause_points_outside(shop=shop)
+
+
+@receiver(post_save, sender=PickupPoint, dispatch_uid="pickup_point_feeds")
+def create_feeds(sender, instance: PickupPoint, created: bool, raw: bool = False,
+                 **kwargs) -> None:
+    if created and not raw:
+        streams.ensure_feeds(shop_id=instance.shop_id, place_id=instance.place_id)

@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from pickup import clients, limits
+from pickup import clients, limits, streams
 from pickup import reservation_selectors as selectors
 from pickup.codes import format_code, mask_phone
 from pickup.minimap import minimap
@@ -181,9 +181,11 @@ def _place_or_404(token: str):
 
 def cafe_page(request: HttpRequest, token: str) -> HttpResponse:
     place = _place_or_404(token)
+    feed_version = streams.feed_version(streams.place_feed(place.pk))  # before the list
     reservations = selectors.place_handover(place)
     response = render(request, "pickup/cafe.html", {
         "place": place,
+        "feed_version": feed_version,
         "open_reservations": [r for r in reservations if r.is_open],
         "done_reservations": [r for r in reservations if not r.is_open],
     })

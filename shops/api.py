@@ -8,6 +8,7 @@ from django.http import HttpRequest
 from ninja import Router, Schema
 from pydantic import Field
 
+from shops import geo
 from shops.api_schemas import BODY_ERRORS, OWNER_ERRORS, OutSchema, described, documented
 from shops.auth import MANAGING_ROLES, owner_auth, shop_for_actor
 from shops.services import set_service_area
@@ -17,7 +18,8 @@ router = Router(tags=["shops"])
 
 class ServiceAreaIn(Schema):
     # Checked by set_service_area (its own Korean message per mistake); typed for the docs.
-    radius_m: Any = described(["integer", "string"], "서비스 반경 (m), 300–20000")
+    radius_m: Any = described(["integer", "string"],
+                              f"서비스 반경 (m), {geo.MIN_RADIUS_M}–{geo.MAX_RADIUS_M}")
     polygon: Any = described(["object", "null"], "GeoJSON Polygon, 없으면 반경 원 전체",
                              default=None)
 

@@ -6,7 +6,7 @@ from datetime import timedelta
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.http import HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 from ninja.errors import HttpError
@@ -124,3 +124,13 @@ def shop_for_actor(auth: object, user: AbstractBaseUser | None, slug: str,
     if user is None or not shops_for_user(user, roles).filter(pk=shop.pk).exists():
         raise PermissionDenied(_("이 가게를 관리할 권한이 없습니다."))
     return shop
+
+
+def console_shop(request: HttpRequest, slug: str, roles: tuple[str, ...] | None = None) -> Shop:
+    """The owner console's shop: the one named by ``slug`` if the signed-in member (with one of
+    ``roles``, if given) may run it. An unknown shop and someone else's shop are the same 404,
+    so the console never tells a visitor which shops exist."""
+    try:
+        return shop_for_actor(None, request.user, slug, roles)
+    except (NotFound, PermissionDenied):
+        raise Http404("shop") from None

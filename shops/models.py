@@ -6,12 +6,16 @@ import secrets
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator, RegexValidator
 from django.db import models
-from django.db.models import Q
+from django.db.models import F, Q, Value
+from django.db.models.functions import Cast, Floor
 from django.utils import timezone
 from django.utils.translation import gettext_lazy as _
 
-MIN_SERVICE_RADIUS_M = 300
-MAX_SERVICE_RADIUS_M = 20_000
+from shops.geo import LAT_BAND_DEG, MAX_RADIUS_M, MIN_RADIUS_M, polygon_hash
+
+# The radius limits are the service area's own (shops.geo validates every input against them).
+MIN_SERVICE_RADIUS_M = MIN_RADIUS_M
+MAX_SERVICE_RADIUS_M = MAX_RADIUS_M
 DEFAULT_SERVICE_RADIUS_M = 5_000
 
 RESERVED_SLUGS = {"nearby", "new", "admin", "api", "owner", "static", "media"}
@@ -23,32 +27,24 @@ slug_validator = RegexValidator(
 
 
 class ShopQuerySet(models.QuerySet):
-    """Keeps the derived search columns (``lat_band``, ``service_polygon_hash``) right on the
-    bulk paths that skip ``Shop.save()``, so no shop silently drops out of the nearby search."""
+    """Keeps ``service_polygon_hash`` right on the bulk paths that skip ``Shop.save()``, so no
+    shop's cached geometry goes stale (``lat_band`` needs nothing: the database computes it)."""
 
     def bulk_create(self, objs, *args, **kwargs):
         objs = list(objs)
         for obj in objs:
-            obj.fill_derived_fields()
+            obj.fill_polygon_hash()
         return super().bulk_create(objs, *args, **kwargs)
 
     def bulk_update(self, objs, fields, *args, **kwargs):
         objs, fields = list(objs), set(fields)
-        for obj in objs:
-            obj.fill_derived_fields()
-        if "lat" in fields:
-            fields.add("lat_band")
         if "service_polygon" in fields:
+            for obj in objs:
+                obj.fill_polygon_hash()
             fields.add("service_polygon_hash")
         return super().bulk_update(objs, fields, *args, **kwargs)
 
     def update(self, **kwargs):
-        from shops.geo import lat_band, polygon_hash
-
-        if "lat" in kwargs and "lat_band" not in kwargs:
-            if not isinstance(kwargs["lat"], (int, float)):
-                raise ValueError("Shop.lat can only be updated to a number (lat_band follows it)")
-            kwargs["lat_band"] = lat_band(kwargs["lat"])
         if "service_polygon" in kwargs and "service_polygon_hash" not in kwargs:
             kwargs["service_polygon_hash"] = polygon_hash(kwargs["service_polygon"])
         return super().update(**kwargs)
@@ -81,8 +77,13 @@ class Shop(models.Model):
     # Fingerprint of service_polygon ('' for none): keys cached geometries in the nearby search
     # without loading every candidate's polygon.
     service_polygon_hash = models.CharField(max_length=16, blank=True, default="", editable=False)
-    # floor(lat / 0.05°): leads the nearby search's index (see shops.selectors.nearby_shops).
-    lat_band = models.SmallIntegerField(default=0, editable=False)
+    # shops.geo.lat_band(lat), computed by the database on every write (bulk paths and
+    # update() included): leads the nearby search's index (see shops.selectors.nearby_shops).
+    lat_band = models.GeneratedField(
+        expression=Cast(Floor(F("lat") / Value(LAT_BAND_DEG)), models.SmallIntegerField()),
+        output_field=models.SmallIntegerField(),
+        db_persist=True,
+    )
     notice = models.CharField(
         _("안내 배너"), max_length=200, blank=True, help_text=_("예: 동네 5km 픽업 할인")
     )
@@ -120,15 +121,10 @@ class Shop(models.Model):
         return self.name
 
     def save(self, *args, **kwargs) -> None:
-        self.fill_derived_fields()
+        self.fill_polygon_hash()
         update_fields = kwargs.get("update_fields")
-        if update_fields is not None:
-            update_fields = set(update_fields)
-            if "service_polygon" in update_fields:
-                update_fields.add("service_polygon_hash")
-            if "lat" in update_fields:
-                update_fields.add("lat_band")
-            kwargs["update_fields"] = update_fields
+        if update_fields is not None and "service_polygon" in update_fields:
+            kwargs["update_fields"] = {*update_fields, "service_polygon_hash"}
         super().save(*args, **kwargs)
 
     def get_absolute_url(self) -> str:
@@ -136,11 +132,9 @@ class Shop(models.Model):
 
         return reverse("shops:shop_page", kwargs={"slug": self.slug})
 
-    def fill_derived_fields(self) -> None:
-        from shops.geo import lat_band, polygon_hash
-
+    def fill_polygon_hash(self) -> None:
+        # A SHA-1 of canonical JSON has no portable SQL form, so this one stays in Python.
         self.service_polygon_hash = polygon_hash(self.service_polygon)
-        self.lat_band = lat_band(self.lat)
 
     @property
     def group_name(self) -> str:

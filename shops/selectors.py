@@ -143,14 +143,18 @@ def nearby_shops(lat: float, lng: float, limit: int | None = None) -> list[Nearb
     return hits[:limit] if limit else hits
 
 
+def service_area(shop: Shop) -> geo.ServiceArea:
+    """The shop's service area: the one place a ``geo.ServiceArea`` is built from a shop."""
+    return geo.ServiceArea(shop.lat, shop.lng, shop.service_radius_m, shop.service_polygon)
+
+
 def nearby_shops_brute_force(lat: float, lng: float) -> list[tuple[int, float]]:
     """The same answer the slow way (every shop, one geodesic at a time), for benchmarks and
     tests to compare against."""
     hits = []
     for shop in Shop.objects.filter(is_active=True).only(
             "id", "lat", "lng", "service_radius_m", "service_polygon"):
-        check = geo.ServiceArea(shop.lat, shop.lng, shop.service_radius_m,
-                                shop.service_polygon).check(lat, lng)
+        check = service_area(shop).check(lat, lng)
         if check.inside:
             hits.append((shop.pk, check.distance_m))
     hits.sort(key=lambda pair: (pair[1], pair[0]))

@@ -34,6 +34,7 @@ from shops import geo, live
 from shops.cache import CacheUnavailable
 from shops.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from shops.models import Membership, ShareChannel, ShareStat, Shop
+from shops.selectors import service_area
 from shops.signals import service_area_changed
 
 logger = logging.getLogger(__name__)
@@ -263,9 +264,6 @@ def parse_point(lat: Any, lng: Any) -> tuple[float, float]:
     except geo.GeoError as exc:
         raise as_invalid_input(exc) from None
 
-
-def service_area(shop: Shop) -> geo.ServiceArea:
-    return geo.ServiceArea(shop.lat, shop.lng, shop.service_radius_m, shop.service_polygon)
 
 
 class OutsideServiceArea(InvalidInput):

@@ -10,9 +10,8 @@ from django.utils.translation import gettext as _
 
 from livestock import selectors as stock_selectors
 from shops import selectors, sharing
-from shops.auth import shop_for_actor, shops_for_user
-from shops.errors import NotFound, PermissionDenied
-from shops.models import ShareChannel, Shop
+from shops.auth import console_shop, shops_for_user
+from shops.models import ShareChannel
 from storefront import og_image, previews
 
 POSTER_TYPES = {"png": "image/png", "pdf": "application/pdf"}
@@ -26,16 +25,10 @@ def console_home(request: HttpRequest) -> HttpResponse:
     return render(request, "owner/choose_shop.html", {"shops": shops})
 
 
-def _member_shop(request: HttpRequest, slug: str) -> Shop:
-    try:
-        return shop_for_actor(None, request.user, slug)
-    except (NotFound, PermissionDenied):
-        raise Http404("shop") from None
-
 
 @login_required
 def sharing_page(request: HttpRequest, slug: str) -> HttpResponse:
-    shop = _member_shop(request, slug)
+    shop = console_shop(request, slug)
     canonical = request.build_absolute_uri(shop.get_absolute_url())
     version = stock_selectors.current_version(shop.pk) or 0
     preview = previews.build_preview(shop, list(stock_selectors.active_listings(shop.pk)))
@@ -55,7 +48,7 @@ def sharing_page(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def qr_poster(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     """An A5 poster with the shop's QR code (``?ref=qr``) for the counter and partner cafés."""
-    shop = _member_shop(request, slug)
+    shop = console_shop(request, slug)
     if fmt not in POSTER_TYPES:
         raise Http404("format")
     page_url = request.build_absolute_uri(shop.get_absolute_url())

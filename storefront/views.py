@@ -19,11 +19,11 @@ from livestock import selectors as stock_selectors
 from livestock.models import Listing
 from pickup import selectors as pickup_selectors
 from pickup.clients import remember_device
-from shops import geo, sharing
+from shops import area_map, sharing
 from shops.areas import NEIGHBOURHOODS, neighbourhood
 from shops.errors import InvalidInput
 from shops.models import Shop
-from shops.selectors import shop_by_slug
+from shops.selectors import service_area, shop_by_slug
 from shops.services import parse_point
 from storefront import nearby, previews
 
@@ -78,14 +78,14 @@ def near_me(request: HttpRequest) -> HttpResponse:
 
 def pickup_map(shop, points: list[dict], near: tuple[float, float] | None) -> str:
     markers = [
-        geo.MapMarker(label=p["name"], lat=p["lat"], lng=p["lng"],
+        area_map.MapMarker(label=p["name"], lat=p["lat"], lng=p["lng"],
                       kind="counter" if p["is_shop_counter"] else "point", number=str(i))
         for i, p in enumerate(points, start=1)
     ]
     if near is not None:
-        markers.append(geo.MapMarker(label=_("내 위치"), lat=near[0], lng=near[1], kind="customer"))
-    area = geo.ServiceArea(shop.lat, shop.lng, shop.service_radius_m, shop.service_polygon)
-    return geo.render_area_svg(area, markers, title=_("%(shop)s 픽업 지점 지도") % {"shop": shop.name},
+        markers.append(area_map.MapMarker(label=_("내 위치"), lat=near[0], lng=near[1], kind="customer"))
+    area = service_area(shop)
+    return area_map.render_area_svg(area, markers, title=_("%(shop)s 픽업 지점 지도") % {"shop": shop.name},
                                width_px=280)
 
 

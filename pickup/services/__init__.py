@@ -19,6 +19,7 @@ follow it too). A transaction takes row locks only in this order, and skips thos
 need:
 
     idempotency key → pickup window → reservation → listing → shop → pickup point → place
+    → reservation feeds
 
 * The idempotency key is claimed first (an INSERT into a unique index, shops/idempotency.py).
 * Pickup windows: all windows of one point in one ``ORDER BY starts_at, pk`` statement.
@@ -27,6 +28,11 @@ need:
   with ``FOR NO KEY UPDATE`` so rows that merely point at the shop can still be inserted.
 * Pickup points and their places are locked only after the shop (the service area pausing
   points outside it) or alone (pausing, moving, partnering one point).
+* The reservation feeds (pickup/streams.py: the owner and café feeds' versions) are locked
+  last, in key order, when a change is announced; on PostgreSQL the deferred foreign-key
+  checks (KEY SHARE locks on referenced rows) are run just before, and a reservation row is
+  updated once per transaction (its ``version`` goes with the change), since a second update
+  of a row makes PostgreSQL check its foreign keys again.
 
 Every ``select_for_update`` names ``of=("self",)``: a ``select_related`` join must never lock
 the joined rows too, which would take e.g. the shop before the listing and deadlock against

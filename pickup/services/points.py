@@ -26,11 +26,11 @@ from shops import geo
 from shops.auth import MANAGING_ROLES, shops_for_user
 from shops.errors import Conflict, InvalidInput, NotFound, PermissionDenied
 from shops.models import Shop
+from shops.selectors import service_area
 from shops.services import (
     OutsideServiceArea,
     check_in_service_area,
     parse_point,
-    service_area,
 )
 
 Status = PickupPoint.Status

@@ -10,7 +10,6 @@ changes are announced after commit. The lock order is in ``pickup/services/__ini
 from __future__ import annotations
 
 from datetime import datetime, timedelta
-from functools import partial
 
 from django.conf import settings
 from django.db import transaction
@@ -21,12 +20,12 @@ from django.utils.translation import gettext as _
 from livestock.models import Listing, ListingOption, StockEvent
 from livestock.services import Actor, change_stock_in_transaction
 from pickup import codes, limits
-from pickup.broadcast import publish_reservation_change
 from pickup.clients import Client
-from pickup.models import PickupPlace, PickupPoint, Reservation
+from pickup.models import PickupPlace, PickupPoint, Reservation, ReservationEvent
 from pickup.payloads import reservation_payload, reservation_staff_payload
 from pickup.services.checks import RawInput, check_id
 from pickup.services.windows import pickup_slot
+from pickup.streams import record_reservation_change
 from shops.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
 from shops.idempotency import Stored, run_once
 from shops.models import Shop
@@ -82,20 +81,18 @@ def _check_reason(value: RawInput) -> str:
                       code_prefix="reason_")
 
 
-def _announce(reservation: Reservation, *, reload: bool = True) -> Reservation:
-    """Schedule the broadcast of the reservation's new state; return it fully loaded."""
-    if reload:
+def _announce(reservation: Reservation, *, created: bool = False) -> Reservation:
+    """Version the reservation's change on its live streams and publish it after commit;
+    return it fully loaded. A new reservation starts at version 1 and is already loaded; a
+    changed one was saved with ``version`` one higher in the same UPDATE as its change (a
+    second UPDATE of the row in one transaction makes PostgreSQL check every foreign key of
+    it again, locking the pickup window out of the lock order)."""
+    if not created:
         reservation = Reservation.objects.select_related(*SHOWN_WITH).get(pk=reservation.pk)
-    transaction.on_commit(
-        partial(
-            publish_reservation_change,
-            reservation_id=reservation.pk,
-            shop_id=reservation.shop_id,
-            place_id=reservation.pickup_point.place_id,
-            public=reservation_payload(reservation),
-            staff=reservation_staff_payload(reservation),
-        ),
-        robust=True,
+    record_reservation_change(
+        reservation=reservation,
+        public=reservation_payload(reservation),
+        staff=reservation_staff_payload(reservation),
     )
     return reservation
 
@@ -267,7 +264,7 @@ def reserve(
             client_device=client.device, client_network=client.network,
         )
         # Created from the loaded shop, point (with its place) and window: nothing to reload.
-        return _announce(reservation, reload=False)
+        return _announce(reservation, created=True)
 
     with transaction.atomic():
         return run_once(
@@ -332,6 +329,7 @@ def _close(reservation: Reservation, status: str, now: datetime, **fields: objec
     reservation.updated_at = now
     reservation.ended_at = now
     reservation.client_device = reservation.client_network = ""  # needed only while open
+    reservation.version += 1  # the row is locked: the loaded version is the current one
     for key, value in fields.items():
         setattr(reservation, key, value)
     reservation.save()
@@ -384,7 +382,8 @@ def mark_ready(*, shop: Shop, reservation_id: int, now: datetime | None = None) 
             raise _not_open(reservation)
         reservation.status = ReservationStatus.READY
         reservation.ready_at = reservation.updated_at = now
-        reservation.save(update_fields=["status", "ready_at", "updated_at"])
+        reservation.version += 1
+        reservation.save(update_fields=["status", "ready_at", "updated_at", "version"])
         _announce(reservation)
     return reservation
 
@@ -462,6 +461,9 @@ def purge_expired_phones(*, now: datetime | None = None) -> int:
     """
     now = _now(now)
     cutoff = now - timedelta(days=settings.PICKUP_PHONE_RETENTION_DAYS)
+    # The live feeds' logs hold names and masked phones too; a page a day behind gets a
+    # snapshot anyway.
+    ReservationEvent.objects.filter(created_at__lt=now - timedelta(days=1)).delete()
     return (
         Reservation.objects.filter(status__in=Reservation.FINAL_STATUSES)
         .exclude(phone="")

@@ -15,10 +15,6 @@ from shops.models import Shop
 
 END_OF_DAY = time(23, 59, 59)
 
-# Reservations that hold a place in their window.
-HOLDING_STATUSES = (Reservation.Status.CONFIRMED, Reservation.Status.READY,
-                    Reservation.Status.PICKED_UP)
-
 
 def _at(day: date, clock: time) -> datetime:
     return timezone.make_aware(datetime.combine(day, clock))
@@ -34,8 +30,7 @@ def window_within_hours(*, window: PickupWindow, place: PickupPlace) -> bool:
 
 
 def window_taken(*, window: PickupWindow, day: date) -> int:
-    return Reservation.objects.filter(window=window, date=day,
-                                      status__in=HOLDING_STATUSES).count()
+    return Reservation.objects.taken().filter(window=window, date=day).count()
 
 
 def add_pickup_window(*, shop: Shop, pickup_point_id: RawInput, starts_at: time, ends_at: time,

@@ -1,6 +1,9 @@
 // Live counts for a shop: websocket first, polling when websockets are blocked.
-// Protocol (docs/live-protocol.md): apply `stock` only when version === last + 1,
-// otherwise ask the server to resync; heartbeats reveal a message that never arrived.
+// Protocol (docs/live-protocol.md, kept by livesocket.js): apply `stock` only when
+// version === last + 1, otherwise ask the server to resync; heartbeats reveal a message that
+// never arrived.
+
+import { followStream } from "./livesocket.js";
 
 // One connection per live shop on the page (the shop page has one; "near me" several).
 for (const root of document.querySelectorAll("[data-live-shop]")) startLive(root);
@@ -20,12 +23,7 @@ function startLive(root) {
     : { left: "남음", soldOut: "품절", price: (n) => `${won.format(n)}원`,
         limit: (n, unit) => `1인 최대 ${n}${unit}` };
 
-  let version = Number(root.dataset.version || 0);
-  let socket = null;
-  let attempts = 0;
-  let everOpened = false;
   let pollTimer = null;
-  let reconnectTimer = null;
 
   const rowFor = (id) => list.querySelector(`[data-listing-id="${id}"]`);
 
@@ -86,85 +84,46 @@ function startLive(root) {
     for (const row of list.querySelectorAll("[data-listing-id]")) {
       if (!seen.has(row.dataset.listingId)) row.remove();
     }
-    version = message.version;
-    root.dataset.version = String(version);
+    root.dataset.version = String(message.version);
     updateEmpty();
   }
 
-  function handle(message) {
-    switch (message.type) {
-      case "snapshot":
-        applySnapshot(message);
-        break;
-      case "stock":
-        if (message.version <= version) return;
-        if (message.version === version + 1) {
-          version = message.version;
-          root.dataset.version = String(version);
-          applyListing(message.listing, true);
-        } else {
-          send({ type: "resync", version });
-        }
-        break;
-      case "heartbeat":
-        if (message.version > version) send({ type: "resync", version });
-        break;
-      default:
-        break;
-    }
-    root.dispatchEvent(new CustomEvent("live:message", { detail: message }));
+  function setVersion(value) {
+    stream.version = value;
+    root.dataset.version = String(value);
   }
 
-  function send(message) {
-    if (socket && socket.readyState === WebSocket.OPEN) socket.send(JSON.stringify(message));
-  }
-
-  function connect() {
-    clearTimeout(reconnectTimer);
-    const scheme = location.protocol === "https:" ? "wss" : "ws";
-    try {
-      socket = new WebSocket(`${scheme}://${location.host}/ws/shops/${encodeURIComponent(slug)}/`);
-    } catch (err) {
-      scheduleReconnect();
-      return;
-    }
-    socket.addEventListener("open", () => {
-      attempts = 0;
-      everOpened = true;
+  const stream = followStream(`/ws/shops/${encodeURIComponent(slug)}/`, {
+    version: Number(root.dataset.version || 0),
+    onSnapshot: applySnapshot,
+    onMessage(message) {
+      if (message.type !== "stock") return;
+      root.dataset.version = String(message.version);
+      applyListing(message.listing, true);
+    },
+    onAny: (message) => root.dispatchEvent(new CustomEvent("live:message", { detail: message })),
+    onOpen() {
       stopPolling();
       if (liveBadge) liveBadge.hidden = false;
-    });
-    socket.addEventListener("message", (event) => {
-      try { handle(JSON.parse(event.data)); } catch (err) { /* ignore a bad frame */ }
-    });
-    socket.addEventListener("close", (event) => {
-      if (liveBadge) liveBadge.hidden = true;
-      if (event.code === 4404) return;
-      scheduleReconnect();
-    });
-  }
-
-  function scheduleReconnect() {
-    attempts += 1;
-    // Jittered exponential backoff: 0.5 s, 1 s, 2 s … capped at 30 s, ±50 %.
-    const base = Math.min(30000, 500 * 2 ** Math.min(attempts - 1, 6));
-    const delay = base * (0.5 + Math.random());
-    if (!everOpened && attempts >= 3) startPolling();
-    if (everOpened && attempts >= 2) startPolling();
-    reconnectTimer = setTimeout(connect, delay);
-  }
+    },
+    onClose() { if (liveBadge) liveBadge.hidden = true; },
+    onRetry(attempts, everOpened) {
+      if (attempts >= (everOpened ? 2 : 3)) startPolling();
+    },
+    stopCodes: [4404],
+  });
 
   async function poll() {
     try {
-      const response = await fetch(`${stockUrl}?since=${version}`, { headers: { Accept: "application/json" } });
+      const response = await fetch(`${stockUrl}?since=${stream.version}`, { headers: { Accept: "application/json" } });
       if (!response.ok) return;
       const data = await response.json();
       if (data.full) {
         applySnapshot({ listings: data.listings, version: data.version });
-      } else if (data.version > version) {
+        setVersion(data.version);
+      } else if (data.version > stream.version) {
         for (const listing of data.listings) applyListing(listing, true);
-        version = data.version;
-        root.dataset.version = String(version);
+        setVersion(data.version);
       }
     } catch (err) { /* offline: try again next tick */ }
   }
@@ -180,15 +139,7 @@ function startLive(root) {
     pollTimer = null;
   }
 
-  if (!("WebSocket" in window)) {
-    startPolling();
-  } else {
-    connect();
-  }
-  document.addEventListener("visibilitychange", () => {
-    if (document.visibilityState === "visible" && (!socket || socket.readyState > 1)) connect();
-  });
-  const control = { get version() { return version; }, resync: () => send({ type: "resync", version }) };
+  const control = { get version() { return stream.version; }, resync: () => stream.resync() };
   if (!window.dongneLive) window.dongneLive = control;
   (window.dongneLiveShops ||= {})[slug] = control;
 }

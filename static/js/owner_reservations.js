@@ -1,5 +1,9 @@
 // Owner console "today's reservations" and the café page: when any order changes, fetch this
 // same page again and swap the list in place (the server renders it; no state kept here).
+// The socket follows the shop's or the café's versioned feed (livesocket.js): a missed change
+// is asked for again, and a snapshot newer than the page means "read the list again".
+
+import { followStream } from "./livesocket.js";
 
 const root = document.querySelector("[data-owner-reservations], [data-cafe]");
 if (root) start(root);
@@ -12,7 +16,7 @@ function socketPath(root) {
 function start(root) {
   const live = root.querySelector("[data-reservations-live]");
   const badge = root.querySelector("[data-live-status]");
-  let attempts = 0;
+  let shown = Number(root.dataset.version || 0); // the version the list on screen reflects
   let pending = null;
 
   async function reload() {
@@ -26,24 +30,19 @@ function start(root) {
     } catch (err) { /* offline: the next change retries */ }
   }
 
-  function schedule() {
+  function schedule(version) {
+    if (version <= shown) return;
+    shown = version;
     clearTimeout(pending);
     pending = setTimeout(reload, 150);
   }
 
-  function connect() {
-    const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const socket = new WebSocket(`${scheme}://${location.host}${socketPath(root)}`);
-    socket.addEventListener("open", () => { attempts = 0; if (badge) badge.hidden = false; });
-    socket.addEventListener("message", (event) => {
-      try { if (JSON.parse(event.data).type === "reservation") schedule(); } catch (err) { /* ignore */ }
-    });
-    socket.addEventListener("close", (event) => {
-      if (badge) badge.hidden = true;
-      if (event.code === 4403 || event.code === 4404) return;
-      attempts += 1;
-      setTimeout(() => { schedule(); connect(); }, Math.min(30000, 500 * 2 ** Math.min(attempts, 6)) * (0.5 + Math.random()));
-    });
-  }
-  if ("WebSocket" in window) connect();
+  if (!("WebSocket" in window)) return;
+  followStream(socketPath(root), {
+    version: shown,
+    onSnapshot: (message) => schedule(message.version),
+    onMessage: (message) => schedule(message.version),
+    onOpen: () => { if (badge) badge.hidden = false; },
+    onClose: () => { if (badge) badge.hidden = true; },
+  });
 }

@@ -1,5 +1,8 @@
 // The reservation page: live status over /ws/reservations/<token>/ (polling the API as a
-// fallback) and "my reservations" remembered in this browser.
+// fallback) and "my reservations" remembered in this browser. The socket follows the
+// reservation's versioned stream (livesocket.js): each message holds the whole reservation.
+
+import { followStream } from "./livesocket.js";
 
 const STORE = "dongne5km:reservations";
 const root = document.querySelector("[data-reservation]");
@@ -52,7 +55,6 @@ function start(root) {
   const label = root.querySelector("[data-status-label]");
   const help = root.querySelector("[data-status-help]");
   const cancelForm = root.querySelector("[data-cancel-form]");
-  let attempts = 0;
   let pollTimer = null;
 
   function apply(reservation) {
@@ -74,25 +76,20 @@ function start(root) {
     } catch (err) { /* offline */ }
   }
 
-  function connect() {
-    const scheme = location.protocol === "https:" ? "wss" : "ws";
-    const socket = new WebSocket(`${scheme}://${location.host}/ws/reservations/${encodeURIComponent(root.dataset.token)}/`);
-    socket.addEventListener("open", () => { attempts = 0; clearInterval(pollTimer); pollTimer = null; });
-    socket.addEventListener("message", (event) => {
-      try {
-        const message = JSON.parse(event.data);
-        if (message.type === "reservation") apply(message.reservation);
-      } catch (err) { /* ignore */ }
-    });
-    socket.addEventListener("close", (event) => {
-      if (event.code === 4404) return;
-      attempts += 1;
-      if (attempts >= 2 && !pollTimer) pollTimer = setInterval(poll, 10000);
-      const delay = Math.min(30000, 500 * 2 ** Math.min(attempts, 6)) * (0.5 + Math.random());
-      setTimeout(connect, delay);
-    });
+  function stopPolling() {
+    clearInterval(pollTimer);
+    pollTimer = null;
   }
 
-  if ("WebSocket" in window) connect(); else pollTimer = setInterval(poll, 10000);
+  followStream(`/ws/reservations/${encodeURIComponent(root.dataset.token)}/`, {
+    version: Number(root.dataset.version || 0),
+    onSnapshot: (message) => apply(message.reservation),
+    onMessage: (message) => { if (message.type === "reservation") apply(message.reservation); },
+    onOpen: stopPolling,
+    onRetry(attempts) {
+      if (attempts >= 2 && !pollTimer) pollTimer = setInterval(poll, 10000);
+    },
+    stopCodes: [4404],
+  });
   document.addEventListener("visibilitychange", () => { if (document.visibilityState === "visible") poll(); });
 }

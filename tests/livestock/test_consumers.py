@@ -147,7 +147,7 @@ async def test_late_broadcast_of_an_old_version_is_not_sent_twice():
     from channels.layers import get_channel_layer
 
     await get_channel_layer().group_send(
-        f"shop.{shop.pk}", {"type": "stock.message", "message": stale}
+        f"shop.{shop.pk}", {"type": "realtime.message", "message": stale}
     )
     assert await ws.receive_nothing(timeout=0.2)
     await ws.disconnect()

@@ -12,10 +12,10 @@ from channels.routing import URLRouter
 from channels.testing import WebsocketCommunicator
 from django.db import transaction
 
-from livestock import hub as live_hub
-from livestock import selectors, services
-from livestock.broadcast import shop_group
+from livestock import selectors, services, streams
 from livestock.routing import websocket_urlpatterns
+from livestock.streams import shop_group
+from realtime import hub as live_hub
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -102,8 +102,8 @@ async def test_sockets_of_one_shop_share_one_group_membership(shop, listing, oth
     await live(other_shop.slug)
     assert [(name, group) for name, group, _channel in layer_calls] == [
         ("group_add", shop_group(shop.pk)), ("group_add", shop_group(other_shop.pk))]
-    assert set(live_hub.hubs()) == {shop.pk, other_shop.pk}
-    assert len(live_hub.hubs()[shop.pk].members) == 3
+    assert set(live_hub.hubs()) == {shop_group(shop.pk), shop_group(other_shop.pk)}
+    assert len(live_hub.hubs()[shop_group(shop.pk)].members) == 3
 
 
 async def test_last_socket_closing_leaves_the_group(shop, listing, layer_calls):
@@ -126,7 +126,7 @@ async def test_commit_between_joining_and_the_snapshot_read_is_not_doubled(
     shop, listing, live, monkeypatch
 ):
     """The race the hub is built for: changes land after joining, before and after the read."""
-    reads = live_hub.DB_READS
+    reads = streams.DB_READS
     versions: dict[str, int] = {}
 
     async def snapshot_with_changes_around_it(snapshot_shop):
@@ -135,7 +135,7 @@ async def test_commit_between_joining_and_the_snapshot_read_is_not_doubled(
         versions["after"] = await change(shop, listing)
         return message
 
-    monkeypatch.setattr(live_hub, "DB_READS", live_hub.Reads(
+    monkeypatch.setattr(streams, "DB_READS", streams.StockReads(
         reads.current_version, reads.messages_after, snapshot_with_changes_around_it))
     communicator, snapshot = await live()
     assert snapshot["version"] == versions["before"]
@@ -173,13 +173,13 @@ async def test_out_of_order_group_sends_reach_the_client_in_order(shop, listing,
         await change(shop, listing)
     layer = get_channel_layer()
     for message in reversed(published):
-        await layer.group_send(shop_group(shop.pk), {"type": "stock.message", "message": message})
+        await layer.group_send(shop_group(shop.pk), {"type": "realtime.message", "message": message})
     v = snapshot["version"]
     assert await stock_versions(communicator, 2) == [v + 1, v + 2]
 
 
 async def test_a_lost_group_send_is_filled_from_the_log(shop, listing, live, monkeypatch):
-    monkeypatch.setattr(live_hub.ShopHub, "GAP_GRACE_SECONDS", 0.01)
+    monkeypatch.setattr(live_hub.StreamHub, "GAP_GRACE_SECONDS", 0.01)
     communicator, snapshot = await live()
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(services, "publish_stock_message", lambda shop_id, message: None)
@@ -194,7 +194,7 @@ async def test_a_lost_group_send_is_filled_from_the_log(shop, listing, live, mon
 
 async def test_a_socket_whose_send_fails_does_not_stop_the_others(shop, listing, live):
     sockets = [await live() for _ in range(3)]
-    hub = live_hub.hubs()[shop.pk]
+    hub = live_hub.hubs()[shop_group(shop.pk)]
     broken = list(hub.members)[1]
 
     async def fail(event):
@@ -213,7 +213,7 @@ async def test_handling_socket_messages_makes_no_extra_thread_hop(shop, listing,
     import channels.consumer
     import channels.generic.websocket
 
-    from livestock import consumers
+    from realtime import consumers
 
     hops: list[str] = []
 
@@ -259,7 +259,7 @@ async def test_resync_sends_what_followed_the_clients_version(shop, listing, liv
 async def test_resync_beyond_the_log_gets_a_snapshot(shop, listing, live, settings,
                                                      monkeypatch):
     settings.LIVESTOCK_EVENTS_KEPT = 2
-    monkeypatch.setattr(live_hub.ShopHub, "RECENT_KEPT", 2)
+    monkeypatch.setattr(live_hub.StreamHub, "RECENT_KEPT", 2)
     communicator, snapshot = await live()
     for _ in range(3):
         await change(shop, listing)
@@ -275,7 +275,7 @@ async def test_resync_within_recent_changes_needs_no_database_read(shop, listing
     for _ in range(2):
         await change(shop, listing)
     assert await stock_versions(communicator, 2) == [v + 1, v + 2]
-    hub = live_hub.hubs()[shop.pk]
+    hub = live_hub.hubs()[shop_group(shop.pk)]
 
     async def no_read(*args):
         raise AssertionError("read the database")
@@ -288,13 +288,13 @@ async def test_resync_within_recent_changes_needs_no_database_read(shop, listing
 
 
 async def test_a_change_during_a_resync_is_sent_after_it_once(shop, listing, live, monkeypatch):
-    monkeypatch.setattr(live_hub.ShopHub, "RECENT_KEPT", 1)
+    monkeypatch.setattr(live_hub.StreamHub, "RECENT_KEPT", 1)
     communicator, snapshot = await live()
     v = snapshot["version"]
     await change(shop, listing)
     await change(shop, listing)
     assert await stock_versions(communicator, 2) == [v + 1, v + 2]
-    hub = live_hub.hubs()[shop.pk]
+    hub = live_hub.hubs()[shop_group(shop.pk)]
     reads = hub.reads
 
     async def log_read_with_a_commit(*args):
@@ -360,8 +360,8 @@ async def test_a_database_outage_while_joining_closes_the_socket_to_retry(shop, 
     async def database_away(snapshot_shop):
         raise OperationalError("connection refused")
 
-    monkeypatch.setattr(live_hub, "DB_READS", live_hub.Reads(
-        live_hub.DB_READS.current_version, live_hub.DB_READS.messages_after, database_away))
+    monkeypatch.setattr(streams, "DB_READS", streams.StockReads(
+        streams.DB_READS.current_version, streams.DB_READS.messages_after, database_away))
     communicator = WebsocketCommunicator(application, f"/ws/shops/{shop.slug}/")
     await communicator.connect()
     assert await communicator.receive_output() == {"type": "websocket.close", "code": 4503}

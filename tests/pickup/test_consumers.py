@@ -41,21 +41,22 @@ async def test_customer_page_sees_ready_then_picked_up():
     shop, _listing, _point, reservation = await make_scene()
     ws = await connect(f"/ws/reservations/{reservation.token}/")
     first = await ws.receive_json_from(timeout=3)
-    assert first["type"] == "reservation"
+    assert (first["type"], first["version"]) == ("snapshot", 1)
     assert first["reservation"]["status"] == "confirmed"
     assert first["reservation"]["code"] == reservation.code
 
     await database_sync_to_async(reservation_services.mark_ready)(shop=shop, reservation_id=reservation.pk)
     message = await ws.receive_json_from(timeout=3)
     assert (message["type"], message["reservation"]["status"]) == ("reservation", "ready")
+    assert message["version"] == 2
     assert message["reservation"]["status_label"] == "준비 완료"
 
     await database_sync_to_async(reservation_services.mark_picked_up)(shop=shop, code=reservation.code)
     message = await ws.receive_json_from(timeout=3)
-    assert message["reservation"]["status"] == "picked_up"
+    assert (message["reservation"]["status"], message["version"]) == ("picked_up", 3)
 
     await ws.send_json_to({"type": "ping"})
-    assert await ws.receive_json_from(timeout=3) == {"type": "pong"}
+    assert await ws.receive_json_from(timeout=3) == {"type": "pong", "version": 3}
     await ws.send_to(text_data="not json")
     assert (await ws.receive_json_from(timeout=3))["code"] == "malformed_json"
     await ws.disconnect()
@@ -96,10 +97,12 @@ async def test_owner_console_hears_changes_only_with_a_session_of_that_shop():
 
     ws = await connect(f"/ws/owner/shops/{shop.slug}/reservations/",
                        headers=[(b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode())])
-    assert await ws.receive_json_from(timeout=3) == {"type": "ready"}
+    snapshot = await ws.receive_json_from(timeout=3)
+    assert snapshot == {"type": "snapshot", "version": 1}  # the reservation's creation
     await database_sync_to_async(reservation_services.cancel_reservation)(
         reservation_id=reservation.pk, by="shop", shop=shop, reason="재고 착오")
     message = await ws.receive_json_from(timeout=3)
+    assert (message["type"], message["version"]) == ("reservation", 2)
     assert message["reservation"]["status"] == "cancelled"
     assert message["reservation"]["phone_masked"].startswith("010-****-")
     assert "token" not in message["reservation"]
@@ -110,10 +113,11 @@ async def test_cafe_page_hears_its_orders():
     shop, _listing, point, reservation = await make_scene()
     token = await database_sync_to_async(lambda: point.place.staff_token)()
     ws = await connect(f"/ws/cafe/{token}/")
-    assert await ws.receive_json_from(timeout=3) == {"type": "ready"}
+    assert await ws.receive_json_from(timeout=3) == {"type": "snapshot", "version": 1}
     await database_sync_to_async(reservation_services.mark_ready)(shop=shop, reservation_id=reservation.pk)
     message = await ws.receive_json_from(timeout=3)
     assert message["reservation"]["code"] == reservation.code
+    assert message["version"] == 2
     await ws.disconnect()
     bad = WebsocketCommunicator(app, "/ws/cafe/wrong/")
     await bad.connect()
@@ -134,7 +138,7 @@ def member_cookie(shop, username: str, role: str = "owner") -> tuple[object, str
 async def owner_socket(shop, cookie: str) -> WebsocketCommunicator:
     ws = await connect(f"/ws/owner/shops/{shop.slug}/reservations/",
                        headers=[(b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode())])
-    assert await ws.receive_json_from(timeout=3) == {"type": "ready"}
+    assert (await ws.receive_json_from(timeout=3))["type"] == "snapshot"
     return ws
 
 

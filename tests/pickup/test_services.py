@@ -3,15 +3,18 @@
 from __future__ import annotations
 
 from datetime import timedelta
+from functools import partial
 
 import pytest
+from django.db import transaction
 from django.test import override_settings
 
 from livestock.models import Listing, StockEvent
 from livestock.services import OptionSpec, end_listing
-from pickup import broadcast
+from pickup import streams
 from pickup.models import PickupWindow, Reservation
 from pickup.services import reservations, windows
+from realtime import publish
 from shops.errors import (
     Conflict,
     DomainError,
@@ -36,8 +39,15 @@ def reserve(shop, listing, point, window=None, **kw):
 @pytest.fixture
 def sent(monkeypatch):
     messages = []
-    monkeypatch.setattr(reservations, "publish_reservation_change",
-                        lambda **kw: messages.append(kw))
+    # Recorded when the change commits, as the real publisher sends it: the customer's
+    # message ("public") and the owner feed's ("staff").
+
+    def record(sends):
+        by_group = {group.split(".")[0]: message["reservation"] for group, message in sends}
+        messages.append({"public": by_group["reservation"], "staff": by_group["owner"]})
+
+    monkeypatch.setattr(streams, "publish_many_on_commit",
+                        lambda sends: transaction.on_commit(partial(record, list(sends))))
     return messages
 
 
@@ -450,26 +460,37 @@ def test_tasks_are_scheduled_every_minute_and_daily():
     assert sum("purge_expired_phones" in names for names in due) == 1
 
 
-def test_broadcast_reaches_the_three_groups(monkeypatch):
+def test_broadcast_reaches_the_three_groups_with_their_versions(
+        shop, listing, cafe_point, lunch, clock, monkeypatch, django_capture_on_commit_callbacks):
+    reservation = reserve(shop, listing, cafe_point, lunch)
     calls = []
 
     class Layer:
         async def group_send(self, group, event):
-            calls.append((group, event["message"]["reservation"]["status"]))
+            message = event["message"]
+            calls.append((group, message["version"], message["reservation"]["status"]))
 
-    monkeypatch.setattr(broadcast, "get_channel_layer", lambda: Layer())
-    broadcast.publish_reservation_change(reservation_id=7, shop_id=3, place_id=5,
-                                         public={"status": "ready"}, staff={"status": "ready"})
-    assert calls == [("reservation.7", "ready"), ("owner.reservations.3", "ready"),
-                     ("place.reservations.5", "ready")]
+    monkeypatch.setattr(publish, "get_channel_layer", lambda: Layer())
+    with django_capture_on_commit_callbacks(execute=True):
+        reservations.mark_ready(shop=shop, reservation_id=reservation.pk)
+    place = cafe_point.place_id
+    assert calls == [(f"reservation.{reservation.pk}", 2, "ready"),
+                     (f"owner.reservations.{shop.pk}", 2, "ready"),
+                     (f"place.reservations.{place}", 2, "ready")]
 
 
-def test_a_failed_broadcast_never_breaks_the_committed_change(monkeypatch, caplog):
+def test_a_failed_broadcast_never_breaks_the_committed_change(
+        shop, listing, cafe_point, lunch, clock, monkeypatch, caplog,
+        django_capture_on_commit_callbacks):
+    reservation = reserve(shop, listing, cafe_point, lunch)
+
     class BrokenLayer:
         async def group_send(self, group, event):
             raise ConnectionError("redis went away")
 
-    monkeypatch.setattr(broadcast, "get_channel_layer", lambda: BrokenLayer())
-    broadcast.publish_reservation_change(reservation_id=7, shop_id=3, place_id=5,
-                                         public={"status": "ready"}, staff={"status": "ready"})
-    assert "reservation 7 change not sent" in caplog.text
+    monkeypatch.setattr(publish, "get_channel_layer", lambda: BrokenLayer())
+    with django_capture_on_commit_callbacks(execute=True):
+        reservations.mark_ready(shop=shop, reservation_id=reservation.pk)
+    reservation.refresh_from_db()
+    assert reservation.status == "ready"
+    assert "not sent" in caplog.text and f"reservation.{reservation.pk}" in caplog.text

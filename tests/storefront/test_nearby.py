@@ -137,5 +137,13 @@ def test_bulk_paths_keep_the_search_columns_right(client, db):
     Shop.objects.bulk_update([shop], ["lat"])
     assert Shop.objects.get(pk=shop.pk).lat_band == geo.lat_band(37.0)
     assert nearby(client, *point).json() == []
-    with pytest.raises(ValueError):
-        Shop.objects.filter(pk=shop.pk).update(lat=F("lat") + 1)
+    # The database computes lat_band, so even an update by expression keeps it right.
+    Shop.objects.filter(pk=shop.pk).update(lat=F("lat") - 1.9, lng=129.0)
+    assert Shop.objects.get(pk=shop.pk).lat_band == geo.lat_band(35.1)
+    assert [s["slug"] for s in nearby(client, *point).json()] == ["bulk"]
+
+
+@pytest.mark.parametrize("lat", [37.55, 37.5499999, -33.05, -0.01, 0.0, 89.99, -90.0])
+def test_lat_band_from_the_database_matches_the_geometry(db, lat):
+    shop = Shop.objects.create(slug="band", name="띠", lat=lat, lng=127.0)
+    assert Shop.objects.get(pk=shop.pk).lat_band == geo.lat_band(lat)

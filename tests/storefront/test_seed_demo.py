@@ -10,8 +10,8 @@ from django.test import Client
 
 from livestock.models import Listing, StockEvent
 from pickup.models import PickupPlace, PickupPoint
-from shops import geo
 from shops.models import Shop
+from shops.selectors import service_area
 
 pytestmark = pytest.mark.django_db
 
@@ -53,7 +53,7 @@ def test_seed_demo_has_partner_cafes_shared_and_is_idempotent():
         cafes = PickupPoint.objects.filter(shop=shop, is_shop_counter=False, status="active")
         assert cafes.count() >= 2
         assert PickupPoint.objects.filter(shop=shop, is_shop_counter=True).count() == 1
-        area = geo.ServiceArea(shop.lat, shop.lng, shop.service_radius_m, shop.service_polygon)
+        area = service_area(shop)
         assert all(area.contains(p.place.lat, p.place.lng) for p in cafes.select_related("place"))
     shared = [place for place in PickupPlace.objects.all() if place.partnerships.count() >= 2]
     assert shared

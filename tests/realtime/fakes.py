@@ -1,4 +1,4 @@
-"""Stand-ins for the hub's database reads and sockets (see tests/livestock/test_hub.py)."""
+"""Stand-ins for the hub's database reads and sockets (see tests/realtime/test_hub.py)."""
 
 from __future__ import annotations
 
@@ -8,10 +8,11 @@ from typing import Any
 
 from channels.layers import InMemoryChannelLayer
 
-from livestock.hub import Reads
+from realtime.hub import Reads, Stream
 from shops.models import Shop
 
 SHOP = Shop(pk=7, slug="fake-shop")
+GROUP = f"shop.{SHOP.pk}"
 
 
 class FakeStock:
@@ -51,26 +52,30 @@ class FakeStock:
             self.entered[name].set()
             await gate.wait()
 
-    async def current_version(self, shop_id: int) -> int:
+    async def current_version(self) -> int:
         await self._gate("current_version")
         return self.version
 
-    async def messages_after(self, shop: Shop, version: int, until: int):
+    async def messages_after(self, version: int, until: int):
         await self._gate("messages_after")
         wanted = range(version + 1, until + 1)
         if any(v not in self.log or v <= self.version - self.kept for v in wanted):
             return None
         return [self.log[v] for v in wanted]
 
-    async def snapshot(self, shop: Shop) -> dict[str, Any]:
+    async def snapshot(self) -> dict[str, Any]:
         version, available = self.version, self.available
         await self._gate("snapshot")
-        return {"type": "snapshot", "shop": shop.slug, "version": version,
+        return {"type": "snapshot", "shop": SHOP.slug, "version": version,
                 "listings": [{"id": 1, "available": available}]}
 
     @property
     def reads(self) -> Reads:
         return Reads(self.current_version, self.messages_after, self.snapshot)
+
+    @property
+    def stream(self) -> Stream:
+        return Stream(GROUP, self.reads)
 
 
 class Socket:

@@ -1,4 +1,4 @@
-"""The process-local fan-out (livestock/hub.py), driven without a database.
+"""The process-local fan-out (realtime/hub.py), driven without a database.
 
 ``FakeStock`` stands in for the committed state (version, StockEvent log, snapshot) and can
 pause a read half-way, so the races the hub exists for can be played out step by step.
@@ -14,9 +14,9 @@ from typing import Any
 import pytest
 from channels.layers import InMemoryChannelLayer
 
-from livestock import hub as live_hub
-from livestock.hub import HubUnavailable, ShopHub
-from tests.livestock.fakes import SHOP, CountingLayer, FakeStock, Socket
+from realtime import hub as live_hub
+from realtime.hub import HubUnavailable, StreamHub
+from tests.realtime.fakes import GROUP, SHOP, CountingLayer, FakeStock, Socket
 
 
 @pytest.fixture
@@ -30,7 +30,7 @@ def layer() -> CountingLayer:
 
 
 async def publish(layer: InMemoryChannelLayer, message: dict[str, Any]) -> None:
-    await layer.group_send(f"shop.{SHOP.pk}", {"type": "stock.message", "message": message})
+    await layer.group_send(GROUP, {"type": "realtime.message", "message": message})
 
 
 async def settle(rounds: int = 20) -> None:
@@ -39,10 +39,10 @@ async def settle(rounds: int = 20) -> None:
 
 
 async def connect(stock: FakeStock, layer: InMemoryChannelLayer, socket: Socket | None = None,
-                  ) -> tuple[ShopHub, live_hub.Member, Socket]:
+                  ) -> tuple[StreamHub, live_hub.Member, Socket]:
     """What the consumer does on connect: join, send a snapshot read after joining, release."""
     socket = socket or Socket()
-    hub, member = await live_hub.join(SHOP, socket.send, reads=stock.reads, layer=layer)
+    hub, member = await live_hub.join(stock.stream, socket.send, layer=layer)
     version, frame = await hub.snapshot(member)
     await member.send_frame(frame)
     assert await hub.release(member, version)
@@ -88,7 +88,7 @@ async def test_changes_published_while_the_snapshot_is_read_are_sent_once_after_
 async def test_a_change_already_in_the_snapshot_is_not_sent_again(stock, layer):
     await connect(stock, layer)
     late = Socket()
-    hub, member = await live_hub.join(SHOP, late.send, reads=stock.reads, layer=layer)
+    hub, member = await live_hub.join(stock.stream, late.send, layer=layer)
     # Committed after the socket joined and before its snapshot is read; one group send
     # arrives while the socket is held, the other only after the snapshot went out.
     six, seven = stock.commit(), stock.commit()
@@ -174,7 +174,7 @@ async def test_out_of_order_publication_is_delivered_in_version_order(stock, lay
 
 
 async def test_a_gap_that_stays_open_is_filled_from_the_log(stock, layer, monkeypatch):
-    monkeypatch.setattr(ShopHub, "GAP_GRACE_SECONDS", 0.01)
+    monkeypatch.setattr(StreamHub, "GAP_GRACE_SECONDS", 0.01)
     _hub, _member, socket = await connect(stock, layer)
     stock.commit()  # its group send is lost
     seven = stock.commit()
@@ -189,7 +189,7 @@ async def test_a_gap_that_stays_open_is_filled_from_the_log(stock, layer, monkey
 
 
 async def test_a_gap_older_than_the_log_sends_everyone_a_snapshot(layer, monkeypatch):
-    monkeypatch.setattr(ShopHub, "GAP_GRACE_SECONDS", 0.01)
+    monkeypatch.setattr(StreamHub, "GAP_GRACE_SECONDS", 0.01)
     stock = FakeStock(kept=2)
     _hub, _member, socket = await connect(stock, layer)
     for _ in range(4):
@@ -258,7 +258,7 @@ async def test_a_send_that_raises_drops_that_socket_only(stock, layer):
 
 
 async def test_a_socket_leaving_mid_broadcast_does_not_stop_delivery(stock, layer, monkeypatch):
-    monkeypatch.setattr(ShopHub, "YIELD_EVERY", 2)
+    monkeypatch.setattr(StreamHub, "YIELD_EVERY", 2)
     joined = [await connect(stock, layer) for _ in range(10)]
     hub = joined[0][0]
 
@@ -282,7 +282,7 @@ async def test_one_subscription_per_shop_however_many_sockets(stock, layer):
     joined = [await connect(stock, layer) for _ in range(25)]
     assert {id(hub) for hub, _m, _s in joined} == {id(joined[0][0])}
     assert (layer.new_channels, layer.group_adds) == (1, 1)
-    assert list(layer.groups[f"shop.{SHOP.pk}"]) == [joined[0][0].channel_name]
+    assert list(layer.groups[GROUP]) == [joined[0][0].channel_name]
 
 
 async def test_the_last_socket_leaving_tears_the_hub_down(stock, layer):
@@ -290,12 +290,12 @@ async def test_the_last_socket_leaving_tears_the_hub_down(stock, layer):
     hub = joined[0][0]
     for _hub, member, _socket in joined[:2]:
         hub.remove(member)
-    assert not hub.closed and live_hub.hubs() == {SHOP.pk: hub}
+    assert not hub.closed and live_hub.hubs() == {GROUP: hub}
     hub.remove(joined[2][1])
     assert hub.closed and live_hub.hubs() == {}
     await settle()
     assert layer.group_discards == 1
-    assert f"shop.{SHOP.pk}" not in layer.groups
+    assert GROUP not in layer.groups
     assert all(task.done() for task in hub._tasks)
 
     again, _member, socket = await connect(stock, layer)
@@ -337,7 +337,7 @@ async def test_a_socket_leaving_while_the_subscribe_is_pending(stock):
     leaving.cancel()
     await settle()
     assert leaving.cancelled()
-    hub = live_hub.hubs()[SHOP.pk]
+    hub = live_hub.hubs()[GROUP]
     assert len(hub.members) == 1
     layer.group_add_gate.set()
     await staying
@@ -351,7 +351,7 @@ async def test_the_only_socket_leaving_while_pending_closes_the_hub(stock):
     layer.group_add_gate = asyncio.Event()
     leaving = asyncio.ensure_future(connect(stock, layer))
     await settle()
-    hub = live_hub.hubs()[SHOP.pk]
+    hub = live_hub.hubs()[GROUP]
     leaving.cancel()
     await settle()
     assert hub.closed and live_hub.hubs() == {}

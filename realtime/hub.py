@@ -1,23 +1,30 @@
-"""One subscription per shop per process, fanned out to every local socket.
+"""One subscription per stream per process, fanned out to every local socket.
+
+A stream is a channel-layer group whose messages carry a version that grows by exactly one
+per committed change (a shop's stock, a shop's reservations, one reservation...). The domain
+app that owns a stream describes it as a :class:`Stream`: its group and the reads that answer
+for it (the committed version, the messages after a version, a fresh snapshot). The hub knows
+nothing else about it.
 
 A popular shop can have thousands of sockets open on one daphne process. Giving each its
 own channel-layer membership makes the layer copy and route every change N times (and the
 in-memory layer scans every channel on each receive). Instead each process keeps one
-:class:`ShopHub` per shop with open sockets:
+:class:`StreamHub` per stream with open sockets:
 
-* one channel name joined to the shop's group and one receive loop;
-* one pump task that puts the stock messages in version order (filling a gap from the
-  StockEvent log, or sending a fresh snapshot when the log no longer has it), serialises
-  each frame once and writes it to every local socket in a plain loop (the frame's bytes
-  straight to a daphne socket, see livestock/wire.py; otherwise its ASGI ``send``),
-  yielding to the event loop every few hundred sends;
-* one heartbeat per shop, which also catches the hub up when a group send was lost.
+* one channel name joined to the stream's group and one receive loop;
+* one pump task that puts the messages in version order (filling a gap from the stream's
+  log, or sending a fresh snapshot when the log no longer has it), serialises each frame
+  once and writes it to every local socket in a plain loop (the frame's bytes straight to a
+  daphne socket, see realtime/wire.py; otherwise its ASGI ``send``), yielding to the event
+  loop every few hundred sends;
+* one heartbeat per stream, which also catches the hub up when a group send was lost.
 
-A socket (a :class:`Member`) is *held* while its consumer sends something of its own that
-carries a version (the snapshot on connect, a resync answer): frames arriving meanwhile are
-buffered and, on release, only those newer than what the consumer sent go out. So a socket
-that joins during a burst never misses or repeats a change, and no socket ever gets an older
-version after a newer one.
+A socket (a :class:`Member`) is *held* while something of its own that carries a version is
+sent to it (the snapshot on connect, a resync answer): frames arriving meanwhile are
+buffered and, on release, only those newer than what was sent go out. So a socket that joins
+during a burst never misses or repeats a change, and no socket ever gets an older version
+after a newer one. :meth:`StreamHub.resync` and :meth:`StreamHub.send_snapshot` are the
+only ways a socket's own versioned sends are made.
 """
 
 from __future__ import annotations
@@ -30,27 +37,28 @@ from collections.abc import Awaitable, Callable
 from dataclasses import dataclass
 from typing import Any
 
-from channels.db import database_sync_to_async
 from channels.layers import get_channel_layer
 from django.conf import settings
+from django.db import InterfaceError, OperationalError
 
-from livestock import selectors, wire
-from livestock.broadcast import shop_group
-from shops.errors import UNAVAILABLE_ERRORS
-from shops.models import Shop
+from realtime import wire
+from realtime.publish import MESSAGE as LAYER_MESSAGE
 
 logger = logging.getLogger(__name__)
 
 Send = Callable[[dict[str, Any]], Awaitable[None]]
 
-STOCK = "stock"
+# The database is away: wait and retry rather than log a crash.
+UNAVAILABLE_ERRORS = (OperationalError, InterfaceError)
+
+MESSAGE = "message"
 RESET = "snapshot"
 HEARTBEAT = "heartbeat"
 GAP = "gap"
 
 
 class HubUnavailable(Exception):
-    """The shop's hub could not subscribe to the channel layer; the socket should retry."""
+    """The stream's hub could not subscribe to the channel layer; the socket should retry."""
 
 
 @dataclass(frozen=True, slots=True)
@@ -62,31 +70,40 @@ class Frame:
     version: int
     event: dict[str, Any]
     wire: bytes
+    message: dict[str, Any]
 
     @classmethod
     def build(cls, kind: str, version: int, message: dict[str, Any]) -> Frame:
         text = json.dumps(message, ensure_ascii=False)
-        return cls(kind, version, {"type": "websocket.send", "text": text}, wire.text_frame(text))
+        return cls(kind, version, {"type": "websocket.send", "text": text},
+                   wire.text_frame(text), message)
 
 
 @dataclass(frozen=True)
 class Reads:
-    """The database reads a hub needs; tests swap in their own."""
+    """The reads a hub needs for one stream, supplied by the app that owns it.
 
-    current_version: Callable[[int], Awaitable[int | None]]
-    messages_after: Callable[[Shop, int, int], Awaitable[list[dict[str, Any]] | None]]
-    snapshot: Callable[[Shop], Awaitable[dict[str, Any]]]
+    * ``current_version()``: the committed version (None or 0: nothing yet);
+    * ``messages_after(version, until)``: the messages (version, until] in order, each with
+      its ``version``; None when they are no longer kept (the client gets a snapshot);
+    * ``snapshot()``: a message holding the whole current state and its ``version``.
+    """
+
+    current_version: Callable[[], Awaitable[int | None]]
+    messages_after: Callable[[int, int], Awaitable[list[dict[str, Any]] | None]]
+    snapshot: Callable[[], Awaitable[dict[str, Any]]]
 
 
-DB_READS = Reads(
-    current_version=database_sync_to_async(selectors.current_version),
-    messages_after=database_sync_to_async(selectors.stock_messages_after),
-    snapshot=database_sync_to_async(selectors.stock_snapshot),
-)
+@dataclass(frozen=True)
+class Stream:
+    """A versioned stream: the group its messages are published to, and its reads."""
+
+    group: str
+    reads: Reads
 
 
 class Member:
-    """One local socket of a shop: its ASGI send and the last version it was sent."""
+    """One local socket of a stream: its ASGI send and the last version it was sent."""
 
     __slots__ = ("send", "write", "version", "held", "held_at", "buffer", "overflowed", "gone")
 
@@ -124,29 +141,29 @@ class Member:
         try:
             return self.write(data)
         except Exception:
-            logger.warning("writing a live stock frame directly failed; this socket goes "
+            logger.warning("writing a live frame directly failed; this socket goes "
                            "through ASGI from now on", exc_info=True)
             self.write = None
             return False
 
 
-class ShopHub:
-    """The process-local fan-out for one shop. Get one with :func:`join`."""
+class StreamHub:
+    """The process-local fan-out for one stream. Get one with :func:`join`."""
 
     YIELD_EVERY = 256
     # How long a later version waits for an earlier one published out of order before the
-    # gap is filled from the StockEvent log.
+    # gap is filled from the stream's log.
     GAP_GRACE_SECONDS = 0.05
-    # Stock frames kept to answer a resync without the database (a heartbeat that reveals a
-    # lost group send makes every socket of the shop resync at once).
+    # Frames kept to answer a resync without the database (a heartbeat that reveals a
+    # lost group send makes every socket of the stream resync at once).
     RECENT_KEPT = 256
 
-    def __init__(self, shop: Shop, layer: Any, reads: Reads, registry: dict[int, ShopHub]):
-        self.shop = shop
+    def __init__(self, stream: Stream, layer: Any, registry: dict[str, StreamHub]):
+        self.stream = stream
         self.layer = layer
-        self.reads = reads
+        self.reads = stream.reads
         self.registry = registry
-        self.group = shop_group(shop.pk)
+        self.group = stream.group
         self.members: dict[Member, None] = {}
         self.version = 0
         self.channel_name: str | None = None
@@ -225,7 +242,7 @@ class ShopHub:
                 pass
 
     async def _read_snapshot(self) -> tuple[int, Frame]:
-        message = await self.reads.snapshot(self.shop)
+        message = await self.reads.snapshot()
         return message["version"], Frame.build(RESET, message["version"], message)
 
     # --- lifecycle ---------------------------------------------------------------------------
@@ -239,7 +256,7 @@ class ShopHub:
                 self._tasks.append(asyncio.ensure_future(self._receive()))
                 await asyncio.sleep(0)
                 await self.layer.group_add(self.group, self.channel_name)
-            self.version = await self.reads.current_version(self.shop.pk) or 0
+            self.version = await self.reads.current_version() or 0
         except BaseException:
             self.close()
             raise
@@ -252,8 +269,8 @@ class ShopHub:
         if self.closed:
             return
         self.closed = True
-        if self.registry.get(self.shop.pk) is self:
-            del self.registry[self.shop.pk]
+        if self.registry.get(self.group) is self:
+            del self.registry[self.group]
         for task in self._tasks:
             task.cancel()
         if self._gap_timer is not None:
@@ -270,10 +287,10 @@ class ShopHub:
             await asyncio.shield(self.started)
         except asyncio.CancelledError:
             if self.started.cancelled():
-                raise HubUnavailable(f"hub for shop {self.shop.pk} closed") from None
+                raise HubUnavailable(f"hub for {self.group} closed") from None
             raise
         except Exception as exc:
-            raise HubUnavailable(f"hub for shop {self.shop.pk} failed to start") from exc
+            raise HubUnavailable(f"hub for {self.group} failed to start") from exc
 
     # --- the loops ---------------------------------------------------------------------------
 
@@ -287,18 +304,19 @@ class ShopHub:
                 raise
             except Exception:
                 failures += 1
-                logger.exception("live stock receive failed for shop %s", self.shop.pk)
+                logger.exception("live receive failed for %s", self.group)
                 await asyncio.sleep(min(30.0, 0.5 * 2 ** min(failures, 6)))
                 await self._resubscribe()
                 continue
-            if event.get("type") == "stock.message":
-                self._inbox.put_nowait((STOCK, event["message"]))
+            message = event.get("message") if event.get("type") == LAYER_MESSAGE else None
+            if isinstance(message, dict) and _is_version(message.get("version")):
+                self._inbox.put_nowait((MESSAGE, message))
 
     async def _resubscribe(self) -> None:
         try:
             await self.layer.group_add(self.group, self.channel_name)
         except Exception:
-            logger.warning("live stock resubscribe failed for shop %s", self.shop.pk)
+            logger.warning("live resubscribe failed for %s", self.group)
 
     async def _heartbeat(self) -> None:
         interval = settings.LIVESTOCK_HEARTBEAT_SECONDS
@@ -308,15 +326,15 @@ class ShopHub:
                 if self.layer is not None:
                     # Also renews the membership the in-memory layer expires after a day.
                     await self._resubscribe()
-                version = await self.reads.current_version(self.shop.pk)
+                version = await self.reads.current_version()
             except asyncio.CancelledError:
                 raise
             except UNAVAILABLE_ERRORS as exc:
                 # The database is away: skip this beat, not all later ones.
-                logger.warning("live stock heartbeat skipped for shop %s: %s", self.shop.pk, exc)
+                logger.warning("live heartbeat skipped for %s: %s", self.group, exc)
                 continue
             except Exception:
-                logger.exception("live stock heartbeat failed for shop %s", self.shop.pk)
+                logger.exception("live heartbeat failed for %s", self.group)
                 continue
             self._inbox.put_nowait((HEARTBEAT, version or 0))
 
@@ -329,15 +347,15 @@ class ShopHub:
                 raise
             except Exception as exc:
                 if isinstance(exc, UNAVAILABLE_ERRORS):
-                    logger.warning("live stock catch-up waits for the database (shop %s): %s",
-                                   self.shop.pk, exc)
+                    logger.warning("live catch-up waits for the database (%s): %s",
+                                   self.group, exc)
                 else:
-                    logger.exception("live stock pump failed for shop %s", self.shop.pk)
+                    logger.exception("live pump failed for %s", self.group)
                 if self._pending:
                     self._schedule_gap_fill(1.0)
 
     async def _handle(self, kind: str, value: Any) -> None:
-        if kind == STOCK:
+        if kind == MESSAGE:
             version = value["version"]
             if version <= self.version:
                 return
@@ -374,7 +392,7 @@ class ShopHub:
         while self.version + 1 in pending:
             message = pending.pop(self.version + 1)
             self.version += 1
-            frame = Frame.build(STOCK, self.version, message)
+            frame = Frame.build(MESSAGE, self.version, message)
             self._remember(frame)
             await self.broadcast(frame)
 
@@ -384,20 +402,43 @@ class ShopHub:
         if len(recent) > self.RECENT_KEPT:
             del recent[next(iter(recent))]
 
-    def recent_after(self, version: int) -> list[Frame] | None:
-        """The stock frames after ``version`` up to the hub's, if all are still in memory."""
-        if version > self.version:
+    def recent_after(self, version: int, until: int | None = None) -> list[Frame] | None:
+        """The frames (version, until] (default: up to the hub's), if all are in memory."""
+        until = self.version if until is None else until
+        if version > until or until > self.version:
             return None
-        wanted = range(version + 1, self.version + 1)
+        wanted = range(version + 1, until + 1)
         recent = self._recent
         if any(v not in recent for v in wanted):
             return None
         return [recent[v] for v in wanted]
 
-    async def _catch_up(self, until: int) -> None:
-        messages = await self.reads.messages_after(self.shop, self.version, until)
+    async def missed(self, after: int, until: int | None = None) -> list[Frame] | None:
+        """The one resync decision: the frames after ``after`` up to ``until`` in order, or
+        None when only a fresh snapshot will do.
+
+        ``until`` defaults to what is committed: the hub's own memory answers without the
+        database when it holds every frame up to its version.
+        """
+        if until is None:
+            frames = self.recent_after(after)
+            if frames is not None:
+                return frames
+            until = await self.reads.current_version() or 0
+        if after > until:
+            return None
+        frames = self.recent_after(after, until)
+        if frames is not None:
+            return frames
+        messages = await self.reads.messages_after(after, until)
         if messages is None:
-            snapshot = await self.reads.snapshot(self.shop)
+            return None
+        return [Frame.build(MESSAGE, message["version"], message) for message in messages]
+
+    async def _catch_up(self, until: int) -> None:
+        frames = await self.missed(self.version, until)
+        if frames is None:
+            snapshot = await self.reads.snapshot()
             version = snapshot["version"]
             self._pending = {v: m for v, m in self._pending.items() if v > version}
             if version > self.version:
@@ -406,26 +447,61 @@ class ShopHub:
                 await self.broadcast(Frame.build(RESET, version, snapshot))
             await self._drain()
             return
-        for message in messages:
-            self._pending.setdefault(message["version"], message)
+        for frame in frames:
+            self._pending.setdefault(frame.version, frame.message)
         await self._drain()
         self._pending = {v: m for v, m in self._pending.items() if v > self.version}
+
+    # --- a socket's own versioned sends ------------------------------------------------------
+
+    async def resync(self, member: Member, client_version: int) -> None:
+        """Answer a client's resync: every message after its version in order, or a fresh
+        snapshot (nothing when the client is already current)."""
+        self.hold(member)
+        try:
+            frames = await self.missed(client_version)
+            if frames is None:
+                await self.send_snapshot(member, held=True)
+                return
+            for frame in frames:
+                await member.send_frame(frame)
+        except BaseException:
+            member.held = False
+            raise
+        sent = max(member.version, frames[-1].version if frames else client_version)
+        if not await self.release(member, sent):
+            await self.send_snapshot(member)
+
+    async def send_snapshot(self, member: Member, *, held: bool = False) -> None:
+        """Send a snapshot read after the hold, then the buffered frames newer than it."""
+        if not held:
+            self.hold(member)
+        while True:
+            try:
+                version, frame = await self.snapshot(member)
+                await member.send_frame(frame)
+            except BaseException:
+                member.held = False
+                raise
+            if await self.release(member, version):
+                return
+            self.hold(member)
 
     async def broadcast(self, frame: Frame) -> int:
         """Write ``frame`` to every local socket; one that fails is dropped, not waited on."""
         event = frame.event
         data = frame.wire
         version = frame.version
-        stock = frame.kind != HEARTBEAT
+        versioned = frame.kind != HEARTBEAT
         sent = 0
         for member in tuple(self.members):
             if member.gone:
                 continue
             if member.held:
-                if stock:
+                if versioned:
                     member.keep(frame)
                 continue
-            if stock:
+            if versioned:
                 if version <= member.version:
                     continue
                 member.version = version
@@ -433,8 +509,8 @@ class ShopHub:
                 if not member.write_directly(data):
                     await member.send(event)
             except Exception:
-                logger.info("dropping a live stock socket of shop %s whose send failed",
-                            self.shop.pk, exc_info=True)
+                logger.info("dropping a live socket of %s whose send failed",
+                            self.group, exc_info=True)
                 self.remove(member)
             sent += 1
             if sent % self.YIELD_EVERY == 0:
@@ -444,10 +520,14 @@ class ShopHub:
 
 # --- the per-process registry ------------------------------------------------------------
 
-_registries: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[int, ShopHub]] = (
+_registries: weakref.WeakKeyDictionary[asyncio.AbstractEventLoop, dict[str, StreamHub]] = (
     weakref.WeakKeyDictionary()
 )
 _background_tasks: set[asyncio.Task] = set()
+
+
+def _is_version(value: Any) -> bool:
+    return isinstance(value, int) and not isinstance(value, bool) and value >= 0
 
 
 def _background(coro: Awaitable[Any]) -> None:
@@ -455,15 +535,15 @@ def _background(coro: Awaitable[Any]) -> None:
         try:
             await coro
         except Exception:
-            logger.warning("live stock unsubscribe failed", exc_info=True)
+            logger.warning("live unsubscribe failed", exc_info=True)
 
     task = asyncio.ensure_future(run())
     _background_tasks.add(task)
     task.add_done_callback(_background_tasks.discard)
 
 
-def hubs() -> dict[int, ShopHub]:
-    """This event loop's hubs by shop id."""
+def hubs() -> dict[str, StreamHub]:
+    """This event loop's hubs by group."""
     loop = asyncio.get_running_loop()
     registry = _registries.get(loop)
     if registry is None:
@@ -471,22 +551,18 @@ def hubs() -> dict[int, ShopHub]:
     return registry
 
 
-async def join(shop: Shop, send: Send, *, reads: Reads | None = None,
-               layer: Any = None) -> tuple[ShopHub, Member]:
-    """Attach a socket to its shop's hub, starting the hub if needed.
+async def join(stream: Stream, send: Send, *, layer: Any = None) -> tuple[StreamHub, Member]:
+    """Attach a socket to its stream's hub, starting the hub if needed.
 
-    The member comes back held: read and send the snapshot, then :meth:`ShopHub.release`.
-    Raises :class:`HubUnavailable` when the hub cannot subscribe; the next join retries.
+    The member comes back held: send it the snapshot with
+    ``hub.send_snapshot(member, held=True)``. Raises :class:`HubUnavailable` when the hub
+    cannot subscribe; the next join retries.
     """
     registry = hubs()
-    hub = registry.get(shop.pk)
+    hub = registry.get(stream.group)
     if hub is None or hub.closed:
-        hub = registry[shop.pk] = ShopHub(
-            shop,
-            layer if layer is not None else get_channel_layer(),
-            reads if reads is not None else DB_READS,
-            registry,
-        )
+        hub = registry[stream.group] = StreamHub(
+            stream, layer if layer is not None else get_channel_layer(), registry)
     member = hub.add(send)
     try:
         await hub.wait_started()
@@ -494,5 +570,5 @@ async def join(shop: Shop, send: Send, *, reads: Reads | None = None,
         hub.remove(member)
         raise
     if member.gone:
-        raise HubUnavailable(f"socket left shop {shop.pk} while joining")
+        raise HubUnavailable(f"socket left {stream.group} while joining")
     return hub, member

@@ -16,8 +16,8 @@ import pytest
 from channels_redis.pubsub import RedisPubSubChannelLayer
 from redis import asyncio as aioredis
 
-from livestock import hub as live_hub
-from tests.livestock.fakes import SHOP, FakeStock, Socket
+from realtime import hub as live_hub
+from tests.realtime.fakes import GROUP, SHOP, FakeStock, Socket
 
 pytestmark = [
     pytest.mark.redis,
@@ -97,7 +97,7 @@ async def wait_for(condition, timeout: float = 10.0) -> None:
 
 
 async def publish(layer: RedisPubSubChannelLayer, message: dict) -> None:
-    await layer.group_send(f"shop.{SHOP.pk}", {"type": "stock.message", "message": message})
+    await layer.group_send(GROUP, {"type": "realtime.message", "message": message})
 
 
 async def test_one_redis_subscription_per_shop_and_process(redis_server):
@@ -107,12 +107,12 @@ async def test_one_redis_subscription_per_shop_and_process(redis_server):
     joined = []
     for _ in range(3):
         sock = Socket()
-        hub, member = await live_hub.join(SHOP, sock.send, reads=stock.reads, layer=layer)
+        hub, member = await live_hub.join(stock.stream, sock.send, layer=layer)
         version, frame = await hub.snapshot(member)
         await member.send_frame(frame)
         await hub.release(member, version)
         joined.append((hub, member, sock))
-    group = f"shop.{SHOP.pk}"
+    group = GROUP
     assert await subscribers(redis_server.url, group) == 1
 
     await publish(other_process, stock.commit())
@@ -138,7 +138,7 @@ async def test_delivery_resumes_after_redis_restarts(redis_server, settings):
     stock = FakeStock()
     layer, other_process = make_layer(redis_server.url), make_layer(redis_server.url)
     sock = Socket()
-    hub, member = await live_hub.join(SHOP, sock.send, reads=stock.reads, layer=layer)
+    hub, member = await live_hub.join(stock.stream, sock.send, layer=layer)
     version, frame = await hub.snapshot(member)
     await member.send_frame(frame)
     await hub.release(member, version)
@@ -194,14 +194,14 @@ async def test_a_failed_subscribe_releases_its_redis_channel(redis_server, monke
 
     monkeypatch.setattr(layer, "group_add", group_add)
     with pytest.raises(live_hub.HubUnavailable):
-        await live_hub.join(SHOP, Socket().send, reads=stock.reads, layer=layer)
+        await live_hub.join(stock.stream, Socket().send, layer=layer)
 
     async def released() -> bool:
         return layer.channels == {}
 
     await wait_for(released)
     sock = Socket()
-    hub, member = await live_hub.join(SHOP, sock.send, reads=stock.reads, layer=layer)
+    hub, member = await live_hub.join(stock.stream, sock.send, layer=layer)
     assert list(layer.channels) == [hub.channel_name]
     hub.remove(member)
     await asyncio.sleep(0.1)

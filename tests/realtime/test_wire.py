@@ -15,8 +15,8 @@ from twisted.internet import abstract, tcp
 from websockets.frames import Frame, Opcode
 from websockets.streams import StreamReader
 
-from livestock import wire
-from livestock.hub import Frame as HubFrame
+from realtime import wire
+from realtime.hub import Frame as HubFrame
 
 
 def parse_frames(data: bytes) -> list[Frame]:
@@ -88,15 +88,16 @@ def daphne_socket(server_side: socket.socket) -> tuple[WebSocketProtocol, tcp.Co
     return protocol, transport
 
 
-async def daphne_send(protocol: WebSocketProtocol):
-    """The ``send`` daphne's own ``Server.create_application`` hands to the application."""
+async def daphne_send(protocol: WebSocketProtocol, middleware=None):
+    """The ``send`` daphne's own ``Server.create_application`` hands to the application
+    (through ``middleware`` when given, as the project's ASGI stack wraps it)."""
     captured = {}
 
     async def application(scope, receive, send):
         captured["send"] = send
 
     server = Server.__new__(Server)
-    server.application = application
+    server.application = middleware(application) if middleware else application
     server.connections = {protocol: {}}
     server.create_application(protocol, {"type": "websocket"})
     await server.connections[protocol]["application_instance"]
@@ -215,4 +216,37 @@ async def test_a_transport_without_the_expected_buffers_is_left_to_asgi(socket_p
     server_side, _client = socket_pair
     protocol, transport = daphne_socket(server_side)
     monkeypatch.delattr(abstract.FileDescriptor, "dataBuffer")
+    assert wire.direct_writer(await daphne_send(protocol)) is None
+
+
+async def test_the_projects_send_guard_keeps_daphne_sockets_written_directly(socket_pair):
+    """config.asgi wraps every socket's send so a send after close is dropped quietly; the
+    hub must still recognise the daphne socket behind it, or every frame goes through ASGI."""
+    from config import asgi
+
+    server_side, client_side = socket_pair
+    protocol, _transport = daphne_socket(server_side)
+    send = await daphne_send(protocol, asgi.IgnoreSendsAfterClose)
+    write = wire.direct_writer(send)
+    assert write is not None
+    assert write(wire.text_frame("단감 3"))
+    [frame] = parse_frames(client_side.recv(1024))
+    assert frame.data.decode() == "단감 3"
+
+
+async def test_the_prepared_path_sends_the_same_frame_through_autobahn(socket_pair, settings):
+    """REALTIME_WRITE_PATH=prepared (the public API the benchmark compares) writes the very
+    frame the direct path writes."""
+    settings.REALTIME_WRITE_PATH = "prepared"
+    server_side, client_side = socket_pair
+    protocol, transport = daphne_socket(server_side)
+    sent = []
+    protocol.sendData = lambda data, sync=False, chopsize=None: sent.append(data)
+    write = wire.direct_writer(await daphne_send(protocol))
+    assert write.func is wire.write_prepared
+    for text in ("단감 3", "x" * 300, "y" * 70_000):
+        frame = wire.text_frame(text)
+        assert write(frame)
+        assert sent[-1] == frame
+    settings.REALTIME_WRITE_PATH = "asgi"
     assert wire.direct_writer(await daphne_send(protocol)) is None
