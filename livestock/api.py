@@ -10,6 +10,8 @@ from pydantic import Field, StrictInt
 
 from livestock import selectors, services
 from livestock.payloads import listing_payload
+from livestock.schemas import ListingWriteOut, StockResultOut
+from shops.api_schemas import BODY_ERRORS, OWNER_ERRORS, documented
 from shops.auth import owner_auth, shop_for_actor
 from shops.models import ApiToken
 
@@ -41,7 +43,10 @@ class ListingIn(Schema):
     options: list[OptionIn] = Field(default_factory=list, max_length=20)
 
 
-@router.post("/shops/{shop:slug}/listings", response={201: dict}, summary="오늘 입고 등록")
+@router.post("/shops/{shop:slug}/listings", summary="오늘 입고 등록", **documented(
+    {201: ListingWriteOut}, OWNER_ERRORS, BODY_ERRORS,
+    {422: ["name_required", "too_long", "control_characters", "invalid_count", "invalid_price",
+           "invalid_option", "duplicate_option", "invalid_max_per_customer"]}))
 def create_listing(request: HttpRequest, slug: str, payload: ListingIn):
     shop = shop_for_actor(request.auth, request.user, slug)
     listing, result = services.post_arrival(
@@ -76,7 +81,12 @@ class ListingEditIn(Schema):
         None, description="1인 최대 수량; null을 보내면 기본값으로 돌아갑니다")
 
 
-@router.patch("/shops/{shop:slug}/listings/{listing_id}", summary="상품 정보 수정")
+@router.patch("/shops/{shop:slug}/listings/{listing_id}", summary="상품 정보 수정", **documented(
+    {200: ListingWriteOut}, OWNER_ERRORS, BODY_ERRORS,
+    {404: ["listing_not_found"],
+     422: ["name_required", "too_long", "control_characters", "invalid_price",
+           "invalid_max_per_customer"]},
+    description="Only the fields sent change; ``max_per_customer: null`` returns to the default."))
 def edit_listing(request: HttpRequest, slug: str, listing_id: int, payload: ListingEditIn):
     """Only the fields sent change; ``max_per_customer: null`` returns to the default."""
     shop = shop_for_actor(request.auth, request.user, slug)
@@ -97,7 +107,11 @@ class StockIn(Schema):
     note: str = Field("", max_length=1000)
 
 
-@router.post("/shops/{shop:slug}/listings/{listing_id}/stock", summary="재고 수량 변경")
+@router.post("/shops/{shop:slug}/listings/{listing_id}/stock", summary="재고 수량 변경", **documented(
+    {200: StockResultOut}, OWNER_ERRORS, BODY_ERRORS,
+    {400: ["invalid_idempotency_key"], 404: ["listing_not_found"],
+     409: ["listing_ended", "idempotency_key_reused"],
+     422: ["set_or_delta", "invalid_count", "invalid_reason"]}))
 def change_stock(
     request: HttpRequest,
     slug: str,

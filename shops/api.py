@@ -9,6 +9,7 @@ from ninja import Router, Schema
 from pydantic import Field
 
 from shops import geo
+from shops.api_schemas import BODY_ERRORS, OWNER_ERRORS, OutSchema, described, documented
 from shops.auth import MANAGING_ROLES, owner_auth, shop_for_actor
 from shops.services import set_service_area
 
@@ -16,11 +17,22 @@ router = Router(tags=["shops"])
 
 
 class ServiceAreaIn(Schema):
-    radius_m: Any = Field(description=f"서비스 반경 (m), {geo.MIN_RADIUS_M}–{geo.MAX_RADIUS_M}")
-    polygon: Any = Field(None, description="GeoJSON Polygon, 없으면 반경 원 전체")
+    # Checked by set_service_area (its own Korean message per mistake); typed for the docs.
+    radius_m: Any = described(["integer", "string"],
+                              f"서비스 반경 (m), {geo.MIN_RADIUS_M}–{geo.MAX_RADIUS_M}")
+    polygon: Any = described(["object", "null"], "GeoJSON Polygon, 없으면 반경 원 전체",
+                             default=None)
 
 
-@router.put("/shops/{shop:slug}/service-area", auth=owner_auth, summary="서비스 구역 변경 (사장님)")
+class ServiceAreaOut(OutSchema):
+    radius_m: int
+    polygon: dict[str, Any] | None = Field(description="GeoJSON Polygon 또는 null")
+    paused_pickup_points: list[str] = Field(description="새 구역 밖이라 일시 중지된 픽업 지점")
+
+
+@router.put("/shops/{shop:slug}/service-area", auth=owner_auth, summary="서비스 구역 변경 (사장님)",
+            **documented({200: ServiceAreaOut}, OWNER_ERRORS, BODY_ERRORS,
+                         {422: ["invalid_radius", "invalid_polygon", "outside_service_area"]}))
 def put_service_area(request: HttpRequest, slug: str, payload: ServiceAreaIn):
     shop = shop_for_actor(request.auth, request.user, slug, MANAGING_ROLES)
     change = set_service_area(shop, radius_m=payload.radius_m, polygon=payload.polygon)

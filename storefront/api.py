@@ -3,6 +3,8 @@ points), the nearby search and the polling fallback for live counts."""
 
 from __future__ import annotations
 
+from typing import Any
+
 from django.http import HttpRequest
 from django.utils.translation import gettext as _
 from ninja import Query, Router, Schema
@@ -10,7 +12,10 @@ from pydantic import Field
 
 from livestock import selectors as stock_selectors
 from livestock.payloads import listing_payload
+from livestock.schemas import ListingOut, StockPollOut
 from pickup import selectors as pickup_selectors
+from pickup.schemas import PickupPointOut
+from shops.api_schemas import PUBLIC_SHOP_ERRORS, Number, OutSchema, documented
 from shops.errors import InvalidInput
 from shops.selectors import public_shop, shop_public_fields
 from shops.services import parse_point
@@ -23,6 +28,45 @@ router = Router(tags=["shops"])
 OPERATION_IDS = {name: f"shops_api_{name}" for name in ("shops_nearby", "shop_detail", "shop_stock")}
 
 
+LOCATION_ERRORS = {422: ["location_required", "invalid_coordinates", "invalid_input"]}
+
+
+class NearbyShopOut(OutSchema):
+    slug: str
+    name: str
+    notice: str
+    url: str
+    lat: Number
+    lng: Number
+    distance_m: int
+    distance_text: str
+    stock_version: int
+    listings: list[ListingOut]
+    nearest_pickup_point: PickupPointOut | None
+
+
+class ShopOut(OutSchema):
+    slug: str
+    name: str
+    address: str
+    lat: Number
+    lng: Number
+    service_radius_m: int
+    service_polygon: dict[str, Any] | None = Field(description="GeoJSON Polygon 또는 null")
+    stock_version: int
+    notice: str
+    return_policy: str
+    response_hours: str
+    opening_hours: str
+    phone: str
+    kakao_channel_url: str
+    naver_url: str
+    url: str
+    listings: list[ListingOut]
+    pickup_points: list[PickupPointOut] = Field(
+        description="활성 픽업 지점: 가게 카운터 먼저, 위치를 보내면 가까운 순 (distance_m 포함)")
+
+
 def optional_point(lat: str | None, lng: str | None) -> tuple[float, float] | None:
     if lat in (None, "") and lng in (None, ""):
         return None
@@ -33,7 +77,8 @@ def optional_point(lat: str | None, lng: str | None) -> tuple[float, float] | No
 
 # Registered before /shops/{shop:slug}, which would otherwise take "nearby" for a slug.
 @router.get("/shops/nearby", operation_id=OPERATION_IDS["shops_nearby"],
-            summary="내 위치를 서비스 구역에 포함하는 가게 (가까운 순)")
+            summary="내 위치를 서비스 구역에 포함하는 가게 (가까운 순)",
+            **documented({200: list[NearbyShopOut]}, LOCATION_ERRORS))
 def shops_nearby(request: HttpRequest, lat: str | None = None, lng: str | None = None):
     point = optional_point(lat, lng)
     if point is None:
@@ -42,7 +87,8 @@ def shops_nearby(request: HttpRequest, lat: str | None = None, lng: str | None =
 
 
 @router.get("/shops/{shop:slug}", operation_id=OPERATION_IDS["shop_detail"],
-            summary="가게 정보와 오늘의 입고 목록")
+            summary="가게 정보와 오늘의 입고 목록",
+            **documented({200: ShopOut}, PUBLIC_SHOP_ERRORS, LOCATION_ERRORS))
 def shop_detail(request: HttpRequest, slug: str, lat: str | None = None,
                 lng: str | None = None):
     near = optional_point(lat, lng)
@@ -60,7 +106,8 @@ class StockQuery(Schema):
 
 
 @router.get("/shops/{shop:slug}/stock", operation_id=OPERATION_IDS["shop_stock"],
-            summary="재고 변경 폴링 (웹소켓이 막힌 경우)")
+            summary="재고 변경 폴링 (웹소켓이 막힌 경우)",
+            **documented({200: StockPollOut}, PUBLIC_SHOP_ERRORS, {422: ["invalid_input"]}))
 def shop_stock(request: HttpRequest, slug: str, query: Query[StockQuery]):
     shop = public_shop(slug)
     return stock_selectors.stock_since(shop, query.since)
