@@ -25,7 +25,10 @@ def start(env: Mapping[str, str], app: str, processes: int) -> tuple[list[subpro
     servers = [
         subprocess.Popen(
             [sys.executable, "-m", "daphne", "--fd", str(listener.fileno()), "-v", "0", app],
-            cwd=ROOT, env=dict(env), stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            cwd=ROOT,
+            env=dict(env),
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
             pass_fds=(listener.fileno(),),
         )
         for _ in range(processes)

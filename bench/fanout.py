@@ -170,8 +170,11 @@ class ClientSocket(asyncio.Protocol):
 
     def write_frame(self, opcode: int, payload: bytes) -> None:
         # A zero mask key leaves the payload as it is; servers must accept any key.
-        header = bytes([0x80 | opcode, 0x80 | len(payload)]) if len(payload) < 126 else (
-            bytes([0x80 | opcode, 0x80 | 126]) + len(payload).to_bytes(2, "big"))
+        header = (
+            bytes([0x80 | opcode, 0x80 | len(payload)])
+            if len(payload) < 126
+            else (bytes([0x80 | opcode, 0x80 | 126]) + len(payload).to_bytes(2, "big"))
+        )
         self.transport.write(header + b"\x00\x00\x00\x00" + payload)
 
     def resync(self) -> None:
@@ -292,9 +295,14 @@ class Swarm:
         lost = sum(max(0, final - (s.version or 0)) for s in self.sockets)
         return {
             "arrivals": {str(v): times for v, times in self.arrivals.items()},
-            "frames": self.frames, "gaps": self.gaps, "resyncs": self.resyncs,
-            "reordered": self.reordered, "heartbeats": self.heartbeats, "lost": lost,
-            "open": sum(1 for s in self.sockets if s.open), "dropped": self.dropped,
+            "frames": self.frames,
+            "gaps": self.gaps,
+            "resyncs": self.resyncs,
+            "reordered": self.reordered,
+            "heartbeats": self.heartbeats,
+            "lost": lost,
+            "open": sum(1 for s in self.sockets if s.open),
+            "dropped": self.dropped,
             "failed": self.failed,
         }
 
@@ -345,16 +353,21 @@ async def run_baseline(args: argparse.Namespace) -> None:
         nonlocal version
         if request.path.startswith("/publish"):
             version += 1
-            text = json.dumps({"type": "stock", "shop": args.slug, "version": version,
-                               "listing": listing}, ensure_ascii=False)
+            text = json.dumps(
+                {"type": "stock", "shop": args.slug, "version": version, "listing": listing},
+                ensure_ascii=False,
+            )
             broadcast(clients, text)
             return connection.respond(HTTPStatus.OK, json.dumps({"version": version}))
         return None
 
     async def handler(connection) -> None:
-        await connection.send(json.dumps({"type": "snapshot", "shop": args.slug,
-                                          "version": version, "listings": [listing]},
-                                         ensure_ascii=False))
+        await connection.send(
+            json.dumps(
+                {"type": "snapshot", "shop": args.slug, "version": version, "listings": [listing]},
+                ensure_ascii=False,
+            )
+        )
         clients.add(connection)
         try:
             await connection.wait_closed()
@@ -362,8 +375,9 @@ async def run_baseline(args: argparse.Namespace) -> None:
             clients.discard(connection)
 
     sock = socket.socket(fileno=args.fd)
-    async with serve(handler, sock=sock, process_request=process_request, compression=None,
-                     max_queue=None):
+    async with serve(
+        handler, sock=sock, process_request=process_request, compression=None, max_queue=None
+    ):
         await asyncio.Future()
 
 
@@ -396,10 +410,21 @@ class Bench:
 
     # processes
 
-    def spawn(self, args: list[str], env: dict[str, str] | None = None,
-              pass_fds: tuple[int, ...] = (), **kwargs: Any) -> subprocess.Popen:
-        process = subprocess.Popen(args, cwd=ROOT, env=env or self.env, pass_fds=pass_fds,
-                                   preexec_fn=raise_fd_limit, **kwargs)
+    def spawn(
+        self,
+        args: list[str],
+        env: dict[str, str] | None = None,
+        pass_fds: tuple[int, ...] = (),
+        **kwargs: Any,
+    ) -> subprocess.Popen:
+        process = subprocess.Popen(
+            args,
+            cwd=ROOT,
+            env=env or self.env,
+            pass_fds=pass_fds,
+            preexec_fn=raise_fd_limit,
+            **kwargs,
+        )
         self.processes.append(process)
         return process
 
@@ -422,8 +447,12 @@ class Bench:
     # setup
 
     def setup(self) -> None:
-        subprocess.run([PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"], cwd=ROOT,
-                       env=self.env, check=True)
+        subprocess.run(
+            [PYTHON, "manage.py", "migrate", "--noinput", "-v", "0"],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+        )
         code = (
             "import json\n"
             "from livestock import services\n"
@@ -439,8 +468,14 @@ class Bench:
             "print(json.dumps({'slug': shop.slug, 'listing_id': listing.pk, 'token': token,"
             " 'listing': listing_payload(listing)}, ensure_ascii=False))\n"
         )
-        out = subprocess.run([PYTHON, "manage.py", "shell", "-c", code], cwd=ROOT, env=self.env,
-                             check=True, capture_output=True, text=True).stdout
+        out = subprocess.run(
+            [PYTHON, "manage.py", "shell", "-c", code],
+            cwd=ROOT,
+            env=self.env,
+            check=True,
+            capture_output=True,
+            text=True,
+        ).stdout
         self.shop = json.loads(out.strip().splitlines()[-1])
         self.listing_file = self.tmp / "listing.json"
         self.listing_file.write_text(json.dumps(self.shop["listing"], ensure_ascii=False))
@@ -450,8 +485,20 @@ class Bench:
     def start_daphne(self, env: dict[str, str]) -> tuple[subprocess.Popen, int]:
         sock = listening_socket()
         port = sock.getsockname()[1]
-        process = self.spawn([PYTHON, "-m", "daphne", "--fd", str(sock.fileno()), "-v", "0",
-                              "config.asgi:application"], env=env, pass_fds=(sock.fileno(),))
+        process = self.spawn(
+            [
+                PYTHON,
+                "-m",
+                "daphne",
+                "--fd",
+                str(sock.fileno()),
+                "-v",
+                "0",
+                "config.asgi:application",
+            ],
+            env=env,
+            pass_fds=(sock.fileno(),),
+        )
         sock.close()
         url = f"http://127.0.0.1:{port}/api/shops/{self.shop['slug']}"
         for _ in range(300):
@@ -466,9 +513,21 @@ class Bench:
     def start_baseline(self) -> tuple[subprocess.Popen, int]:
         sock = listening_socket()
         port = sock.getsockname()[1]
-        process = self.spawn([PYTHON, __file__, "--role", "baseline", "--fd", str(sock.fileno()),
-                              "--slug", self.shop["slug"], "--listing", str(self.listing_file)],
-                             pass_fds=(sock.fileno(),))
+        process = self.spawn(
+            [
+                PYTHON,
+                __file__,
+                "--role",
+                "baseline",
+                "--fd",
+                str(sock.fileno()),
+                "--slug",
+                self.shop["slug"],
+                "--listing",
+                str(self.listing_file),
+            ],
+            pass_fds=(sock.fileno(),),
+        )
         sock.close()
         for _ in range(300):
             try:
@@ -481,9 +540,22 @@ class Bench:
     def start_redis(self) -> tuple[subprocess.Popen | None, str | None]:
         if shutil.which("redis-server"):
             port = free_port()
-            process = self.spawn(["redis-server", "--port", str(port), "--bind", "127.0.0.1",
-                                  "--save", "", "--appendonly", "no", "--dir", str(self.tmp)],
-                                 stdout=subprocess.DEVNULL)
+            process = self.spawn(
+                [
+                    "redis-server",
+                    "--port",
+                    str(port),
+                    "--bind",
+                    "127.0.0.1",
+                    "--save",
+                    "",
+                    "--appendonly",
+                    "no",
+                    "--dir",
+                    str(self.tmp),
+                ],
+                stdout=subprocess.DEVNULL,
+            )
             for _ in range(100):
                 try:
                     with socket.create_connection(("127.0.0.1", port), timeout=1):
@@ -503,9 +575,13 @@ class Bench:
             request = urllib.request.Request(
                 f"http://127.0.0.1:{port}/api/shops/{self.shop['slug']}/listings/"
                 f"{self.shop['listing_id']}/stock",
-                data=b'{"delta": -1}', method="POST",
-                headers={"Authorization": f"Bearer {self.shop['token']}",
-                         "Content-Type": "application/json"})
+                data=b'{"delta": -1}',
+                method="POST",
+                headers={
+                    "Authorization": f"Bearer {self.shop['token']}",
+                    "Content-Type": "application/json",
+                },
+            )
         with urllib.request.urlopen(request, timeout=30) as response:
             return json.loads(response.read())["version"]
 
@@ -526,10 +602,26 @@ class Bench:
         for i in range(processes):
             count = total // processes + (1 if i < total % processes else 0)
             port = ports[i % len(ports)]
-            clients.append(self.spawn(
-                [PYTHON, __file__, "--role", "client", "--port", str(port),
-                 "--path", f"/ws/shops/{self.shop['slug']}/", "--count", str(count)],
-                stdin=subprocess.PIPE, stdout=subprocess.PIPE, text=True, bufsize=1))
+            clients.append(
+                self.spawn(
+                    [
+                        PYTHON,
+                        __file__,
+                        "--role",
+                        "client",
+                        "--port",
+                        str(port),
+                        "--path",
+                        f"/ws/shops/{self.shop['slug']}/",
+                        "--count",
+                        str(count),
+                    ],
+                    stdin=subprocess.PIPE,
+                    stdout=subprocess.PIPE,
+                    text=True,
+                    bufsize=1,
+                )
+            )
         return clients
 
     @staticmethod
@@ -562,8 +654,7 @@ class Bench:
         if kind == "baseline":
             servers.append(self.start_baseline())
         elif kind in HUB_PATHS:
-            servers.append(self.start_daphne({**self.env,
-                                              "REALTIME_WRITE_PATH": HUB_PATHS[kind]}))
+            servers.append(self.start_daphne({**self.env, "REALTIME_WRITE_PATH": HUB_PATHS[kind]}))
         else:
             env = {**self.env, "REDIS_URL": self.redis_url}
             servers += [self.start_daphne(env), self.start_daphne(env)]
@@ -603,14 +694,17 @@ class Bench:
             for v, times in report["arrivals"].items():
                 arrivals[int(v)].extend(times)
         all_received = [
-            (max(arrivals[v]) - t0) * 1000 for v, t0 in started.items()
+            (max(arrivals[v]) - t0) * 1000
+            for v, t0 in started.items()
             if complete[v] and arrivals[v]
         ]
         per_delivery = [(t - t0) * 1000 for v, t0 in started.items() for t in arrivals[v]]
         frames = sum(r["frames"] for r in reports)
         net_cpu = max(0.0, cpu - self.write_cpu[kind])
         return {
-            "kind": kind, "n": n, "connected": connected,
+            "kind": kind,
+            "n": n,
+            "connected": connected,
             "failed": sum(r["failed"] for r in ready),
             "frames": frames,
             "cpu_us": cpu / frames * 1e6 if frames else float("nan"),
@@ -640,15 +734,22 @@ class Bench:
         rss_after = rss_kb(process.pid)
         self.close_clients(clients)
         self.stop(process)
-        return {"kind": kind, "n": n, "connected": connected,
-                "rss_kb": (rss_after - rss_before) / max(1, connected),
-                "rss_total_mb": rss_after / 1024}
+        return {
+            "kind": kind,
+            "n": n,
+            "connected": connected,
+            "rss_kb": (rss_after - rss_before) / max(1, connected),
+            "rss_total_mb": rss_after / 1024,
+        }
 
 
-LABELS = {"baseline": "websockets baseline", "hub": "daphne + hub, in-memory layer",
-          "hub-prepared": "daphne + hub, autobahn PreparedMessage",
-          "hub-asgi": "daphne + hub, ASGI send only",
-          "redis": "2 × daphne + hub, Redis pub/sub"}
+LABELS = {
+    "baseline": "websockets baseline",
+    "hub": "daphne + hub, in-memory layer",
+    "hub-prepared": "daphne + hub, autobahn PreparedMessage",
+    "hub-asgi": "daphne + hub, ASGI send only",
+    "redis": "2 × daphne + hub, Redis pub/sub",
+}
 # The hub's ways of writing a frame to a daphne socket (realtime/wire.py): "hub" is the
 # default direct write; --paths adds the others to compare in the same run.
 HUB_PATHS = {"hub": "direct", "hub-prepared": "prepared", "hub-asgi": "asgi"}
@@ -664,8 +765,10 @@ def machine() -> str:
     except OSError:
         pass
     memory = os.sysconf("SC_PAGE_SIZE") * os.sysconf("SC_PHYS_PAGES") / 2**30
-    return (f"{os.cpu_count()} cores ({model}), {memory:.0f} GiB RAM, "
-            f"{platform.system()} {platform.release()}, Python {platform.python_version()}")
+    return (
+        f"{os.cpu_count()} cores ({model}), {memory:.0f} GiB RAM, "
+        f"{platform.system()} {platform.release()}, Python {platform.python_version()}"
+    )
 
 
 def print_table(results: list[dict[str, Any]], idle: list[dict[str, Any]]) -> list[str]:
@@ -687,8 +790,10 @@ def print_table(results: list[dict[str, Any]], idle: list[dict[str, Any]]) -> li
         )
     lines += ["", "| idle sockets | N | RSS KB/socket | process RSS MB |", "|---|---:|---:|---:|"]
     for r in idle:
-        lines.append(f"| {LABELS[r['kind']]} | {r['connected']:,} | {r['rss_kb']:.1f} | "
-                     f"{r['rss_total_mb']:.0f} |")
+        lines.append(
+            f"| {LABELS[r['kind']]} | {r['connected']:,} | {r['rss_kb']:.1f} | "
+            f"{r['rss_total_mb']:.0f} |"
+        )
     return lines
 
 
@@ -699,21 +804,29 @@ def goals(results: list[dict[str, Any]], idle: list[dict[str, Any]]) -> list[str
         if r["kind"] == "baseline" or r["n"] not in baseline:
             continue
         ratio = r["cpu_us"] / baseline[r["n"]]["cpu_us"]
-        out.append(f"{'met ' if ratio <= GOAL_CPU_RATIO else 'MISSED'} CPU/frame ≤ "
-                   f"{GOAL_CPU_RATIO:g}× baseline: {LABELS[r['kind']]}, N={r['n']:,}: "
-                   f"{ratio:.2f}×")
+        out.append(
+            f"{'met ' if ratio <= GOAL_CPU_RATIO else 'MISSED'} CPU/frame ≤ "
+            f"{GOAL_CPU_RATIO:g}× baseline: {LABELS[r['kind']]}, N={r['n']:,}: "
+            f"{ratio:.2f}×"
+        )
         if r["n"] == GOAL_P99_AT:
             p99 = r["p99_ms"] / baseline[r["n"]]["p99_ms"]
-            out.append(f"{'met ' if p99 <= GOAL_P99_RATIO else 'MISSED'} p99 all-received ≤ "
-                       f"{GOAL_P99_RATIO:g}× baseline: {LABELS[r['kind']]}, N={r['n']:,}: "
-                       f"{p99:.2f}×")
-        out.append(f"{'met ' if r['lost'] == 0 else 'MISSED'} 0 lost after resync: "
-                   f"{LABELS[r['kind']]}, N={r['n']:,}: {r['lost']}")
+            out.append(
+                f"{'met ' if p99 <= GOAL_P99_RATIO else 'MISSED'} p99 all-received ≤ "
+                f"{GOAL_P99_RATIO:g}× baseline: {LABELS[r['kind']]}, N={r['n']:,}: "
+                f"{p99:.2f}×"
+            )
+        out.append(
+            f"{'met ' if r['lost'] == 0 else 'MISSED'} 0 lost after resync: "
+            f"{LABELS[r['kind']]}, N={r['n']:,}: {r['lost']}"
+        )
     for r in idle:
         if r["kind"] != "baseline":
-            out.append(f"{'met ' if r['rss_kb'] <= GOAL_IDLE_KB else 'MISSED'} ≤ "
-                       f"{GOAL_IDLE_KB:g} KB RSS per idle socket at {r['connected']:,}: "
-                       f"{r['rss_kb']:.1f} KB")
+            out.append(
+                f"{'met ' if r['rss_kb'] <= GOAL_IDLE_KB else 'MISSED'} ≤ "
+                f"{GOAL_IDLE_KB:g} KB RSS per idle socket at {r['connected']:,}: "
+                f"{r['rss_kb']:.1f} KB"
+            )
     return out
 
 
@@ -727,14 +840,20 @@ def main(args: argparse.Namespace) -> int:
         bench.setup()
         redis_process, bench.redis_url = bench.start_redis()
         results: list[dict[str, Any]] = []
-        kinds = (["baseline", "hub"] + [f"hub-{path}" for path in args.paths]
-                 + (["redis"] if bench.redis_url and not args.no_redis else []))
+        kinds = (
+            ["baseline", "hub"]
+            + [f"hub-{path}" for path in args.paths]
+            + (["redis"] if bench.redis_url and not args.no_redis else [])
+        )
         for n in sizes:
             for kind in kinds:
                 result = bench.scenario(kind, n)
                 results.append(result)
-                print(f"  {LABELS[kind]}, N={n:,}: {result['cpu_us']:.1f} µs/frame, "
-                      f"p99 {result['p99_ms']:.0f} ms, lost {result['lost']}", flush=True)
+                print(
+                    f"  {LABELS[kind]}, N={n:,}: {result['cpu_us']:.1f} µs/frame, "
+                    f"p99 {result['p99_ms']:.0f} ms, lost {result['lost']}",
+                    flush=True,
+                )
         idle = [bench.idle("baseline", idle_n), bench.idle("hub", idle_n)]
         if redis_process is not None:
             bench.stop(redis_process)
@@ -758,8 +877,12 @@ def parse_args() -> argparse.Namespace:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--role", choices=["driver", "client", "baseline"], default="driver")
     parser.add_argument("--quick", action="store_true", help="small N, for a smoke run")
-    parser.add_argument("--paths", type=lambda v: [p for p in v.split(",") if p], default=[],
-                        help="also measure these hub write paths: prepared,asgi")
+    parser.add_argument(
+        "--paths",
+        type=lambda v: [p for p in v.split(",") if p],
+        default=[],
+        help="also measure these hub write paths: prepared,asgi",
+    )
     parser.add_argument("--no-redis", action="store_true", help="skip the two-process run")
     parser.add_argument("--host", default="127.0.0.1")
     parser.add_argument("--port", type=int)

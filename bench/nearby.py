@@ -55,8 +55,12 @@ def pct(values: list[float], q: float) -> float:
 
 def child(db_url: str) -> None:
     os.environ.update(
-        DJANGO_SETTINGS_MODULE="config.settings", DATABASE_URL=db_url, DEBUG="0",
-        SECRET_KEY="bench-only-secret", ALLOWED_HOSTS="127.0.0.1,localhost", LOG_LEVEL="WARNING",
+        DJANGO_SETTINGS_MODULE="config.settings",
+        DATABASE_URL=db_url,
+        DEBUG="0",
+        SECRET_KEY="bench-only-secret",
+        ALLOWED_HOSTS="127.0.0.1,localhost",
+        LOG_LEVEL="WARNING",
     )
     sys.path.insert(0, str(ROOT))
     import django
@@ -76,11 +80,15 @@ def child(db_url: str) -> None:
     seeded = 0
 
     def brute_force(lat: float, lng: float) -> list[tuple[int, float]]:
-        rows = list(Shop.objects.filter(is_active=True).order_by().values_list(
-            "id", "lat", "lng", "service_radius_m", "service_polygon"))
+        rows = list(
+            Shop.objects.filter(is_active=True)
+            .order_by()
+            .values_list("id", "lat", "lng", "service_radius_m", "service_polygon")
+        )
         polygons = [geo.polygon_geometry(r[4]) if r[4] else None for r in rows]
-        inside, meters = geo.contains_many(lat, lng, [r[1] for r in rows], [r[2] for r in rows],
-                                           [r[3] for r in rows], polygons)
+        inside, meters = geo.contains_many(
+            lat, lng, [r[1] for r in rows], [r[2] for r in rows], [r[3] for r in rows], polygons
+        )
         return sorted((rows[i][0], float(meters[i])) for i in np.flatnonzero(inside))
 
     for size in SIZES:
@@ -88,16 +96,38 @@ def child(db_url: str) -> None:
         for i in range(seeded, size):
             lat, lng = rnd.uniform(*LAT_RANGE), rnd.uniform(*LNG_RANGE)
             pick = rnd.random()
-            radius = (5000 if pick < 0.7 else rnd.randint(300, 5000) if pick < 0.9
-                      else rnd.randint(5000, 20000))
+            radius = (
+                5000
+                if pick < 0.7
+                else rnd.randint(300, 5000)
+                if pick < 0.9
+                else rnd.randint(5000, 20000)
+            )
             polygon = None
             if rnd.random() < 0.02:  # a few owners draw a polygon
                 half = radius * 0.6 / 111_000
-                polygon = {"type": "Polygon", "coordinates": [[
-                    [lng - half, lat - half], [lng + half, lat - half / 3],
-                    [lng + half, lat + half], [lng - half, lat + half], [lng - half, lat - half]]]}
-            shops.append(Shop(slug=f"bench-{i}", name=f"벤치 가게 {i}", lat=lat, lng=lng,
-                              service_radius_m=radius, service_polygon=polygon))
+                polygon = {
+                    "type": "Polygon",
+                    "coordinates": [
+                        [
+                            [lng - half, lat - half],
+                            [lng + half, lat - half / 3],
+                            [lng + half, lat + half],
+                            [lng - half, lat + half],
+                            [lng - half, lat - half],
+                        ]
+                    ],
+                }
+            shops.append(
+                Shop(
+                    slug=f"bench-{i}",
+                    name=f"벤치 가게 {i}",
+                    lat=lat,
+                    lng=lng,
+                    service_radius_m=radius,
+                    service_polygon=polygon,
+                )
+            )
         Shop.objects.bulk_create(shops, batch_size=2000)
         seeded = size
         with connection.cursor() as cursor:
@@ -157,12 +187,15 @@ def free_port() -> int:
         return sock.getsockname()[1]
 
 
-async def _fetch_loop(port: int, paths: list[str], latencies: list[float], errors: list[str]) -> None:
+async def _fetch_loop(
+    port: int, paths: list[str], latencies: list[float], errors: list[str]
+) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
         for path in paths:
-            request = (f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\n"
-                       "Accept: application/json\r\n\r\n").encode()
+            request = (
+                f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nAccept: application/json\r\n\r\n"
+            ).encode()
             start = time.perf_counter()
             writer.write(request)
             await writer.drain()
@@ -191,12 +224,16 @@ async def _fetch_loop(port: int, paths: list[str], latencies: list[float], error
         writer.close()
 
 
-async def _load(port: int, paths: list[str], concurrency: int) -> tuple[list[float], list[str], float]:
+async def _load(
+    port: int, paths: list[str], concurrency: int
+) -> tuple[list[float], list[str], float]:
     latencies: list[float] = []
     errors: list[str] = []
     chunks = [paths[i::concurrency] for i in range(concurrency)]
     start = time.perf_counter()
-    await asyncio.gather(*(_fetch_loop(port, chunk, latencies, errors) for chunk in chunks if chunk))
+    await asyncio.gather(
+        *(_fetch_loop(port, chunk, latencies, errors) for chunk in chunks if chunk)
+    )
     return latencies, errors, time.perf_counter() - start
 
 
@@ -217,8 +254,14 @@ def wait_ready(servers: list[subprocess.Popen], port: int, path: str) -> None:
 
 
 def http_bench(db_url: str, points: list[tuple[float, float]]) -> dict:
-    env = {**os.environ, "DATABASE_URL": db_url, "DEBUG": "0", "SECRET_KEY": "bench-only-secret",
-           "ALLOWED_HOSTS": "127.0.0.1,localhost", "LOG_LEVEL": "WARNING"}
+    env = {
+        **os.environ,
+        "DATABASE_URL": db_url,
+        "DEBUG": "0",
+        "SECRET_KEY": "bench-only-secret",
+        "ALLOWED_HOSTS": "127.0.0.1,localhost",
+        "LOG_LEVEL": "WARNING",
+    }
     servers, port = daphne_pool.start(env, "config.asgi:application", PROCESSES)
     try:
         wait_ready(servers, port, "/api/shops/nearby?lat=0&lng=0")
@@ -249,9 +292,15 @@ def bare_asgi_floor() -> dict:
     try:
         wait_ready(servers, port, "/")
         asyncio.run(_load(port, ["/"] * 200, 10))
-        latencies, errors, elapsed = asyncio.run(_load(port, ["/"] * HTTP_REQUESTS * 5, CONCURRENCY))
-        return {"p50_ms": pct(latencies, 0.5) * 1e3, "p95_ms": pct(latencies, 0.95) * 1e3,
-                "rps": len(latencies) / elapsed, "errors": len(errors)}
+        latencies, errors, elapsed = asyncio.run(
+            _load(port, ["/"] * HTTP_REQUESTS * 5, CONCURRENCY)
+        )
+        return {
+            "p50_ms": pct(latencies, 0.5) * 1e3,
+            "p95_ms": pct(latencies, 0.95) * 1e3,
+            "rps": len(latencies) / elapsed,
+            "errors": len(errors),
+        }
     finally:
         daphne_pool.stop(servers)
 
@@ -270,14 +319,21 @@ def pg_scratch(url: str) -> tuple[str, str, str]:
 def pg_admin(admin_url: str, sql: str) -> None:
     import psycopg
 
-    with psycopg.connect(admin_url.replace("postgres://", "postgresql://", 1),
-                         autocommit=True) as conn:
+    with psycopg.connect(
+        admin_url.replace("postgres://", "postgresql://", 1), autocommit=True
+    ) as conn:
         conn.execute(sql)
 
 
 def run_backend(label: str, db_url: str) -> dict:
-    proc = subprocess.run([sys.executable, __file__, "--child", db_url], cwd=ROOT,
-                          stdout=subprocess.PIPE, stderr=None, text=True, check=True)
+    proc = subprocess.run(
+        [sys.executable, __file__, "--child", db_url],
+        cwd=ROOT,
+        stdout=subprocess.PIPE,
+        stderr=None,
+        text=True,
+        check=True,
+    )
     data = json.loads(proc.stdout.strip().splitlines()[-1])
     data["label"] = label
     return data
@@ -304,8 +360,10 @@ def main() -> None:
     with tempfile.TemporaryDirectory(prefix="dongne5km-bench-nearby-") as tmp:
         runs.append(run_backend("SQLite", f"sqlite:///{tmp}/bench.sqlite3"))
     pg_url = os.environ.get("BENCH_PG_URL") or (
-        os.environ.get("DATABASE_URL", "") if os.environ.get("DATABASE_URL", "").startswith(
-            ("postgres://", "postgresql://")) else "")
+        os.environ.get("DATABASE_URL", "")
+        if os.environ.get("DATABASE_URL", "").startswith(("postgres://", "postgresql://"))
+        else ""
+    )
     if pg_url:
         admin, scratch, name = pg_scratch(pg_url)
         pg_admin(admin, f'CREATE DATABASE "{name}"')
@@ -318,42 +376,60 @@ def main() -> None:
 
     bare = bare_asgi_floor()
     print(f"\nNearby search — {machine()}")
-    print(f"{QUERIES} query points per size (half within 3 km of a shop, half anywhere); "
-          f"brute force over {BRUTE_QUERIES}; HTTP: {HTTP_REQUESTS} requests, "
-          f"{CONCURRENCY} in flight, {PROCESSES} daphne process(es) on one socket\n")
-    header = (f"{'backend':<11}{'shops':>8}{'hits/q':>8} | {'query p50':>10}{'p95':>8} | "
-              f"{'brute p50':>10}{'p95':>9}{'×':>6} | {'HTTP c=1 p95':>13} | "
-              f"{'HTTP c=' + str(CONCURRENCY) + ' p50':>14}{'p95':>8}{'req/s':>7}"
-              f"{'empty p95':>10}")
+    print(
+        f"{QUERIES} query points per size (half within 3 km of a shop, half anywhere); "
+        f"brute force over {BRUTE_QUERIES}; HTTP: {HTTP_REQUESTS} requests, "
+        f"{CONCURRENCY} in flight, {PROCESSES} daphne process(es) on one socket\n"
+    )
+    header = (
+        f"{'backend':<11}{'shops':>8}{'hits/q':>8} | {'query p50':>10}{'p95':>8} | "
+        f"{'brute p50':>10}{'p95':>9}{'×':>6} | {'HTTP c=1 p95':>13} | "
+        f"{'HTTP c=' + str(CONCURRENCY) + ' p50':>14}{'p95':>8}{'req/s':>7}"
+        f"{'empty p95':>10}"
+    )
     print(header)
     print("-" * len(header))
     for run in runs:
         for row in run["sizes"]:
-            print(f"{run['label']:<11}{row['shops']:>8}{row['hits_per_query']:>8.1f} | "
-                  f"{row['query_p50_ms']:>8.2f}ms{row['query_p95_ms']:>6.2f}ms | "
-                  f"{row['brute_p50_ms']:>8.1f}ms{row['brute_p95_ms']:>7.1f}ms"
-                  f"{row['brute_p50_ms'] / row['query_p50_ms']:>6.0f} | "
-                  f"{row['http_c1_p95_ms']:>11.1f}ms | "
-                  f"{row['http_p50_ms']:>12.1f}ms{row['http_p95_ms']:>6.1f}ms"
-                  f"{row['http_rps']:>7.0f}{row['http_floor_p95_ms']:>8.1f}ms")
+            print(
+                f"{run['label']:<11}{row['shops']:>8}{row['hits_per_query']:>8.1f} | "
+                f"{row['query_p50_ms']:>8.2f}ms{row['query_p95_ms']:>6.2f}ms | "
+                f"{row['brute_p50_ms']:>8.1f}ms{row['brute_p95_ms']:>7.1f}ms"
+                f"{row['brute_p50_ms'] / row['query_p50_ms']:>6.0f} | "
+                f"{row['http_c1_p95_ms']:>11.1f}ms | "
+                f"{row['http_p50_ms']:>12.1f}ms{row['http_p95_ms']:>6.1f}ms"
+                f"{row['http_rps']:>7.0f}{row['http_floor_p95_ms']:>8.1f}ms"
+            )
             if row["brute_mismatches"] or row["http_errors"]:
-                print(f"  !! {row['brute_mismatches']} answers differ from brute force, "
-                      f"{row['http_errors']} HTTP errors")
-    print("\n× = brute-force p50 / query p50. 'empty p95' = the same endpoint at a point with "
-          "no shops (the framework's own floor at that concurrency).")
-    print(f"bare ASGI app (no Django, no database) on the same daphne setup, {CONCURRENCY} in "
-          f"flight: p50 {bare['p50_ms']:.1f} ms, p95 {bare['p95_ms']:.1f} ms, "
-          f"{bare['rps']:.0f} req/s: the least any answer costs here at that concurrency.")
+                print(
+                    f"  !! {row['brute_mismatches']} answers differ from brute force, "
+                    f"{row['http_errors']} HTTP errors"
+                )
+    print(
+        "\n× = brute-force p50 / query p50. 'empty p95' = the same endpoint at a point with "
+        "no shops (the framework's own floor at that concurrency)."
+    )
+    print(
+        f"bare ASGI app (no Django, no database) on the same daphne setup, {CONCURRENCY} in "
+        f"flight: p50 {bare['p50_ms']:.1f} ms, p95 {bare['p95_ms']:.1f} ms, "
+        f"{bare['rps']:.0f} req/s: the least any answer costs here at that concurrency."
+    )
     biggest = [(run["label"], run["sizes"][-1]) for run in runs]
     for label, row in biggest:
         query_ok = row["query_p95_ms"] <= 2.0
         http_ok = row["http_p95_ms"] <= 20.0
-        print(f"goal {label} {row['shops']} shops: query p95 ≤ 2 ms: "
-              f"{'met' if query_ok else 'NOT met'} ({row['query_p95_ms']:.2f} ms); "
-              f"HTTP p95 ≤ 20 ms at {CONCURRENCY} concurrent: "
-              f"{'met' if http_ok else 'NOT met'} ({row['http_p95_ms']:.1f} ms)")
+        print(
+            f"goal {label} {row['shops']} shops: query p95 ≤ 2 ms: "
+            f"{'met' if query_ok else 'NOT met'} ({row['query_p95_ms']:.2f} ms); "
+            f"HTTP p95 ≤ 20 ms at {CONCURRENCY} concurrent: "
+            f"{'met' if http_ok else 'NOT met'} ({row['http_p95_ms']:.1f} ms)"
+        )
     out = Path(tempfile.gettempdir()) / "dongne5km-bench-nearby.json"
-    out.write_text(json.dumps({"machine": machine(), "runs": runs, "bare_asgi": bare}, ensure_ascii=False, indent=1))
+    out.write_text(
+        json.dumps(
+            {"machine": machine(), "runs": runs, "bare_asgi": bare}, ensure_ascii=False, indent=1
+        )
+    )
     print(f"\nraw figures: {out}; took {time.time() - started:.0f} s")
 
 

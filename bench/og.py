@@ -26,20 +26,22 @@ ROOT = Path(__file__).resolve().parent.parent
 sys.path.insert(0, str(ROOT))
 WORK = Path(tempfile.mkdtemp(prefix="og-bench-"))
 
-os.environ.update({
-    "DJANGO_SETTINGS_MODULE": "config.settings",
-    "DEBUG": "0",
-    "SECRET_KEY": "bench-only-secret",
-    "ALLOWED_HOSTS": "testserver",
-    "DATABASE_URL": f"sqlite:///{WORK / 'bench.sqlite3'}",
-    "HUEY_SQLITE_PATH": str(WORK / "huey.sqlite3"),
-    "HUEY_IMMEDIATE": "1",
-    "MEDIA_ROOT": str(WORK / "media"),
-    "LOG_LEVEL": "WARNING",
-    # With REDIS_URL set, a fresh key prefix per run so no earlier run's images are hits.
-    "CHANNEL_LAYER_PREFIX": f"og-bench-{uuid.uuid4().hex[:8]}",
-    "OG_IMAGE_CACHE_SECONDS": "600",
-})
+os.environ.update(
+    {
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": "bench-only-secret",
+        "ALLOWED_HOSTS": "testserver",
+        "DATABASE_URL": f"sqlite:///{WORK / 'bench.sqlite3'}",
+        "HUEY_SQLITE_PATH": str(WORK / "huey.sqlite3"),
+        "HUEY_IMMEDIATE": "1",
+        "MEDIA_ROOT": str(WORK / "media"),
+        "LOG_LEVEL": "WARNING",
+        # With REDIS_URL set, a fresh key prefix per run so no earlier run's images are hits.
+        "CHANNEL_LAYER_PREFIX": f"og-bench-{uuid.uuid4().hex[:8]}",
+        "OG_IMAGE_CACHE_SECONDS": "600",
+    }
+)
 
 KAKAO_UA = "facebookexternalhit/1.1;kakaotalk-scrap/1.0"
 
@@ -148,8 +150,10 @@ def main() -> None:
 
     preview = og_image.Preview(
         shop_name=shop.name,
-        items=tuple(og_image.PreviewItem(item.name, item.available, item.unit, item.pickup_price)
-                    for item in Listing.objects.filter(shop=shop, is_active=True)[:3]),
+        items=tuple(
+            og_image.PreviewItem(item.name, item.available, item.unit, item.pickup_price)
+            for item in Listing.objects.filter(shop=shop, is_active=True)[:3]
+        ),
         caption="11월 22일 10:42 기준",
     )
     draw_samples = timed(lambda: og_image.render_preview_png(preview), 30)
@@ -168,22 +172,30 @@ def main() -> None:
     ratio = results["og_cached_hit"]["median_ms"] / results["static_file"]["median_ms"]
     results["hit_vs_static_median_ratio"] = round(ratio, 2)
 
-    print(f"OG preview images ({len(first.content):,} byte PNG, cache: "
-          f"{settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]})")
+    print(
+        f"OG preview images ({len(first.content):,} byte PNG, cache: "
+        f"{settings.CACHES['default']['BACKEND'].rsplit('.', 1)[-1]})"
+    )
     print(f"{'':34} {'median':>9} {'p95':>9} {'max':>9}")
-    for label, key in [("static file (WhiteNoise, baseline)", "static_file"),
-                       ("og image, cached hit", "og_cached_hit"),
-                       ("og image, hit from shared cache", "og_shared_cache_hit"),
-                       ("og image, cold render (new count)", "og_cold_render"),
-                       ("draw + PNG encode only", "draw_and_encode_only"),
-                       ("shop page, Kakao scraper UA", "shop_page_for_kakao_scraper")]:
+    for label, key in [
+        ("static file (WhiteNoise, baseline)", "static_file"),
+        ("og image, cached hit", "og_cached_hit"),
+        ("og image, hit from shared cache", "og_shared_cache_hit"),
+        ("og image, cold render (new count)", "og_cold_render"),
+        ("draw + PNG encode only", "draw_and_encode_only"),
+        ("shop page, Kakao scraper UA", "shop_page_for_kakao_scraper"),
+    ]:
         row = results[key]
-        print(f"{label:34} {row['median_ms']:>7.2f}ms {row['p95_ms']:>7.2f}ms {row['max_ms']:>7.2f}ms")
+        print(
+            f"{label:34} {row['median_ms']:>7.2f}ms {row['p95_ms']:>7.2f}ms {row['max_ms']:>7.2f}ms"
+        )
     print(f"first render in a fresh process: {first_ms:.1f} ms")
     print(f"cached hit / static file (median): {ratio:.2f}x   (goal: ~1x)")
     cold = results["og_cold_render"]["median_ms"]
-    print(f"cold render median {cold:.1f} ms, p95 {results['og_cold_render']['p95_ms']:.1f} ms "
-          f"(goal: <= 150 ms) -> {'ok' if results['og_cold_render']['p95_ms'] <= 150 else 'OVER'}")
+    print(
+        f"cold render median {cold:.1f} ms, p95 {results['og_cold_render']['p95_ms']:.1f} ms "
+        f"(goal: <= 150 ms) -> {'ok' if results['og_cold_render']['p95_ms'] <= 150 else 'OVER'}"
+    )
 
     out = ROOT / "bench" / "results"
     out.mkdir(exist_ok=True)

@@ -95,8 +95,9 @@ def start_daphne(env: dict[str, str], processes: int) -> tuple[list[subprocess.P
         if any(process.poll() is not None for process in started):
             break
         try:
-            with urllib.request.urlopen(f"http://127.0.0.1:{port}/api/shops/bench-shop",
-                                        timeout=2) as answer:
+            with urllib.request.urlopen(
+                f"http://127.0.0.1:{port}/api/shops/bench-shop", timeout=2
+            ) as answer:
                 if answer.status == 200:
                     return started, port
         except OSError:
@@ -111,11 +112,14 @@ def fire(port: int, requests: list[tuple[str, str, bytes | None]]) -> Phase:
     return asyncio.run(_fire(port, requests))
 
 
-async def _one(port: int, method: str, path: str, body: bytes | None,
-               start: asyncio.Event) -> tuple[int, float]:
+async def _one(
+    port: int, method: str, path: str, body: bytes | None, start: asyncio.Event
+) -> tuple[int, float]:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    head = (f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(body or b'')}\r\n\r\n")
+    head = (
+        f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body or b'')}\r\n\r\n"
+    )
     await start.wait()
     started = time.perf_counter()
     writer.write(head.encode() + (body or b""))
@@ -130,8 +134,12 @@ async def _one(port: int, method: str, path: str, body: bytes | None,
 def sequential(port: int, requests: list[tuple[str, str, bytes | None]]) -> Phase:
     """One request at a time: the uncontended latency of each kind of request."""
     phases = [fire(port, [request]) for request in requests]
-    return Phase("", [p.statuses[0] for p in phases], [p.latencies[0] for p in phases],
-                 sum(p.elapsed for p in phases))
+    return Phase(
+        "",
+        [p.statuses[0] for p in phases],
+        [p.latencies[0] for p in phases],
+        sum(p.elapsed for p in phases),
+    )
 
 
 async def _fire(port: int, requests: list[tuple[str, str, bytes | None]]) -> Phase:
@@ -149,8 +157,10 @@ async def _arrive(port: int, method: str, path: str, body: bytes | None) -> tupl
     """One customer: connect, send, read the whole answer (timed from before connecting)."""
     started = time.perf_counter()
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
-    head = (f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
-            f"Content-Type: application/json\r\nContent-Length: {len(body or b'')}\r\n\r\n")
+    head = (
+        f"{method} {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nConnection: close\r\n"
+        f"Content-Type: application/json\r\nContent-Length: {len(body or b'')}\r\n\r\n"
+    )
     writer.write(head.encode() + (body or b""))
     await writer.drain()
     status_line = await reader.readline()
@@ -180,12 +190,26 @@ async def _steady(port: int, rate: float, requests: list[tuple[str, str, bytes |
 
 
 def reservation_body(listing_id: int, point_id: int, name: str, phone: str) -> bytes:
-    return json.dumps({"listing_id": listing_id, "quantity": 1, "pickup_point_id": point_id,
-                       "name": name, "phone": phone}).encode()
+    return json.dumps(
+        {
+            "listing_id": listing_id,
+            "quantity": 1,
+            "pickup_point_id": point_id,
+            "name": name,
+            "phone": phone,
+        }
+    ).encode()
 
 
-def run_backend(label: str, database_url: str, customers: int, units: int, processes: int,
-                rates: list[int], seconds: float) -> dict:
+def run_backend(
+    label: str,
+    database_url: str,
+    customers: int,
+    units: int,
+    processes: int,
+    rates: list[int],
+    seconds: float,
+) -> dict:
     env = {
         **os.environ,
         "DJANGO_SETTINGS_MODULE": "config.settings",
@@ -211,32 +235,56 @@ def run_backend(label: str, database_url: str, customers: int, units: int, proce
     try:
         fire(port, [("GET", "/api/shops/bench-shop", None)] * 20)  # warm up every process
         solo_get = sequential(port, [("GET", "/api/shops/bench-shop", None)] * 50)
-        solo_reserve = sequential(port, [
-            ("POST", path, reservation_body(plenty_id, point_id, "혼자", next(phones)))
-            for _ in range(50)])
+        solo_reserve = sequential(
+            port,
+            [
+                ("POST", path, reservation_body(plenty_id, point_id, "혼자", next(phones)))
+                for _ in range(50)
+            ],
+        )
         baseline = fire(port, [("GET", "/api/shops/bench-shop", None)] * customers)
-        reserve = fire(port, [
-            ("POST", path, reservation_body(listing_id, point_id, f"손님{i}", next(phones)))
-            for i in range(customers)])
+        reserve = fire(
+            port,
+            [
+                ("POST", path, reservation_body(listing_id, point_id, f"손님{i}", next(phones)))
+                for i in range(customers)
+            ],
+        )
         sustained = {
-            rate: steady(port, rate, [
-                ("POST", path, reservation_body(plenty_id, point_id, f"손님{i}", next(phones)))
-                for i in range(int(rate * seconds))])
+            rate: steady(
+                port,
+                rate,
+                [
+                    ("POST", path, reservation_body(plenty_id, point_id, f"손님{i}", next(phones)))
+                    for i in range(int(rate * seconds))
+                ],
+            )
             for rate in rates
         }
     finally:
         daphne_pool.stop(servers)
     available, reservations, taken = map(
-        int, re.search(r"CHECK (-?\d+) (\d+) (\d+)", manage(
-            env, "shell", code=CHECK.format(listing_id=listing_id))).groups())
+        int,
+        re.search(
+            r"CHECK (-?\d+) (\d+) (\d+)",
+            manage(env, "shell", code=CHECK.format(listing_id=listing_id)),
+        ).groups(),
+    )
     created = reserve.statuses.count(201)
     oversell = max(0, taken - units) + max(0, -available) + max(0, created - units)
     return {
-        "label": label, "baseline": baseline, "solo_get": solo_get,
-        "solo_reserve": solo_reserve, "reserve": reserve, "sustained": sustained,
-        "created": created, "refused": reserve.statuses.count(409),
+        "label": label,
+        "baseline": baseline,
+        "solo_get": solo_get,
+        "solo_reserve": solo_reserve,
+        "reserve": reserve,
+        "sustained": sustained,
+        "created": created,
+        "refused": reserve.statuses.count(409),
         "other": len(reserve.statuses) - created - reserve.statuses.count(409),
-        "available": available, "reservations": reservations, "oversell": oversell,
+        "available": available,
+        "reservations": reservations,
+        "oversell": oversell,
     }
 
 
@@ -276,10 +324,17 @@ def main() -> int:
     parser = argparse.ArgumentParser(description=__doc__.splitlines()[0])
     parser.add_argument("--customers", type=int, default=200)
     parser.add_argument("--units", type=int, default=100)
-    parser.add_argument("--processes", type=int, default=os.cpu_count() or 1,
-                        help="daphne processes sharing the listening socket (default: one per CPU)")
-    parser.add_argument("--rates", default="50,100,200,300",
-                        help="steady arrival rates to try, reservations per second")
+    parser.add_argument(
+        "--processes",
+        type=int,
+        default=os.cpu_count() or 1,
+        help="daphne processes sharing the listening socket (default: one per CPU)",
+    )
+    parser.add_argument(
+        "--rates",
+        default="50,100,200,300",
+        help="steady arrival rates to try, reservations per second",
+    )
     parser.add_argument("--seconds", type=float, default=2.0, help="length of each steady phase")
     parser.add_argument("--only", choices=["sqlite", "postgresql"])
     args = parser.parse_args()
@@ -294,39 +349,56 @@ def main() -> int:
             continue
         url, cleanup = made
         try:
-            results.append(run_backend(label, url, args.customers, args.units, args.processes,
-                                       rates, args.seconds))
+            results.append(
+                run_backend(
+                    label, url, args.customers, args.units, args.processes, rates, args.seconds
+                )
+            )
         finally:
             cleanup()
 
-    print(f"\n{args.customers} concurrent customers for {args.units} units, then steady arrivals; "
-          f"{args.processes} daphne process(es) on one socket, {os.cpu_count()} CPUs")
-    header = (f"{'database':<11} {'phase':<14} {'req/s':>6} {'p50 ms':>8} {'p99 ms':>8} "
-              f"{'vs GET':>7}  result")
+    print(
+        f"\n{args.customers} concurrent customers for {args.units} units, then steady arrivals; "
+        f"{args.processes} daphne process(es) on one socket, {os.cpu_count()} CPUs"
+    )
+    header = (
+        f"{'database':<11} {'phase':<14} {'req/s':>6} {'p50 ms':>8} {'p99 ms':>8} "
+        f"{'vs GET':>7}  result"
+    )
     print(header)
     print("-" * len(header))
     failed = False
     for r in results:
         b, s = r["baseline"], r["reserve"]
         for name, solo in (("GET 1×", r["solo_get"]), ("reserve 1×", r["solo_reserve"])):
-            print(f"{r['label']:<11} {name:<14} {solo.throughput:>6.0f} {solo.p50:>8.1f} "
-                  f"{solo.pct(0.99):>8.1f} {'':>7}  one at a time, {len(solo.statuses)} requests")
-        print(f"{'':<11} {'GET 200':<14}{b.throughput:>7.0f} {b.p50:>8.1f} "
-              f"{b.pct(0.99):>8.1f} {'1.00':>7}  {b.statuses.count(200)} × 200 {sorted(set(b.statuses))}")
-        print(f"{'':<11} {'reserve 200':<14}{s.throughput:>7.0f} {s.p50:>8.1f} {s.pct(0.99):>8.1f} "
-              f"{s.throughput / b.throughput:>7.2f}  {r['created']} × 201, {r['refused']} × 409, "
-              f"{r['other']} other {sorted(set(s.statuses) - {201, 409})}; left {r['available']}; oversell {r['oversell']}")
+            print(
+                f"{r['label']:<11} {name:<14} {solo.throughput:>6.0f} {solo.p50:>8.1f} "
+                f"{solo.pct(0.99):>8.1f} {'':>7}  one at a time, {len(solo.statuses)} requests"
+            )
+        print(
+            f"{'':<11} {'GET 200':<14}{b.throughput:>7.0f} {b.p50:>8.1f} "
+            f"{b.pct(0.99):>8.1f} {'1.00':>7}  {b.statuses.count(200)} × 200 {sorted(set(b.statuses))}"
+        )
+        print(
+            f"{'':<11} {'reserve 200':<14}{s.throughput:>7.0f} {s.p50:>8.1f} {s.pct(0.99):>8.1f} "
+            f"{s.throughput / b.throughput:>7.2f}  {r['created']} × 201, {r['refused']} × 409, "
+            f"{r['other']} other {sorted(set(s.statuses) - {201, 409})}; left {r['available']}; oversell {r['oversell']}"
+        )
         for rate, phase in r["sustained"].items():
             ok = phase.statuses.count(201)
             verdict = "p99 ≤ 100 ms" if phase.pct(0.99) <= 100 else "p99 > 100 ms"
-            print(f"{'':<11} {f'steady {rate}/s':<14}{phase.throughput:>7.0f} {phase.p50:>8.1f} "
-                  f"{phase.pct(0.99):>8.1f} {'':>7}  {ok} × 201 of {len(phase.statuses)}; {verdict}")
+            print(
+                f"{'':<11} {f'steady {rate}/s':<14}{phase.throughput:>7.0f} {phase.p50:>8.1f} "
+                f"{phase.pct(0.99):>8.1f} {'':>7}  {ok} × 201 of {len(phase.statuses)}; {verdict}"
+            )
             failed |= ok != len(phase.statuses)
         failed |= r["oversell"] != 0 or r["created"] != min(args.units, args.customers)
         failed |= r["other"] != 0 or b.statuses.count(200) != len(b.statuses)
         failed |= set(r["solo_get"].statuses) != {200} or set(r["solo_reserve"].statuses) != {201}
-    print("(vs GET = reservation throughput / baseline throughput in the same run; "
-          "steady req/s = answers per second while customers arrived at that rate)")
+    print(
+        "(vs GET = reservation throughput / baseline throughput in the same run; "
+        "steady req/s = answers per second while customers arrived at that rate)"
+    )
     return 1 if failed else 0
 
 

@@ -25,6 +25,7 @@ from storefront.api import router as storefront_router
 
 logger = logging.getLogger(__name__)
 
+
 class UnicodeJSONRenderer(JSONRenderer):
     json_dumps_params = {"ensure_ascii": False}
 
@@ -78,14 +79,24 @@ def on_domain_error(request: HttpRequest, exc: DomainError) -> HttpResponse:
 def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpResponse:
     fields = []
     for error in exc.errors:
-        loc = [str(part) for part in error.get("loc", ()) if part not in ("body", "query", "path", "payload")]
+        loc = [
+            str(part)
+            for part in error.get("loc", ())
+            if part not in ("body", "query", "path", "payload")
+        ]
         if loc:
             fields.append(".".join(loc))
     detail = _("입력값을 확인해 주세요.")
     if fields:
-        detail = _("입력값을 확인해 주세요: %(fields)s") % {"fields": ", ".join(sorted(set(fields)))}
+        detail = _("입력값을 확인해 주세요: %(fields)s") % {
+            "fields": ", ".join(sorted(set(fields)))
+        }
     errors = [
-        {"loc": [str(p) for p in e.get("loc", ())], "msg": str(e.get("msg", "")), "type": e.get("type")}
+        {
+            "loc": [str(p) for p in e.get("loc", ())],
+            "msg": str(e.get("msg", "")),
+            "type": e.get("type"),
+        }
         for e in exc.errors
     ]
     return _error(request, 422, "invalid_input", detail, errors=errors)
@@ -93,8 +104,12 @@ def on_validation_error(request: HttpRequest, exc: ValidationError) -> HttpRespo
 
 @api.exception_handler(AuthenticationError)
 def on_authentication_error(request: HttpRequest, exc: AuthenticationError) -> HttpResponse:
-    return _error(request, 401, "unauthorized",
-                  _("로그인하거나 올바른 API 토큰(Authorization: Bearer …)을 보내 주세요."))
+    return _error(
+        request,
+        401,
+        "unauthorized",
+        _("로그인하거나 올바른 API 토큰(Authorization: Bearer …)을 보내 주세요."),
+    )
 
 
 @api.exception_handler(HttpError)
@@ -103,8 +118,12 @@ def on_http_error(request: HttpRequest, exc: HttpError) -> HttpResponse:
     if exc.status_code == 400 and message.startswith("Cannot parse request body"):
         return _error(request, 400, "malformed_json", _("요청 본문이 올바른 JSON이 아닙니다."))
     if exc.status_code == 403:
-        return _error(request, 403, "csrf_failed",
-                      _("보안 토큰(CSRF)이 없거나 맞지 않습니다. 페이지를 새로고침해 주세요."))
+        return _error(
+            request,
+            403,
+            "csrf_failed",
+            _("보안 토큰(CSRF)이 없거나 맞지 않습니다. 페이지를 새로고침해 주세요."),
+        )
     return _error(request, exc.status_code, STATUS_CODES.get(exc.status_code, "error"), message)
 
 
@@ -122,9 +141,15 @@ def on_not_found(request: HttpRequest, exc: Http404) -> HttpResponse:
 def on_unexpected(request: HttpRequest, exc: Exception) -> HttpResponse:
     if isinstance(exc, UNAVAILABLE_ERRORS):
         logger.warning("database unavailable: %s", exc)
-        response = _error(request, 503, "service_unavailable",
-                          _("잠시 서비스를 이용할 수 없습니다. 잠시 후 다시 시도해 주세요."))
+        response = _error(
+            request,
+            503,
+            "service_unavailable",
+            _("잠시 서비스를 이용할 수 없습니다. 잠시 후 다시 시도해 주세요."),
+        )
         response["Retry-After"] = "5"
         return response
     logger.exception("unexpected API error on %s", request.path)
-    return _error(request, 500, "server_error", _("서버 오류가 발생했습니다. 잠시 후 다시 시도해 주세요."))
+    return _error(
+        request, 500, "server_error", _("서버 오류가 발생했습니다. 잠시 후 다시 시도해 주세요.")
+    )

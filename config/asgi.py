@@ -23,12 +23,18 @@ from realtime.wire import IgnoreSendsAfterClose  # noqa: E402
 application = ProtocolTypeRouter(
     {
         "http": django_asgi_app,
-        "websocket": AllowedHostsOriginValidator(IgnoreSendsAfterClose(URLRouter([
-            *websocket_urlpatterns,
-            *pickup_websocket_urlpatterns,
-            # Anything else (an unknown path, a slug or token outside its converter): refused
-            # at the handshake instead of "No route found" raised inside the server.
-            re_path(r"", refuse_websocket),
-        ]))),
+        "websocket": AllowedHostsOriginValidator(
+            IgnoreSendsAfterClose(
+                URLRouter(
+                    [
+                        *websocket_urlpatterns,
+                        *pickup_websocket_urlpatterns,
+                        # Anything else (an unknown path, a slug or token outside its converter): refused
+                        # at the handshake instead of "No route found" raised inside the server.
+                        re_path(r"", refuse_websocket),
+                    ]
+                )
+            )
+        ),
     }
 )

@@ -60,8 +60,9 @@ class ThreadPoolASGIHandler(ASGIHandler):
         finally:
             if response.streaming:
                 # Its database work (if any) ran in another thread; close what is left.
-                await sync_to_async(response.close, thread_sensitive=False,
-                                    executor=self.executor)()
+                await sync_to_async(
+                    response.close, thread_sensitive=False, executor=self.executor
+                )()
 
     def respond(self, scope: dict[str, Any], body_file) -> HttpResponse:
         """The whole request in one worker thread; a non-streaming answer comes back closed."""

@@ -51,7 +51,6 @@ class ServiceUnavailableMiddleware:
         return None
 
 
-
 # Control characters no HTTP header value may hold (RFC 9110 allows HTAB, not these).
 _BAD_HEADER_VALUE = re.compile(r"[\x00-\x08\x0a-\x1f\x7f]")
 
@@ -73,12 +72,17 @@ class HostileRequestMiddleware:
     @staticmethod
     def hostile(request: HttpRequest) -> bool:
         for key, value in request.META.items():
-            if key.startswith("HTTP_") and isinstance(value, str) and _BAD_HEADER_VALUE.search(
-                    value):
+            if (
+                key.startswith("HTTP_")
+                and isinstance(value, str)
+                and _BAD_HEADER_VALUE.search(value)
+            ):
                 return True
         try:
-            return any("\x00" in key or any("\x00" in value for value in values)
-                       for key, values in request.GET.lists())
+            return any(
+                "\x00" in key or any("\x00" in value for value in values)
+                for key, values in request.GET.lists()
+            )
         except Exception:  # an undecodable query string: Django answers that itself
             return False
 
@@ -87,8 +91,9 @@ def bad_request_response(request: HttpRequest) -> HttpResponse:
     detail = _("요청에 쓸 수 없는 문자가 들어 있습니다.")
     if request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", ""):
         return JsonResponse({"code": "bad_request", "detail": detail}, status=400)
-    return HttpResponse(f"<!doctype html><meta charset=utf-8><title>400</title><p>{detail}</p>",
-                        status=400)
+    return HttpResponse(
+        f"<!doctype html><meta charset=utf-8><title>400</title><p>{detail}</p>", status=400
+    )
 
 
 class CSPMiddleware(BaseCSPMiddleware):

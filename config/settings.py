@@ -134,15 +134,21 @@ if DATABASES["default"]["ENGINE"] == "django.db.backends.sqlite3":
         "TEST_SQLITE_NAME", str(BASE_DIR / ".test-db.sqlite3")
     )
 else:
-    DATABASES["default"].setdefault("TEST", {})["NAME"] = os.environ.get("TEST_DATABASE_NAME") or None
+    DATABASES["default"].setdefault("TEST", {})["NAME"] = (
+        os.environ.get("TEST_DATABASE_NAME") or None
+    )
     if not DATABASES["default"]["TEST"]["NAME"]:
         del DATABASES["default"]["TEST"]["NAME"]
     # Optional: one psycopg pool per process shared by its threads (HTTP workers, websocket
     # reads, background work) instead of a connection kept per thread. Pooled connections go
     # back to the pool after each request, so they are not also kept (CONN_MAX_AGE 0).
-    if env_int("DATABASE_POOL_MAX_SIZE", 0) and DATABASES["default"]["ENGINE"].endswith("postgresql"):
+    if env_int("DATABASE_POOL_MAX_SIZE", 0) and DATABASES["default"]["ENGINE"].endswith(
+        "postgresql"
+    ):
         DATABASES["default"].setdefault("OPTIONS", {})["pool"] = {
-            "min_size": 1, "max_size": env_int("DATABASE_POOL_MAX_SIZE", 0), "timeout": 30,
+            "min_size": 1,
+            "max_size": env_int("DATABASE_POOL_MAX_SIZE", 0),
+            "timeout": 30,
         }
         DATABASES["default"]["CONN_MAX_AGE"] = 0
 
@@ -164,9 +170,7 @@ if REDIS_URL:
             "CONFIG": {
                 # redis-py 8 otherwise times out the blocking subscribe read after a few
                 # idle seconds and caps the pool at 100, silently stopping broadcasts.
-                "hosts": [
-                    {"address": REDIS_URL, "socket_timeout": None, "max_connections": 1000}
-                ],
+                "hosts": [{"address": REDIS_URL, "socket_timeout": None, "max_connections": 1000}],
                 "prefix": CHANNEL_LAYER_PREFIX,
             },
         }

@@ -19,14 +19,27 @@ class ListingOptionInline(TextGuardAdminMixin, admin.TabularInline):
 
 class ListingAdminForm(forms.ModelForm):
     initial_available = forms.IntegerField(
-        label=_("입고 수량"), min_value=0, max_value=settings.MAX_STOCK_COUNT, required=False,
+        label=_("입고 수량"),
+        min_value=0,
+        max_value=settings.MAX_STOCK_COUNT,
+        required=False,
         help_text=_("새 상품의 처음 수량입니다. 이후 수량은 사장님 콘솔이나 API로 바꿉니다."),
     )
 
     class Meta:
         model = Listing
-        fields = ("shop", "name", "unit", "price", "pickup_price", "max_per_customer",
-                  "staff_note", "photo", "video", "is_active")
+        fields = (
+            "shop",
+            "name",
+            "unit",
+            "price",
+            "pickup_price",
+            "max_per_customer",
+            "staff_note",
+            "photo",
+            "video",
+            "is_active",
+        )
 
     # The same checks as the owner console's: type from the content, size and length limits.
     def clean_photo(self):
@@ -47,8 +60,16 @@ class ListingAdminForm(forms.ModelForm):
 class ListingAdmin(ShopScopedAdmin):
     form = ListingAdminForm
     inlines = [ListingOptionInline]
-    list_display = ("name", "shop", "available", "unit", "price", "pickup_price", "is_active",
-                    "arrived_at")
+    list_display = (
+        "name",
+        "shop",
+        "available",
+        "unit",
+        "price",
+        "pickup_price",
+        "is_active",
+        "arrived_at",
+    )
     list_filter = ("is_active",)
     search_fields = ("name",)
     readonly_fields = ("available", "arrived_at")
@@ -59,9 +80,21 @@ class ListingAdmin(ShopScopedAdmin):
         return fields if obj is None else [*fields, "shop"]
 
     def get_fields(self, request, obj=None):
-        fields = ["shop", "name", "unit", "price", "pickup_price", "max_per_customer",
-                  "staff_note", "photo", "video", "is_active"]
-        return [*fields, "initial_available"] if obj is None else [*fields, "available", "arrived_at"]
+        fields = [
+            "shop",
+            "name",
+            "unit",
+            "price",
+            "pickup_price",
+            "max_per_customer",
+            "staff_note",
+            "photo",
+            "video",
+            "is_active",
+        ]
+        return (
+            [*fields, "initial_available"] if obj is None else [*fields, "available", "arrived_at"]
+        )
 
     def save_model(self, request: HttpRequest, obj: Listing, form, change: bool) -> None:
         if change:
@@ -85,8 +118,17 @@ class ListingAdmin(ShopScopedAdmin):
 
 @admin.register(StockEvent)
 class StockEventAdmin(ReadOnlyAdminMixin, ShopScopedAdmin):
-    list_display = ("version", "shop", "listing", "delta", "available_after", "reason",
-                    "actor", "actor_label", "created_at")
+    list_display = (
+        "version",
+        "shop",
+        "listing",
+        "delta",
+        "available_after",
+        "reason",
+        "actor",
+        "actor_label",
+        "created_at",
+    )
     list_filter = ("reason",)
     list_select_related = ("shop", "listing", "actor")
     search_fields = ("listing__name",)

@@ -39,14 +39,32 @@ class ListingIn(Schema):
     pickup_price: StrictInt | None = None
     staff_note: str = Field("", max_length=10_000)
     max_per_customer: StrictInt | None = Field(
-        None, description="1인 최대 수량 (한 사람이 예약해 둘 수 있는 수량); 비우면 기본값")
+        None, description="1인 최대 수량 (한 사람이 예약해 둘 수 있는 수량); 비우면 기본값"
+    )
     options: list[OptionIn] = Field(default_factory=list, max_length=20)
 
 
-@router.post("/shops/{shop:slug}/listings", summary="오늘 입고 등록", **documented(
-    {201: ListingWriteOut}, OWNER_ERRORS, BODY_ERRORS,
-    {422: ["name_required", "too_long", "control_characters", "invalid_count", "invalid_price",
-           "invalid_option", "duplicate_option", "invalid_max_per_customer"]}))
+@router.post(
+    "/shops/{shop:slug}/listings",
+    summary="오늘 입고 등록",
+    **documented(
+        {201: ListingWriteOut},
+        OWNER_ERRORS,
+        BODY_ERRORS,
+        {
+            422: [
+                "name_required",
+                "too_long",
+                "control_characters",
+                "invalid_count",
+                "invalid_price",
+                "invalid_option",
+                "duplicate_option",
+                "invalid_max_per_customer",
+            ]
+        },
+    ),
+)
 def create_listing(request: HttpRequest, slug: str, payload: ListingIn):
     shop = shop_for_actor(request.auth, request.user, slug)
     listing, result = services.post_arrival(
@@ -60,7 +78,9 @@ def create_listing(request: HttpRequest, slug: str, payload: ListingIn):
         max_per_customer=payload.max_per_customer,
         options=[
             services.OptionSpec(
-                label=o.label, units=o.units, price=o.price,
+                label=o.label,
+                units=o.units,
+                price=o.price,
                 pickup_price=o.price if o.pickup_price is None else o.pickup_price,
             )
             for o in payload.options
@@ -78,15 +98,30 @@ class ListingEditIn(Schema):
     pickup_price: StrictInt | None = None
     staff_note: str | None = Field(None, max_length=10_000)
     max_per_customer: StrictInt | None = Field(
-        None, description="1인 최대 수량; null을 보내면 기본값으로 돌아갑니다")
+        None, description="1인 최대 수량; null을 보내면 기본값으로 돌아갑니다"
+    )
 
 
-@router.patch("/shops/{shop:slug}/listings/{listing_id}", summary="상품 정보 수정", **documented(
-    {200: ListingWriteOut}, OWNER_ERRORS, BODY_ERRORS,
-    {404: ["listing_not_found"],
-     422: ["name_required", "too_long", "control_characters", "invalid_price",
-           "invalid_max_per_customer"]},
-    description="Only the fields sent change; ``max_per_customer: null`` returns to the default."))
+@router.patch(
+    "/shops/{shop:slug}/listings/{listing_id}",
+    summary="상품 정보 수정",
+    **documented(
+        {200: ListingWriteOut},
+        OWNER_ERRORS,
+        BODY_ERRORS,
+        {
+            404: ["listing_not_found"],
+            422: [
+                "name_required",
+                "too_long",
+                "control_characters",
+                "invalid_price",
+                "invalid_max_per_customer",
+            ],
+        },
+        description="Only the fields sent change; ``max_per_customer: null`` returns to the default.",
+    ),
+)
 def edit_listing(request: HttpRequest, slug: str, listing_id: int, payload: ListingEditIn):
     """Only the fields sent change; ``max_per_customer: null`` returns to the default."""
     shop = shop_for_actor(request.auth, request.user, slug)
@@ -94,8 +129,9 @@ def edit_listing(request: HttpRequest, slug: str, listing_id: int, payload: List
     for field in ("name", "unit", "price", "pickup_price", "staff_note"):
         if field in changes and changes[field] is None:
             del changes[field]
-    result = services.edit_listing(shop=shop, listing_id=listing_id, changes=changes,
-                                   actor=actor_for(request))
+    result = services.edit_listing(
+        shop=shop, listing_id=listing_id, changes=changes, actor=actor_for(request)
+    )
     listing = selectors.shop_listing(shop.pk, listing_id)
     return {**listing_payload(listing), "version": result.version}
 
@@ -107,11 +143,21 @@ class StockIn(Schema):
     note: str = Field("", max_length=1000)
 
 
-@router.post("/shops/{shop:slug}/listings/{listing_id}/stock", summary="재고 수량 변경", **documented(
-    {200: StockResultOut}, OWNER_ERRORS, BODY_ERRORS,
-    {400: ["invalid_idempotency_key"], 404: ["listing_not_found"],
-     409: ["listing_ended", "idempotency_key_reused"],
-     422: ["set_or_delta", "invalid_count", "invalid_reason"]}))
+@router.post(
+    "/shops/{shop:slug}/listings/{listing_id}/stock",
+    summary="재고 수량 변경",
+    **documented(
+        {200: StockResultOut},
+        OWNER_ERRORS,
+        BODY_ERRORS,
+        {
+            400: ["invalid_idempotency_key"],
+            404: ["listing_not_found"],
+            409: ["listing_ended", "idempotency_key_reused"],
+            422: ["set_or_delta", "invalid_count", "invalid_reason"],
+        },
+    ),
+)
 def change_stock(
     request: HttpRequest,
     slug: str,
@@ -130,5 +176,9 @@ def change_stock(
         actor=actor_for(request),
         idempotency_key=idempotency_key,
     )
-    return {"available": result.available, "version": result.version,
-            "listing_id": result.listing_id, "replayed": replayed}
+    return {
+        "available": result.available,
+        "version": result.version,
+        "listing_id": result.listing_id,
+        "replayed": replayed,
+    }

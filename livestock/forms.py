@@ -8,29 +8,56 @@ from shops.validation import TextInputFormMixin
 
 
 class ArrivalForm(TextInputFormMixin, forms.Form):
-    name = forms.CharField(label=_("상품명"), max_length=120,
-                           widget=forms.TextInput(attrs={"placeholder": _("예: 단감")}))
-    available = forms.IntegerField(label=_("수량"), min_value=0, max_value=settings.MAX_STOCK_COUNT,
-                                   widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
+    name = forms.CharField(
+        label=_("상품명"),
+        max_length=120,
+        widget=forms.TextInput(attrs={"placeholder": _("예: 단감")}),
+    )
+    available = forms.IntegerField(
+        label=_("수량"),
+        min_value=0,
+        max_value=settings.MAX_STOCK_COUNT,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
     unit = forms.CharField(label=_("단위"), max_length=20, initial="팩")
-    price = forms.IntegerField(label=_("가격(원)"), min_value=0, max_value=100_000_000,
-                               widget=forms.NumberInput(attrs={"inputmode": "numeric"}))
-    pickup_price = forms.IntegerField(label=_("픽업 가격(원)"), min_value=0, max_value=100_000_000,
-                                      required=False,
-                                      widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
-                                      help_text=_("비우면 가격과 같습니다."))
+    price = forms.IntegerField(
+        label=_("가격(원)"),
+        min_value=0,
+        max_value=100_000_000,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+    )
+    pickup_price = forms.IntegerField(
+        label=_("픽업 가격(원)"),
+        min_value=0,
+        max_value=100_000_000,
+        required=False,
+        widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
+        help_text=_("비우면 가격과 같습니다."),
+    )
     max_per_customer = forms.IntegerField(
-        label=_("1인 최대 수량"), min_value=1, max_value=settings.MAX_STOCK_COUNT, required=False,
+        label=_("1인 최대 수량"),
+        min_value=1,
+        max_value=settings.MAX_STOCK_COUNT,
+        required=False,
         widget=forms.NumberInput(attrs={"inputmode": "numeric"}),
         help_text=_("한 사람이 한 번에 예약해 둘 수 있는 수량입니다. 비우면 기본값을 씁니다."),
     )
-    staff_note = forms.CharField(label=_("직원 한마디"), max_length=300, required=False,
-                                 widget=forms.Textarea(attrs={"rows": 2, "placeholder": _(
-                                     "예: 직원이 직접 먹어 본 후기")}))
-    photo = forms.FileField(label=_("사진"), required=False,
-                            widget=forms.ClearableFileInput(attrs={"accept": "image/*"}))
-    video = forms.FileField(label=_("짧은 영상 (20초 이하)"), required=False,
-                            widget=forms.ClearableFileInput(attrs={"accept": "video/mp4,video/quicktime"}))
+    staff_note = forms.CharField(
+        label=_("직원 한마디"),
+        max_length=300,
+        required=False,
+        widget=forms.Textarea(attrs={"rows": 2, "placeholder": _("예: 직원이 직접 먹어 본 후기")}),
+    )
+    photo = forms.FileField(
+        label=_("사진"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "image/*"}),
+    )
+    video = forms.FileField(
+        label=_("짧은 영상 (20초 이하)"),
+        required=False,
+        widget=forms.ClearableFileInput(attrs={"accept": "video/mp4,video/quicktime"}),
+    )
 
     def clean(self):
         data = super().clean()
@@ -40,12 +67,17 @@ class ArrivalForm(TextInputFormMixin, forms.Form):
 
 
 class OptionForm(TextInputFormMixin, forms.Form):
-    label = forms.CharField(label=_("옵션"), max_length=40, required=False,
-                            widget=forms.TextInput(attrs={"placeholder": _("예: 반팩")}))
+    label = forms.CharField(
+        label=_("옵션"),
+        max_length=40,
+        required=False,
+        widget=forms.TextInput(attrs={"placeholder": _("예: 반팩")}),
+    )
     units = forms.IntegerField(label=_("차감 수량"), min_value=1, max_value=1000, required=False)
     price = forms.IntegerField(label=_("가격"), min_value=0, max_value=100_000_000, required=False)
-    pickup_price = forms.IntegerField(label=_("픽업 가격"), min_value=0, max_value=100_000_000,
-                                      required=False)
+    pickup_price = forms.IntegerField(
+        label=_("픽업 가격"), min_value=0, max_value=100_000_000, required=False
+    )
 
     def clean(self):
         data = super().clean()
@@ -61,7 +93,8 @@ OptionFormSet = forms.formset_factory(OptionForm, extra=2, max_num=5)
 
 
 class StockForm(TextInputFormMixin, forms.Form):
-    delta = forms.IntegerField(required=False, min_value=-settings.MAX_STOCK_COUNT,
-                               max_value=settings.MAX_STOCK_COUNT)
+    delta = forms.IntegerField(
+        required=False, min_value=-settings.MAX_STOCK_COUNT, max_value=settings.MAX_STOCK_COUNT
+    )
     set = forms.IntegerField(required=False, min_value=0, max_value=settings.MAX_STOCK_COUNT)
     action = forms.ChoiceField(required=False, choices=[("sold_out", "sold_out"), ("set", "set")])

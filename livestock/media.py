@@ -54,10 +54,18 @@ def check_photo(upload: UploadedFile) -> str:
             fmt = image.format
             width, height = image.size
             image.verify()
-    except (UnidentifiedImageError, OSError, SyntaxError, ValueError, struct.error,
-            Image.DecompressionBombError):
-        raise InvalidInput(_("사진 파일을 읽을 수 없습니다. JPG, PNG, WebP 사진을 올려 주세요."),
-                           code="invalid_photo") from None
+    except (
+        UnidentifiedImageError,
+        OSError,
+        SyntaxError,
+        ValueError,
+        struct.error,
+        Image.DecompressionBombError,
+    ):
+        raise InvalidInput(
+            _("사진 파일을 읽을 수 없습니다. JPG, PNG, WebP 사진을 올려 주세요."),
+            code="invalid_photo",
+        ) from None
     finally:
         upload.seek(0)
     if fmt not in PHOTO_FORMATS or sniff_extension(upload) != PHOTO_FORMATS[fmt]:
@@ -134,7 +142,9 @@ def video_duration(stream: BinaryIO) -> tuple[str, float]:
             child.name == b"mvex" for child in moov.children
         ):
             raise InvalidInput(
-                _("조각난(fragmented) MP4 영상은 올릴 수 없습니다. 휴대폰 카메라로 찍은 원본 파일을 올려 주세요."),
+                _(
+                    "조각난(fragmented) MP4 영상은 올릴 수 없습니다. 휴대폰 카메라로 찍은 원본 파일을 올려 주세요."
+                ),
                 code="invalid_video",
             )
         movie_scale, movie_length = _timing(moov[b"mvhd",], stream)
@@ -153,11 +163,12 @@ def video_duration(stream: BinaryIO) -> tuple[str, float]:
             entries = _unpack(">I", stts, 0)
             if len(stts) < 4 + 8 * entries:
                 raise ValueError("short stts")
-            samples = sum(count * delta for count, delta in struct.iter_unpack(
-                ">II", stts[4:4 + 8 * entries]))
+            samples = sum(
+                count * delta
+                for count, delta in struct.iter_unpack(">II", stts[4 : 4 + 8 * entries])
+            )
             lengths.append(samples / scale)
-    except (AtomError, KeyError, ValueError, ZeroDivisionError, struct.error,
-            OSError):
+    except (AtomError, KeyError, ValueError, ZeroDivisionError, struct.error, OSError):
         raise _invalid_video() from None
     if not has_video:
         raise _invalid_video()
@@ -176,7 +187,7 @@ def _edit_list_length(trak, stream: BinaryIO) -> int:
             if size < 8:
                 raise ValueError("bad box in edts")
             if name == b"elst":
-                body = data[offset + 8:offset + size]
+                body = data[offset + 8 : offset + size]
                 version, count = body[0], _unpack(">I", body, 4)
                 entry = 20 if version == 1 else 12
                 if len(body) < 8 + entry * count:

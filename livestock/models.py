@@ -38,7 +38,10 @@ class Listing(models.Model):
     staff_note = models.CharField(_("직원 한마디"), max_length=300, blank=True)
     is_active = models.BooleanField(_("판매 중"), default=True)
     max_per_customer = models.PositiveIntegerField(
-        _("1인 최대 수량"), null=True, blank=True, validators=[MinValueValidator(1)],
+        _("1인 최대 수량"),
+        null=True,
+        blank=True,
+        validators=[MinValueValidator(1)],
         help_text=_("한 사람이 한 번에 예약해 둘 수 있는 수량입니다. 비우면 기본값을 씁니다."),
     )
     arrived_at = models.DateTimeField(_("입고 시각"), default=timezone.now)
@@ -55,8 +58,9 @@ class Listing(models.Model):
                 condition=Q(pickup_price__lte=models.F("price")),
                 name="listing_pickup_price_lte_price",
             ),
-            models.CheckConstraint(condition=Q(max_per_customer__gte=1),
-                                   name="listing_max_per_customer_gte_1"),
+            models.CheckConstraint(
+                condition=Q(max_per_customer__gte=1), name="listing_max_per_customer_gte_1"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -86,7 +90,9 @@ class ListingOption(models.Model):
     listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="options")
     label = models.CharField(_("옵션 이름"), max_length=40)
     units = models.PositiveIntegerField(
-        _("차감 수량"), default=1, validators=[MinValueValidator(1)],
+        _("차감 수량"),
+        default=1,
+        validators=[MinValueValidator(1)],
         help_text=_("이 옵션 1개가 차감하는 기본 단위 수"),
     )
     price = models.PositiveIntegerField(_("가격(원)"))
@@ -134,8 +140,12 @@ class StockEvent(models.Model):
     reason = models.CharField(_("사유"), max_length=30, choices=Reason.choices)
     note = models.CharField(_("메모"), max_length=200, blank=True)
     actor = models.ForeignKey(
-        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True,
-        related_name="+", verbose_name=_("처리자"),
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("처리자"),
     )
     actor_label = models.CharField(_("처리 경로"), max_length=80, blank=True)
     payload = models.JSONField()
@@ -151,4 +161,3 @@ class StockEvent(models.Model):
 
     def __str__(self) -> str:
         return f"v{self.version} {self.listing_id} {self.delta:+d}"
-

@@ -31,12 +31,16 @@ def _wants_json(request: HttpRequest) -> bool:
 @login_required
 def shop_console(request: HttpRequest, slug: str) -> HttpResponse:
     shop = console_shop(request, slug)
-    return render(request, "owner/console.html", {
-        "shop": shop,
-        "version": selectors.current_version(shop.pk) or 0,
-        "listings": list(selectors.active_listings(shop.pk)),
-        "stock_form": StockForm(),
-    })
+    return render(
+        request,
+        "owner/console.html",
+        {
+            "shop": shop,
+            "version": selectors.current_version(shop.pk) or 0,
+            "listings": list(selectors.active_listings(shop.pk)),
+            "stock_form": StockForm(),
+        },
+    )
 
 
 @login_required
@@ -48,25 +52,39 @@ def post_arrival(request: HttpRequest, slug: str) -> HttpResponse:
         data = form.cleaned_data
         try:
             listing, _result = services.post_arrival(
-                shop=shop, name=data["name"], unit=data["unit"], available=data["available"],
-                price=data["price"], pickup_price=data["pickup_price"],
+                shop=shop,
+                name=data["name"],
+                unit=data["unit"],
+                available=data["available"],
+                price=data["price"],
+                pickup_price=data["pickup_price"],
                 staff_note=data["staff_note"],
                 options=[
-                    services.OptionSpec(label=o["label"], units=o["units"], price=o["price"],
-                                        pickup_price=o["pickup_price"])
-                    for o in options.cleaned_data if o.get("label")
+                    services.OptionSpec(
+                        label=o["label"],
+                        units=o["units"],
+                        price=o["price"],
+                        pickup_price=o["pickup_price"],
+                    )
+                    for o in options.cleaned_data
+                    if o.get("label")
                 ],
-                photo=data.get("photo"), video=data.get("video"),
-                max_per_customer=data.get("max_per_customer"), actor=_actor(request),
+                photo=data.get("photo"),
+                video=data.get("video"),
+                max_per_customer=data.get("max_per_customer"),
+                actor=_actor(request),
             )
         except DomainError as exc:
             form.add_error(None, exc.detail)
         else:
             messages.success(request, _("'%(name)s' 입고를 올렸습니다.") % {"name": listing.name})
             return redirect("owner:shop_console", slug=shop.slug)
-    return render(request, "owner/arrival_form.html",
-                  {"shop": shop, "form": form, "options": options},
-                  status=400 if request.method == "POST" else 200)
+    return render(
+        request,
+        "owner/arrival_form.html",
+        {"shop": shop, "form": form, "options": options},
+        status=400 if request.method == "POST" else 200,
+    )
 
 
 @login_required
@@ -92,7 +110,10 @@ def change_stock(request: HttpRequest, slug: str, listing_id: int) -> HttpRespon
         if error is None:
             try:
                 result, _replayed = services.adjust_stock(
-                    shop=shop, listing_id=listing_id, delta=delta, set_to=set_to,
+                    shop=shop,
+                    listing_id=listing_id,
+                    delta=delta,
+                    set_to=set_to,
                     actor=_actor(request),
                 )
             except DomainError as exc:

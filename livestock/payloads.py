@@ -39,5 +39,7 @@ def stock_message(shop_slug: str, version: int, listing: dict[str, Any]) -> dict
     return {"type": "stock", "shop": shop_slug, "version": version, "listing": listing}
 
 
-def snapshot_message(shop_slug: str, version: int, listings: list[dict[str, Any]]) -> dict[str, Any]:
+def snapshot_message(
+    shop_slug: str, version: int, listings: list[dict[str, Any]]
+) -> dict[str, Any]:
     return {"type": "snapshot", "shop": shop_slug, "version": version, "listings": listings}

@@ -60,17 +60,23 @@ def stock_since(shop: Shop, since: int | None) -> dict[str, Any]:
     version = current_version(shop.pk) or 0
     if since is not None and 0 <= since <= version:
         changed_ids = set(
-            StockEvent.objects.filter(shop_id=shop.pk, version__gt=since, version__lte=version)
-            .values_list("listing_id", flat=True)
+            StockEvent.objects.filter(
+                shop_id=shop.pk, version__gt=since, version__lte=version
+            ).values_list("listing_id", flat=True)
         )
         oldest_kept = (
-            StockEvent.objects.filter(shop_id=shop.pk).order_by("version")
-            .values_list("version", flat=True).first()
+            StockEvent.objects.filter(shop_id=shop.pk)
+            .order_by("version")
+            .values_list("version", flat=True)
+            .first()
         )
         if since == version or oldest_kept is not None and oldest_kept <= since + 1:
             listings = Listing.objects.filter(pk__in=changed_ids).prefetch_related("options")
-            return {"version": version, "full": False,
-                    "listings": [listing_payload(listing) for listing in listings]}
+            return {
+                "version": version,
+                "full": False,
+                "listings": [listing_payload(listing) for listing in listings],
+            }
     return {
         "version": version,
         "full": True,
@@ -85,4 +91,6 @@ def shop_listing(shop_id: int, listing_id: int) -> Listing | None:
     """One of the shop's listings, ended ones included (shared links outlive a sale)."""
     if not 0 < listing_id <= MAX_DB_ID:
         return None
-    return Listing.objects.filter(shop_id=shop_id, pk=listing_id).prefetch_related("options").first()
+    return (
+        Listing.objects.filter(shop_id=shop_id, pk=listing_id).prefetch_related("options").first()
+    )

@@ -84,8 +84,9 @@ class OptionSpec:
 
 def _check_count(value: Any, field: str, *, allow_negative: bool = False) -> int:
     if isinstance(value, bool) or not isinstance(value, int):
-        raise InvalidInput(_("%(field)s은(는) 정수여야 합니다.") % {"field": field},
-                           code="invalid_count")
+        raise InvalidInput(
+            _("%(field)s은(는) 정수여야 합니다.") % {"field": field}, code="invalid_count"
+        )
     limit = settings.MAX_STOCK_COUNT
     low = -limit if allow_negative else 0
     if not low <= value <= limit:
@@ -171,8 +172,10 @@ def _bump_stock_version(shop: Shop) -> int:
     one this transaction wrote, holding the shop row's lock.
     """
     connection = connections[router.db_for_write(Shop)]
-    update_can_return = (connection.vendor in ("postgresql", "sqlite")
-                         and connection.features.can_return_columns_from_insert)
+    update_can_return = (
+        connection.vendor in ("postgresql", "sqlite")
+        and connection.features.can_return_columns_from_insert
+    )
     if not update_can_return:
         Shop.objects.filter(pk=shop.pk).update(stock_version=F("stock_version") + 1)
         return Shop.objects.values_list("stock_version", flat=True).get(pk=shop.pk)
@@ -242,7 +245,9 @@ def change_stock_in_transaction(
     if (delta is None) == (set_to is None):
         raise InvalidInput(_("set 또는 delta 중 하나만 보내 주세요."), code="set_or_delta")
     if transaction.get_autocommit(using=router.db_for_write(Listing)):
-        raise TransactionManagementError("change_stock_in_transaction needs the caller's transaction.")
+        raise TransactionManagementError(
+            "change_stock_in_transaction needs the caller's transaction."
+        )
     listing = _locked_listing(shop, listing_id)
     if not listing.is_active:
         raise Conflict(_("판매가 종료된 상품입니다."), code="listing_ended")
@@ -259,8 +264,9 @@ def change_stock_in_transaction(
                 code="invalid_count",
             )
     _apply_delta(listing, delta)
-    return _record_change(shop=shop, listing=listing, delta=delta, reason=reason, actor=actor,
-                          note=note, reload=False)
+    return _record_change(
+        shop=shop, listing=listing, delta=delta, reason=reason, actor=actor, note=note, reload=False
+    )
 
 
 def adjust_stock(
@@ -291,8 +297,13 @@ def adjust_stock(
 
     def action() -> StockResult:
         return change_stock_in_transaction(
-            shop=shop, listing_id=listing_id, delta=delta, set_to=set_to, reason=reason,
-            actor=actor, note=note,
+            shop=shop,
+            listing_id=listing_id,
+            delta=delta,
+            set_to=set_to,
+            reason=reason,
+            actor=actor,
+            note=note,
         )
 
     with transaction.atomic():
@@ -308,8 +319,9 @@ def adjust_stock(
 
 
 def mark_sold_out(*, shop: Shop, listing_id: int, actor: Actor = SYSTEM) -> StockResult:
-    result, _replayed = adjust_stock(shop=shop, listing_id=listing_id, set_to=0,
-                                     reason=Reason.SOLD_OUT, actor=actor)
+    result, _replayed = adjust_stock(
+        shop=shop, listing_id=listing_id, set_to=0, reason=Reason.SOLD_OUT, actor=actor
+    )
     return result
 
 
@@ -348,8 +360,14 @@ def post_arrival(
 
     with transaction.atomic():
         listing = Listing(
-            shop=shop, name=name, unit=unit, available=available, price=price,
-            pickup_price=pickup_price, staff_note=staff_note, max_per_customer=max_per_customer,
+            shop=shop,
+            name=name,
+            unit=unit,
+            available=available,
+            price=price,
+            pickup_price=pickup_price,
+            staff_note=staff_note,
+            max_per_customer=max_per_customer,
         )
         if photo is not None:
             listing.photo.save(photo.name, photo, save=False)
@@ -357,12 +375,19 @@ def post_arrival(
             listing.video.save(video.name, video, save=False)
         listing.save()
         ListingOption.objects.bulk_create(
-            ListingOption(listing=listing, position=i, label=o.label, units=o.units,
-                          price=o.price, pickup_price=o.pickup_price)
+            ListingOption(
+                listing=listing,
+                position=i,
+                label=o.label,
+                units=o.units,
+                price=o.price,
+                pickup_price=o.pickup_price,
+            )
             for i, o in enumerate(options)
         )
-        result = _record_change(shop=shop, listing=listing, delta=available,
-                                reason=Reason.ARRIVAL, actor=actor)
+        result = _record_change(
+            shop=shop, listing=listing, delta=available, reason=Reason.ARRIVAL, actor=actor
+        )
     return listing, result
 
 
@@ -371,26 +396,34 @@ def _check_options(options: Iterable[OptionSpec]) -> None:
     for option in options:
         label = _check_text(option.label, _("옵션 이름"), 40, required=True)
         if label in labels:
-            raise InvalidInput(_("옵션 이름 '%(label)s'이(가) 겹칩니다.") % {"label": label},
-                               code="duplicate_option")
+            raise InvalidInput(
+                _("옵션 이름 '%(label)s'이(가) 겹칩니다.") % {"label": label},
+                code="duplicate_option",
+            )
         labels.add(label)
-        if isinstance(option.units, bool) or not isinstance(option.units, int) or not (
-            1 <= option.units <= 1000
+        if (
+            isinstance(option.units, bool)
+            or not isinstance(option.units, int)
+            or not (1 <= option.units <= 1000)
         ):
-            raise InvalidInput(_("옵션의 차감 수량은 1~1000 사이 정수여야 합니다."),
-                               code="invalid_option")
+            raise InvalidInput(
+                _("옵션의 차감 수량은 1~1000 사이 정수여야 합니다."), code="invalid_option"
+            )
         _check_prices(option.price, option.pickup_price)
 
 
 EDITABLE_FIELDS = {"name", "unit", "price", "pickup_price", "staff_note", "max_per_customer"}
 
 
-def edit_listing(*, shop: Shop, listing_id: int, changes: dict[str, Any],
-                 actor: Actor = SYSTEM) -> StockResult:
+def edit_listing(
+    *, shop: Shop, listing_id: int, changes: dict[str, Any], actor: Actor = SYSTEM
+) -> StockResult:
     """Owner fixes a listing's text or price; open pages get the new ``L`` like any change."""
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
-        raise InvalidInput(_("수정할 수 없는 항목입니다: %(f)s") % {"f": ", ".join(sorted(unknown))})
+        raise InvalidInput(
+            _("수정할 수 없는 항목입니다: %(f)s") % {"f": ", ".join(sorted(unknown))}
+        )
     with transaction.atomic():
         listing = _locked_listing(shop, listing_id)
         if "name" in changes:
@@ -398,17 +431,26 @@ def edit_listing(*, shop: Shop, listing_id: int, changes: dict[str, Any],
         if "unit" in changes:
             listing.unit = _check_text(changes["unit"], _("단위"), 20, required=True)
         if "staff_note" in changes:
-            listing.staff_note = _check_text(changes["staff_note"], _("직원 한마디"), 300,
-                                             required=False)
+            listing.staff_note = _check_text(
+                changes["staff_note"], _("직원 한마디"), 300, required=False
+            )
         if "max_per_customer" in changes:
             listing.max_per_customer = _check_max_per_customer(changes["max_per_customer"])
         listing.price = changes.get("price", listing.price)
         listing.pickup_price = changes.get("pickup_price", listing.pickup_price)
         _check_prices(listing.price, listing.pickup_price)
-        listing.save(update_fields=["name", "unit", "staff_note", "price", "pickup_price",
-                                    "max_per_customer", "updated_at"])
-        return _record_change(shop=shop, listing=listing, delta=0, reason=Reason.EDIT,
-                              actor=actor)
+        listing.save(
+            update_fields=[
+                "name",
+                "unit",
+                "staff_note",
+                "price",
+                "pickup_price",
+                "max_per_customer",
+                "updated_at",
+            ]
+        )
+        return _record_change(shop=shop, listing=listing, delta=0, reason=Reason.EDIT, actor=actor)
 
 
 def end_listing(*, shop: Shop, listing_id: int, actor: Actor = SYSTEM) -> StockResult:
@@ -418,8 +460,7 @@ def end_listing(*, shop: Shop, listing_id: int, actor: Actor = SYSTEM) -> StockR
         if not listing.is_active:
             raise Conflict(_("이미 판매가 종료된 상품입니다."), code="listing_ended")
         Listing.objects.filter(pk=listing.pk).update(is_active=False, updated_at=timezone.now())
-        return _record_change(shop=shop, listing=listing, delta=0, reason=Reason.ENDED,
-                              actor=actor)
+        return _record_change(shop=shop, listing=listing, delta=0, reason=Reason.ENDED, actor=actor)
 
 
 def prune_stock_events(*, older_than_days: int) -> int:
@@ -434,8 +475,9 @@ def prune_stock_events(*, older_than_days: int) -> int:
     return deleted
 
 
-def announce_admin_save(*, shop: Shop, listing: Listing, initial_available: int | None,
-                        actor: Actor) -> StockResult:
+def announce_admin_save(
+    *, shop: Shop, listing: Listing, initial_available: int | None, actor: Actor
+) -> StockResult:
     """The admin saved a listing inside its own transaction; log and broadcast it.
 
     A new listing gets its starting count here, through the same conditional update as
@@ -443,7 +485,10 @@ def announce_admin_save(*, shop: Shop, listing: Listing, initial_available: int 
     """
     if initial_available is not None:
         return change_stock_in_transaction(
-            shop=shop, listing_id=listing.pk, set_to=initial_available, reason=Reason.ARRIVAL,
+            shop=shop,
+            listing_id=listing.pk,
+            set_to=initial_available,
+            reason=Reason.ARRIVAL,
             actor=actor,
         )
     listing = _locked_listing(shop, listing.pk)

@@ -54,8 +54,15 @@ class PickupPointAdmin(ShopScopedAdmin):
     list_display = ("place", "shop", "is_shop_counter", "status", "position")
     list_filter = ("status", "is_shop_counter")
     search_fields = ("place__name", "place__address", "shop__name")
-    fields = ("shop", "place", "is_shop_counter", "status", "paused_reason", "position",
-              "created_at")
+    fields = (
+        "shop",
+        "place",
+        "is_shop_counter",
+        "status",
+        "paused_reason",
+        "position",
+        "created_at",
+    )
     readonly_fields = ("shop", "place", "is_shop_counter", "created_at")
     list_select_related = ("place", "shop")
 
@@ -70,8 +77,9 @@ class PickupPointAdmin(ShopScopedAdmin):
         try:
             if "status" in form.changed_data or "paused_reason" in form.changed_data:
                 if obj.status == PickupPoint.Status.PAUSED:
-                    points.pause_pickup_point(shop=obj.shop, point_id=obj.pk,
-                                              reason=obj.paused_reason)
+                    points.pause_pickup_point(
+                        shop=obj.shop, point_id=obj.pk, reason=obj.paused_reason
+                    )
                 else:
                     points.resume_pickup_point(shop=obj.shop, point_id=obj.pk)
             if "position" in form.changed_data:
@@ -83,8 +91,18 @@ class PickupPointAdmin(ShopScopedAdmin):
 class PickupPlaceAdminForm(forms.ModelForm):
     class Meta:
         model = PickupPlace
-        fields = ("name", "address", "lat", "lng", "opening_hours", "opens_at", "closes_at",
-                  "contact", "handover_notes", "photo")
+        fields = (
+            "name",
+            "address",
+            "lat",
+            "lng",
+            "opening_hours",
+            "opens_at",
+            "closes_at",
+            "contact",
+            "handover_notes",
+            "photo",
+        )
 
     def clean_photo(self):
         return media.form_check(self.cleaned_data.get("photo"), media.check_photo)
@@ -121,7 +139,8 @@ class PickupPlaceAdmin(ShopScopedAdmin):
             return True
         return points.place_editable_by(
             place=obj,
-            shop_ids=shops_for_user(request.user, MANAGING_ROLES).values_list("pk", flat=True))
+            shop_ids=shops_for_user(request.user, MANAGING_ROLES).values_list("pk", flat=True),
+        )
 
     def get_readonly_fields(self, request: HttpRequest, obj=None):
         fields = list(super().get_readonly_fields(request, obj))
@@ -159,8 +178,14 @@ class PickupWindowAdminForm(forms.ModelForm):
         point, starts, ends = data.get("pickup_point"), data.get("starts_at"), data.get("ends_at")
         if starts and ends and ends <= starts:
             raise forms.ValidationError(_("끝나는 시각은 시작 시각보다 늦어야 합니다."))
-        if point and starts and ends and not window_within_hours(
-                window=PickupWindow(starts_at=starts, ends_at=ends), place=point.place):
+        if (
+            point
+            and starts
+            and ends
+            and not window_within_hours(
+                window=PickupWindow(starts_at=starts, ends_at=ends), place=point.place
+            )
+        ):
             raise forms.ValidationError(_("시간대는 픽업 장소의 영업시간 안이어야 합니다."))
         return data
 
@@ -184,8 +209,17 @@ class ReservationAdmin(ReadOnlyAdminMixin, ShopScopedAdmin):
     """Read-only: every change of a reservation moves stock, so it goes through the console
     (`/owner/s/<slug>/reservations/`) and the services, never a bare form save."""
 
-    list_display = ("code", "item_name", "quantity", "status", "pickup_point", "window", "date",
-                    "masked_phone", "created_at")
+    list_display = (
+        "code",
+        "item_name",
+        "quantity",
+        "status",
+        "pickup_point",
+        "window",
+        "date",
+        "masked_phone",
+        "created_at",
+    )
     list_filter = ("status", "date")
     search_fields = ("code", "item_name", "name")
     list_select_related = ("pickup_point__place", "window", "shop")

@@ -37,12 +37,15 @@ router = Router(tags=["pickup"])
 # Fields are checked by the services (one Korean message per mistake, the same as in the
 # console and the admin), so the schema accepts any JSON value and only describes them.
 class PickupPointIn(Schema):
-    name: Any = described("string", "카페 이름 (80자 이하)", default=None,
-                          examples=["망원시장 카페 보리"])
-    lat: Any = described(["number", "string"], "위도 (숫자 또는 숫자 문자열)", default=None,
-                         examples=[37.5563])
-    lng: Any = described(["number", "string"], "경도 (숫자 또는 숫자 문자열)", default=None,
-                         examples=[126.9065])
+    name: Any = described(
+        "string", "카페 이름 (80자 이하)", default=None, examples=["망원시장 카페 보리"]
+    )
+    lat: Any = described(
+        ["number", "string"], "위도 (숫자 또는 숫자 문자열)", default=None, examples=[37.5563]
+    )
+    lng: Any = described(
+        ["number", "string"], "경도 (숫자 또는 숫자 문자열)", default=None, examples=[126.9065]
+    )
     address: Any = described("string", "주소 (200자 이하)", default="")
     opening_hours: Any = described("string", "영업시간 안내, 예: 매일 08:00–21:00", default="")
     opens_at: Any = described("string", "여는 시각 HH:MM", default=None)
@@ -74,10 +77,26 @@ def _shop(request: HttpRequest, slug: str):
     return shop_for_actor(request.auth, request.user, slug, MANAGING_ROLES)
 
 
-@router.post("/shops/{shop:slug}/pickup-points", auth=owner_auth, summary="픽업 지점(제휴 카페) 추가 — 서비스 구역 밖이면 422 outside_service_area",
-             **documented({201: PickupPointOut}, *OWNER_WRITE,
-                          {422: ["outside_service_area", "invalid_coordinates", "name_required", "address_required",
-                                 "too_long", "control_characters", "hours_exclude_windows"]}))
+@router.post(
+    "/shops/{shop:slug}/pickup-points",
+    auth=owner_auth,
+    summary="픽업 지점(제휴 카페) 추가 — 서비스 구역 밖이면 422 outside_service_area",
+    **documented(
+        {201: PickupPointOut},
+        *OWNER_WRITE,
+        {
+            422: [
+                "outside_service_area",
+                "invalid_coordinates",
+                "name_required",
+                "address_required",
+                "too_long",
+                "control_characters",
+                "hours_exclude_windows",
+            ]
+        },
+    ),
+)
 def create_pickup_point(request: HttpRequest, slug: str, payload: PickupPointIn):
     shop = _shop(request, slug)
     point = point_services.add_pickup_point(shop=shop, **payload.dict())
@@ -85,13 +104,15 @@ def create_pickup_point(request: HttpRequest, slug: str, payload: PickupPointIn)
     return Status(201, selectors.pickup_point_payload(point, distance_m))
 
 
-@router.get("/shops/{shop:slug}/pickup-points", auth=owner_auth,
-            summary="이 가게의 모든 픽업 지점 (일시 중지 포함)",
-            **documented({200: list[PickupPointOut]}, OWNER_CALL))
+@router.get(
+    "/shops/{shop:slug}/pickup-points",
+    auth=owner_auth,
+    summary="이 가게의 모든 픽업 지점 (일시 중지 포함)",
+    **documented({200: list[PickupPointOut]}, OWNER_CALL),
+)
 def list_pickup_points(request: HttpRequest, slug: str):
     shop = _shop(request, slug)
-    return [selectors.pickup_point_payload(point)
-            for point in selectors.owner_pickup_points(shop)]
+    return [selectors.pickup_point_payload(point) for point in selectors.owner_pickup_points(shop)]
 
 
 def _acting_user(request: HttpRequest):
@@ -102,76 +123,128 @@ def _acting_user(request: HttpRequest):
     return request.user
 
 
-@router.post("/shops/{shop:slug}/pickup-points/partner", auth=owner_auth,
-             summary="다른 가게의 제휴 카페를 이 가게의 픽업 지점으로 함께 쓰기 — 그 카페를 "
-                     "관리하는 가게의 수락이 필요하면 202와 수락 대기 중인 제휴 요청",
-             **documented({201: PickupPointOut, 202: InvitationOut}, *OWNER_WRITE,
-                          {404: ["pickup_place_not_found"],
-                           409: ["already_partnered", "place_shared"],
-                           422: ["place_is_shop_counter", "place_not_owned"]}))
+@router.post(
+    "/shops/{shop:slug}/pickup-points/partner",
+    auth=owner_auth,
+    summary="다른 가게의 제휴 카페를 이 가게의 픽업 지점으로 함께 쓰기 — 그 카페를 "
+    "관리하는 가게의 수락이 필요하면 202와 수락 대기 중인 제휴 요청",
+    **documented(
+        {201: PickupPointOut, 202: InvitationOut},
+        *OWNER_WRITE,
+        {
+            404: ["pickup_place_not_found"],
+            409: ["already_partnered", "place_shared"],
+            422: ["place_is_shop_counter", "place_not_owned"],
+        },
+    ),
+)
 def partner_pickup_place(request: HttpRequest, slug: str, payload: PartnerIn):
     shop = _shop(request, slug)
-    result = point_services.partner_place(shop=shop, place_id=payload.place_id,
-                                          user=_acting_user(request))
+    result = point_services.partner_place(
+        shop=shop, place_id=payload.place_id, user=_acting_user(request)
+    )
     if isinstance(result, PartnerInvitation):
         return Status(202, selectors.invitation_payload(result))
     return Status(201, selectors.pickup_point_payload(result))
 
 
-@router.get("/shops/{shop:slug}/partner-invitations", auth=owner_auth,
-            summary="제휴 요청: 이 가게의 카페를 함께 쓰겠다는 요청(incoming)과 이 가게가 보낸 요청(outgoing)",
-            **documented({200: InvitationsOut}, OWNER_CALL))
+@router.get(
+    "/shops/{shop:slug}/partner-invitations",
+    auth=owner_auth,
+    summary="제휴 요청: 이 가게의 카페를 함께 쓰겠다는 요청(incoming)과 이 가게가 보낸 요청(outgoing)",
+    **documented({200: InvitationsOut}, OWNER_CALL),
+)
 def list_partner_invitations(request: HttpRequest, slug: str):
     shop = _shop(request, slug)
-    return {"incoming": [selectors.invitation_payload(i)
-                         for i in selectors.incoming_invitations(shop)],
-            "outgoing": [selectors.invitation_payload(i)
-                         for i in selectors.outgoing_invitations(shop)]}
+    return {
+        "incoming": [selectors.invitation_payload(i) for i in selectors.incoming_invitations(shop)],
+        "outgoing": [selectors.invitation_payload(i) for i in selectors.outgoing_invitations(shop)],
+    }
 
 
-@router.post("/shops/{shop:slug}/partner-invitations/{invitation_id}/accept", auth=owner_auth,
-             summary="제휴 요청 수락 — 요청한 가게의 픽업 지점이 생깁니다",
-             **documented({200: PickupPointOut}, OWNER_CALL,
-                          {404: ["invitation_not_found"],
-                           409: ["invitation_decided", "already_partnered", "invitation_not_needed"],
-                           422: ["invalid_input"]}))
+@router.post(
+    "/shops/{shop:slug}/partner-invitations/{invitation_id}/accept",
+    auth=owner_auth,
+    summary="제휴 요청 수락 — 요청한 가게의 픽업 지점이 생깁니다",
+    **documented(
+        {200: PickupPointOut},
+        OWNER_CALL,
+        {
+            404: ["invitation_not_found"],
+            409: ["invitation_decided", "already_partnered", "invitation_not_needed"],
+            422: ["invalid_input"],
+        },
+    ),
+)
 def accept_partner_invitation(request: HttpRequest, slug: str, invitation_id: int):
     shop = _shop(request, slug)
-    point = point_services.accept_partner_invitation(shop=shop, invitation_id=invitation_id,
-                                                     user=_acting_user(request))
+    point = point_services.accept_partner_invitation(
+        shop=shop, invitation_id=invitation_id, user=_acting_user(request)
+    )
     return selectors.pickup_point_payload(point)
 
 
-@router.post("/shops/{shop:slug}/partner-invitations/{invitation_id}/decline", auth=owner_auth,
-             summary="제휴 요청 거절",
-             **documented({200: InvitationOut}, OWNER_CALL,
-                          {404: ["invitation_not_found"], 409: ["invitation_decided"],
-                           422: ["invalid_input"]}))
+@router.post(
+    "/shops/{shop:slug}/partner-invitations/{invitation_id}/decline",
+    auth=owner_auth,
+    summary="제휴 요청 거절",
+    **documented(
+        {200: InvitationOut},
+        OWNER_CALL,
+        {404: ["invitation_not_found"], 409: ["invitation_decided"], 422: ["invalid_input"]},
+    ),
+)
 def decline_partner_invitation(request: HttpRequest, slug: str, invitation_id: int):
     shop = _shop(request, slug)
     invitation = point_services.decline_partner_invitation(
-        shop=shop, invitation_id=invitation_id, user=_acting_user(request))
+        shop=shop, invitation_id=invitation_id, user=_acting_user(request)
+    )
     return selectors.invitation_payload(invitation)
 
 
-@router.post("/shops/{shop:slug}/pickup-points/{point_id}/move", auth=owner_auth,
-             summary="픽업 지점 위치 옮기기",
-             **documented({200: PickupPointOut}, *OWNER_WRITE, POINT_NOT_FOUND,
-                          {422: ["outside_service_area", "invalid_coordinates", "counter_moves_with_shop",
-                                 "counter_follows_shop"]}))
+@router.post(
+    "/shops/{shop:slug}/pickup-points/{point_id}/move",
+    auth=owner_auth,
+    summary="픽업 지점 위치 옮기기",
+    **documented(
+        {200: PickupPointOut},
+        *OWNER_WRITE,
+        POINT_NOT_FOUND,
+        {
+            422: [
+                "outside_service_area",
+                "invalid_coordinates",
+                "counter_moves_with_shop",
+                "counter_follows_shop",
+            ]
+        },
+    ),
+)
 def move_pickup_point(request: HttpRequest, slug: str, point_id: int, payload: MoveIn):
     shop = _shop(request, slug)
-    point = point_services.move_pickup_point(shop=shop, point_id=point_id, lat=payload.lat,
-                                             lng=payload.lng, address=payload.address)
+    point = point_services.move_pickup_point(
+        shop=shop, point_id=point_id, lat=payload.lat, lng=payload.lng, address=payload.address
+    )
     return selectors.pickup_point_payload(point)
 
 
-@router.post("/shops/{shop:slug}/pickup-points/{point_id}/pause", auth=owner_auth,
-             summary="픽업 지점 일시 중지 (본문 선택: {\"reason\": \"…\"})",
-             openapi_extra={"requestBody": {"required": False, "content": {
-                 "application/json": {"schema": PauseIn.model_json_schema()}}}},
-             **documented({200: PickupPointOut}, *OWNER_WRITE, POINT_NOT_FOUND,
-                          {422: ["counter_always_open", "too_long"]}))
+@router.post(
+    "/shops/{shop:slug}/pickup-points/{point_id}/pause",
+    auth=owner_auth,
+    summary='픽업 지점 일시 중지 (본문 선택: {"reason": "…"})',
+    openapi_extra={
+        "requestBody": {
+            "required": False,
+            "content": {"application/json": {"schema": PauseIn.model_json_schema()}},
+        }
+    },
+    **documented(
+        {200: PickupPointOut},
+        *OWNER_WRITE,
+        POINT_NOT_FOUND,
+        {422: ["counter_always_open", "too_long"]},
+    ),
+)
 def pause_pickup_point(request: HttpRequest, slug: str, point_id: int):
     shop = _shop(request, slug)
     body = json_body(request, default={})
@@ -180,10 +253,17 @@ def pause_pickup_point(request: HttpRequest, slug: str, point_id: int):
     return selectors.pickup_point_payload(point)
 
 
-@router.post("/shops/{shop:slug}/pickup-points/{point_id}/resume", auth=owner_auth,
-             summary="픽업 지점 다시 열기 — 구역 밖이면 422 outside_service_area",
-             **documented({200: PickupPointOut}, OWNER_CALL, POINT_NOT_FOUND,
-                          {422: ["outside_service_area", "invalid_input"]}))
+@router.post(
+    "/shops/{shop:slug}/pickup-points/{point_id}/resume",
+    auth=owner_auth,
+    summary="픽업 지점 다시 열기 — 구역 밖이면 422 outside_service_area",
+    **documented(
+        {200: PickupPointOut},
+        OWNER_CALL,
+        POINT_NOT_FOUND,
+        {422: ["outside_service_area", "invalid_input"]},
+    ),
+)
 def resume_pickup_point(request: HttpRequest, slug: str, point_id: int):
     shop = _shop(request, slug)
     point = point_services.resume_pickup_point(shop=shop, point_id=point_id)
@@ -191,7 +271,6 @@ def resume_pickup_point(request: HttpRequest, slug: str, point_id: int):
 
 
 # --- reservations (public) --------------------------------------------------------------
-
 
 
 class ReservationIn(Schema):
@@ -210,18 +289,46 @@ class CancelIn(Schema):
     reason: str = Field("", max_length=200)
 
 
-@router.post("/shops/{shop:slug}/reservations", summary="픽업 예약", **documented(
-    {201: ReservationCreatedOut}, PUBLIC_SHOP_ERRORS, BODY_ERRORS,
-    {400: ["invalid_idempotency_key"],
-     404: ["listing_not_found", "option_not_found", "pickup_point_not_found", "window_not_found"],
-     409: ["listing_ended", "pickup_point_paused", "limit_per_customer", "window_full",
-           "too_many_active_reservations", "no_show_limit", "idempotency_key_reused"],
-     422: ["invalid_quantity", "name_required", "invalid_phone", "consent_required",
-           "no_window_available", "window_past", "window_outside_hours"],
-     429: ["rate_limited", "limit_per_network"]},
-    description='409 ``limit_per_customer`` (with ``limit``, ``unit``, ``held``) past the '
-                'listing\'s "1인 최대"; 429 ``limit_per_network`` when one address holds far '
-                'more than that.'))
+@router.post(
+    "/shops/{shop:slug}/reservations",
+    summary="픽업 예약",
+    **documented(
+        {201: ReservationCreatedOut},
+        PUBLIC_SHOP_ERRORS,
+        BODY_ERRORS,
+        {
+            400: ["invalid_idempotency_key"],
+            404: [
+                "listing_not_found",
+                "option_not_found",
+                "pickup_point_not_found",
+                "window_not_found",
+            ],
+            409: [
+                "listing_ended",
+                "pickup_point_paused",
+                "limit_per_customer",
+                "window_full",
+                "too_many_active_reservations",
+                "no_show_limit",
+                "idempotency_key_reused",
+            ],
+            422: [
+                "invalid_quantity",
+                "name_required",
+                "invalid_phone",
+                "consent_required",
+                "no_window_available",
+                "window_past",
+                "window_outside_hours",
+            ],
+            429: ["rate_limited", "limit_per_network"],
+        },
+        description="409 ``limit_per_customer`` (with ``limit``, ``unit``, ``held``) past the "
+        'listing\'s "1인 최대"; 429 ``limit_per_network`` when one address holds far '
+        "more than that.",
+    ),
+)
 def create_reservation(
     request: HttpRequest,
     response: HttpResponse,
@@ -260,21 +367,35 @@ def _by_token(token: str):
     return reservation
 
 
-@router.get("/reservations/{token:token}", summary="예약 조회 (비밀 링크)",
-            **documented({200: ReservationOut}, {404: ["reservation_not_found"]}))
+@router.get(
+    "/reservations/{token:token}",
+    summary="예약 조회 (비밀 링크)",
+    **documented({200: ReservationOut}, {404: ["reservation_not_found"]}),
+)
 def get_reservation(request: HttpRequest, token: str) -> dict[str, Any]:
     return reservation_payload(_by_token(token))
 
 
-@router.post("/reservations/{token:token}/cancel", summary="예약 취소 (손님)",
-             openapi_extra={"requestBody": {"required": False, "content": {
-                 "application/json": {"schema": CancelIn.model_json_schema()}}}},
-             **documented({200: ReservationOut}, BODY_ERRORS,
-                          {404: ["reservation_not_found"],
-                           409: ["already_picked_up", "already_cancelled", "already_no_show",
-                                "invalid_status"],
-                           422: ["reason_required", "too_long"]},
-                          description='Body optional: ``{"reason": "..."}``.'))
+@router.post(
+    "/reservations/{token:token}/cancel",
+    summary="예약 취소 (손님)",
+    openapi_extra={
+        "requestBody": {
+            "required": False,
+            "content": {"application/json": {"schema": CancelIn.model_json_schema()}},
+        }
+    },
+    **documented(
+        {200: ReservationOut},
+        BODY_ERRORS,
+        {
+            404: ["reservation_not_found"],
+            409: ["already_picked_up", "already_cancelled", "already_no_show", "invalid_status"],
+            422: ["reason_required", "too_long"],
+        },
+        description='Body optional: ``{"reason": "..."}``.',
+    ),
+)
 def cancel_reservation(request: HttpRequest, token: str):
     """Body optional: ``{"reason": "..."}``."""
     reservation = _by_token(token)
@@ -282,6 +403,7 @@ def cancel_reservation(request: HttpRequest, token: str):
     if request.content_type == "application/json":
         data = json_body(request, default={})
         reason = data.get("reason", "") if isinstance(data, dict) else None
-    reservation_services.cancel_reservation(reservation_id=reservation.pk, by="customer",
-                                            reason=reason)
+    reservation_services.cancel_reservation(
+        reservation_id=reservation.pk, by="customer", reason=reason
+    )
     return reservation_payload(_by_token(token))

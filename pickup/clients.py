@@ -39,16 +39,22 @@ def _device_id(request: HttpRequest) -> str:
 
 def client_for(request: HttpRequest, ip: str) -> Client:
     device = _device_id(request)
-    return Client(device=_digest("device", device) if device else "",
-                  network=_digest("network", ip) if ip else "")
+    return Client(
+        device=_digest("device", device) if device else "",
+        network=_digest("network", ip) if ip else "",
+    )
 
 
 def remember_device(request: HttpRequest, response: HttpResponse) -> HttpResponse:
     """Give a browser that has none its device cookie (first party, HttpOnly)."""
     if not _device_id(request):
         response.set_signed_cookie(
-            DEVICE_COOKIE, secrets.token_urlsafe(24), salt=DEVICE_COOKIE_SALT,
-            max_age=DEVICE_COOKIE_MAX_AGE, secure=settings.SESSION_COOKIE_SECURE,
-            httponly=True, samesite="Lax",
+            DEVICE_COOKIE,
+            secrets.token_urlsafe(24),
+            salt=DEVICE_COOKIE_SALT,
+            max_age=DEVICE_COOKIE_MAX_AGE,
+            secure=settings.SESSION_COOKIE_SECURE,
+            httponly=True,
+            samesite="Lax",
         )
     return response

@@ -32,7 +32,7 @@ def normalize_code(raw: object) -> str | None:
 
 
 def format_code(code: str) -> str:
-    """"ABC234" → "ABC 234" for reading aloud."""
+    """ "ABC234" → "ABC 234" for reading aloud."""
     half = len(code) // 2
     return f"{code[:half]} {code[half:]}"
 
@@ -63,7 +63,7 @@ def normalize_phone(raw: object, region: str = "KR") -> str:
 
 
 def national_phone(e164: str) -> str:
-    """"+821012345678" → "010-1234-5678"."""
+    """ "+821012345678" → "010-1234-5678"."""
     if not e164:
         return ""
     try:
@@ -74,7 +74,7 @@ def national_phone(e164: str) -> str:
 
 
 def mask_phone(e164: str) -> str:
-    """"+821012345678" → "010-****-5678"; an erased number stays empty."""
+    """ "+821012345678" → "010-****-5678"; an erased number stays empty."""
     national = national_phone(e164)
     if not national:
         return ""

@@ -51,7 +51,8 @@ def check_reservation_rate(*, client_ip: str) -> None:
     hits = _count_hit(f"pickup:rate:{client_ip}:{bucket}", window)
     if hits > settings.PICKUP_RATE_LIMIT:
         raise RateLimited(
-            _("요청이 너무 많습니다. 잠시 후 다시 시도해 주세요."), code="rate_limited",
+            _("요청이 너무 많습니다. 잠시 후 다시 시도해 주세요."),
+            code="rate_limited",
             retry_after=window - int(timezone.now().timestamp()) % window,
         )
 

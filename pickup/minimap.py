@@ -32,9 +32,15 @@ def _nice(meters: float) -> int:
     return 20000
 
 
-def minimap(place_lat: float, place_lng: float, shop_lat: float | None = None,
-            shop_lng: float | None = None, width: int = 320, height: int = 160,
-            pad: int = 28) -> MiniMap:
+def minimap(
+    place_lat: float,
+    place_lng: float,
+    shop_lat: float | None = None,
+    shop_lng: float | None = None,
+    width: int = 320,
+    height: int = 160,
+    pad: int = 28,
+) -> MiniMap:
     """Place at the centre; the shop where it lies relative to it, scaled to fit."""
     cx, cy = width / 2, height / 2
     if shop_lat is None or shop_lng is None:

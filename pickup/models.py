@@ -34,11 +34,18 @@ class PickupPlace(models.Model):
     contact = models.CharField(_("연락처"), max_length=40, blank=True)
     handover_notes = models.CharField(_("수령 안내"), max_length=300, blank=True)
     photo = models.ImageField(_("사진"), upload_to="places/", blank=True)
-    staff_token = models.CharField(max_length=64, unique=True, default=new_staff_token,
-                                   editable=False)
-    owner_shop = models.ForeignKey(Shop, on_delete=models.SET_NULL, null=True, blank=True,
-                                   related_name="owned_places", editable=False,
-                                   verbose_name=_("관리하는 가게"))
+    staff_token = models.CharField(
+        max_length=64, unique=True, default=new_staff_token, editable=False
+    )
+    owner_shop = models.ForeignKey(
+        Shop,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="owned_places",
+        editable=False,
+        verbose_name=_("관리하는 가게"),
+    )
     created_at = models.DateTimeField(auto_now_add=True)
 
     class Meta:
@@ -60,8 +67,9 @@ class PickupPoint(models.Model):
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="pickup_points")
     place = models.ForeignKey(PickupPlace, on_delete=models.PROTECT, related_name="partnerships")
     is_shop_counter = models.BooleanField(_("가게 매장"), default=False)
-    status = models.CharField(_("상태"), max_length=10, choices=Status.choices,
-                              default=Status.ACTIVE)
+    status = models.CharField(
+        _("상태"), max_length=10, choices=Status.choices, default=Status.ACTIVE
+    )
     paused_reason = models.CharField(_("중지 사유"), max_length=200, blank=True)
     position = models.PositiveSmallIntegerField(default=0)
     created_at = models.DateTimeField(auto_now_add=True)
@@ -95,12 +103,15 @@ class PartnerInvitation(models.Model):
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="partner_invitations")
     place = models.ForeignKey(PickupPlace, on_delete=models.CASCADE, related_name="invitations")
-    status = models.CharField(_("상태"), max_length=10, choices=Status.choices,
-                              default=Status.PENDING)
-    invited_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, blank=True, related_name="+")
-    decided_by = models.ForeignKey(settings.AUTH_USER_MODEL, on_delete=models.SET_NULL,
-                                   null=True, blank=True, related_name="+")
+    status = models.CharField(
+        _("상태"), max_length=10, choices=Status.choices, default=Status.PENDING
+    )
+    invited_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
+    decided_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL, on_delete=models.SET_NULL, null=True, blank=True, related_name="+"
+    )
     created_at = models.DateTimeField(auto_now_add=True)
     decided_at = models.DateTimeField(null=True, blank=True)
 
@@ -109,9 +120,11 @@ class PartnerInvitation(models.Model):
         verbose_name_plural = _("제휴 요청")
         ordering = ["-created_at", "-id"]
         constraints = [
-            models.UniqueConstraint(fields=["shop", "place"],
-                                    condition=models.Q(status="pending"),
-                                    name="partnerinvitation_one_pending"),
+            models.UniqueConstraint(
+                fields=["shop", "place"],
+                condition=models.Q(status="pending"),
+                name="partnerinvitation_one_pending",
+            ),
         ]
 
     def __str__(self) -> str:
@@ -132,8 +145,9 @@ class PickupWindow(models.Model):
     pickup_point = models.ForeignKey(PickupPoint, on_delete=models.CASCADE, related_name="windows")
     starts_at = models.TimeField(_("시작"))
     ends_at = models.TimeField(_("끝"))
-    capacity = models.PositiveIntegerField(_("최대 예약 수"), null=True, blank=True,
-                                           help_text=_("비워 두면 제한 없음"))
+    capacity = models.PositiveIntegerField(
+        _("최대 예약 수"), null=True, blank=True, help_text=_("비워 두면 제한 없음")
+    )
     is_active = models.BooleanField(_("사용"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -142,10 +156,13 @@ class PickupWindow(models.Model):
         verbose_name_plural = _("픽업 시간대")
         ordering = ["starts_at", "id"]
         constraints = [
-            models.CheckConstraint(condition=models.Q(ends_at__gt=models.F("starts_at")),
-                                   name="pickupwindow_ends_after_start"),
-            models.UniqueConstraint(fields=["pickup_point", "starts_at", "ends_at"],
-                                    name="pickupwindow_unique_slot"),
+            models.CheckConstraint(
+                condition=models.Q(ends_at__gt=models.F("starts_at")),
+                name="pickupwindow_ends_after_start",
+            ),
+            models.UniqueConstraint(
+                fields=["pickup_point", "starts_at", "ends_at"], name="pickupwindow_unique_slot"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -191,19 +208,27 @@ class Reservation(models.Model):
         SHOP = "shop", _("가게")
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="reservations")
-    listing = models.ForeignKey("livestock.Listing", on_delete=models.PROTECT,
-                                related_name="reservations")
-    option = models.ForeignKey("livestock.ListingOption", on_delete=models.SET_NULL, null=True,
-                               blank=True, related_name="reservations")
+    listing = models.ForeignKey(
+        "livestock.Listing", on_delete=models.PROTECT, related_name="reservations"
+    )
+    option = models.ForeignKey(
+        "livestock.ListingOption",
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="reservations",
+    )
     item_name = models.CharField(_("상품"), max_length=200)
     quantity = models.PositiveIntegerField(_("수량"))
     units = models.PositiveIntegerField(_("차감 수량"))
     unit_price = models.PositiveIntegerField(_("픽업가(원)"))
     total_price = models.PositiveIntegerField(_("결제 예정 금액(원)"))
-    pickup_point = models.ForeignKey(PickupPoint, on_delete=models.PROTECT,
-                                     related_name="reservations")
-    window = models.ForeignKey(PickupWindow, on_delete=models.SET_NULL, null=True, blank=True,
-                               related_name="reservations")
+    pickup_point = models.ForeignKey(
+        PickupPoint, on_delete=models.PROTECT, related_name="reservations"
+    )
+    window = models.ForeignKey(
+        PickupWindow, on_delete=models.SET_NULL, null=True, blank=True, related_name="reservations"
+    )
     date = models.DateField(_("수령일"))
     pickup_starts_at = models.DateTimeField(_("수령 시작"))
     pickup_ends_at = models.DateTimeField(_("수령 마감"))
@@ -211,10 +236,12 @@ class Reservation(models.Model):
     phone = models.CharField(_("전화번호"), max_length=20, blank=True)
     phone_consent = models.BooleanField(_("전화번호 보관 동의"), default=False)
     phone_erased_at = models.DateTimeField(null=True, blank=True)
-    status = models.CharField(_("상태"), max_length=12, choices=Status.choices,
-                              default=Status.CONFIRMED)
-    token = models.CharField(max_length=64, unique=True, default=new_reservation_token,
-                             editable=False)
+    status = models.CharField(
+        _("상태"), max_length=12, choices=Status.choices, default=Status.CONFIRMED
+    )
+    token = models.CharField(
+        max_length=64, unique=True, default=new_reservation_token, editable=False
+    )
     code = models.CharField(_("수령 코드"), max_length=12)
     units_returned = models.PositiveIntegerField(_("재고 반환 수량"), default=0)
     cancel_reason = models.CharField(_("취소 사유"), max_length=200, blank=True)
@@ -243,10 +270,13 @@ class Reservation(models.Model):
         ]
         constraints = [
             models.UniqueConstraint(fields=["shop", "code"], name="reservation_unique_code"),
-            models.CheckConstraint(condition=models.Q(quantity__gte=1),
-                                   name="reservation_quantity_gte_1"),
-            models.CheckConstraint(condition=models.Q(units_returned__lte=models.F("units")),
-                                   name="reservation_returned_lte_units"),
+            models.CheckConstraint(
+                condition=models.Q(quantity__gte=1), name="reservation_quantity_gte_1"
+            ),
+            models.CheckConstraint(
+                condition=models.Q(units_returned__lte=models.F("units")),
+                name="reservation_returned_lte_units",
+            ),
         ]
 
     def __str__(self) -> str:

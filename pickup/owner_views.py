@@ -40,18 +40,20 @@ from shops.services import set_service_area
 def area_picture(shop: Shop, points: list, *, interactive: bool = True) -> str:
     markers = [
         area_map.MapMarker(
-            label=f"{point.place.name}"
-            + ("" if point.is_active else f" ({_('일시 중지')})"),
-            lat=point.place.lat, lng=point.place.lng,
+            label=f"{point.place.name}" + ("" if point.is_active else f" ({_('일시 중지')})"),
+            lat=point.place.lat,
+            lng=point.place.lng,
             kind="counter" if point.is_shop_counter else ("point" if point.is_active else "paused"),
             number="" if point.is_shop_counter else str(index),
         )
         for index, point in enumerate(points)
     ]
     return area_map.render_area_svg(
-        service_area(shop), markers, interactive=interactive,
-        title=_("%(shop)s 서비스 구역: 반경 %(radius)s") % {
-            "shop": shop.name, "radius": geo.format_distance(shop.service_radius_m)},
+        service_area(shop),
+        markers,
+        interactive=interactive,
+        title=_("%(shop)s 서비스 구역: 반경 %(radius)s")
+        % {"shop": shop.name, "radius": geo.format_distance(shop.service_radius_m)},
     )
 
 
@@ -60,45 +62,64 @@ def tile_map_data(shop: Shop, points: list) -> dict | None:
     if not settings.MAP_TILE_URL:
         return None
     return {
-        "tiles": {"url": settings.MAP_TILE_URL, "attribution": settings.MAP_TILE_ATTRIBUTION,
-                  "max_zoom": settings.MAP_TILE_MAX_ZOOM},
+        "tiles": {
+            "url": settings.MAP_TILE_URL,
+            "attribution": settings.MAP_TILE_ATTRIBUTION,
+            "max_zoom": settings.MAP_TILE_MAX_ZOOM,
+        },
         "shop": {"name": shop.name, "lat": shop.lat, "lng": shop.lng},
         "radius_m": shop.service_radius_m,
         "polygon": shop.service_polygon or None,
         "points": [
-            {"name": point.place.name, "lat": point.place.lat, "lng": point.place.lng,
-             "kind": "counter" if point.is_shop_counter else ("point" if point.is_active
-                                                              else "paused")}
+            {
+                "name": point.place.name,
+                "lat": point.place.lat,
+                "lng": point.place.lng,
+                "kind": "counter"
+                if point.is_shop_counter
+                else ("point" if point.is_active else "paused"),
+            }
             for point in points
         ],
     }
 
 
-def _page(request: HttpRequest, shop: Shop, *, area_form=None, point_form=None,
-          status: int = 200) -> HttpResponse:
+def _page(
+    request: HttpRequest, shop: Shop, *, area_form=None, point_form=None, status: int = 200
+) -> HttpResponse:
     points = selectors.owner_pickup_points(shop)
     area = service_area(shop)
     for point in points:
-        point.distance_text = geo.format_distance(area.check(point.place.lat, point.place.lng)
-                                                  .distance_m)
+        point.distance_text = geo.format_distance(
+            area.check(point.place.lat, point.place.lng).distance_m
+        )
     polygon_text = json.dumps(shop.service_polygon) if shop.service_polygon else ""
     outgoing = selectors.outgoing_invitations(shop)
     asked = {invitation.place_id for invitation in outgoing}
-    return render(request, "owner/area.html", {
-        "shop": shop,
-        "picture": mark_safe(area_picture(shop, points)),  # noqa: S308 - escaped by geo
-        "tile_map": tile_map_data(shop, points),
-        "area_km2": area.area_km2(),
-        "radius_text": geo.format_distance(shop.service_radius_m),
-        "points": points,
-        "partnerable": [(place, geo.format_distance(distance), place.pk in asked)
-                        for place, distance in selectors.partnerable_places(shop)],
-        "incoming": selectors.incoming_invitations(shop),
-        "outgoing": outgoing,
-        "area_form": area_form or ServiceAreaForm(
-            initial={"radius_m": shop.service_radius_m, "polygon": polygon_text}),
-        "point_form": point_form or PickupPointForm(),
-    }, status=status)
+    return render(
+        request,
+        "owner/area.html",
+        {
+            "shop": shop,
+            "picture": mark_safe(area_picture(shop, points)),  # noqa: S308 - escaped by geo
+            "tile_map": tile_map_data(shop, points),
+            "area_km2": area.area_km2(),
+            "radius_text": geo.format_distance(shop.service_radius_m),
+            "points": points,
+            "partnerable": [
+                (place, geo.format_distance(distance), place.pk in asked)
+                for place, distance in selectors.partnerable_places(shop)
+            ],
+            "incoming": selectors.incoming_invitations(shop),
+            "outgoing": outgoing,
+            "area_form": area_form
+            or ServiceAreaForm(
+                initial={"radius_m": shop.service_radius_m, "polygon": polygon_text}
+            ),
+            "point_form": point_form or PickupPointForm(),
+        },
+        status=status,
+    )
 
 
 @login_required
@@ -109,15 +130,21 @@ def area_page(request: HttpRequest, slug: str) -> HttpResponse:
     form = ServiceAreaForm(request.POST)
     if form.is_valid():
         try:
-            change = set_service_area(shop, radius_m=form.cleaned_data["radius_m"],
-                                      polygon=form.cleaned_data["polygon"] or None)
+            change = set_service_area(
+                shop,
+                radius_m=form.cleaned_data["radius_m"],
+                polygon=form.cleaned_data["polygon"] or None,
+            )
         except DomainError as exc:
             form.add_error(None, exc.detail)
         else:
             messages.success(request, _("서비스 구역을 저장했습니다."))
             if change.paused:
-                messages.warning(request, _("구역 밖이 된 픽업 지점을 일시 중지했습니다 (삭제하지 않았습니다): "
-                                            "%(names)s") % {"names": ", ".join(change.paused)})
+                messages.warning(
+                    request,
+                    _("구역 밖이 된 픽업 지점을 일시 중지했습니다 (삭제하지 않았습니다): %(names)s")
+                    % {"names": ", ".join(change.paused)},
+                )
             return redirect("owner:service_area", slug=shop.slug)
     return _page(request, shop, area_form=form, status=400)
 
@@ -136,20 +163,33 @@ def add_point(request: HttpRequest, slug: str) -> HttpResponse:
         except DomainError as exc:
             form.add_error("address", exc.detail)
             return _page(request, shop, point_form=form, status=400)
-        filled = PickupPointForm(initial={**data, "lat": f"{found.lat:.6f}",
-                                          "lng": f"{found.lng:.6f}", "address": data["address"]})
-        messages.info(request, _("주소에서 좌표를 찾았습니다: %(address)s. 그림에서 위치를 확인한 뒤 추가하세요.")
-                      % {"address": found.address})
+        filled = PickupPointForm(
+            initial={
+                **data,
+                "lat": f"{found.lat:.6f}",
+                "lng": f"{found.lng:.6f}",
+                "address": data["address"],
+            }
+        )
+        messages.info(
+            request,
+            _("주소에서 좌표를 찾았습니다: %(address)s. 그림에서 위치를 확인한 뒤 추가하세요.")
+            % {"address": found.address},
+        )
         return _page(request, shop, point_form=filled)
     if not data.get("lat") or not data.get("lng"):
-        form.add_error(None, _("위치를 정해 주세요: 좌표를 입력하거나, 그림을 누르거나, 주소로 찾으세요."))
+        form.add_error(
+            None, _("위치를 정해 주세요: 좌표를 입력하거나, 그림을 누르거나, 주소로 찾으세요.")
+        )
         return _page(request, shop, point_form=form, status=400)
     try:
         point = point_services.add_pickup_point(shop=shop, **data)
     except DomainError as exc:
         form.add_error(None, exc.detail)
         return _page(request, shop, point_form=form, status=400)
-    messages.success(request, _("'%(name)s'을(를) 픽업 지점으로 추가했습니다.") % {"name": point.place.name})
+    messages.success(
+        request, _("'%(name)s'을(를) 픽업 지점으로 추가했습니다.") % {"name": point.place.name}
+    )
     return redirect("owner:service_area", slug=shop.slug)
 
 
@@ -159,8 +199,9 @@ def point_action(request: HttpRequest, slug: str, point_id: int, action: str) ->
     shop = console_shop(request, slug, MANAGING_ROLES)
     try:
         if action == "pause":
-            point = point_services.pause_pickup_point(shop=shop, point_id=point_id,
-                                              reason=request.POST.get("reason", ""))
+            point = point_services.pause_pickup_point(
+                shop=shop, point_id=point_id, reason=request.POST.get("reason", "")
+            )
             message = _("'%(name)s' 픽업을 일시 중지했습니다.")
         elif action == "resume":
             point = point_services.resume_pickup_point(shop=shop, point_id=point_id)
@@ -169,9 +210,12 @@ def point_action(request: HttpRequest, slug: str, point_id: int, action: str) ->
             form = MoveForm(request.POST)
             if not form.is_valid():
                 raise InvalidInput(_("옮길 위치의 위도와 경도를 입력해 주세요."))
-            point = point_services.move_pickup_point(shop=shop, point_id=point_id,
-                                             lat=form.cleaned_data["lat"],
-                                             lng=form.cleaned_data["lng"])
+            point = point_services.move_pickup_point(
+                shop=shop,
+                point_id=point_id,
+                lat=form.cleaned_data["lat"],
+                lng=form.cleaned_data["lng"],
+            )
             message = _("'%(name)s' 위치를 옮겼습니다.")
         else:
             raise Http404("action")
@@ -191,38 +235,52 @@ def partner(request: HttpRequest, slug: str) -> HttpResponse:
     except ValueError:
         place_id = 0
     try:
-        result = point_services.partner_place(shop=shop, place_id=place_id,
-                                              user=request.user)
+        result = point_services.partner_place(shop=shop, place_id=place_id, user=request.user)
     except DomainError as exc:
         messages.error(request, exc.detail)
     else:
         if isinstance(result, PartnerInvitation):
-            messages.info(request, _("'%(name)s'을(를) 관리하는 가게에 제휴를 요청했습니다. "
-                                     "수락하면 픽업 지점으로 쓸 수 있습니다.")
-                          % {"name": result.place.name})
+            messages.info(
+                request,
+                _(
+                    "'%(name)s'을(를) 관리하는 가게에 제휴를 요청했습니다. "
+                    "수락하면 픽업 지점으로 쓸 수 있습니다."
+                )
+                % {"name": result.place.name},
+            )
         else:
-            messages.success(request, _("'%(name)s'을(를) 함께 쓰는 픽업 지점으로 추가했습니다.")
-                             % {"name": result.place.name})
+            messages.success(
+                request,
+                _("'%(name)s'을(를) 함께 쓰는 픽업 지점으로 추가했습니다.")
+                % {"name": result.place.name},
+            )
     return redirect("owner:service_area", slug=shop.slug)
 
 
 @login_required
 @require_POST
-def answer_invitation(request: HttpRequest, slug: str, invitation_id: int,
-                      decision: str) -> HttpResponse:
+def answer_invitation(
+    request: HttpRequest, slug: str, invitation_id: int, decision: str
+) -> HttpResponse:
     """The café's owning shop accepts or declines another shop's request to share it."""
     shop = console_shop(request, slug, MANAGING_ROLES)
     try:
         if decision == "accept":
             point = point_services.accept_partner_invitation(
-                shop=shop, invitation_id=invitation_id, user=request.user)
+                shop=shop, invitation_id=invitation_id, user=request.user
+            )
             message = _("%(shop)s에서 '%(name)s'을(를) 함께 쓰도록 수락했습니다.") % {
-                "shop": point.shop.name, "name": point.place.name}
+                "shop": point.shop.name,
+                "name": point.place.name,
+            }
         elif decision == "decline":
             invitation = point_services.decline_partner_invitation(
-                shop=shop, invitation_id=invitation_id, user=request.user)
+                shop=shop, invitation_id=invitation_id, user=request.user
+            )
             message = _("%(shop)s의 '%(name)s' 제휴 요청을 거절했습니다.") % {
-                "shop": invitation.shop.name, "name": invitation.place.name}
+                "shop": invitation.shop.name,
+                "name": invitation.place.name,
+            }
         else:
             raise Http404("decision")
     except DomainError as exc:
@@ -233,7 +291,6 @@ def answer_invitation(request: HttpRequest, slug: str, invitation_id: int,
 
 
 # --- today's reservations (any member of the shop) --------------------------------------
-
 
 
 def _back(slug: str) -> HttpResponse:
@@ -247,13 +304,17 @@ def reservations(request: HttpRequest, slug: str) -> HttpResponse:
     # (owner_reservations.js) reloads the list for it.
     feed_version = streams.feed_version(streams.shop_feed(shop.pk))
     groups = reservation_selectors.owner_day(shop)
-    return render(request, "pickup/owner_reservations.html", {
-        "shop": shop,
-        "feed_version": feed_version,
-        "groups": groups,
-        "pickup_choices": reservation_selectors.pickup_choices(shop),
-        "Status": Reservation.Status,
-    })
+    return render(
+        request,
+        "pickup/owner_reservations.html",
+        {
+            "shop": shop,
+            "feed_version": feed_version,
+            "groups": groups,
+            "pickup_choices": reservation_selectors.pickup_choices(shop),
+            "Status": Reservation.Status,
+        },
+    )
 
 
 def _run(request: HttpRequest, action, success: str) -> None:
@@ -262,17 +323,20 @@ def _run(request: HttpRequest, action, success: str) -> None:
     except DomainError as exc:
         messages.error(request, exc.detail)
     else:
-        messages.success(request, success % {"code": format_code(reservation.code),
-                                             "name": reservation.name})
+        messages.success(
+            request, success % {"code": format_code(reservation.code), "name": reservation.name}
+        )
 
 
 @login_required
 @require_POST
 def mark_ready(request: HttpRequest, slug: str, reservation_id: int) -> HttpResponse:
     shop = console_shop(request, slug)
-    _run(request, lambda: reservation_services.mark_ready(shop=shop,
-                                                          reservation_id=reservation_id),
-         _("%(code)s (%(name)s) 준비 완료로 알렸습니다."))
+    _run(
+        request,
+        lambda: reservation_services.mark_ready(shop=shop, reservation_id=reservation_id),
+        _("%(code)s (%(name)s) 준비 완료로 알렸습니다."),
+    )
     return _back(slug)
 
 
@@ -280,10 +344,15 @@ def mark_ready(request: HttpRequest, slug: str, reservation_id: int) -> HttpResp
 @require_POST
 def mark_no_show(request: HttpRequest, slug: str, reservation_id: int) -> HttpResponse:
     shop = console_shop(request, slug)
-    _run(request, lambda: reservation_services.mark_no_show(
-        shop=shop, reservation_id=reservation_id,
-        actor=Actor(user=request.user, label="console")),
-        _("%(code)s (%(name)s) 노쇼 처리했습니다."))
+    _run(
+        request,
+        lambda: reservation_services.mark_no_show(
+            shop=shop,
+            reservation_id=reservation_id,
+            actor=Actor(user=request.user, label="console"),
+        ),
+        _("%(code)s (%(name)s) 노쇼 처리했습니다."),
+    )
     return _back(slug)
 
 
@@ -291,10 +360,17 @@ def mark_no_show(request: HttpRequest, slug: str, reservation_id: int) -> HttpRe
 @require_POST
 def cancel(request: HttpRequest, slug: str, reservation_id: int) -> HttpResponse:
     shop = console_shop(request, slug)
-    _run(request, lambda: reservation_services.cancel_reservation(
-        reservation_id=reservation_id, shop=shop, by="shop",
-        reason=request.POST.get("reason", ""), actor=Actor(user=request.user, label="console")),
-        _("%(code)s (%(name)s) 예약을 취소했습니다."))
+    _run(
+        request,
+        lambda: reservation_services.cancel_reservation(
+            reservation_id=reservation_id,
+            shop=shop,
+            by="shop",
+            reason=request.POST.get("reason", ""),
+            actor=Actor(user=request.user, label="console"),
+        ),
+        _("%(code)s (%(name)s) 예약을 취소했습니다."),
+    )
     return _back(slug)
 
 
@@ -303,9 +379,11 @@ def cancel(request: HttpRequest, slug: str, reservation_id: int) -> HttpResponse
 def pick_up(request: HttpRequest, slug: str) -> HttpResponse:
     """Typed code (or the confirm button of the QR redeem page)."""
     shop = console_shop(request, slug)
-    _run(request, lambda: reservation_services.mark_picked_up(
-        shop=shop, code=request.POST.get("code", "")),
-         _("%(code)s (%(name)s) 수령 완료."))
+    _run(
+        request,
+        lambda: reservation_services.mark_picked_up(shop=shop, code=request.POST.get("code", "")),
+        _("%(code)s (%(name)s) 수령 완료."),
+    )
     return _back(slug)
 
 
@@ -314,10 +392,15 @@ def redeem(request: HttpRequest, slug: str, code: str) -> HttpResponse:
     """Where the customer's QR leads: the order behind the code, and a button to hand it over."""
     shop = console_shop(request, slug)
     normalized = normalize_code(code)
-    reservation = reservation_selectors.reservation_by_code(shop, normalized) if normalized else None
-    return render(request, "pickup/owner_redeem.html",
-                  {"shop": shop, "reservation": reservation, "code": code[:20]},
-                  status=200 if reservation else 404)
+    reservation = (
+        reservation_selectors.reservation_by_code(shop, normalized) if normalized else None
+    )
+    return render(
+        request,
+        "pickup/owner_redeem.html",
+        {"shop": shop, "reservation": reservation, "code": code[:20]},
+        status=200 if reservation else 404,
+    )
 
 
 def _parse_time(value: str | None) -> time | None:
@@ -331,22 +414,28 @@ def _parse_time(value: str | None) -> time | None:
 @require_POST
 def add_window(request: HttpRequest, slug: str) -> HttpResponse:
     shop = console_shop(request, slug)
-    starts, ends = _parse_time(request.POST.get("starts_at")), _parse_time(
-        request.POST.get("ends_at"))
+    starts, ends = (
+        _parse_time(request.POST.get("starts_at")),
+        _parse_time(request.POST.get("ends_at")),
+    )
     capacity_raw = (request.POST.get("capacity") or "").strip()
     try:
         if starts is None or ends is None:
-            raise InvalidInput(_("시각을 HH:MM 형식으로 입력해 주세요."),
-                                        code="invalid_window")
+            raise InvalidInput(_("시각을 HH:MM 형식으로 입력해 주세요."), code="invalid_window")
         try:
             capacity = int(capacity_raw) if capacity_raw else None
         except ValueError:
-            raise InvalidInput(_("최대 예약 수는 정수로 입력해 주세요."),
-                                        code="invalid_capacity") from None
+            raise InvalidInput(
+                _("최대 예약 수는 정수로 입력해 주세요."), code="invalid_capacity"
+            ) from None
         point_raw = request.POST.get("pickup_point", "")
         window_services.add_pickup_window(
-            shop=shop, pickup_point_id=int(point_raw) if point_raw.isdigit() else None,
-            starts_at=starts, ends_at=ends, capacity=capacity)
+            shop=shop,
+            pickup_point_id=int(point_raw) if point_raw.isdigit() else None,
+            starts_at=starts,
+            ends_at=ends,
+            capacity=capacity,
+        )
     except DomainError as exc:
         messages.error(request, exc.detail)
     else:

@@ -19,8 +19,12 @@ def _window(reservation: Reservation) -> dict[str, Any] | None:
     window = reservation.window
     if window is None:
         return None
-    return {"id": window.pk, "starts_at": f"{window.starts_at:%H:%M}",
-            "ends_at": f"{window.ends_at:%H:%M}", "label": window.label}
+    return {
+        "id": window.pk,
+        "starts_at": f"{window.starts_at:%H:%M}",
+        "ends_at": f"{window.ends_at:%H:%M}",
+        "label": window.label,
+    }
 
 
 def reservation_payload(reservation: Reservation) -> dict[str, Any]:
@@ -42,9 +46,14 @@ def reservation_payload(reservation: Reservation) -> dict[str, Any]:
         "unit_price": reservation.unit_price,
         "total_price": reservation.total_price,
         "pickup_point": {
-            "id": point.pk, "name": place.name, "address": place.address,
-            "lat": place.lat, "lng": place.lng, "opening_hours": place.opening_hours,
-            "handover_notes": place.handover_notes, "is_shop_counter": point.is_shop_counter,
+            "id": point.pk,
+            "name": place.name,
+            "address": place.address,
+            "lat": place.lat,
+            "lng": place.lng,
+            "opening_hours": place.opening_hours,
+            "handover_notes": place.handover_notes,
+            "is_shop_counter": point.is_shop_counter,
         },
         "window": _window(reservation),
         "date": reservation.date.isoformat(),

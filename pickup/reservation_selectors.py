@@ -19,7 +19,8 @@ def reservation_by_token(token: str) -> Reservation | None:
         return None
     return (
         Reservation.objects.select_related("shop", "pickup_point__place", "window", "listing")
-        .filter(token=token).first()
+        .filter(token=token)
+        .first()
     )
 
 
@@ -56,13 +57,20 @@ def pickup_choices(shop: Shop, now: datetime | None = None) -> list[PointChoice]
     local = timezone.localtime(now)
     today = local.date()
     points = list(
-        PickupPoint.objects.filter(shop=shop, status=PickupPoint.Status.ACTIVE)
-        .select_related("place")
+        PickupPoint.objects.filter(shop=shop, status=PickupPoint.Status.ACTIVE).select_related(
+            "place"
+        )
     )
     windows = (
         PickupWindow.objects.filter(pickup_point__in=points, is_active=True)
-        .annotate(taken=Count("reservations", filter=Q(
-            reservations__date=today, reservations__status__in=Reservation.TAKEN_STATUSES)))
+        .annotate(
+            taken=Count(
+                "reservations",
+                filter=Q(
+                    reservations__date=today, reservations__status__in=Reservation.TAKEN_STATUSES
+                ),
+            )
+        )
         .order_by("starts_at")
     )
     by_point: dict[int, list[WindowChoice]] = defaultdict(list)
@@ -77,16 +85,20 @@ def today_window_labels(shop: Shop) -> list[str]:
     """The daily pickup windows the shop's active pickup points offer ("11:00–13:00"),
     earliest first, each slot named once however many places offer it."""
     slots = (
-        PickupWindow.objects.filter(pickup_point__shop=shop, is_active=True,
-                                    pickup_point__status=PickupPoint.Status.ACTIVE)
-        .order_by("starts_at", "ends_at").values_list("starts_at", "ends_at").distinct()
+        PickupWindow.objects.filter(
+            pickup_point__shop=shop, is_active=True, pickup_point__status=PickupPoint.Status.ACTIVE
+        )
+        .order_by("starts_at", "ends_at")
+        .values_list("starts_at", "ends_at")
+        .distinct()
     )
     return [PickupWindow(starts_at=starts, ends_at=ends).label for starts, ends in slots]
 
 
 def reservable_listings(shop: Shop) -> list[Listing]:
     return list(
-        Listing.objects.filter(shop=shop, is_active=True).prefetch_related("options")
+        Listing.objects.filter(shop=shop, is_active=True)
+        .prefetch_related("options")
         .order_by("-arrived_at", "id")
     )
 
@@ -116,16 +128,17 @@ def owner_day(shop: Shop, day: date | None = None) -> list[PointGroup]:
     """Today's reservations grouped by pickup point, then window, with a prep list per point
     (how many of each item to pack for that café; cancelled and no-shows left out)."""
     day = day or _today(None)
-    reservations = _with_relations(
-        Reservation.objects.filter(shop=shop, date=day)
-    ).order_by("pickup_point_id", "pickup_starts_at", "id")
+    reservations = _with_relations(Reservation.objects.filter(shop=shop, date=day)).order_by(
+        "pickup_point_id", "pickup_starts_at", "id"
+    )
     groups: OrderedDict[int, PointGroup] = OrderedDict()
     prep: dict[int, dict[str, int]] = defaultdict(lambda: defaultdict(int))
     for reservation in reservations:
         group = groups.get(reservation.pickup_point_id)
         if group is None:
             group = groups[reservation.pickup_point_id] = PointGroup(
-                point=reservation.pickup_point, windows=[], prep=[])
+                point=reservation.pickup_point, windows=[], prep=[]
+            )
         label = reservation.window.label if reservation.window else "—"
         if not group.windows or group.windows[-1].label != label:
             group.windows.append(WindowGroup(label=label, reservations=[]))
@@ -147,8 +160,9 @@ def place_handover(place: PickupPlace, day: date | None = None) -> list[Reservat
     """The orders to hand over at one café today, across every partner shop."""
     day = day or _today(None)
     return list(
-        _with_relations(Reservation.objects.filter(pickup_point__place=place, date=day))
-        .order_by("pickup_starts_at", "shop__name", "id")
+        _with_relations(Reservation.objects.filter(pickup_point__place=place, date=day)).order_by(
+            "pickup_starts_at", "shop__name", "id"
+        )
     )
 
 

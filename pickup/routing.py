@@ -12,7 +12,9 @@ register_converters()
 
 websocket_urlpatterns = [
     path("ws/reservations/<token:token>/", ReservationConsumer.as_asgi()),
-    path("ws/owner/shops/<shop:slug>/reservations/",
-         AuthMiddlewareStack(OwnerReservationsConsumer.as_asgi())),
+    path(
+        "ws/owner/shops/<shop:slug>/reservations/",
+        AuthMiddlewareStack(OwnerReservationsConsumer.as_asgi()),
+    ),
     path("ws/cafe/<token:token>/", PlaceReservationsConsumer.as_asgi()),
 ]

@@ -96,5 +96,10 @@ class ReservationCreatedOut(ReservationOut):
     replayed: bool = Field(description="같은 Idempotency-Key로 이미 만든 예약이면 true")
 
 
-__all__ = ["InvitationOut", "InvitationsOut", "PickupPointOut", "ReservationOut",
-           "ReservationCreatedOut"]
+__all__ = [
+    "InvitationOut",
+    "InvitationsOut",
+    "PickupPointOut",
+    "ReservationOut",
+    "ReservationCreatedOut",
+]

@@ -38,18 +38,22 @@ def pickup_point_payload(point: PickupPoint, distance_m: float | None = None) ->
 
 
 def active_points(shop_ids: Iterable[int]) -> QuerySet[PickupPoint]:
-    return (PickupPoint.objects.select_related("place")
-            .filter(shop_id__in=list(shop_ids), status=PickupPoint.Status.ACTIVE))
+    return PickupPoint.objects.select_related("place").filter(
+        shop_id__in=list(shop_ids), status=PickupPoint.Status.ACTIVE
+    )
 
 
-def public_pickup_points(shop: Shop, near: tuple[float, float] | None = None) -> list[dict[str, Any]]:
+def public_pickup_points(
+    shop: Shop, near: tuple[float, float] | None = None
+) -> list[dict[str, Any]]:
     """Active pickup points of a shop: the shop's own counter first, or nearest first when
     the customer's location (``near`` = lat, lng) is known."""
     points = list(active_points([shop.pk]).order_by("-is_shop_counter", "position", "id"))
     if near is None or not points:
         return [pickup_point_payload(point) for point in points]
-    meters, _bearing = geo.inverse_many(near[0], near[1], [p.place.lat for p in points],
-                                        [p.place.lng for p in points])
+    meters, _bearing = geo.inverse_many(
+        near[0], near[1], [p.place.lat for p in points], [p.place.lng for p in points]
+    )
     ranked = sorted(zip(points, meters.tolist(), strict=True), key=lambda pair: pair[1])
     return [pickup_point_payload(point, distance) for point, distance in ranked]
 
@@ -59,23 +63,30 @@ def nearest_pickup_points(shop_ids: Iterable[int], lat: float, lng: float) -> di
     points = list(active_points(shop_ids))
     if not points:
         return {}
-    meters, _bearing = geo.inverse_many(lat, lng, [p.place.lat for p in points],
-                                        [p.place.lng for p in points])
+    meters, _bearing = geo.inverse_many(
+        lat, lng, [p.place.lat for p in points], [p.place.lng for p in points]
+    )
     best: dict[int, tuple[float, PickupPoint]] = {}
     for point, distance in zip(points, meters.tolist(), strict=True):
         if point.shop_id not in best or distance < best[point.shop_id][0]:
             best[point.shop_id] = (distance, point)
-    return {shop_id: pickup_point_payload(point, distance)
-            for shop_id, (distance, point) in best.items()}
+    return {
+        shop_id: pickup_point_payload(point, distance)
+        for shop_id, (distance, point) in best.items()
+    }
 
 
 def owner_pickup_points(shop: Shop) -> list[PickupPoint]:
     """Every point of the shop, paused ones included, with how many shops share its place."""
-    points = list(PickupPoint.objects.select_related("place").filter(shop=shop)
-                  .order_by("-is_shop_counter", "position", "id"))
+    points = list(
+        PickupPoint.objects.select_related("place")
+        .filter(shop=shop)
+        .order_by("-is_shop_counter", "position", "id")
+    )
     shared = {}
     for place_id, shop_id in PickupPoint.objects.filter(
-            place_id__in=[p.place_id for p in points]).values_list("place_id", "shop_id"):
+        place_id__in=[p.place_id for p in points]
+    ).values_list("place_id", "shop_id"):
         shared.setdefault(place_id, set()).add(shop_id)
     for point in points:
         point.shared_with = len(shared.get(point.place_id, ())) - 1
@@ -116,13 +127,18 @@ def invitation_payload(invitation: PartnerInvitation) -> dict[str, Any]:
 
 def incoming_invitations(shop: Shop) -> list[PartnerInvitation]:
     """Pending requests from other shops to offer one of this shop's cafés."""
-    return list(PartnerInvitation.objects.select_related("shop", "place")
-                .filter(place__owner_shop=shop, status=PartnerInvitation.Status.PENDING)
-                .exclude(shop=shop).order_by("created_at", "id"))
+    return list(
+        PartnerInvitation.objects.select_related("shop", "place")
+        .filter(place__owner_shop=shop, status=PartnerInvitation.Status.PENDING)
+        .exclude(shop=shop)
+        .order_by("created_at", "id")
+    )
 
 
 def outgoing_invitations(shop: Shop) -> list[PartnerInvitation]:
     """This shop's requests still waiting for the café owner's answer."""
-    return list(PartnerInvitation.objects.select_related("place__owner_shop")
-                .filter(shop=shop, status=PartnerInvitation.Status.PENDING)
-                .order_by("created_at", "id"))
+    return list(
+        PartnerInvitation.objects.select_related("place__owner_shop")
+        .filter(shop=shop, status=PartnerInvitation.Status.PENDING)
+        .order_by("created_at", "id")
+    )

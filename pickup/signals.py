@@ -29,7 +29,6 @@ def pause_outside(sender, shop: Shop, **kwargs) -> list[str]:
 
 
 @receiver(post_save, sender=PickupPoint, dispatch_uid="pickup_point_feeds")
-def create_feeds(sender, instance: PickupPoint, created: bool, raw: bool = False,
-                 **kwargs) -> None:
+def create_feeds(sender, instance: PickupPoint, created: bool, raw: bool = False, **kwargs) -> None:
     if created and not raw:
         streams.ensure_feeds(shop_id=instance.shop_id, place_id=instance.place_id)

@@ -70,14 +70,17 @@ def _bump_feeds(keys: list[str]) -> dict[str, int]:
     missing = [key for key in keys if key not in got]
     if missing:
         ReservationFeed.objects.bulk_create(
-            [ReservationFeed(key=key, version=0) for key in missing], ignore_conflicts=True)
+            [ReservationFeed(key=key, version=0) for key in missing], ignore_conflicts=True
+        )
         got.update(_update_returning(connection, missing))
     return got
 
 
 def _update_returning(connection, keys: list[str]) -> dict[str, int]:
-    if not (connection.vendor in ("postgresql", "sqlite")
-            and connection.features.can_return_columns_from_insert):
+    if not (
+        connection.vendor in ("postgresql", "sqlite")
+        and connection.features.can_return_columns_from_insert
+    ):
         result = {}
         for key in keys:
             feeds = ReservationFeed.objects.select_for_update().filter(key=key)
@@ -94,13 +97,17 @@ def _update_returning(connection, keys: list[str]) -> dict[str, int]:
         # Lock the rows in key order first: a plain multi-row UPDATE locks them in the order
         # it finds them in the heap, which every update of a row changes, so two
         # transactions could take the same two feeds in opposite orders and deadlock.
-        sql = (f"WITH locked AS (SELECT {pk} FROM {table} WHERE {key} IN ({marks}) "
-               f"ORDER BY {key} FOR UPDATE) "
-               f"UPDATE {table} SET {version} = {table}.{version} + 1 FROM locked "
-               f"WHERE {table}.{pk} = locked.{pk} RETURNING {table}.{key}, {table}.{version}")
+        sql = (
+            f"WITH locked AS (SELECT {pk} FROM {table} WHERE {key} IN ({marks}) "
+            f"ORDER BY {key} FOR UPDATE) "
+            f"UPDATE {table} SET {version} = {table}.{version} + 1 FROM locked "
+            f"WHERE {table}.{pk} = locked.{pk} RETURNING {table}.{key}, {table}.{version}"
+        )
     else:  # SQLite: one writer at a time (IMMEDIATE transactions), no row locks to order
-        sql = (f"UPDATE {table} SET {version} = {version} + 1 WHERE {key} IN ({marks}) "
-               f"RETURNING {key}, {version}")
+        sql = (
+            f"UPDATE {table} SET {version} = {version} + 1 WHERE {key} IN ({marks}) "
+            f"RETURNING {key}, {version}"
+        )
     with connection.cursor() as cursor:
         if connection.vendor == "postgresql":
             # Django's foreign keys are checked at COMMIT, and the check takes a KEY SHARE
@@ -119,11 +126,13 @@ def ensure_feeds(*, shop_id: int, place_id: int) -> None:
     reservation costs no more statements than the next)."""
     ReservationFeed.objects.bulk_create(
         [ReservationFeed(key=shop_feed(shop_id)), ReservationFeed(key=place_feed(place_id))],
-        ignore_conflicts=True)
+        ignore_conflicts=True,
+    )
 
 
-def record_reservation_change(*, reservation: Reservation, public: dict[str, Any],
-                              staff: dict[str, Any]) -> None:
+def record_reservation_change(
+    *, reservation: Reservation, public: dict[str, Any], staff: dict[str, Any]
+) -> None:
     """Version, log and publish one committed change of ``reservation`` on its three streams.
 
     Runs inside the change's transaction; ``reservation.version`` is already the new one.
@@ -132,20 +141,25 @@ def record_reservation_change(*, reservation: Reservation, public: dict[str, Any
     place_id = reservation.pickup_point.place_id
     place_key = place_feed(place_id)
     versions = _bump_feeds([shop_key, place_key])
-    ReservationEvent.objects.bulk_create([
-        ReservationEvent(feed=key, version=versions[key], reservation_id=reservation.pk,
-                         payload=staff)
-        for key in (shop_key, place_key)
-    ])
+    ReservationEvent.objects.bulk_create(
+        [
+            ReservationEvent(
+                feed=key, version=versions[key], reservation_id=reservation.pk, payload=staff
+            )
+            for key in (shop_key, place_key)
+        ]
+    )
     kept = settings.RESERVATION_EVENTS_KEPT
     for key in (shop_key, place_key):
         if versions[key] % PRUNE_EVERY == 0:
             ReservationEvent.objects.filter(feed=key, version__lte=versions[key] - kept).delete()
-    publish_many_on_commit([
-        (reservation_group(reservation.pk), reservation_message(reservation.version, public)),
-        (owner_group(reservation.shop_id), reservation_message(versions[shop_key], staff)),
-        (place_group(place_id), reservation_message(versions[place_key], staff)),
-    ])
+    publish_many_on_commit(
+        [
+            (reservation_group(reservation.pk), reservation_message(reservation.version, public)),
+            (owner_group(reservation.shop_id), reservation_message(versions[shop_key], staff)),
+            (place_group(place_id), reservation_message(versions[place_key], staff)),
+        ]
+    )
 
 
 # --- the read half ---------------------------------------------------------------------------
@@ -164,7 +178,8 @@ def feed_messages_after(key: str, version: int, until: int) -> list[dict[str, An
         return None
     rows = list(
         ReservationEvent.objects.filter(feed=key, version__gt=version, version__lte=until)
-        .order_by("version").values_list("version", "payload")
+        .order_by("version")
+        .values_list("version", "payload")
     )
     if len(rows) != wanted:
         return None
@@ -178,12 +193,16 @@ def feed_snapshot(key: str) -> dict[str, Any]:
 
 
 def _feed_stream(group: str, key: str) -> Stream:
-    return Stream(group=group, reads=Reads(
-        current_version=database_sync_to_async(lambda: feed_version(key)),
-        messages_after=database_sync_to_async(
-            lambda version, until: feed_messages_after(key, version, until)),
-        snapshot=database_sync_to_async(lambda: feed_snapshot(key)),
-    ))
+    return Stream(
+        group=group,
+        reads=Reads(
+            current_version=database_sync_to_async(lambda: feed_version(key)),
+            messages_after=database_sync_to_async(
+                lambda version, until: feed_messages_after(key, version, until)
+            ),
+            snapshot=database_sync_to_async(lambda: feed_snapshot(key)),
+        ),
+    )
 
 
 def owner_stream(shop_id: int) -> Stream:
@@ -195,17 +214,24 @@ def place_stream(place_id: int) -> Stream:
 
 
 def reservation_version(reservation_id: int) -> int:
-    return Reservation.objects.filter(pk=reservation_id).values_list(
-        "version", flat=True).first() or 0
+    return (
+        Reservation.objects.filter(pk=reservation_id).values_list("version", flat=True).first() or 0
+    )
 
 
 def reservation_snapshot(reservation_id: int) -> dict[str, Any]:
-    reservation = (Reservation.objects.select_related("shop", "pickup_point__place", "window")
-                   .filter(pk=reservation_id).first())
+    reservation = (
+        Reservation.objects.select_related("shop", "pickup_point__place", "window")
+        .filter(pk=reservation_id)
+        .first()
+    )
     if reservation is None:
         return {"type": "snapshot", "version": 0, "reservation": None}
-    return {"type": "snapshot", "version": reservation.version,
-            "reservation": reservation_payload(reservation)}
+    return {
+        "type": "snapshot",
+        "version": reservation.version,
+        "reservation": reservation_payload(reservation),
+    }
 
 
 async def _no_messages(version: int, until: int) -> list[dict[str, Any]] | None:
@@ -214,8 +240,11 @@ async def _no_messages(version: int, until: int) -> list[dict[str, Any]] | None:
 
 
 def reservation_stream(reservation_id: int) -> Stream:
-    return Stream(group=reservation_group(reservation_id), reads=Reads(
-        current_version=database_sync_to_async(lambda: reservation_version(reservation_id)),
-        messages_after=_no_messages,
-        snapshot=database_sync_to_async(lambda: reservation_snapshot(reservation_id)),
-    ))
+    return Stream(
+        group=reservation_group(reservation_id),
+        reads=Reads(
+            current_version=database_sync_to_async(lambda: reservation_version(reservation_id)),
+            messages_after=_no_messages,
+            snapshot=database_sync_to_async(lambda: reservation_snapshot(reservation_id)),
+        ),
+    )

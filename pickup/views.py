@@ -44,16 +44,18 @@ def _item_choices(shop) -> list[dict[str, Any]]:
         options = list(listing.options.all())
         for option in options or [None]:
             units = option.units if option else 1
-            items.append({
-                "value": f"{listing.pk}:{option.pk}" if option else str(listing.pk),
-                "listing_id": listing.pk,
-                "units": units,
-                "price": option.pickup_price if option else listing.pickup_price,
-                "name": f"{listing.name} · {option.label}" if option else listing.name,
-                "unit": listing.unit,
-                "sold_out": listing.available < units,
-                "limit": listing.per_customer_limit,
-            })
+            items.append(
+                {
+                    "value": f"{listing.pk}:{option.pk}" if option else str(listing.pk),
+                    "listing_id": listing.pk,
+                    "units": units,
+                    "price": option.pickup_price if option else listing.pickup_price,
+                    "name": f"{listing.name} · {option.label}" if option else listing.name,
+                    "unit": listing.unit,
+                    "sold_out": listing.available < units,
+                    "limit": listing.per_customer_limit,
+                }
+            )
     return items
 
 
@@ -62,20 +64,35 @@ def _slot_choices(shop) -> list[dict[str, Any]]:
     for choice in selectors.pickup_choices(shop):
         place = choice.point.place
         if not choice.windows:
-            slots.append({"value": str(choice.point.pk), "place": place, "window": None,
-                          "selectable": True})
+            slots.append(
+                {"value": str(choice.point.pk), "place": place, "window": None, "selectable": True}
+            )
         for w in choice.windows:
-            slots.append({"value": f"{choice.point.pk}:{w.window.pk}", "place": place,
-                          "window": w, "selectable": w.selectable})
+            slots.append(
+                {
+                    "value": f"{choice.point.pk}:{w.window.pk}",
+                    "place": place,
+                    "window": w,
+                    "selectable": w.selectable,
+                }
+            )
         if choice.windows and not any(w.selectable for w in choice.windows):
             # Today is over or full here: no window named lets the service take tomorrow's first.
-            slots.append({"value": str(choice.point.pk), "place": place, "window": None,
-                          "next_day": True, "selectable": True})
+            slots.append(
+                {
+                    "value": str(choice.point.pk),
+                    "place": place,
+                    "window": None,
+                    "next_day": True,
+                    "selectable": True,
+                }
+            )
     return slots
 
 
-def reserve_form_context(shop, request: HttpRequest, *, values: dict[str, str] | None = None,
-                         error: str | None = None) -> dict[str, Any]:
+def reserve_form_context(
+    shop, request: HttpRequest, *, values: dict[str, str] | None = None, error: str | None = None
+) -> dict[str, Any]:
     return {
         "shop": shop,
         "request": request,
@@ -95,12 +112,15 @@ def reserve_submit(request: HttpRequest, slug: str) -> HttpResponse:
     data = request.POST
     item = (data.get("item") or "").split(":", 1)
     slot = (data.get("slot") or "").split(":", 1)
-    values = {key: data.get(key, "")[:200] for key in
-              ("item", "slot", "quantity", "name", "phone", "consent", "idempotency_key")}
+    values = {
+        key: data.get(key, "")[:200]
+        for key in ("item", "slot", "quantity", "name", "phone", "consent", "idempotency_key")
+    }
     try:
         if not data.get("consent"):
             raise InvalidInput(
-                _("전화번호를 이 예약에만 쓰는 데 동의해 주세요."), code="consent_required")
+                _("전화번호를 이 예약에만 쓰는 데 동의해 주세요."), code="consent_required"
+            )
         ip = client_ip(request)
         limits.check_reservation_rate(client_ip=ip)
         reservation, replayed = reservation_services.reserve(
@@ -119,19 +139,21 @@ def reserve_submit(request: HttpRequest, slug: str) -> HttpResponse:
     except DomainError as exc:
         context = reserve_form_context(shop, request, values=values, error=exc.detail)
         return clients.remember_device(
-            request, render(request, "pickup/reserve_page.html", context, status=exc.status))
+            request, render(request, "pickup/reserve_page.html", context, status=exc.status)
+        )
     if not replayed:
         attribute_reservation(request, shop)
     return clients.remember_device(
-        request, redirect("pickup:reservation_page", token=reservation.token))
+        request, redirect("pickup:reservation_page", token=reservation.token)
+    )
 
 
 def _redeem_qr(request: HttpRequest, reservation) -> str:
     """The QR on the customer's screen: the owner's redeem page for this code."""
     url = request.build_absolute_uri(
-        reverse("owner:redeem", kwargs={"slug": reservation.shop.slug, "code": reservation.code}))
-    return segno.make(url, error="m").svg_inline(scale=5, dark="#111", light="#fff",
-                                                  omitsize=True)
+        reverse("owner:redeem", kwargs={"slug": reservation.shop.slug, "code": reservation.code})
+    )
+    return segno.make(url, error="m").svg_inline(scale=5, dark="#111", light="#fff", omitsize=True)
 
 
 def reservation_page(request: HttpRequest, token: str) -> HttpResponse:
@@ -140,17 +162,24 @@ def reservation_page(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404("reservation")
     place = reservation.pickup_point.place
     shop = reservation.shop
-    response = render(request, "pickup/reservation.html", {
-        "reservation": reservation,
-        "place": place,
-        "shop": shop,
-        "code_display": format_code(reservation.code),
-        "phone_masked": mask_phone(reservation.phone),
-        "qr_svg": _redeem_qr(request, reservation),
-        "map": minimap(place.lat, place.lng,
-                       None if reservation.pickup_point.is_shop_counter else shop.lat,
-                       None if reservation.pickup_point.is_shop_counter else shop.lng),
-    })
+    response = render(
+        request,
+        "pickup/reservation.html",
+        {
+            "reservation": reservation,
+            "place": place,
+            "shop": shop,
+            "code_display": format_code(reservation.code),
+            "phone_masked": mask_phone(reservation.phone),
+            "qr_svg": _redeem_qr(request, reservation),
+            "map": minimap(
+                place.lat,
+                place.lng,
+                None if reservation.pickup_point.is_shop_counter else shop.lat,
+                None if reservation.pickup_point.is_shop_counter else shop.lng,
+            ),
+        },
+    )
     response["Referrer-Policy"] = "same-origin"  # the secret link never leaves the site
     response["X-Robots-Tag"] = "noindex"
     response["Cache-Control"] = "private, no-store"
@@ -163,8 +192,9 @@ def reservation_cancel(request: HttpRequest, token: str) -> HttpResponse:
     if reservation is None:
         raise Http404("reservation")
     try:
-        reservation_services.cancel_reservation(reservation_id=reservation.pk, by="customer",
-                                                reason=request.POST.get("reason", ""))
+        reservation_services.cancel_reservation(
+            reservation_id=reservation.pk, by="customer", reason=request.POST.get("reason", "")
+        )
     except DomainError as exc:
         messages.error(request, exc.detail)
     else:
@@ -183,12 +213,16 @@ def cafe_page(request: HttpRequest, token: str) -> HttpResponse:
     place = _place_or_404(token)
     feed_version = streams.feed_version(streams.place_feed(place.pk))  # before the list
     reservations = selectors.place_handover(place)
-    response = render(request, "pickup/cafe.html", {
-        "place": place,
-        "feed_version": feed_version,
-        "open_reservations": [r for r in reservations if r.is_open],
-        "done_reservations": [r for r in reservations if not r.is_open],
-    })
+    response = render(
+        request,
+        "pickup/cafe.html",
+        {
+            "place": place,
+            "feed_version": feed_version,
+            "open_reservations": [r for r in reservations if r.is_open],
+            "done_reservations": [r for r in reservations if not r.is_open],
+        },
+    )
     response["Referrer-Policy"] = "same-origin"  # the secret link never leaves the site
     response["X-Robots-Tag"] = "noindex"
     return response
@@ -199,11 +233,18 @@ def cafe_handover(request: HttpRequest, token: str) -> HttpResponse:
     place = _place_or_404(token)
     try:
         reservation = reservation_services.hand_over_at_place(
-            place=place, code=request.POST.get("code", ""))
+            place=place, code=request.POST.get("code", "")
+        )
     except DomainError as exc:
         messages.error(request, exc.detail)
     else:
-        messages.success(request, _("%(code)s 전달 완료: %(item)s ×%(qty)d") % {
-            "code": format_code(reservation.code), "item": reservation.item_name,
-            "qty": reservation.quantity})
+        messages.success(
+            request,
+            _("%(code)s 전달 완료: %(item)s ×%(qty)d")
+            % {
+                "code": format_code(reservation.code),
+                "item": reservation.item_name,
+                "qty": reservation.quantity,
+            },
+        )
     return redirect("pickup:cafe_page", token=token)

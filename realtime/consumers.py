@@ -108,8 +108,9 @@ class StreamConsumer(AsyncWebsocketConsumer):
         except (live_hub.HubUnavailable, *live_hub.UNAVAILABLE_ERRORS) as exc:
             # The database or the channel layer is away: say "try again later"; the
             # browser reconnects with backoff.
-            logger.warning("live socket %s refused, try again later: %s",
-                           self.scope.get("path"), exc)
+            logger.warning(
+                "live socket %s refused, try again later: %s", self.scope.get("path"), exc
+            )
             await self.close_stream(CLOSE_TRY_AGAIN)
 
     def _leave(self) -> None:

@@ -75,8 +75,9 @@ class Frame:
     @classmethod
     def build(cls, kind: str, version: int, message: dict[str, Any]) -> Frame:
         text = json.dumps(message, ensure_ascii=False)
-        return cls(kind, version, {"type": "websocket.send", "text": text},
-                   wire.text_frame(text), message)
+        return cls(
+            kind, version, {"type": "websocket.send", "text": text}, wire.text_frame(text), message
+        )
 
 
 @dataclass(frozen=True)
@@ -141,8 +142,10 @@ class Member:
         try:
             return self.write(data)
         except Exception:
-            logger.warning("writing a live frame directly failed; this socket goes "
-                           "through ASGI from now on", exc_info=True)
+            logger.warning(
+                "writing a live frame directly failed; this socket goes through ASGI from now on",
+                exc_info=True,
+            )
             self.write = None
             return False
 
@@ -227,8 +230,10 @@ class StreamHub:
         """A snapshot read after ``member`` was held; concurrent joiners share one read."""
         while True:
             task = self._snapshot_task
-            if task is not None and self._snapshot_started > member.held_at and not (
-                task.done() and (task.cancelled() or task.exception() is not None)
+            if (
+                task is not None
+                and self._snapshot_started > member.held_at
+                and not (task.done() and (task.cancelled() or task.exception() is not None))
             ):
                 return await asyncio.shield(task)
             if task is None or task.done():
@@ -261,8 +266,10 @@ class StreamHub:
             self.close()
             raise
         if not self.closed:
-            self._tasks += [asyncio.ensure_future(self._pump()),
-                            asyncio.ensure_future(self._heartbeat())]
+            self._tasks += [
+                asyncio.ensure_future(self._pump()),
+                asyncio.ensure_future(self._heartbeat()),
+            ]
 
     def close(self) -> None:
         """Stop this hub at once; unsubscribing finishes in the background."""
@@ -347,8 +354,7 @@ class StreamHub:
                 raise
             except Exception as exc:
                 if isinstance(exc, UNAVAILABLE_ERRORS):
-                    logger.warning("live catch-up waits for the database (%s): %s",
-                                   self.group, exc)
+                    logger.warning("live catch-up waits for the database (%s): %s", self.group, exc)
                 else:
                     logger.exception("live pump failed for %s", self.group)
                 if self._pending:
@@ -376,15 +382,17 @@ class StreamHub:
         target = max(self._pending, default=self.version)
         if value is not None:
             target = max(target, value)
-            await self.broadcast(Frame.build(
-                HEARTBEAT, target, {"type": "heartbeat", "version": target}))
+            await self.broadcast(
+                Frame.build(HEARTBEAT, target, {"type": "heartbeat", "version": target})
+            )
         if target > self.version:
             await self._catch_up(target)
 
     def _schedule_gap_fill(self, delay: float) -> None:
         if self._gap_timer is None and not self.closed:
             self._gap_timer = asyncio.get_running_loop().call_later(
-                delay, self._inbox.put_nowait, (GAP, None))
+                delay, self._inbox.put_nowait, (GAP, None)
+            )
 
     async def _drain(self) -> None:
         """Send the pending messages that extend the hub's version without a gap."""
@@ -509,8 +517,9 @@ class StreamHub:
                 if not member.write_directly(data):
                     await member.send(event)
             except Exception:
-                logger.info("dropping a live socket of %s whose send failed",
-                            self.group, exc_info=True)
+                logger.info(
+                    "dropping a live socket of %s whose send failed", self.group, exc_info=True
+                )
                 self.remove(member)
             sent += 1
             if sent % self.YIELD_EVERY == 0:
@@ -562,7 +571,8 @@ async def join(stream: Stream, send: Send, *, layer: Any = None) -> tuple[Stream
     hub = registry.get(stream.group)
     if hub is None or hub.closed:
         hub = registry[stream.group] = StreamHub(
-            stream, layer if layer is not None else get_channel_layer(), registry)
+            stream, layer if layer is not None else get_channel_layer(), registry
+        )
     member = hub.add(send)
     try:
         await hub.wait_started()

@@ -43,14 +43,21 @@ def send_now(sends: Iterable[tuple[str, dict[str, Any]]]) -> None:
             except Exception:
                 # Logged here, not left to on_commit(robust=True): Django's own logging of
                 # a failed callback fails on a partial.
-                logger.warning("live message v%s for %s not sent; clients will resync",
-                               message.get("version"), group, exc_info=True)
+                logger.warning(
+                    "live message v%s for %s not sent; clients will resync",
+                    message.get("version"),
+                    group,
+                    exc_info=True,
+                )
 
     try:
         async_to_sync(send_all)()
     except Exception:
-        logger.warning("live messages for %s not sent; clients will resync",
-                       ", ".join(group for group, _message in sends), exc_info=True)
+        logger.warning(
+            "live messages for %s not sent; clients will resync",
+            ", ".join(group for group, _message in sends),
+            exc_info=True,
+        )
 
 
 def publish_on_commit(group: str, message: dict[str, Any]) -> None:

@@ -37,13 +37,21 @@ except ImportError:  # pragma: no cover - daphne is a dependency, but ASGI does 
     class _Disconnected(Exception):  # type: ignore[no-redef]
         pass
 
+
 logger = logging.getLogger(__name__)
 
 Writer = Callable[[bytes], bool]
 
 # What write_frame reads of a Twisted TCP transport (its write buffers and connection state).
-_TRANSPORT_STATE = ("socket", "connected", "disconnecting", "_writeDisconnected",
-                    "_tempDataBuffer", "dataBuffer", "offset")
+_TRANSPORT_STATE = (
+    "socket",
+    "connected",
+    "disconnecting",
+    "_writeDisconnected",
+    "_tempDataBuffer",
+    "dataBuffer",
+    "offset",
+)
 
 _FIN_TEXT = 0x81
 

@@ -85,19 +85,39 @@ class ShopAdminForm(forms.ModelForm):
 
     class Meta:
         model = Shop
-        fields = ("name", "slug", "is_active", "notice", "address", "lat", "lng",
-                  "service_radius_m", "service_polygon", "opening_hours", "response_hours",
-                  "return_policy", "phone", "kakao_channel_url", "naver_url")
-        field_classes = {"kakao_channel_url": HttpsURLField, "naver_url": HttpsURLField,
-                         "service_polygon": json_form_field_class()}
+        fields = (
+            "name",
+            "slug",
+            "is_active",
+            "notice",
+            "address",
+            "lat",
+            "lng",
+            "service_radius_m",
+            "service_polygon",
+            "opening_hours",
+            "response_hours",
+            "return_policy",
+            "phone",
+            "kakao_channel_url",
+            "naver_url",
+        )
+        field_classes = {
+            "kakao_channel_url": HttpsURLField,
+            "naver_url": HttpsURLField,
+            "service_polygon": json_form_field_class(),
+        }
 
     def clean(self):
         data = super().clean()
         if all(data.get(name) is not None for name in ("lat", "lng", "service_radius_m")):
             try:
                 *_point, _radius, polygon = validate_service_area(
-                    lat=data["lat"], lng=data["lng"], radius_m=data["service_radius_m"],
-                    polygon=data.get("service_polygon"))
+                    lat=data["lat"],
+                    lng=data["lng"],
+                    radius_m=data["service_radius_m"],
+                    polygon=data.get("service_polygon"),
+                )
             except DomainError as exc:
                 raise forms.ValidationError(exc.detail, code=exc.code) from None
             data["service_polygon"] = polygon
@@ -113,10 +133,23 @@ class ShopAdmin(ShopScopedAdmin):
     readonly_fields = ("stock_version", "created_at")
     fieldsets = (
         (None, {"fields": ("name", "slug", "is_active", "notice")}),
-        (_("위치와 서비스 구역"), {"fields": ("address", "lat", "lng", "service_radius_m",
-                                        "service_polygon")}),
-        (_("손님 안내"), {"fields": ("opening_hours", "response_hours", "return_policy", "phone",
-                                   "kakao_channel_url", "naver_url")}),
+        (
+            _("위치와 서비스 구역"),
+            {"fields": ("address", "lat", "lng", "service_radius_m", "service_polygon")},
+        ),
+        (
+            _("손님 안내"),
+            {
+                "fields": (
+                    "opening_hours",
+                    "response_hours",
+                    "return_policy",
+                    "phone",
+                    "kakao_channel_url",
+                    "naver_url",
+                )
+            },
+        ),
         (_("기록"), {"fields": ("stock_version", "created_at")}),
     )
 
@@ -135,8 +168,13 @@ class ShopAdmin(ShopScopedAdmin):
     def save_model(self, request, obj, form, change) -> None:
         super().save_model(request, obj, form, change)
         if change and any(name in form.changed_data for name in AREA_FIELDS):
-            result = set_service_area(obj, radius_m=obj.service_radius_m,
-                                      polygon=obj.service_polygon, lat=obj.lat, lng=obj.lng)
+            result = set_service_area(
+                obj,
+                radius_m=obj.service_radius_m,
+                polygon=obj.service_polygon,
+                lat=obj.lat,
+                lng=obj.lng,
+            )
             if result.paused:
                 self.message_user(
                     request,
@@ -176,9 +214,12 @@ class MembershipAdminForm(forms.ModelForm):
         else:
             candidate = Membership(shop=data["shop"], user=data["user"], role=role)
         try:
-            check_member_change(actor=self.request.user, membership=candidate, new_role=role,
-                                memberships=list(Membership.objects.filter(
-                                    shop_id=candidate.shop_id)))
+            check_member_change(
+                actor=self.request.user,
+                membership=candidate,
+                new_role=role,
+                memberships=list(Membership.objects.filter(shop_id=candidate.shop_id)),
+            )
         except DomainError as exc:
             raise forms.ValidationError(exc.detail, code=exc.code) from None
         return data
@@ -217,27 +258,35 @@ class MembershipAdmin(ShopScopedAdmin):
         delete (the single delete page and the bulk action alike)."""
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
         objs = list(objs)
-        remaining = {shop_id: list(Membership.objects.filter(shop_id=shop_id))
-                     for shop_id in {m.shop_id for m in objs}}
+        remaining = {
+            shop_id: list(Membership.objects.filter(shop_id=shop_id))
+            for shop_id in {m.shop_id for m in objs}
+        }
         current = {shop_id: list(rows) for shop_id, rows in remaining.items()}
         for membership in sorted(objs, key=lambda m: (m.shop_id, m.pk)):
             try:
-                check_member_change(actor=request.user, membership=membership, new_role=None,
-                                    memberships=current[membership.shop_id],
-                                    remaining=remaining[membership.shop_id])
+                check_member_change(
+                    actor=request.user,
+                    membership=membership,
+                    new_role=None,
+                    memberships=current[membership.shop_id],
+                    remaining=remaining[membership.shop_id],
+                )
             except DomainError as exc:
                 protected = [*protected, f"{membership}: {exc.detail}"]
             else:
                 remaining[membership.shop_id] = [
-                    m for m in remaining[membership.shop_id] if m.pk != membership.pk]
+                    m for m in remaining[membership.shop_id] if m.pk != membership.pk
+                ]
         return deleted, counts, perms_needed, protected
 
     def delete_model(self, request, obj) -> None:
         remove_members(actor=request.user, membership_ids=[obj.pk])
 
     def delete_queryset(self, request, queryset) -> None:
-        remove_members(actor=request.user, membership_ids=list(queryset.values_list("pk",
-                                                                                    flat=True)))
+        remove_members(
+            actor=request.user, membership_ids=list(queryset.values_list("pk", flat=True))
+        )
 
 
 @admin.register(ApiToken)
@@ -260,9 +309,14 @@ class UserAdmin(DjangoUserAdmin):
     def get_deleted_objects(self, objs, request):
         deleted, counts, perms_needed, protected = super().get_deleted_objects(objs, request)
         shops = shops_left_without_owner({user.pk for user in objs})
-        protected = [*protected, *(
-            _("%(shop)s의 마지막 사장님입니다. 다른 사장님을 먼저 지정해 주세요.")
-            % {"shop": shop.name} for shop in shops)]
+        protected = [
+            *protected,
+            *(
+                _("%(shop)s의 마지막 사장님입니다. 다른 사장님을 먼저 지정해 주세요.")
+                % {"shop": shop.name}
+                for shop in shops
+            ),
+        ]
         return deleted, counts, perms_needed, protected
 
 

@@ -18,10 +18,12 @@ router = Router(tags=["shops"])
 
 class ServiceAreaIn(Schema):
     # Checked by set_service_area (its own Korean message per mistake); typed for the docs.
-    radius_m: Any = described(["integer", "string"],
-                              f"서비스 반경 (m), {geo.MIN_RADIUS_M}–{geo.MAX_RADIUS_M}")
-    polygon: Any = described(["object", "null"], "GeoJSON Polygon, 없으면 반경 원 전체",
-                             default=None)
+    radius_m: Any = described(
+        ["integer", "string"], f"서비스 반경 (m), {geo.MIN_RADIUS_M}–{geo.MAX_RADIUS_M}"
+    )
+    polygon: Any = described(
+        ["object", "null"], "GeoJSON Polygon, 없으면 반경 원 전체", default=None
+    )
 
 
 class ServiceAreaOut(OutSchema):
@@ -30,11 +32,22 @@ class ServiceAreaOut(OutSchema):
     paused_pickup_points: list[str] = Field(description="새 구역 밖이라 일시 중지된 픽업 지점")
 
 
-@router.put("/shops/{shop:slug}/service-area", auth=owner_auth, summary="서비스 구역 변경 (사장님)",
-            **documented({200: ServiceAreaOut}, OWNER_ERRORS, BODY_ERRORS,
-                         {422: ["invalid_radius", "invalid_polygon", "outside_service_area"]}))
+@router.put(
+    "/shops/{shop:slug}/service-area",
+    auth=owner_auth,
+    summary="서비스 구역 변경 (사장님)",
+    **documented(
+        {200: ServiceAreaOut},
+        OWNER_ERRORS,
+        BODY_ERRORS,
+        {422: ["invalid_radius", "invalid_polygon", "outside_service_area"]},
+    ),
+)
 def put_service_area(request: HttpRequest, slug: str, payload: ServiceAreaIn):
     shop = shop_for_actor(request.auth, request.user, slug, MANAGING_ROLES)
     change = set_service_area(shop, radius_m=payload.radius_m, polygon=payload.polygon)
-    return {"radius_m": shop.service_radius_m, "polygon": shop.service_polygon,
-            "paused_pickup_points": change.paused}
+    return {
+        "radius_m": shop.service_radius_m,
+        "polygon": shop.service_polygon,
+        "paused_pickup_points": change.paused,
+    }

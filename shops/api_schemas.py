@@ -59,16 +59,18 @@ def merge(*groups: Mapping[int, Iterable[str]]) -> dict[int, list[str]]:
     return dict(sorted(merged.items()))
 
 
-def documented(ok: Mapping[int, Any], *error_groups: Mapping[int, Iterable[str]],
-               description: str = "") -> dict[str, Any]:
+def documented(
+    ok: Mapping[int, Any], *error_groups: Mapping[int, Iterable[str]], description: str = ""
+) -> dict[str, Any]:
     """Keyword arguments for a route decorator: the success schemas, ``ErrorOut`` for every
     error status, the error codes listed in the description, and ``exclude_unset`` so keys
     a payload leaves out stay out."""
     errors = merge(*error_groups)
     lines = [description.strip()] if description.strip() else []
     lines.append("오류 (status: code):")
-    lines.extend(f"- {status}: {', '.join(f'`{c}`' for c in codes)}"
-                 for status, codes in errors.items())
+    lines.extend(
+        f"- {status}: {', '.join(f'`{c}`' for c in codes)}" for status, codes in errors.items()
+    )
     return {
         "response": {**ok, **{status: ErrorOut for status in errors}},
         "description": "\n".join(lines),
@@ -80,6 +82,7 @@ def described(json_type: str | list[str], description: str, **kwargs: Any) -> An
     """A request field the services check themselves (one Korean message per mistake, as in
     the console and the admin): any JSON value passes the schema, the docs show its type."""
     types = [json_type] if isinstance(json_type, str) else json_type
-    schema: dict[str, Any] = ({"type": types[0]} if len(types) == 1
-                              else {"anyOf": [{"type": t} for t in types]})
+    schema: dict[str, Any] = (
+        {"type": types[0]} if len(types) == 1 else {"anyOf": [{"type": t} for t in types]}
+    )
     return Field(description=description, json_schema_extra=schema, **kwargs)

@@ -15,7 +15,9 @@ class ShopsConfig(AppConfig):
 
         # Every path that ends a membership (the services, a deleted user or shop) closes
         # the member's live sockets.
-        post_delete.connect(receivers.membership_deleted, sender=Membership,
-                            dispatch_uid="shops.membership_deleted")
-        post_save.connect(receivers.user_saved, sender=get_user_model(),
-                          dispatch_uid="shops.user_saved")
+        post_delete.connect(
+            receivers.membership_deleted, sender=Membership, dispatch_uid="shops.membership_deleted"
+        )
+        post_save.connect(
+            receivers.user_saved, sender=get_user_model(), dispatch_uid="shops.user_saved"
+        )

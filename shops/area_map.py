@@ -98,46 +98,69 @@ def render_area_svg(
     out = [f"<svg {' '.join(attrs)}>"]
     if title:
         out.append(f"<title>{escape(title)}</title>")
-    out.append(f'<rect x="{-half:.1f}" y="{-half:.1f}" width="{2 * half:.1f}" '
-               f'height="{2 * half:.1f}" fill="#f6f7f9"/>')
-    out.append(f'<circle class="area-ring" cx="0" cy="0" r="{r:.1f}" fill="none" stroke="#ff7a00" '
-               f'stroke-width="{stroke * 2:.1f}" stroke-dasharray="{stroke * 6:.1f} {stroke * 4:.1f}"/>')
+    out.append(
+        f'<rect x="{-half:.1f}" y="{-half:.1f}" width="{2 * half:.1f}" '
+        f'height="{2 * half:.1f}" fill="#f6f7f9"/>'
+    )
+    out.append(
+        f'<circle class="area-ring" cx="0" cy="0" r="{r:.1f}" fill="none" stroke="#ff7a00" '
+        f'stroke-width="{stroke * 2:.1f}" stroke-dasharray="{stroke * 6:.1f} {stroke * 4:.1f}"/>'
+    )
     zone = area.local_geometry()
     if not zone.is_empty:
-        out.append(f'<path class="area-zone" d="{_path(zone)}" fill="#ff7a00" fill-opacity="0.12" '
-                   f'stroke="#c95f00" stroke-width="{stroke * 1.5:.1f}" fill-rule="evenodd"/>')
+        out.append(
+            f'<path class="area-zone" d="{_path(zone)}" fill="#ff7a00" fill-opacity="0.12" '
+            f'stroke="#c95f00" stroke-width="{stroke * 1.5:.1f}" fill-rule="evenodd"/>'
+        )
     if area.polygon:
-        xs, ys = area.to_local([p[1] for p in area.polygon["coordinates"][0]],
-                               [p[0] for p in area.polygon["coordinates"][0]])
-        points = " ".join(f"{x:.1f},{-y:.1f}" for x, y in zip(xs.tolist(), ys.tolist(), strict=True))
-        out.append(f'<polygon class="area-polygon" points="{points}" fill="none" stroke="#3b5bdb" '
-                   f'stroke-width="{stroke * 1.5:.1f}"/>')
+        xs, ys = area.to_local(
+            [p[1] for p in area.polygon["coordinates"][0]],
+            [p[0] for p in area.polygon["coordinates"][0]],
+        )
+        points = " ".join(
+            f"{x:.1f},{-y:.1f}" for x, y in zip(xs.tolist(), ys.tolist(), strict=True)
+        )
+        out.append(
+            f'<polygon class="area-polygon" points="{points}" fill="none" stroke="#3b5bdb" '
+            f'stroke-width="{stroke * 1.5:.1f}"/>'
+        )
     if markers:
         xs, ys = area.to_local([m.lat for m in markers], [m.lng for m in markers])
         for marker, x, y in zip(markers, xs.tolist(), ys.tolist(), strict=True):
             colour = {"paused": "#9a9aa3", "counter": "#c95f00", "customer": "#12805c"}.get(
-                marker.kind, "#3b5bdb")
+                marker.kind, "#3b5bdb"
+            )
             size = stroke * (9 if marker.kind == "counter" else 7)
-            out.append(f'<g class="area-marker marker-{escape(marker.kind)}">'
-                       f"<title>{escape(marker.label)}</title>")
+            out.append(
+                f'<g class="area-marker marker-{escape(marker.kind)}">'
+                f"<title>{escape(marker.label)}</title>"
+            )
             if marker.kind == "counter":
-                out.append(f'<rect x="{x - size:.1f}" y="{-y - size:.1f}" width="{2 * size:.1f}" '
-                           f'height="{2 * size:.1f}" fill="{colour}" stroke="#fff" '
-                           f'stroke-width="{stroke * 1.5:.1f}"/>')
+                out.append(
+                    f'<rect x="{x - size:.1f}" y="{-y - size:.1f}" width="{2 * size:.1f}" '
+                    f'height="{2 * size:.1f}" fill="{colour}" stroke="#fff" '
+                    f'stroke-width="{stroke * 1.5:.1f}"/>'
+                )
             else:
-                out.append(f'<circle cx="{x:.1f}" cy="{-y:.1f}" r="{size:.1f}" fill="{colour}" '
-                           f'stroke="#fff" stroke-width="{stroke * 1.5:.1f}"/>')
+                out.append(
+                    f'<circle cx="{x:.1f}" cy="{-y:.1f}" r="{size:.1f}" fill="{colour}" '
+                    f'stroke="#fff" stroke-width="{stroke * 1.5:.1f}"/>'
+                )
             if marker.number:
-                out.append(f'<text x="{x:.1f}" y="{-y + size * 0.45:.1f}" font-size="{size * 1.3:.1f}" '
-                           f'text-anchor="middle" fill="#fff" font-weight="700">'
-                           f"{escape(marker.number)}</text>")
+                out.append(
+                    f'<text x="{x:.1f}" y="{-y + size * 0.45:.1f}" font-size="{size * 1.3:.1f}" '
+                    f'text-anchor="middle" fill="#fff" font-weight="700">'
+                    f"{escape(marker.number)}</text>"
+                )
             out.append("</g>")
     x0 = -half + pad * 0.5
     y0 = half - pad * 0.45
     label = scale_label or format_distance(scale)
-    out.append(f'<g class="area-scale"><line x1="{x0:.1f}" y1="{y0:.1f}" x2="{x0 + scale:.1f}" '
-               f'y2="{y0:.1f}" stroke="#1d1d1f" stroke-width="{stroke * 2.5:.1f}"/>'
-               f'<text x="{x0:.1f}" y="{y0 - stroke * 6:.1f}" font-size="{stroke * 13:.1f}" '
-               f'fill="#1d1d1f" data-scale-m="{scale}">{escape(label)}</text></g>')
+    out.append(
+        f'<g class="area-scale"><line x1="{x0:.1f}" y1="{y0:.1f}" x2="{x0 + scale:.1f}" '
+        f'y2="{y0:.1f}" stroke="#1d1d1f" stroke-width="{stroke * 2.5:.1f}"/>'
+        f'<text x="{x0:.1f}" y="{y0 - stroke * 6:.1f}" font-size="{stroke * 13:.1f}" '
+        f'fill="#1d1d1f" data-scale-m="{scale}">{escape(label)}</text></g>'
+    )
     out.append("</svg>")
     return "".join(out)

@@ -79,16 +79,23 @@ def locked_out(request: HttpRequest, response=None, credentials=None) -> HttpRes
     from django.urls import reverse
 
     minutes = int(settings.AXES_COOLOFF_TIME.total_seconds() // 60)
-    message = _("로그인에 여러 번 실패해 %(minutes)d분 동안 로그인할 수 없습니다. "
-                "잠시 후 다시 시도해 주세요.") % {"minutes": minutes}
+    message = _(
+        "로그인에 여러 번 실패해 %(minutes)d분 동안 로그인할 수 없습니다. "
+        "잠시 후 다시 시도해 주세요."
+    ) % {"minutes": minutes}
     form = AuthenticationForm(request)
     form.cleaned_data = {}  # an unbound form takes an error once it has (empty) data
     form.add_error(None, message)
     next_url = request.POST.get("next") or request.GET.get("next") or ""
     if request.path == reverse("admin:login"):
-        context = {**admin.site.each_context(request), "form": form, "title": _("로그인"),
-                   "app_path": request.get_full_path(), "next": next_url,
-                   "username": request.user.get_username()}
+        context = {
+            **admin.site.each_context(request),
+            "form": form,
+            "title": _("로그인"),
+            "app_path": request.get_full_path(),
+            "next": next_url,
+            "username": request.user.get_username(),
+        }
         template = "admin/login.html"
     else:
         context = {"form": form, "next": next_url}
@@ -96,6 +103,7 @@ def locked_out(request: HttpRequest, response=None, credentials=None) -> HttpRes
     refused = TemplateResponse(request, template, context, status=429)
     refused["Retry-After"] = str(minutes * 60)
     return refused.render()
+
 
 MANAGING_ROLES = (Membership.Role.OWNER, Membership.Role.MANAGER)
 
@@ -111,8 +119,9 @@ def shops_for_user(user: AbstractBaseUser, roles: tuple[str, ...] | None = None)
     return Shop.objects.filter(pk__in=memberships.values("shop_id"))
 
 
-def shop_for_actor(auth: object, user: AbstractBaseUser | None, slug: str,
-                   roles: tuple[str, ...] | None = None) -> Shop:
+def shop_for_actor(
+    auth: object, user: AbstractBaseUser | None, slug: str, roles: tuple[str, ...] | None = None
+) -> Shop:
     """The shop named by ``slug`` if the caller (token or logged-in member) may act for it."""
     shop = Shop.objects.filter(slug=slug).first()
     if shop is None:

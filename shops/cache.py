@@ -38,6 +38,17 @@ class RedisCache(DjangoRedisCache):
     """``django.core.cache.backends.redis.RedisCache`` raising ``CacheUnavailable``."""
 
 
-for _name in ("add", "get", "set", "touch", "delete", "get_many", "has_key", "incr",
-              "set_many", "delete_many", "clear"):
+for _name in (
+    "add",
+    "get",
+    "set",
+    "touch",
+    "delete",
+    "get_many",
+    "has_key",
+    "incr",
+    "set_many",
+    "delete_many",
+    "clear",
+):
     setattr(RedisCache, _name, _translated(getattr(DjangoRedisCache, _name)))

@@ -20,8 +20,9 @@ class DomainError(Exception):
     status: int = 400
     code: str = "bad_request"
 
-    def __init__(self, detail: str, *, code: str | None = None, status: int | None = None,
-                 **extra: Any) -> None:
+    def __init__(
+        self, detail: str, *, code: str | None = None, status: int | None = None, **extra: Any
+    ) -> None:
         super().__init__(detail)
         self.detail = str(detail)
         if code is not None:

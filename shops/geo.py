@@ -236,10 +236,17 @@ def inverse_many(lat0: float, lng0: float, lats: Any, lngs: Any) -> tuple[np.nda
     u_sq = cos2_alpha * (WGS84_A**2 - WGS84_B**2) / WGS84_B**2
     big_a = 1 + u_sq / 16384 * (4096 + u_sq * (-768 + u_sq * (320 - 175 * u_sq)))
     big_b = u_sq / 1024 * (256 + u_sq * (-128 + u_sq * (74 - 47 * u_sq)))
-    delta_sigma = big_b * sin_sigma * (
-        cos_2sm + big_b / 4 * (
-            cos_sigma * (-1 + 2 * cos_2sm**2)
-            - big_b / 6 * cos_2sm * (-3 + 4 * sin_sigma**2) * (-3 + 4 * cos_2sm**2)
+    delta_sigma = (
+        big_b
+        * sin_sigma
+        * (
+            cos_2sm
+            + big_b
+            / 4
+            * (
+                cos_sigma * (-1 + 2 * cos_2sm**2)
+                - big_b / 6 * cos_2sm * (-3 + 4 * sin_sigma**2) * (-3 + 4 * cos_2sm**2)
+            )
         )
     )
     meters = WGS84_B * big_a * (sigma - delta_sigma)
@@ -362,5 +369,7 @@ def metres_per_degree(lat: float) -> tuple[float, float]:
     lat_rad = math.radians(lat)
     e2 = WGS84_F * (2 - WGS84_F)
     w = math.sqrt(1 - e2 * math.sin(lat_rad) ** 2)
-    return (math.radians(1) * WGS84_A * (1 - e2) / w**3,
-            math.radians(1) * WGS84_A / w * math.cos(lat_rad))
+    return (
+        math.radians(1) * WGS84_A * (1 - e2) / w**3,
+        math.radians(1) * WGS84_A / w * math.cos(lat_rad),
+    )

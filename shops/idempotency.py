@@ -74,7 +74,9 @@ def run_once(
         try:
             with transaction.atomic():
                 record = IdempotencyRecord.objects.create(
-                    **lookup, fingerprint=request_fingerprint, response=None,
+                    **lookup,
+                    fingerprint=request_fingerprint,
+                    response=None,
                     created_at=timezone.now(),
                 )
         except IntegrityError:

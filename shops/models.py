@@ -106,8 +106,9 @@ class Shop(models.Model):
         indexes = [
             models.Index(fields=["lat", "lng"], name="shop_lat_lng_idx"),
             # Covers the nearby search's first query, id included, so it is an index-only scan.
-            models.Index(fields=["lat_band", "lng", "lat", "service_radius_m", "id"],
-                         name="shop_area_idx"),
+            models.Index(
+                fields=["lat_band", "lng", "lat", "service_radius_m", "id"], name="shop_area_idx"
+            ),
         ]
         constraints = [
             models.CheckConstraint(
@@ -223,8 +224,9 @@ class ShareStat(models.Model):
         verbose_name_plural = _("공유 유입")
         ordering = ["-day", "channel"]
         constraints = [
-            models.UniqueConstraint(fields=["shop", "day", "channel"],
-                                    name="sharestat_unique_shop_day_channel"),
+            models.UniqueConstraint(
+                fields=["shop", "day", "channel"], name="sharestat_unique_shop_day_channel"
+            ),
         ]
 
     def __str__(self) -> str:
@@ -244,9 +246,7 @@ class IdempotencyRecord(models.Model):
 
     class Meta:
         constraints = [
-            models.UniqueConstraint(
-                fields=["shop", "scope", "key"], name="idempotency_unique_key"
-            ),
+            models.UniqueConstraint(fields=["shop", "scope", "key"], name="idempotency_unique_key"),
         ]
 
     def __str__(self) -> str:

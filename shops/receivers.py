@@ -11,8 +11,9 @@ def membership_deleted(sender: Any, instance: Any, **kwargs: Any) -> None:
     live.revoke_on_commit(user_id=instance.user_id, shop_id=instance.shop_id)
 
 
-def user_saved(sender: Any, instance: Any, created: bool = False,
-               update_fields: Any = None, **kwargs: Any) -> None:
+def user_saved(
+    sender: Any, instance: Any, created: bool = False, update_fields: Any = None, **kwargs: Any
+) -> None:
     """A user deactivated, or no longer a superuser, may have lost shops: their sockets
     check again. (Signing in only touches ``last_login``; that is not announced.)"""
     if created or (update_fields is not None and set(update_fields) <= {"last_login"}):

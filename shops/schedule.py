@@ -16,11 +16,11 @@ from huey import crontab
 SEOUL = ZoneInfo("Asia/Seoul")
 
 
-def seoul_crontab(*, minute: str = "*", hour: str = "*", day: str = "*", month: str = "*",
-                  day_of_week: str = "*") -> Callable[[datetime], bool]:
+def seoul_crontab(
+    *, minute: str = "*", hour: str = "*", day: str = "*", month: str = "*", day_of_week: str = "*"
+) -> Callable[[datetime], bool]:
     """A huey crontab whose fields are read on the Seoul clock."""
-    matches_local = crontab(minute=minute, hour=hour, day=day, month=month,
-                            day_of_week=day_of_week)
+    matches_local = crontab(minute=minute, hour=hour, day=day, month=month, day_of_week=day_of_week)
 
     def matches(moment: datetime) -> bool:
         utc = moment.replace(tzinfo=UTC) if moment.tzinfo is None else moment

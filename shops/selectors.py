@@ -57,6 +57,7 @@ def shop_public_fields(shop: Shop) -> dict[str, Any]:
 
 # --- near me -----------------------------------------------------------------------------
 
+
 @dataclass(frozen=True)
 class NearbyShop:
     id: int
@@ -124,11 +125,18 @@ def nearby_shops(lat: float, lng: float, limit: int | None = None) -> list[Nearb
     if not candidates:
         return []
     inside, meters = geo.contains_many(
-        lat, lng, [row[1] for row in candidates], [row[2] for row in candidates],
-        [row[3] for row in candidates], [None] * len(candidates),
+        lat,
+        lng,
+        [row[1] for row in candidates],
+        [row[2] for row in candidates],
+        [row[3] for row in candidates],
+        [None] * len(candidates),
     )
-    kept = [(row, distance) for row, keep, distance
-            in zip(candidates, inside.tolist(), meters.tolist(), strict=True) if keep]
+    kept = [
+        (row, distance)
+        for row, keep, distance in zip(candidates, inside.tolist(), meters.tolist(), strict=True)
+        if keep
+    ]
     polygons = _prepared_polygons({row[0]: (row[8], row[9]) for row, _d in kept if row[8]})
     hits = []
     for row, distance in kept:
@@ -137,8 +145,9 @@ def nearby_shops(lat: float, lng: float, limit: int | None = None) -> list[Nearb
             polygon = polygons.get(shop_id)
             if polygon is None or not shapely.intersects_xy(polygon, lng, lat):
                 continue
-        hits.append(NearbyShop(shop_id, slug, name, notice, version, shop_lat, shop_lng,
-                               float(distance)))
+        hits.append(
+            NearbyShop(shop_id, slug, name, notice, version, shop_lat, shop_lng, float(distance))
+        )
     hits.sort(key=lambda hit: (hit.distance_m, hit.id))
     return hits[:limit] if limit else hits
 
@@ -153,12 +162,15 @@ def nearby_shops_brute_force(lat: float, lng: float) -> list[tuple[int, float]]:
     tests to compare against."""
     hits = []
     for shop in Shop.objects.filter(is_active=True).only(
-            "id", "lat", "lng", "service_radius_m", "service_polygon"):
+        "id", "lat", "lng", "service_radius_m", "service_polygon"
+    ):
         check = service_area(shop).check(lat, lng)
         if check.inside:
             hits.append((shop.pk, check.distance_m))
     hits.sort(key=lambda pair: (pair[1], pair[0]))
     return hits
+
+
 def share_stats(shop: Shop, days: int = 14) -> dict[str, Any]:
     """Visits through shared links and the reservations they led to, over the last ``days``
     days: totals per channel (every channel listed, zeros included) and the daily rows."""
@@ -166,18 +178,23 @@ def share_stats(shop: Shop, days: int = 14) -> dict[str, Any]:
     rows = ShareStat.objects.filter(shop=shop, day__gte=since)
     sums = {
         row["channel"]: row
-        for row in rows.values("channel").annotate(visits=Sum("visits"),
-                                                   reservations=Sum("reservations"))
+        for row in rows.values("channel").annotate(
+            visits=Sum("visits"), reservations=Sum("reservations")
+        )
     }
     channels = []
     for channel in ShareChannel:
         found = sums.get(channel.value, {})
         visits, reservations = found.get("visits") or 0, found.get("reservations") or 0
-        channels.append({
-            "channel": channel.value, "label": channel.label, "visits": visits,
-            "reservations": reservations,
-            "rate": round(100 * reservations / visits) if visits else None,
-        })
+        channels.append(
+            {
+                "channel": channel.value,
+                "label": channel.label,
+                "visits": visits,
+                "reservations": reservations,
+                "rate": round(100 * reservations / visits) if visits else None,
+            }
+        )
     return {
         "since": since,
         "days": days,
@@ -191,8 +208,14 @@ def share_stats(shop: Shop, days: int = 14) -> dict[str, Any]:
 def shops_left_without_owner(user_ids: set[int]) -> list[Shop]:
     """Shops whose every owner is one of these users: deleting them all would leave the
     shop without an owner."""
-    owned = set(Membership.objects.filter(user_id__in=user_ids, role=Membership.Role.OWNER)
-                .values_list("shop_id", flat=True))
-    kept = set(Membership.objects.filter(shop_id__in=owned, role=Membership.Role.OWNER)
-               .exclude(user_id__in=user_ids).values_list("shop_id", flat=True))
+    owned = set(
+        Membership.objects.filter(user_id__in=user_ids, role=Membership.Role.OWNER).values_list(
+            "shop_id", flat=True
+        )
+    )
+    kept = set(
+        Membership.objects.filter(shop_id__in=owned, role=Membership.Role.OWNER)
+        .exclude(user_id__in=user_ids)
+        .values_list("shop_id", flat=True)
+    )
     return list(Shop.objects.filter(pk__in=owned - kept).order_by("pk"))

@@ -55,8 +55,7 @@ def _bump(shop_id: int, channel: str, day: date | None, field: str) -> None:
             return
         try:
             with transaction.atomic():
-                ShareStat.objects.create(shop_id=shop_id, day=day, channel=channel,
-                                         **{field: 1})
+                ShareStat.objects.create(shop_id=shop_id, day=day, channel=channel, **{field: 1})
         except IntegrityError:  # another request created today's row first
             rows.update(**{field: F(field) + 1})
 
@@ -71,8 +70,9 @@ def share_visit_key(*, shop_id: int, channel: str, day: date, visitor: str) -> s
     return f"share:visit:{shop_id}:{normalize_channel(channel)}:{day.isoformat()}:{visitor}"
 
 
-def record_share_visit(*, shop_id: int, channel: str, visitor: str,
-                       day: date | None = None) -> bool:
+def record_share_visit(
+    *, shop_id: int, channel: str, visitor: str, day: date | None = None
+) -> bool:
     """Count one visitor who arrived at a shop's page through a link shared via ``channel``.
 
     ``visitor`` is an opaque, stable name for the visitor (see ``shops.sharing.visitor_keys``).
@@ -87,8 +87,9 @@ def record_share_visit(*, shop_id: int, channel: str, visitor: str,
     try:
         first = cache.add(key, 1, VISIT_SEEN_SECONDS)
     except CacheUnavailable:  # the shared cache is down: do not turn every visit into a write
-        logger.warning("share visit for shop %s not counted: cache unavailable", shop_id,
-                       exc_info=True)
+        logger.warning(
+            "share visit for shop %s not counted: cache unavailable", shop_id, exc_info=True
+        )
         return False
     if not first:
         return False
@@ -109,14 +110,19 @@ MANAGEMENT_ROLES = frozenset({Role.OWNER, Role.MANAGER})
 
 def _check_role(role: Any) -> str:
     if role not in Role.values:
-        raise InvalidInput(_("역할은 사장님, 매니저, 직원 중 하나여야 합니다."), code="invalid_role")
+        raise InvalidInput(
+            _("역할은 사장님, 매니저, 직원 중 하나여야 합니다."), code="invalid_role"
+        )
     return str(role)
 
 
 def _locked_memberships(shop_ids: set[int]) -> list[Membership]:
     """Every membership of these shops, locked in the documented order."""
-    return list(Membership.objects.select_for_update(of=("self",))
-                .filter(shop_id__in=shop_ids).order_by("shop_id", "pk"))
+    return list(
+        Membership.objects.select_for_update(of=("self",))
+        .filter(shop_id__in=shop_ids)
+        .order_by("shop_id", "pk")
+    )
 
 
 def _actor_role(actor: Any, shop_id: int, memberships: list[Membership]) -> str | None:
@@ -129,9 +135,14 @@ def _actor_role(actor: Any, shop_id: int, memberships: list[Membership]) -> str 
     return None
 
 
-def check_member_change(*, actor: Any, membership: Membership, new_role: str | None,
-                        memberships: list[Membership],
-                        remaining: list[Membership] | None = None) -> None:
+def check_member_change(
+    *,
+    actor: Any,
+    membership: Membership,
+    new_role: str | None,
+    memberships: list[Membership],
+    remaining: list[Membership] | None = None,
+) -> None:
     """Raise unless ``actor`` may turn ``membership`` into ``new_role`` (None: remove it).
 
     ``memberships`` are the shop's memberships before the change (they say what the actor
@@ -148,14 +159,19 @@ def check_member_change(*, actor: Any, membership: Membership, new_role: str | N
         if touches_management and role != Role.OWNER:
             raise PermissionDenied(
                 _("사장님과 매니저는 사장님만 추가하거나 바꾸거나 내보낼 수 있습니다."),
-                code="owner_required")
+                code="owner_required",
+            )
     if old_role == Role.OWNER and new_role != Role.OWNER:
-        others = [m for m in (memberships if remaining is None else remaining)
-                  if m.shop_id == membership.shop_id
-                  and m.role == Role.OWNER and m.pk != membership.pk]
+        others = [
+            m
+            for m in (memberships if remaining is None else remaining)
+            if m.shop_id == membership.shop_id and m.role == Role.OWNER and m.pk != membership.pk
+        ]
         if not others:
-            raise Conflict(_("가게에는 사장님이 한 명 이상 있어야 합니다. "
-                             "다른 사장님을 먼저 지정해 주세요."), code="last_owner")
+            raise Conflict(
+                _("가게에는 사장님이 한 명 이상 있어야 합니다. 다른 사장님을 먼저 지정해 주세요."),
+                code="last_owner",
+            )
 
 
 def add_member(*, actor: Any, shop: Shop, user: Any, role: Any) -> Membership:
@@ -166,8 +182,9 @@ def add_member(*, actor: Any, shop: Shop, user: Any, role: Any) -> Membership:
         if any(m.user_id == user.pk for m in memberships):
             raise Conflict(_("이미 이 가게의 구성원입니다."), code="already_member")
         membership = Membership(shop=shop, user=user, role=role)
-        check_member_change(actor=actor, membership=membership, new_role=role,
-                            memberships=memberships)
+        check_member_change(
+            actor=actor, membership=membership, new_role=role, memberships=memberships
+        )
         membership.save()
     return membership
 
@@ -176,16 +193,18 @@ def change_member_role(*, actor: Any, membership_id: int, role: Any) -> Membersh
     """Give a member another role. A member who loses access is disconnected at once."""
     role = _check_role(role)
     with transaction.atomic():
-        shop_id = (Membership.objects.filter(pk=membership_id)
-                   .values_list("shop_id", flat=True).first())
+        shop_id = (
+            Membership.objects.filter(pk=membership_id).values_list("shop_id", flat=True).first()
+        )
         memberships = _locked_memberships({shop_id}) if shop_id is not None else []
         membership = next((m for m in memberships if m.pk == membership_id), None)
         if membership is None:
             raise NotFound(_("구성원을 찾을 수 없습니다."), code="membership_not_found")
         if membership.role == role:
             return membership
-        check_member_change(actor=actor, membership=membership, new_role=role,
-                            memberships=memberships)
+        check_member_change(
+            actor=actor, membership=membership, new_role=role, memberships=memberships
+        )
         membership.role = role
         membership.save(update_fields=["role"])
         live.revoke_on_commit(user_id=membership.user_id, shop_id=membership.shop_id)
@@ -196,14 +215,18 @@ def remove_members(*, actor: Any, membership_ids: list[int]) -> int:
     """Remove these memberships, all or none. Returns how many were removed."""
     wanted = set(membership_ids)
     with transaction.atomic():
-        shop_ids = set(Membership.objects.filter(pk__in=wanted)
-                       .values_list("shop_id", flat=True))
+        shop_ids = set(Membership.objects.filter(pk__in=wanted).values_list("shop_id", flat=True))
         memberships = _locked_memberships(shop_ids)
         doomed = [m for m in memberships if m.pk in wanted]
         remaining = list(memberships)
         for membership in doomed:
-            check_member_change(actor=actor, membership=membership, new_role=None,
-                                memberships=memberships, remaining=remaining)
+            check_member_change(
+                actor=actor,
+                membership=membership,
+                new_role=None,
+                memberships=memberships,
+                remaining=remaining,
+            )
             remaining.remove(membership)
         for membership in doomed:
             membership.delete()  # post_delete disconnects the member's live sockets
@@ -234,11 +257,19 @@ def geo_message(error: geo.GeoError) -> str:
         "polygon_json": _("다각형이 올바른 GeoJSON(JSON)이 아닙니다."),
         "polygon_type": _("다각형은 GeoJSON Polygon이어야 합니다 (받은 형식: %(type)s)."),
         "polygon_empty": _("다각형에 좌표가 없습니다."),
-        "polygon_ring_short": _("다각형의 각 고리는 처음과 끝이 같은 4개 이상의 좌표로 이루어져야 합니다."),
-        "polygon_not_closed": _("다각형이 닫혀 있지 않습니다. 마지막 좌표를 첫 좌표와 같게 해 주세요."),
-        "polygon_position": _("다각형 좌표는 [경도, 위도] 숫자 쌍이어야 하고 범위 안에 있어야 합니다."),
+        "polygon_ring_short": _(
+            "다각형의 각 고리는 처음과 끝이 같은 4개 이상의 좌표로 이루어져야 합니다."
+        ),
+        "polygon_not_closed": _(
+            "다각형이 닫혀 있지 않습니다. 마지막 좌표를 첫 좌표와 같게 해 주세요."
+        ),
+        "polygon_position": _(
+            "다각형 좌표는 [경도, 위도] 숫자 쌍이어야 하고 범위 안에 있어야 합니다."
+        ),
         "polygon_too_many_vertices": _("다각형의 꼭짓점이 너무 많습니다 (최대 %(limit)d개)."),
-        "polygon_invalid": _("다각형의 변이 서로 교차하거나 넓이가 없습니다. 모양을 다시 그려 주세요."),
+        "polygon_invalid": _(
+            "다각형의 변이 서로 교차하거나 넓이가 없습니다. 모양을 다시 그려 주세요."
+        ),
         "polygon_excludes_shop": _("다각형이 가게 위치를 포함해야 합니다."),
     }
     template = messages.get(error.code, _("위치 정보를 확인해 주세요."))
@@ -265,20 +296,31 @@ def parse_point(lat: Any, lng: Any) -> tuple[float, float]:
         raise as_invalid_input(exc) from None
 
 
-
 class OutsideServiceArea(InvalidInput):
     code = "outside_service_area"
 
     def __init__(self, shop: Shop, check: geo.AreaCheck) -> None:
         meters = int(round(check.distance_m))
-        params = {"distance": geo.format_distance(check.distance_m),
-                  "radius": geo.format_distance(shop.service_radius_m)}
+        params = {
+            "distance": geo.format_distance(check.distance_m),
+            "radius": geo.format_distance(shop.service_radius_m),
+        }
         if check.outside_polygon:
-            detail = _("서비스 구역 밖입니다. 가게에서 %(distance)s 떨어져 있고, "
-                       "사장님이 그린 서비스 구역 다각형 밖에 있습니다.") % params
+            detail = (
+                _(
+                    "서비스 구역 밖입니다. 가게에서 %(distance)s 떨어져 있고, "
+                    "사장님이 그린 서비스 구역 다각형 밖에 있습니다."
+                )
+                % params
+            )
         else:
-            detail = _("서비스 구역 밖입니다. 가게에서 %(distance)s 떨어져 있어 "
-                       "반경 %(radius)s을 넘습니다.") % params
+            detail = (
+                _(
+                    "서비스 구역 밖입니다. 가게에서 %(distance)s 떨어져 있어 "
+                    "반경 %(radius)s을 넘습니다."
+                )
+                % params
+            )
         super().__init__(detail, distance_m=meters)
         self.distance_m = meters
 
@@ -298,8 +340,9 @@ class AreaChange:
     paused: list[str] = field(default_factory=list)
 
 
-def validate_service_area(*, lat: Any, lng: Any, radius_m: Any,
-                          polygon: Any) -> tuple[float, float, int, dict | None]:
+def validate_service_area(
+    *, lat: Any, lng: Any, radius_m: Any, polygon: Any
+) -> tuple[float, float, int, dict | None]:
     """Everything the area needs, checked; raises InvalidInput with a Korean sentence."""
     lat_f, lng_f = parse_point(lat, lng)
     try:
@@ -310,16 +353,19 @@ def validate_service_area(*, lat: Any, lng: Any, radius_m: Any,
     return lat_f, lng_f, radius, normalized
 
 
-def set_service_area(shop: Shop, *, radius_m: Any, polygon: Any = None, lat: Any = None,
-                     lng: Any = None) -> AreaChange:
+def set_service_area(
+    shop: Shop, *, radius_m: Any, polygon: Any = None, lat: Any = None, lng: Any = None
+) -> AreaChange:
     """Save the shop's radius and polygon (and centre, when given).
 
     Pickup points that fall outside the new area are paused, never deleted; the returned
     ``AreaChange.paused`` names them so the owner can be told.
     """
     lat_f, lng_f, radius, normalized = validate_service_area(
-        lat=shop.lat if lat is None else lat, lng=shop.lng if lng is None else lng,
-        radius_m=radius_m, polygon=polygon,
+        lat=shop.lat if lat is None else lat,
+        lng=shop.lng if lng is None else lng,
+        radius_m=radius_m,
+        polygon=polygon,
     )
     with transaction.atomic():
         locked = Shop.objects.select_for_update(of=("self",), no_key=True).get(pk=shop.pk)

@@ -30,15 +30,40 @@ REF_COOKIE_SHOPS = 8
 DEVICE_COOKIE = "d5k_vid"
 DEVICE_COOKIE_SALT = "shops.sharing.device"
 DEVICE_COOKIE_DAYS = 365
-SHARE_CHANNELS = (ShareChannel.KAKAO, ShareChannel.NAVER, ShareChannel.COPY, ShareChannel.QR,
-                  ShareChannel.SHARE)
+SHARE_CHANNELS = (
+    ShareChannel.KAKAO,
+    ShareChannel.NAVER,
+    ShareChannel.COPY,
+    ShareChannel.QR,
+    ShareChannel.SHARE,
+)
 
 # Link-preview fetchers and crawlers: they open shared links but are not visitors.
 SCRAPER_MARKERS = (
-    "facebookexternalhit", "facebookcatalog", "kakaotalk-scrap", "scrap", "yeti", "daumoa",
-    "googlebot", "bingbot", "applebot", "twitterbot", "slackbot", "discordbot", "telegrambot",
-    "linkedinbot", "duckduckbot", "petalbot", "yandex", "crawler", "spider", "slurp",
-    "embedly", "whatsapp", "skypeuripreview", "preview",
+    "facebookexternalhit",
+    "facebookcatalog",
+    "kakaotalk-scrap",
+    "scrap",
+    "yeti",
+    "daumoa",
+    "googlebot",
+    "bingbot",
+    "applebot",
+    "twitterbot",
+    "slackbot",
+    "discordbot",
+    "telegrambot",
+    "linkedinbot",
+    "duckduckbot",
+    "petalbot",
+    "yandex",
+    "crawler",
+    "spider",
+    "slurp",
+    "embedly",
+    "whatsapp",
+    "skypeuripreview",
+    "preview",
 )
 
 
@@ -69,16 +94,16 @@ def naver_share_url(url: str, title: str) -> str:
 def _read_cookie(request: HttpRequest) -> dict[int, tuple[str, date]]:
     max_age = timedelta(days=settings.SHARE_ATTRIBUTION_DAYS)
     try:
-        raw = request.get_signed_cookie(REF_COOKIE, default="", salt=REF_COOKIE_SALT,
-                                        max_age=max_age)
+        raw = request.get_signed_cookie(
+            REF_COOKIE, default="", salt=REF_COOKIE_SALT, max_age=max_age
+        )
     except (signing.BadSignature, ValueError):
         return {}
     entries: dict[int, tuple[str, date]] = {}
     for part in (raw or "").split("|")[:REF_COOKIE_SHOPS]:
         try:
             shop_id, channel, day = part.split(":")
-            entries[int(shop_id)] = (services.normalize_channel(channel),
-                                     date.fromisoformat(day))
+            entries[int(shop_id)] = (services.normalize_channel(channel), date.fromisoformat(day))
         except ValueError:
             continue
     return entries
@@ -88,9 +113,13 @@ def _write_cookie(response: HttpResponse, entries: dict[int, tuple[str, date]]) 
     kept = list(entries.items())[-REF_COOKIE_SHOPS:]
     value = "|".join(f"{shop_id}:{channel}:{day.isoformat()}" for shop_id, (channel, day) in kept)
     response.set_signed_cookie(
-        REF_COOKIE, value, salt=REF_COOKIE_SALT,
+        REF_COOKIE,
+        value,
+        salt=REF_COOKIE_SALT,
         max_age=settings.SHARE_ATTRIBUTION_DAYS * 24 * 3600,
-        secure=settings.SESSION_COOKIE_SECURE, httponly=True, samesite="Lax",
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
     )
 
 
@@ -100,8 +129,12 @@ def _write_cookie(response: HttpResponse, entries: dict[int, tuple[str, date]]) 
 def _read_device(request: HttpRequest) -> tuple[str, date] | None:
     """The device cookie's id and the day it was issued, when it is ours and intact."""
     try:
-        raw = request.get_signed_cookie(DEVICE_COOKIE, default="", salt=DEVICE_COOKIE_SALT,
-                                        max_age=timedelta(days=DEVICE_COOKIE_DAYS))
+        raw = request.get_signed_cookie(
+            DEVICE_COOKIE,
+            default="",
+            salt=DEVICE_COOKIE_SALT,
+            max_age=timedelta(days=DEVICE_COOKIE_DAYS),
+        )
         device, issued = (raw or "").split(":")
         return device, date.fromisoformat(issued)
     except (signing.BadSignature, ValueError):
@@ -110,9 +143,13 @@ def _read_device(request: HttpRequest) -> tuple[str, date] | None:
 
 def _write_device(response: HttpResponse, today: date) -> None:
     response.set_signed_cookie(
-        DEVICE_COOKIE, f"{secrets.token_urlsafe(12)}:{today.isoformat()}",
-        salt=DEVICE_COOKIE_SALT, max_age=DEVICE_COOKIE_DAYS * 24 * 3600,
-        secure=settings.SESSION_COOKIE_SECURE, httponly=True, samesite="Lax",
+        DEVICE_COOKIE,
+        f"{secrets.token_urlsafe(12)}:{today.isoformat()}",
+        salt=DEVICE_COOKIE_SALT,
+        max_age=DEVICE_COOKIE_DAYS * 24 * 3600,
+        secure=settings.SESSION_COOKIE_SECURE,
+        httponly=True,
+        samesite="Lax",
     )
 
 

@@ -30,9 +30,16 @@ def has_control_characters(value: str, *, multiline: bool = False) -> bool:
     return pattern.search(value) is not None
 
 
-def clean_text(value: Any, *, label: str, max_length: int, required: bool = False,
-               multiline: bool = False, collapse_spaces: bool = False,
-               code_prefix: str = "") -> str:
+def clean_text(
+    value: Any,
+    *,
+    label: str,
+    max_length: int,
+    required: bool = False,
+    multiline: bool = False,
+    collapse_spaces: bool = False,
+    code_prefix: str = "",
+) -> str:
     """The one text check: a string, trimmed, without control characters, within ``max_length``.
 
     ``None`` counts as empty. ``multiline`` allows newlines and tabs (CR LF becomes LF);
@@ -45,8 +52,10 @@ def clean_text(value: Any, *, label: str, max_length: int, required: bool = Fals
     if value is None:
         value = ""
     if not isinstance(value, str):
-        raise InvalidInput(_("%(field)s을(를) 글자로 입력해 주세요.") % {"field": label},
-                           code=f"invalid_{code_prefix.rstrip('_')}" if code_prefix else None)
+        raise InvalidInput(
+            _("%(field)s을(를) 글자로 입력해 주세요.") % {"field": label},
+            code=f"invalid_{code_prefix.rstrip('_')}" if code_prefix else None,
+        )
     if multiline:
         value = value.replace("\r\n", "\n").replace("\r", "\n")
     value = value.strip()
@@ -58,11 +67,13 @@ def clean_text(value: Any, *, label: str, max_length: int, required: bool = Fals
     if collapse_spaces:
         value = " ".join(value.split())
     if required and not value:
-        raise InvalidInput(_("%(field)s을(를) 입력해 주세요.") % {"field": label},
-                           code=f"{code_prefix}required")
+        raise InvalidInput(
+            _("%(field)s을(를) 입력해 주세요.") % {"field": label}, code=f"{code_prefix}required"
+        )
     if len(value) > max_length:
         raise InvalidInput(
-            _("%(field)s은(는) %(max)d자 이하로 입력해 주세요.") % {"field": label, "max": max_length},
+            _("%(field)s은(는) %(max)d자 이하로 입력해 주세요.")
+            % {"field": label, "max": max_length},
             code=f"{code_prefix}too_long",
         )
     return value
@@ -77,21 +88,25 @@ class NoControlCharactersValidator:
 
     def __call__(self, value: Any) -> None:
         if isinstance(value, str) and has_control_characters(value, multiline=self.multiline):
-            raise ValidationError(_("쓸 수 없는 제어 문자가 들어 있습니다."),
-                                  code="control_characters")
+            raise ValidationError(
+                _("쓸 수 없는 제어 문자가 들어 있습니다."), code="control_characters"
+            )
 
     def __eq__(self, other: object) -> bool:
-        return (isinstance(other, NoControlCharactersValidator)
-                and other.multiline == self.multiline)
+        return isinstance(other, NoControlCharactersValidator) and other.multiline == self.multiline
 
 
 def guard_form_field(field):
     """Add the control-character check to one Django form field if it takes free text."""
     from django import forms
 
-    if isinstance(field, forms.CharField) and not isinstance(
-        field, (forms.RegexField, forms.EmailField, forms.URLField, forms.SlugField)
-    ) and not any(isinstance(v, NoControlCharactersValidator) for v in field.validators):
+    if (
+        isinstance(field, forms.CharField)
+        and not isinstance(
+            field, (forms.RegexField, forms.EmailField, forms.URLField, forms.SlugField)
+        )
+        and not any(isinstance(v, NoControlCharactersValidator) for v in field.validators)
+    ):
         multiline = isinstance(field.widget, forms.Textarea)
         field.validators.append(NoControlCharactersValidator(multiline=multiline))
     return field
@@ -119,8 +134,9 @@ def json_form_field_class():
     class DepthLimitedJSONField(forms.JSONField):
         def to_python(self, value):
             if isinstance(value, str) and _depth_exceeds(value, MAX_JSON_DEPTH):
-                raise ValidationError(self.error_messages["invalid"], code="invalid",
-                                      params={"value": value[:50]})
+                raise ValidationError(
+                    self.error_messages["invalid"], code="invalid", params={"value": value[:50]}
+                )
             return super().to_python(value)
 
     return DepthLimitedJSONField
@@ -176,8 +192,9 @@ class BadClientMessage(ValueError):
         self.code = code
 
 
-def parse_client_message(text_data: str | None, bytes_data: bytes | None = None, *,
-                         max_length: int = MAX_CLIENT_MESSAGE) -> dict[str, Any]:
+def parse_client_message(
+    text_data: str | None, bytes_data: bytes | None = None, *, max_length: int = MAX_CLIENT_MESSAGE
+) -> dict[str, Any]:
     """The one reader of what a browser sends on a socket; raises ``BadClientMessage`` with
     ``malformed_message`` or ``malformed_json`` (each consumer answers ``{"type": "error"}``
     and keeps the socket open)."""
@@ -200,5 +217,6 @@ def json_body(request, *, default: Any = None) -> Any:
     try:
         return parse_json(request.body)
     except MalformedJson:
-        raise InvalidInput(_("요청 본문이 올바른 JSON이 아닙니다."), code="malformed_json",
-                           status=400) from None
+        raise InvalidInput(
+            _("요청 본문이 올바른 JSON이 아닙니다."), code="malformed_json", status=400
+        ) from None

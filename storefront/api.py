@@ -25,7 +25,9 @@ router = Router(tags=["shops"])
 
 # The OpenAPI operation ids these reads had when they lived in shops/api.py: clients
 # generated from /api/openapi.json know them by these names.
-OPERATION_IDS = {name: f"shops_api_{name}" for name in ("shops_nearby", "shop_detail", "shop_stock")}
+OPERATION_IDS = {
+    name: f"shops_api_{name}" for name in ("shops_nearby", "shop_detail", "shop_stock")
+}
 
 
 LOCATION_ERRORS = {422: ["location_required", "invalid_coordinates", "invalid_input"]}
@@ -64,7 +66,8 @@ class ShopOut(OutSchema):
     url: str
     listings: list[ListingOut]
     pickup_points: list[PickupPointOut] = Field(
-        description="활성 픽업 지점: 가게 카운터 먼저, 위치를 보내면 가까운 순 (distance_m 포함)")
+        description="활성 픽업 지점: 가게 카운터 먼저, 위치를 보내면 가까운 순 (distance_m 포함)"
+    )
 
 
 def optional_point(lat: str | None, lng: str | None) -> tuple[float, float] | None:
@@ -76,9 +79,12 @@ def optional_point(lat: str | None, lng: str | None) -> tuple[float, float] | No
 
 
 # Registered before /shops/{shop:slug}, which would otherwise take "nearby" for a slug.
-@router.get("/shops/nearby", operation_id=OPERATION_IDS["shops_nearby"],
-            summary="내 위치를 서비스 구역에 포함하는 가게 (가까운 순)",
-            **documented({200: list[NearbyShopOut]}, LOCATION_ERRORS))
+@router.get(
+    "/shops/nearby",
+    operation_id=OPERATION_IDS["shops_nearby"],
+    summary="내 위치를 서비스 구역에 포함하는 가게 (가까운 순)",
+    **documented({200: list[NearbyShopOut]}, LOCATION_ERRORS),
+)
 def shops_nearby(request: HttpRequest, lat: str | None = None, lng: str | None = None):
     point = optional_point(lat, lng)
     if point is None:
@@ -86,11 +92,13 @@ def shops_nearby(request: HttpRequest, lat: str | None = None, lng: str | None =
     return nearby.near_me(*point)
 
 
-@router.get("/shops/{shop:slug}", operation_id=OPERATION_IDS["shop_detail"],
-            summary="가게 정보와 오늘의 입고 목록",
-            **documented({200: ShopOut}, PUBLIC_SHOP_ERRORS, LOCATION_ERRORS))
-def shop_detail(request: HttpRequest, slug: str, lat: str | None = None,
-                lng: str | None = None):
+@router.get(
+    "/shops/{shop:slug}",
+    operation_id=OPERATION_IDS["shop_detail"],
+    summary="가게 정보와 오늘의 입고 목록",
+    **documented({200: ShopOut}, PUBLIC_SHOP_ERRORS, LOCATION_ERRORS),
+)
+def shop_detail(request: HttpRequest, slug: str, lat: str | None = None, lng: str | None = None):
     near = optional_point(lat, lng)
     shop = public_shop(slug)
     version = stock_selectors.current_version(shop.pk) or 0
@@ -105,9 +113,12 @@ class StockQuery(Schema):
     since: int | None = Field(None, ge=0, le=2**62, description="마지막으로 받은 재고 버전")
 
 
-@router.get("/shops/{shop:slug}/stock", operation_id=OPERATION_IDS["shop_stock"],
-            summary="재고 변경 폴링 (웹소켓이 막힌 경우)",
-            **documented({200: StockPollOut}, PUBLIC_SHOP_ERRORS, {422: ["invalid_input"]}))
+@router.get(
+    "/shops/{shop:slug}/stock",
+    operation_id=OPERATION_IDS["shop_stock"],
+    summary="재고 변경 폴링 (웹소켓이 막힌 경우)",
+    **documented({200: StockPollOut}, PUBLIC_SHOP_ERRORS, {422: ["invalid_input"]}),
+)
 def shop_stock(request: HttpRequest, slug: str, query: Query[StockQuery]):
     shop = public_shop(slug)
     return stock_selectors.stock_since(shop, query.since)

@@ -30,8 +30,11 @@ class PreviewImageCacheMiddleware:
             if match is not None:
                 listing_id = match["listing_id"]
                 response = cached_image_response(
-                    request, match["slug"], int(listing_id) if listing_id else None,
-                    int(match["version"]), match["digest"],
+                    request,
+                    match["slug"],
+                    int(listing_id) if listing_id else None,
+                    int(match["version"]),
+                    match["digest"],
                 )
                 if response is not None:
                     return response

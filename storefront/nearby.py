@@ -16,8 +16,11 @@ MAX_RESULTS = 50
 
 def listings_by_shop(shop_ids: list[int]) -> dict[int, list[Listing]]:
     grouped: dict[int, list[Listing]] = {shop_id: [] for shop_id in shop_ids}
-    for listing in (Listing.objects.filter(shop_id__in=shop_ids, is_active=True)
-                    .prefetch_related("options").order_by("-arrived_at", "id")):
+    for listing in (
+        Listing.objects.filter(shop_id__in=shop_ids, is_active=True)
+        .prefetch_related("options")
+        .order_by("-arrived_at", "id")
+    ):
         grouped[listing.shop_id].append(listing)
     return grouped
 

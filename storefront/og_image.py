@@ -133,8 +133,9 @@ def clean_text(text: object, max_chars: int = MAX_INPUT_CHARS) -> str:
     return "".join(out).strip()
 
 
-def fit_text(text: str, max_width: int, size: int, min_size: int, *, bold: bool = False,
-             step: int = 2) -> tuple[str, ImageFont.FreeTypeFont]:
+def fit_text(
+    text: str, max_width: int, size: int, min_size: int, *, bold: bool = False, step: int = 2
+) -> tuple[str, ImageFont.FreeTypeFont]:
     """Shrink from ``size`` towards ``min_size`` until ``text`` fits ``max_width``; if it still
     does not fit, cut it and end it with "…". The returned text always fits."""
     max_width = max(0, int(max_width))
@@ -177,8 +178,9 @@ FOOTER_TOP = 352
 COUNT_COLUMN = 250
 
 
-def _draw_badge(draw: ImageDraw.ImageDraw, label: str, right: int, center_y: int,
-                max_width: int) -> int:
+def _draw_badge(
+    draw: ImageDraw.ImageDraw, label: str, right: int, center_y: int, max_width: int
+) -> int:
     """A white pill with orange text, right-aligned at ``right``; returns its width."""
     text, face = fit_text(clean_text(label, 30), max_width - 36, 28, 18, bold=True)
     if not text:
@@ -196,8 +198,11 @@ def _draw_row(draw: ImageDraw.ImageDraw, item: PreviewItem, index: int, preview:
     center = top + ROW_HEIGHT // 2
     featured = preview.featured and index == 0
     if featured:
-        draw.rounded_rectangle((PAD - 16, top + 2, PREVIEW_WIDTH - PAD + 16, top + ROW_HEIGHT - 2),
-                               radius=14, fill=FEATURED_BG)
+        draw.rounded_rectangle(
+            (PAD - 16, top + 2, PREVIEW_WIDTH - PAD + 16, top + ROW_HEIGHT - 2),
+            radius=14,
+            fill=FEATURED_BG,
+        )
     elif index > 0:
         draw.line((PAD, top, PREVIEW_WIDTH - PAD, top), fill=LINE, width=2)
 
@@ -206,20 +211,19 @@ def _draw_row(draw: ImageDraw.ImageDraw, item: PreviewItem, index: int, preview:
     unavailable = bool(item.status_label)
     has_price = item.pickup_price is not None and not unavailable
     name_y = center - 13 if has_price else center
-    draw.text((PAD, name_y), name, font=name_font, fill=MUTED if unavailable else INK,
-              anchor="lm")
+    draw.text((PAD, name_y), name, font=name_font, fill=MUTED if unavailable else INK, anchor="lm")
     if has_price:
         price_text = preview.price_label.replace("{price}", format_won(item.pickup_price or 0))
         price, price_font = fit_text(clean_text(price_text), name_width, 21, 16)
         draw.text((PAD, center + 20), price, font=price_font, fill=MUTED, anchor="lm")
 
     if unavailable:
-        count, count_font = fit_text(clean_text(item.status_label), COUNT_COLUMN, 36, 22,
-                                     bold=True)
+        count, count_font = fit_text(clean_text(item.status_label), COUNT_COLUMN, 36, 22, bold=True)
         color = DANGER
     else:
-        count, count_font = fit_text(format_count(item.available, item.unit), COUNT_COLUMN, 42, 22,
-                                     bold=True)
+        count, count_font = fit_text(
+            format_count(item.available, item.unit), COUNT_COLUMN, 42, 22, bold=True
+        )
         color = ACCENT_DARK
     draw.text((PREVIEW_WIDTH - PAD, center), count, font=count_font, fill=color, anchor="rm")
 
@@ -232,8 +236,9 @@ def draw_preview(preview: Preview) -> Image.Image:
     header_y = HEADER_HEIGHT // 2
     badge_width = _draw_badge(draw, preview.badge, PREVIEW_WIDTH - PAD, header_y, 240)
     title_width = PREVIEW_WIDTH - 2 * PAD - badge_width - (24 if badge_width else 0)
-    title, title_font = fit_text(clean_text(preview.shop_name) or "-", title_width, 54, 28,
-                                 bold=True)
+    title, title_font = fit_text(
+        clean_text(preview.shop_name) or "-", title_width, 54, 28, bold=True
+    )
     draw.text((PAD, header_y), title, font=title_font, fill=WHITE, anchor="lm")
 
     items = preview.items[:MAX_ROWS]
@@ -241,10 +246,16 @@ def draw_preview(preview: Preview) -> Image.Image:
         for index, item in enumerate(items):
             _draw_row(draw, item, index, preview)
     else:
-        empty, empty_font = fit_text(clean_text(preview.empty_label), PREVIEW_WIDTH - 2 * PAD,
-                                     32, 20)
-        draw.text((PREVIEW_WIDTH // 2, (ROW_TOP + FOOTER_TOP) // 2), empty, font=empty_font,
-                  fill=MUTED, anchor="mm")
+        empty, empty_font = fit_text(
+            clean_text(preview.empty_label), PREVIEW_WIDTH - 2 * PAD, 32, 20
+        )
+        draw.text(
+            (PREVIEW_WIDTH // 2, (ROW_TOP + FOOTER_TOP) // 2),
+            empty,
+            font=empty_font,
+            fill=MUTED,
+            anchor="mm",
+        )
 
     draw.rectangle((0, FOOTER_TOP, PREVIEW_WIDTH, PREVIEW_HEIGHT), fill=FOOTER_BG)
     footer_y = (FOOTER_TOP + PREVIEW_HEIGHT) // 2
@@ -254,10 +265,12 @@ def draw_preview(preview: Preview) -> Image.Image:
     caption_text = " · ".join(part for part in caption_parts if part)
     if caption_text:
         brand_width = int(brand_font.getlength(brand)) if brand else 0
-        caption, caption_font = fit_text(caption_text,
-                                         PREVIEW_WIDTH - 2 * PAD - brand_width - 24, 21, 15)
-        draw.text((PREVIEW_WIDTH - PAD, footer_y), caption, font=caption_font, fill=MUTED,
-                  anchor="rm")
+        caption, caption_font = fit_text(
+            caption_text, PREVIEW_WIDTH - 2 * PAD - brand_width - 24, 21, 15
+        )
+        draw.text(
+            (PREVIEW_WIDTH - PAD, footer_y), caption, font=caption_font, fill=MUTED, anchor="rm"
+        )
     return image
 
 
@@ -285,11 +298,17 @@ def qr_image(data: str, size: int) -> Image.Image:
     return small.resize((modules * scale, modules * scale), Image.Resampling.NEAREST)
 
 
-def draw_poster(shop_name: str, url: str, *, headline: str = "동네 5km 픽업",
-                tagline: str = "오늘 들어온 상품, 남은 수량 그대로",
-                call_to_action: str = "휴대폰 카메라로 찍어 보세요",
-                details: Sequence[str] = ("예약하고 가까운 곳에서 픽업", ),
-                display_url: str = "", brand: str = "동네5km") -> Image.Image:
+def draw_poster(
+    shop_name: str,
+    url: str,
+    *,
+    headline: str = "동네 5km 픽업",
+    tagline: str = "오늘 들어온 상품, 남은 수량 그대로",
+    call_to_action: str = "휴대폰 카메라로 찍어 보세요",
+    details: Sequence[str] = ("예약하고 가까운 곳에서 픽업",),
+    display_url: str = "",
+    brand: str = "동네5km",
+) -> Image.Image:
     """An A5 portrait poster (300 dpi) for the counter or a partner café's window."""
     width, height = POSTER_WIDTH, POSTER_HEIGHT
     margin = 130

@@ -25,7 +25,6 @@ def console_home(request: HttpRequest) -> HttpResponse:
     return render(request, "owner/choose_shop.html", {"shops": shops})
 
 
-
 @login_required
 def sharing_page(request: HttpRequest, slug: str) -> HttpResponse:
     shop = console_shop(request, slug)
@@ -36,13 +35,17 @@ def sharing_page(request: HttpRequest, slug: str) -> HttpResponse:
         {"label": ShareChannel(channel).label, "url": sharing.share_url(canonical, channel)}
         for channel in sharing.SHARE_CHANNELS
     ]
-    return render(request, "owner/sharing.html", {
-        "shop": shop,
-        "stats": selectors.share_stats(shop),
-        "links": links,
-        "preview_url": previews.image_path(shop, version, preview),
-        "attribution_days": settings.SHARE_ATTRIBUTION_DAYS,
-    })
+    return render(
+        request,
+        "owner/sharing.html",
+        {
+            "shop": shop,
+            "stats": selectors.share_stats(shop),
+            "links": links,
+            "preview_url": previews.image_path(shop, version, preview),
+            "attribution_days": settings.SHARE_ATTRIBUTION_DAYS,
+        },
+    )
 
 
 @login_required
@@ -53,8 +56,11 @@ def qr_poster(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
         raise Http404("format")
     page_url = request.build_absolute_uri(shop.get_absolute_url())
     body = og_image.render_poster(
-        shop.name, sharing.share_url(page_url, ShareChannel.QR), fmt=fmt,
-        headline=_("동네 %(radius)s 픽업") % {"radius": previews.radius_label(shop.service_radius_m)},
+        shop.name,
+        sharing.share_url(page_url, ShareChannel.QR),
+        fmt=fmt,
+        headline=_("동네 %(radius)s 픽업")
+        % {"radius": previews.radius_label(shop.service_radius_m)},
         tagline=_("오늘 들어온 상품, 남은 수량 그대로"),
         call_to_action=_("휴대폰 카메라로 찍어 보세요"),
         details=[_("예약하고 가게나 가까운 카페에서 픽업"), _("픽업 할인 · 당일 수령")],

@@ -67,8 +67,9 @@ def _status_label(listing: Listing) -> str:
     return ""
 
 
-def build_preview(shop: Shop, listings: Sequence[Listing], featured: Listing | None = None,
-                  *, drawn_at=None) -> og_image.Preview:
+def build_preview(
+    shop: Shop, listings: Sequence[Listing], featured: Listing | None = None, *, drawn_at=None
+) -> og_image.Preview:
     """What the image shows, always in the site's default language (scrapers send none)."""
     ordered = _ordered(listings, featured)
     shown = ordered[:PREVIEW_ROWS]
@@ -79,8 +80,11 @@ def build_preview(shop: Shop, listings: Sequence[Listing], featured: Listing | N
             shop_name=shop.name,
             items=tuple(
                 og_image.PreviewItem(
-                    name=listing.name, available=listing.available, unit=listing.unit,
-                    pickup_price=listing.pickup_price, status_label=_status_label(listing),
+                    name=listing.name,
+                    available=listing.available,
+                    unit=listing.unit,
+                    pickup_price=listing.pickup_price,
+                    status_label=_status_label(listing),
                 )
                 for listing in shown
             ),
@@ -94,10 +98,14 @@ def build_preview(shop: Shop, listings: Sequence[Listing], featured: Listing | N
         )
 
 
-def image_path(shop: Shop, version: int, preview: og_image.Preview,
-               listing: Listing | None = None) -> str:
-    kwargs: dict[str, Any] = {"slug": shop.slug, "version": version,
-                              "digest": preview.fingerprint()}
+def image_path(
+    shop: Shop, version: int, preview: og_image.Preview, listing: Listing | None = None
+) -> str:
+    kwargs: dict[str, Any] = {
+        "slug": shop.slug,
+        "version": version,
+        "digest": preview.fingerprint(),
+    }
     if listing is not None:
         return reverse("shops:listing_og_image", kwargs={**kwargs, "listing_id": listing.pk})
     return reverse("shops:og_image", kwargs=kwargs)
@@ -197,7 +205,10 @@ def _count_phrase(listing: Listing) -> str:
     if listing.status == Listing.Status.SOLD_OUT:
         return _("%(name)s 품절") % {"name": listing.name}
     return _("%(name)s %(count)s%(unit)s") % {
-        "name": listing.name, "count": f"{listing.available:,}", "unit": listing.unit}
+        "name": listing.name,
+        "count": f"{listing.available:,}",
+        "unit": listing.unit,
+    }
 
 
 def _arrival_title(listing: Listing, shop: Shop) -> str:
@@ -205,7 +216,8 @@ def _arrival_title(listing: Listing, shop: Shop) -> str:
     if listing.status == Listing.Status.ON_SALE:
         arrived_today = timezone.localdate(listing.arrived_at) == timezone.localdate()
         phrase = (_("%(phrase)s 오늘 입고") if arrived_today else _("%(phrase)s 입고")) % {
-            "phrase": phrase}
+            "phrase": phrase
+        }
     return f"{phrase} · {shop.name}"
 
 
@@ -234,8 +246,9 @@ def _discount_text(listings: Sequence[Listing]) -> str:
     return _("픽업하면 최대 %(amount)s원 할인") % {"amount": f"{best:,}"}
 
 
-def share_texts(shop: Shop, listings: Sequence[Listing],
-                listing: Listing | None = None) -> dict[str, str]:
+def share_texts(
+    shop: Shop, listings: Sequence[Listing], listing: Listing | None = None
+) -> dict[str, str]:
     """``title`` and ``description`` for og:/twitter: tags (plain text; templates escape)."""
     with translation.override(settings.LANGUAGE_CODE):
         ordered = _ordered(listings, listing)
@@ -244,8 +257,13 @@ def share_texts(shop: Shop, listings: Sequence[Listing],
             parts = []
             if listing.status == Listing.Status.ON_SALE:
                 if listing.discount > 0:
-                    parts.append(_("픽업가 %(price)s원 (%(discount)s원 할인)") % {
-                        "price": f"{listing.pickup_price:,}", "discount": f"{listing.discount:,}"})
+                    parts.append(
+                        _("픽업가 %(price)s원 (%(discount)s원 할인)")
+                        % {
+                            "price": f"{listing.pickup_price:,}",
+                            "discount": f"{listing.discount:,}",
+                        }
+                    )
                 else:
                     parts.append(_("픽업가 %(price)s원") % {"price": f"{listing.pickup_price:,}"})
             if listing.staff_note:

@@ -18,6 +18,9 @@ urlpatterns = [
     path("s/<shop:slug>/", views.shop_page, name="shop_page"),
     path("s/<shop:slug>/l/<int:listing_id>/", views.listing_page, name="listing_page"),
     re_path(rf"^s/(?P<slug>{SLUG_PATTERN})/" + _IMAGE, views.og_image, name="og_image"),
-    re_path(rf"^s/(?P<slug>{SLUG_PATTERN})/l/(?P<listing_id>[0-9]{{1,19}})/" + _IMAGE,
-            views.listing_og_image, name="listing_og_image"),
+    re_path(
+        rf"^s/(?P<slug>{SLUG_PATTERN})/l/(?P<listing_id>[0-9]{{1,19}})/" + _IMAGE,
+        views.listing_og_image,
+        name="listing_og_image",
+    ),
 ]

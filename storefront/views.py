@@ -48,6 +48,7 @@ def _location(request: HttpRequest) -> tuple[tuple[float, float] | None, str, st
         return (place.lat, place.lng), str(place.label), ""
     return None, "", ""
 
+
 IMMUTABLE_CACHE = "public, max-age=31536000, immutable"
 # An image URL for a count that is no longer current gets today's image, briefly cached.
 STALE_IMAGE_CACHE = "public, max-age=300"
@@ -78,22 +79,34 @@ def near_me(request: HttpRequest) -> HttpResponse:
 
 def pickup_map(shop, points: list[dict], near: tuple[float, float] | None) -> str:
     markers = [
-        area_map.MapMarker(label=p["name"], lat=p["lat"], lng=p["lng"],
-                      kind="counter" if p["is_shop_counter"] else "point", number=str(i))
+        area_map.MapMarker(
+            label=p["name"],
+            lat=p["lat"],
+            lng=p["lng"],
+            kind="counter" if p["is_shop_counter"] else "point",
+            number=str(i),
+        )
         for i, p in enumerate(points, start=1)
     ]
     if near is not None:
-        markers.append(area_map.MapMarker(label=_("내 위치"), lat=near[0], lng=near[1], kind="customer"))
+        markers.append(
+            area_map.MapMarker(label=_("내 위치"), lat=near[0], lng=near[1], kind="customer")
+        )
     area = service_area(shop)
-    return area_map.render_area_svg(area, markers, title=_("%(shop)s 픽업 지점 지도") % {"shop": shop.name},
-                               width_px=280)
+    return area_map.render_area_svg(
+        area, markers, title=_("%(shop)s 픽업 지점 지도") % {"shop": shop.name}, width_px=280
+    )
 
 
-def _share_context(request: HttpRequest, shop: Shop, version: int, listings: Sequence[Listing],
-                   listing: Listing | None = None) -> dict[str, Any]:
+def _share_context(
+    request: HttpRequest,
+    shop: Shop,
+    version: int,
+    listings: Sequence[Listing],
+    listing: Listing | None = None,
+) -> dict[str, Any]:
     """Everything the Open Graph tags and the share sheet need."""
-    page_path = (listing_path(shop, listing) if listing is not None
-                 else shop.get_absolute_url())
+    page_path = listing_path(shop, listing) if listing is not None else shop.get_absolute_url()
     canonical = request.build_absolute_uri(page_path)
     preview = previews.build_preview(shop, listings, listing)
     texts = previews.share_texts(shop, listings, listing)
@@ -102,7 +115,8 @@ def _share_context(request: HttpRequest, shop: Shop, version: int, listings: Seq
         **texts,
         "url": canonical,
         "image_url": request.build_absolute_uri(
-            previews.image_path(shop, version, preview, listing)),
+            previews.image_path(shop, version, preview, listing)
+        ),
         "image_alt": texts["title"],
         "links": links,
         "naver_url": sharing.naver_share_url(links["naver"], texts["title"]),
@@ -190,8 +204,9 @@ def png_response(request: HttpRequest, png: bytes, etag: str, *, current: bool) 
     return response
 
 
-def cached_image_response(request: HttpRequest, slug: str, listing_id: int | None,
-                          version: int, digest: str) -> HttpResponse | None:
+def cached_image_response(
+    request: HttpRequest, slug: str, listing_id: int | None, version: int, digest: str
+) -> HttpResponse | None:
     """The image for exactly this URL when it is in the cache; no database involved.
     Also called by ``PreviewImageCacheMiddleware`` ahead of the rest of the stack."""
     png = previews.cached_png(slug, listing_id, version, digest)
@@ -200,8 +215,9 @@ def cached_image_response(request: HttpRequest, slug: str, listing_id: int | Non
     return png_response(request, png, f'"{version}-{digest}"', current=True)
 
 
-def _preview_image(request: HttpRequest, slug: str, version: str, digest: str,
-                   listing_id: int | None) -> HttpResponse:
+def _preview_image(
+    request: HttpRequest, slug: str, version: str, digest: str, listing_id: int | None
+) -> HttpResponse:
     """The preview drawn for ``version``; an old or unknown version gets the current one
     (short-lived) so a preview never breaks."""
     version_number = int(version)
@@ -225,8 +241,9 @@ def og_image(request: HttpRequest, slug: str, version: str, digest: str) -> Http
     return _preview_image(request, slug, version, digest, None)
 
 
-def listing_og_image(request: HttpRequest, slug: str, listing_id: str, version: str,
-                     digest: str) -> HttpResponse:
+def listing_og_image(
+    request: HttpRequest, slug: str, listing_id: str, version: str, digest: str
+) -> HttpResponse:
     return _preview_image(request, slug, version, digest, int(listing_id))
 
 

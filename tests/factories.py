@@ -24,8 +24,9 @@ def make_shop(**fields) -> Shop:
 
 
 def make_owner(shop: Shop, username: str = "owner", role: str = Membership.Role.OWNER):
-    user = get_user_model().objects.create_user(username=username, password="pw-for-tests-1",
-                                                is_staff=True)
+    user = get_user_model().objects.create_user(
+        username=username, password="pw-for-tests-1", is_staff=True
+    )
     Membership.objects.create(shop=shop, user=user, role=role)
     return user
 
@@ -51,8 +52,13 @@ def make_token(shop: Shop) -> str:
     return raw
 
 
-def make_pickup_point(shop: Shop, name: str = "카페 보리", lat: float | None = None,
-                      lng: float | None = None, **fields):
+def make_pickup_point(
+    shop: Shop,
+    name: str = "카페 보리",
+    lat: float | None = None,
+    lng: float | None = None,
+    **fields,
+):
     """A partner café inside the shop's area (500 m north unless told)."""
     from pickup.services import points
     from shops import geo
@@ -62,8 +68,7 @@ def make_pickup_point(shop: Shop, name: str = "카페 보리", lat: float | None
     return points.add_pickup_point(shop=shop, name=name, lat=lat, lng=lng, **fields)
 
 
-def make_cafe(shop: Shop, name: str = "골목 카페", *, status: str = "active", place=None,
-              **fields):
+def make_cafe(shop: Shop, name: str = "골목 카페", *, status: str = "active", place=None, **fields):
     """A partner café as a pickup point, made through the pickup-point services: a new place
     (inside the area), or an existing ``place`` shared with another shop; optionally paused."""
     from pickup.models import PickupPoint
@@ -72,8 +77,7 @@ def make_cafe(shop: Shop, name: str = "골목 카페", *, status: str = "active"
     if place is not None:
         point = points.partner_place(shop=shop, place_id=place.pk)
         if not isinstance(point, PickupPoint):  # another shop's café: its owner accepts
-            point = points.accept_partner_invitation(shop=place.owner_shop,
-                                                     invitation_id=point.pk)
+            point = points.accept_partner_invitation(shop=place.owner_shop, invitation_id=point.pk)
     else:
         fields.setdefault("address", "서울 마포구 망원로 1")
         point = make_pickup_point(shop, name, **fields)
@@ -94,8 +98,12 @@ def make_window(point, starts: str = "09:00", ends: str = "21:00", capacity: int
 
     from pickup.models import PickupWindow
 
-    return PickupWindow.objects.create(pickup_point=point, starts_at=time.fromisoformat(starts),
-                                       ends_at=time.fromisoformat(ends), capacity=capacity)
+    return PickupWindow.objects.create(
+        pickup_point=point,
+        starts_at=time.fromisoformat(starts),
+        ends_at=time.fromisoformat(ends),
+        capacity=capacity,
+    )
 
 
 _phone_seq = iter(range(10_000_000))
@@ -105,15 +113,18 @@ def next_phone() -> str:
     return f"010-{5000 + next(_phone_seq) // 10000:04d}-{next(_phone_seq) % 10000:04d}"
 
 
-def make_reservation(shop: Shop, listing: Listing, point, window=None, quantity: int = 1,
-                     **fields):
+def make_reservation(shop: Shop, listing: Listing, point, window=None, quantity: int = 1, **fields):
     """A reservation made through the real service; returns the model instance."""
     from pickup.services import reservations
 
     reservation, _replayed = reservations.reserve(
-        shop=shop, listing_id=listing.pk, quantity=quantity, pickup_point_id=point.pk,
+        shop=shop,
+        listing_id=listing.pk,
+        quantity=quantity,
+        pickup_point_id=point.pk,
         window_id=window.pk if window is not None else None,
-        name=fields.pop("name", "김동네"), phone=fields.pop("phone", None) or next_phone(),
+        name=fields.pop("name", "김동네"),
+        phone=fields.pop("phone", None) or next_phone(),
         **fields,
     )
     return reservation

@@ -34,8 +34,19 @@ FLOORS: dict[str, int] = {
 TRANSPORT = "realtime"
 CONFIG = "config"
 # Top-level directories that are not apps of the house.
-NOT_APPS = {CONFIG, "tests", "bench", "deploy", "docs", "locale", "static", "templates",
-            "media", "staticfiles", "node_modules"}
+NOT_APPS = {
+    CONFIG,
+    "tests",
+    "bench",
+    "deploy",
+    "docs",
+    "locale",
+    "static",
+    "templates",
+    "media",
+    "staticfiles",
+    "node_modules",
+}
 
 
 @dataclass(frozen=True)
@@ -84,8 +95,11 @@ def imported_modules(path: Path, root: Path) -> list[tuple[int, str]]:
             func = node.func
             name = func.attr if isinstance(func, ast.Attribute) else getattr(func, "id", "")
             first = node.args[0]
-            if (name in ("import_module", "__import__") and isinstance(first, ast.Constant)
-                    and isinstance(first.value, str)):
+            if (
+                name in ("import_module", "__import__")
+                and isinstance(first, ast.Constant)
+                and isinstance(first.value, str)
+            ):
                 found.append((node.lineno, first.value))
     return found
 
@@ -115,8 +129,10 @@ def _rule(source: str, target: str) -> str | None:
     if target == TRANSPORT:
         return None
     if target in FLOORS and FLOORS[target] > FLOORS[source]:
-        return (f"{target} is floor {FLOORS[target]}, above {source} (floor {FLOORS[source]}); "
-                "an app imports only the floors below it")
+        return (
+            f"{target} is floor {FLOORS[target]}, above {source} (floor {FLOORS[source]}); "
+            "an app imports only the floors below it"
+        )
     return None
 
 
@@ -127,8 +143,15 @@ def violations(root: Path) -> tuple[list[Violation], int]:
     for app in app_dirs(root):
         source = app.name
         if source not in FLOORS and source != TRANSPORT:
-            found.append(Violation(f"{source}/", 0, "-", "an app without a floor: add it to "
-                                   "FLOORS in tests/test_architecture.py (and DESIGN.md)"))
+            found.append(
+                Violation(
+                    f"{source}/",
+                    0,
+                    "-",
+                    "an app without a floor: add it to "
+                    "FLOORS in tests/test_architecture.py (and DESIGN.md)",
+                )
+            )
             continue
         for path in sorted(app.rglob("*.py")):
             if "migrations" in path.relative_to(root).parts:
@@ -145,7 +168,8 @@ def test_no_app_imports_a_floor_above_it_or_config():
     found, files = violations(ROOT)
     assert files > 50, "the apps were not found: is ROOT the project root?"
     assert not found, "imports against the direction of the house:\n" + "\n".join(
-        str(v) for v in found)
+        str(v) for v in found
+    )
 
 
 # --- the checker itself ---------------------------------------------------------------------
@@ -163,12 +187,22 @@ def _write(root: Path, files: dict[str, str]) -> None:
     [
         ("shops/views.py", "from livestock import selectors\n", "livestock"),
         ("shops/views.py", "def f():\n    import pickup.models\n", "pickup.models"),
-        ("shops/views.py", "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
-                           "    from storefront.views import x\n", "storefront.views"),
-        ("livestock/hub.py", "from config.middleware import UNAVAILABLE_ERRORS\n",
-         "config.middleware"),
-        ("pickup/x.py", "import importlib\nimportlib.import_module('reviews.models')\n",
-         "reviews.models"),
+        (
+            "shops/views.py",
+            "from typing import TYPE_CHECKING\nif TYPE_CHECKING:\n"
+            "    from storefront.views import x\n",
+            "storefront.views",
+        ),
+        (
+            "livestock/hub.py",
+            "from config.middleware import UNAVAILABLE_ERRORS\n",
+            "config.middleware",
+        ),
+        (
+            "pickup/x.py",
+            "import importlib\nimportlib.import_module('reviews.models')\n",
+            "reviews.models",
+        ),
         ("realtime/hub.py", "from shops.models import Shop\n", "shops.models"),
         ("realtime/hub.py", "import config.settings\n", "config.settings"),
         ("livestock/sub/mod.py", "from ...pickup import models\n", "pickup"),
@@ -182,16 +216,19 @@ def test_checker_names_the_file_and_the_upward_import(tmp_path, name, text, bad)
 
 
 def test_checker_allows_the_floors_below_realtime_and_migrations(tmp_path):
-    _write(tmp_path, {
-        "shops/models.py": "from django.db import models\nfrom shops import geo\n",
-        "shops/migrations/0001_initial.py": "import pickup.models\n",
-        "livestock/services.py": "from shops.models import Shop\nfrom realtime import hub\n",
-        "pickup/services.py": "from livestock import services\nfrom . import models\n",
-        "reviews/services.py": "from pickup.models import Reservation\nfrom notify import x\n",
-        "storefront/views.py": "from pickup import selectors\nfrom reviews import selectors\n",
-        "realtime/hub.py": "from channels.layers import get_channel_layer\n",
-        "config/urls.py": "from storefront import views\n",
-    })
+    _write(
+        tmp_path,
+        {
+            "shops/models.py": "from django.db import models\nfrom shops import geo\n",
+            "shops/migrations/0001_initial.py": "import pickup.models\n",
+            "livestock/services.py": "from shops.models import Shop\nfrom realtime import hub\n",
+            "pickup/services.py": "from livestock import services\nfrom . import models\n",
+            "reviews/services.py": "from pickup.models import Reservation\nfrom notify import x\n",
+            "storefront/views.py": "from pickup import selectors\nfrom reviews import selectors\n",
+            "realtime/hub.py": "from channels.layers import get_channel_layer\n",
+            "config/urls.py": "from storefront import views\n",
+        },
+    )
     assert violations(tmp_path)[0] == []
 
 

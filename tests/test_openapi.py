@@ -85,7 +85,10 @@ def test_every_operation_declares_its_errors_with_the_error_schema(document):
         errors = {s: r for s, r in operation["responses"].items() if s in ERROR_STATUSES}
         assert errors, f"{name} declares no error status"
         for status, response in errors.items():
-            assert body_schema(response) == {"$ref": "#/components/schemas/ErrorOut"}, (name, status)
+            assert body_schema(response) == {"$ref": "#/components/schemas/ErrorOut"}, (
+                name,
+                status,
+            )
             # The description names the codes that come with each declared status.
             assert f"- {status}: `" in operation["description"], (name, status)
         if "requestBody" in operation:
@@ -107,9 +110,12 @@ def test_key_operations_declare_the_statuses_they_give(document):
 
 def field_types(document, name: str) -> dict[str, Any]:
     schema = document["components"]["schemas"][name]
-    return {key: value.get("type") or [resolve(document, v).get("type", v.get("$ref"))
-                                       for v in value.get("anyOf", [])] or value.get("$ref")
-            for key, value in schema["properties"].items()}
+    return {
+        key: value.get("type")
+        or [resolve(document, v).get("type", v.get("$ref")) for v in value.get("anyOf", [])]
+        or value.get("$ref")
+        for key, value in schema["properties"].items()
+    }
 
 
 def test_listing_and_reservation_list_their_fields_with_types(document):
@@ -135,6 +141,7 @@ def test_listing_and_reservation_list_their_fields_with_types(document):
 
 
 # --- the wire stays the same -----------------------------------------------------------
+
 
 def untyped_bytes(data: Any) -> bytes:
     """What the API sent for ``data`` before it had response schemas."""
@@ -165,10 +172,17 @@ def test_reservation_and_stock_write_bytes_are_the_payloads(shop, api, clock):
     listing = factories.make_listing(shop)
     point = factories.make_cafe(shop, opens_at=time(8), closes_at=time(22))
     lunch = factories.make_window(point, "12:00", "14:00", capacity=3)
-    body = {"listing_id": listing.pk, "quantity": 1, "pickup_point_id": point.pk,
-            "pickup_window": lunch.pk, "name": "김동네", "phone": "010-1234-5678"}
-    created = Client().post(f"/api/shops/{shop.slug}/reservations", json.dumps(body),
-                            content_type="application/json")
+    body = {
+        "listing_id": listing.pk,
+        "quantity": 1,
+        "pickup_point_id": point.pk,
+        "pickup_window": lunch.pk,
+        "name": "김동네",
+        "phone": "010-1234-5678",
+    }
+    created = Client().post(
+        f"/api/shops/{shop.slug}/reservations", json.dumps(body), content_type="application/json"
+    )
     assert created.status_code == 201, created.content
     reservation = Reservation.objects.get()
     assert created.content == untyped_bytes({**reservation_payload(reservation), "replayed": False})
@@ -176,8 +190,11 @@ def test_reservation_and_stock_write_bytes_are_the_payloads(shop, api, clock):
     fetched = Client().get(f"/api/reservations/{reservation.token}")
     assert fetched.content == untyped_bytes(reservation_payload(reservation))
 
-    changed = api.post(f"/api/shops/{shop.slug}/listings/{listing.pk}/stock",
-                       json.dumps({"delta": -1}), content_type="application/json")
+    changed = api.post(
+        f"/api/shops/{shop.slug}/listings/{listing.pk}/stock",
+        json.dumps({"delta": -1}),
+        content_type="application/json",
+    )
     assert changed.status_code == 200
     data = json.loads(changed.content)
     assert list(data) == ["available", "version", "listing_id", "replayed"]
@@ -185,9 +202,11 @@ def test_reservation_and_stock_write_bytes_are_the_payloads(shop, api, clock):
 
 
 def test_pickup_point_bytes_keep_distance_only_when_measured(shop, api):
-    created = api.post(f"/api/shops/{shop.slug}/pickup-points",
-                       json.dumps({"name": "카페 새벽", "lat": shop.lat + 0.001, "lng": shop.lng}),
-                       content_type="application/json")
+    created = api.post(
+        f"/api/shops/{shop.slug}/pickup-points",
+        json.dumps({"name": "카페 새벽", "lat": shop.lat + 0.001, "lng": shop.lng}),
+        content_type="application/json",
+    )
     assert created.status_code == 201, created.content
     data = json.loads(created.content)
     assert list(data)[-2:] == ["distance_m", "distance_text"]
@@ -196,6 +215,7 @@ def test_pickup_point_bytes_keep_distance_only_when_measured(shop, api):
     listed = api.get(f"/api/shops/{shop.slug}/pickup-points")
     points = json.loads(listed.content)
     assert all("distance_m" not in p for p in points)
-    expected = [pickup_selectors.pickup_point_payload(p)
-                for p in pickup_selectors.owner_pickup_points(shop)]
+    expected = [
+        pickup_selectors.pickup_point_payload(p) for p in pickup_selectors.owner_pickup_points(shop)
+    ]
     assert listed.content == untyped_bytes(expected)

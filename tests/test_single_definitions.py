@@ -44,8 +44,10 @@ def test_the_radius_limits_have_one_definition():
         if path.relative_to(ROOT).as_posix() != "shops/geo.py"
         for node in ast.walk(tree)
         if isinstance(node, ast.Assign)
-        and any(isinstance(t, ast.Name) and "RADIUS" in t.id and t.id.startswith(("MIN", "MAX"))
-                for t in node.targets)
+        and any(
+            isinstance(t, ast.Name) and "RADIUS" in t.id and t.id.startswith(("MIN", "MAX"))
+            for t in node.targets
+        )
         and isinstance(node.value, ast.Constant)
     ]
     assert numbers == [], f"radius limits live in shops.geo (MIN_RADIUS_M/MAX_RADIUS_M): {numbers}"

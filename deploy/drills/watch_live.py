@@ -39,8 +39,9 @@ class Client:
         attempt = 0
         while not self.stop:
             try:
-                async with websockets.connect(self.url, origin=self.origin, open_timeout=10,
-                                              close_timeout=1) as socket:
+                async with websockets.connect(
+                    self.url, origin=self.origin, open_timeout=10, close_timeout=1
+                ) as socket:
                     self.connections += 1
                     attempt = 0
                     if self.connections > 1:
@@ -78,8 +79,9 @@ def api(method: str, url: str, token: str | None = None, body: dict | None = Non
     if token:
         headers["Authorization"] = f"Bearer {token}"
     data = json.dumps(body).encode() if body is not None else None
-    with urllib.request.urlopen(urllib.request.Request(url, data, headers, method=method),
-                                timeout=10) as response:
+    with urllib.request.urlopen(
+        urllib.request.Request(url, data, headers, method=method), timeout=10
+    ) as response:
         return json.loads(response.read())
 
 
@@ -89,8 +91,11 @@ async def sell_and_restock(base: str, slug: str, token: str, listing: int, stop)
     while not stop.is_set():
         try:
             result = await asyncio.to_thread(api, "POST", url, token, {"delta": delta})
-            print(f"{time.strftime('%H:%M:%S')} change {delta:+d} → {result['available']} "
-                  f"(v{result['version']})", flush=True)
+            print(
+                f"{time.strftime('%H:%M:%S')} change {delta:+d} → {result['available']} "
+                f"(v{result['version']})",
+                flush=True,
+            )
             delta = -delta
         except Exception as error:  # report and keep going: the point is to see failures
             print(f"{time.strftime('%H:%M:%S')} change failed: {error}", flush=True)
@@ -112,8 +117,9 @@ async def main() -> int:
     tasks = [asyncio.create_task(client.run()) for client in clients]
     stop = asyncio.Event()
     if args.token and args.listing:
-        tasks.append(asyncio.create_task(sell_and_restock(base, args.slug, args.token,
-                                                          args.listing, stop)))
+        tasks.append(
+            asyncio.create_task(sell_and_restock(base, args.slug, args.token, args.listing, stop))
+        )
     await asyncio.sleep(args.seconds)
     stop.set()
     await asyncio.sleep(3)  # let the last changes arrive
@@ -128,8 +134,10 @@ async def main() -> int:
         wrong = {k: v for k, v in client.counts.items() if expected.get(k, v) != v}
         ok = client.version == truth["version"] and not wrong
         failed += not ok
-        print(f"client {client.number}: v{client.version} (server v{truth['version']}), "
-              f"{client.connections} connection(s), {'OK' if ok else f'WRONG {wrong}'}")
+        print(
+            f"client {client.number}: v{client.version} (server v{truth['version']}), "
+            f"{client.connections} connection(s), {'OK' if ok else f'WRONG {wrong}'}"
+        )
     return 1 if failed else 0
 
 

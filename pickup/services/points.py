@@ -74,21 +74,36 @@ def ensure_shop_counter(*, shop: Shop) -> PickupPoint:
     gets a place of its own again.
     """
     with transaction.atomic():
-        point = (PickupPoint.objects.select_related("place")
-                 .filter(shop=shop, is_shop_counter=True).first())
-        wanted = {"name": shop.name[:80], "address": shop.address, "lat": shop.lat,
-                  "lng": shop.lng, "opening_hours": shop.opening_hours, "contact": shop.phone}
+        point = (
+            PickupPoint.objects.select_related("place")
+            .filter(shop=shop, is_shop_counter=True)
+            .first()
+        )
+        wanted = {
+            "name": shop.name[:80],
+            "address": shop.address,
+            "lat": shop.lat,
+            "lng": shop.lng,
+            "opening_hours": shop.opening_hours,
+            "contact": shop.phone,
+        }
         if point is None:
             Shop.objects.select_for_update(of=("self",), no_key=True).filter(pk=shop.pk).first()
-            point = (PickupPoint.objects.select_related("place")
-                     .filter(shop=shop, is_shop_counter=True).first())
+            point = (
+                PickupPoint.objects.select_related("place")
+                .filter(shop=shop, is_shop_counter=True)
+                .first()
+            )
             if point is None:
                 place = PickupPlace.objects.create(owner_shop=shop, **wanted)
                 return PickupPoint.objects.create(shop=shop, place=place, is_shop_counter=True)
         place = point.place
         if place.owner_shop_id not in (None, shop.pk) or _shops_at(place) != {shop.pk}:
-            logger.warning("shop %s: counter place %s is not its own; giving it its own place",
-                           shop.pk, place.pk)
+            logger.warning(
+                "shop %s: counter place %s is not its own; giving it its own place",
+                shop.pk,
+                place.pk,
+            )
             point.place = PickupPlace.objects.create(owner_shop=shop, **wanted)
             point.save(update_fields=["place"])
             return point
@@ -149,8 +164,9 @@ def _partnerable_place(shop: Shop, place_id: RawInput) -> PickupPlace:
     if place is None:
         raise NotFound(_("픽업 장소를 찾을 수 없습니다."), code="pickup_place_not_found")
     if PickupPoint.objects.filter(place=place, is_shop_counter=True).exclude(shop=shop).exists():
-        raise Conflict(_("다른 가게의 매장은 픽업 지점으로 함께 쓸 수 없습니다."),
-                       code="place_is_shop_counter")
+        raise Conflict(
+            _("다른 가게의 매장은 픽업 지점으로 함께 쓸 수 없습니다."), code="place_is_shop_counter"
+        )
     check_in_service_area(shop, place.lat, place.lng)
     return place
 
@@ -164,8 +180,9 @@ def _consent_needed(shop: Shop, place: PickupPlace, user: Caller) -> bool:
     return not shops_for_user(user, MANAGING_ROLES).filter(pk=place.owner_shop_id).exists()
 
 
-def partner_place(*, shop: Shop, place_id: RawInput, user: Caller = None
-                  ) -> PickupPoint | PartnerInvitation:
+def partner_place(
+    *, shop: Shop, place_id: RawInput, user: Caller = None
+) -> PickupPoint | PartnerInvitation:
     """Offer an existing place as this shop's pickup point too.
 
     A place this shop owns, one with no owner, or one whose owning shop ``user`` also runs
@@ -174,8 +191,11 @@ def partner_place(*, shop: Shop, place_id: RawInput, user: Caller = None
     """
     place = _partnerable_place(shop, place_id)
     with transaction.atomic():
-        existing = (PickupPoint.objects.select_for_update(of=("self",))
-                    .filter(shop=shop, place=place).first())
+        existing = (
+            PickupPoint.objects.select_for_update(of=("self",))
+            .filter(shop=shop, place=place)
+            .first()
+        )
         if existing is not None:
             if existing.status == Status.ACTIVE:
                 raise Conflict(_("이미 이 가게의 픽업 지점입니다."), code="already_partnered")
@@ -185,9 +205,9 @@ def partner_place(*, shop: Shop, place_id: RawInput, user: Caller = None
         if not _consent_needed(shop, place, user):
             if place.owner_shop_id is None and not _shops_at(place):
                 PickupPlace.objects.filter(pk=place.pk, owner_shop__isnull=True).update(
-                    owner_shop=shop)
-            return PickupPoint.objects.create(shop=shop, place=place,
-                                              position=_next_position(shop))
+                    owner_shop=shop
+                )
+            return PickupPoint.objects.create(shop=shop, place=place, position=_next_position(shop))
     return invite_partner(shop=shop, place_id=place.pk, user=user)
 
 
@@ -195,24 +215,33 @@ def invite_partner(*, shop: Shop, place_id: RawInput, user: Caller = None) -> Pa
     """Ask the shop that owns a café to let ``shop`` offer it too (idempotent while pending)."""
     place = _partnerable_place(shop, place_id)
     if place.owner_shop_id is None or place.owner_shop_id == shop.pk:
-        raise Conflict(_("이 장소는 수락 없이 바로 함께 쓸 수 있습니다."), code="invitation_not_needed")
+        raise Conflict(
+            _("이 장소는 수락 없이 바로 함께 쓸 수 있습니다."), code="invitation_not_needed"
+        )
     if PickupPoint.objects.filter(shop=shop, place=place).exists():
         raise Conflict(_("이미 이 가게의 픽업 지점입니다."), code="already_partnered")
     invited_by = user if getattr(user, "is_authenticated", False) else None
     with transaction.atomic():
         invitation, _created = PartnerInvitation.objects.get_or_create(
-            shop=shop, place=place, status=PartnerInvitation.Status.PENDING,
-            defaults={"invited_by": invited_by})
+            shop=shop,
+            place=place,
+            status=PartnerInvitation.Status.PENDING,
+            defaults={"invited_by": invited_by},
+        )
     return invitation
 
 
 def _pending_invitation(owner_shop: Shop, invitation_id: RawInput) -> PartnerInvitation:
     """Lock an invitation addressed to ``owner_shop`` (the café's owner) and still pending."""
-    invitation_id = check_id(invitation_id, code="invitation_not_found",
-                              detail=_("제휴 요청을 찾을 수 없습니다."))
-    invitation = (PartnerInvitation.objects.select_for_update(of=("self",))
-                  .select_related("shop", "place")
-                  .filter(pk=invitation_id, place__owner_shop=owner_shop).first())
+    invitation_id = check_id(
+        invitation_id, code="invitation_not_found", detail=_("제휴 요청을 찾을 수 없습니다.")
+    )
+    invitation = (
+        PartnerInvitation.objects.select_for_update(of=("self",))
+        .select_related("shop", "place")
+        .filter(pk=invitation_id, place__owner_shop=owner_shop)
+        .first()
+    )
     if invitation is None:
         raise NotFound(_("제휴 요청을 찾을 수 없습니다."), code="invitation_not_found")
     if not invitation.is_pending:
@@ -226,8 +255,9 @@ def _decide(invitation: PartnerInvitation, status: str, user: Caller) -> None:
     invitation.save(update_fields=["status", "decided_at", "decided_by"])
 
 
-def accept_partner_invitation(*, shop: Shop, invitation_id: RawInput, user: Caller = None
-                              ) -> PickupPoint:
+def accept_partner_invitation(
+    *, shop: Shop, invitation_id: RawInput, user: Caller = None
+) -> PickupPoint:
     """The café's owning shop says yes: the asking shop's pickup point is made (if the café is
     still inside that shop's area)."""
     with transaction.atomic():
@@ -236,14 +266,16 @@ def accept_partner_invitation(*, shop: Shop, invitation_id: RawInput, user: Call
         check_in_service_area(asking, place.lat, place.lng)
         point = PickupPoint.objects.filter(shop=asking, place=place).first()
         if point is None:
-            point = PickupPoint.objects.create(shop=asking, place=place,
-                                               position=_next_position(asking))
+            point = PickupPoint.objects.create(
+                shop=asking, place=place, position=_next_position(asking)
+            )
         _decide(invitation, PartnerInvitation.Status.ACCEPTED, user)
         return point
 
 
-def decline_partner_invitation(*, shop: Shop, invitation_id: RawInput, user: Caller = None
-                               ) -> PartnerInvitation:
+def decline_partner_invitation(
+    *, shop: Shop, invitation_id: RawInput, user: Caller = None
+) -> PartnerInvitation:
     """The café's owning shop says no: nothing changes for the asking shop."""
     with transaction.atomic():
         invitation = _pending_invitation(shop, invitation_id)
@@ -251,20 +283,27 @@ def decline_partner_invitation(*, shop: Shop, invitation_id: RawInput, user: Cal
         return invitation
 
 
-def move_pickup_point(*, shop: Shop, point_id: RawInput, lat: RawInput, lng: RawInput,
-                      address: RawInput = None) -> PickupPoint:
+def move_pickup_point(
+    *, shop: Shop, point_id: RawInput, lat: RawInput, lng: RawInput, address: RawInput = None
+) -> PickupPoint:
     """Move a partner café this shop alone uses; the new spot must be inside the area."""
     lat_f, lng_f, _distance = check_in_service_area(shop, lat, lng)
     new_address = None if address is None else text(address, _("주소"), 200)
     with transaction.atomic():
         point = _point(shop, point_id, lock=True)
         if point.is_shop_counter:
-            raise Conflict(_("가게 매장 위치는 가게 위치를 바꾸면 함께 바뀝니다."),
-                           code="counter_moves_with_shop")
-        if (not place_editable_by(place=point.place, shop_ids=[shop.pk])
-                or PickupPoint.objects.filter(place=point.place).exclude(pk=point.pk).exists()):
-            raise Conflict(_("다른 가게와 함께 쓰는 장소라 옮길 수 없습니다. 새 지점으로 추가해 주세요."),
-                           code="place_shared")
+            raise Conflict(
+                _("가게 매장 위치는 가게 위치를 바꾸면 함께 바뀝니다."),
+                code="counter_moves_with_shop",
+            )
+        if (
+            not place_editable_by(place=point.place, shop_ids=[shop.pk])
+            or PickupPoint.objects.filter(place=point.place).exclude(pk=point.pk).exists()
+        ):
+            raise Conflict(
+                _("다른 가게와 함께 쓰는 장소라 옮길 수 없습니다. 새 지점으로 추가해 주세요."),
+                code="place_shared",
+            )
         place = point.place
         place.lat, place.lng = lat_f, lng_f
         update = ["lat", "lng"]
@@ -275,8 +314,7 @@ def move_pickup_point(*, shop: Shop, point_id: RawInput, lat: RawInput, lng: Raw
         return point
 
 
-def pause_pickup_point(*, shop: Shop, point_id: RawInput, reason: RawInput = ""
-                       ) -> PickupPoint:
+def pause_pickup_point(*, shop: Shop, point_id: RawInput, reason: RawInput = "") -> PickupPoint:
     reason_text = text(reason, _("중지 사유"), 200)
     with transaction.atomic():
         point = _point(shop, point_id, lock=True)
@@ -300,8 +338,11 @@ def pause_points_outside(*, shop: Shop) -> list[str]:
     """Pause this shop's active partner points now outside its area; their labels."""
     area = service_area(shop)
     paused = []
-    points = (PickupPoint.objects.select_for_update(of=("self",)).select_related("place")
-              .filter(shop=shop, status=Status.ACTIVE, is_shop_counter=False))
+    points = (
+        PickupPoint.objects.select_for_update(of=("self",))
+        .select_related("place")
+        .filter(shop=shop, status=Status.ACTIVE, is_shop_counter=False)
+    )
     for point in points:
         check = area.check(point.place.lat, point.place.lng)
         if check.inside:
@@ -316,8 +357,9 @@ def pause_points_outside(*, shop: Shop) -> list[str]:
 
 def check_place_for_shops(*, place: PickupPlace, lat: RawInput, lng: RawInput) -> None:
     """Before moving a place: every shop actively offering it must still contain it."""
-    for point in (PickupPoint.objects.select_related("shop")
-                  .filter(place=place, status=Status.ACTIVE, is_shop_counter=False)):
+    for point in PickupPoint.objects.select_related("shop").filter(
+        place=place, status=Status.ACTIVE, is_shop_counter=False
+    ):
         lat_f, lng_f = parse_point(lat, lng)
         check = service_area(point.shop).check(lat_f, lng_f)
         if not check.inside:
@@ -328,8 +370,9 @@ def check_place_for_shops(*, place: PickupPlace, lat: RawInput, lng: RawInput) -
 COUNTER_FIELDS = ("name", "address", "lat", "lng", "opening_hours", "contact")
 
 
-def edit_pickup_place(*, place_id: RawInput, user: Caller, changes: dict[str, RawInput]
-                      ) -> PickupPlace:
+def edit_pickup_place(
+    *, place_id: RawInput, user: Caller, changes: dict[str, RawInput]
+) -> PickupPlace:
     """An owner changes a place's details (the admin's place form).
 
     Only a manager of the owning shop may (or, for a place with no owner, of every shop
@@ -337,18 +380,21 @@ def edit_pickup_place(*, place_id: RawInput, user: Caller, changes: dict[str, Ra
     a move must stay inside every shop offering the place; new opening hours must still hold
     every active pickup window at the place, so no shop's reservations start failing.
     """
-    place_id = check_id(place_id, code="pickup_place_not_found",
-                         detail=_("픽업 장소를 찾을 수 없습니다."))
+    place_id = check_id(
+        place_id, code="pickup_place_not_found", detail=_("픽업 장소를 찾을 수 없습니다.")
+    )
     with transaction.atomic():
         place = PickupPlace.objects.select_for_update(of=("self",)).filter(pk=place_id).first()
         if place is None:
             raise NotFound(_("픽업 장소를 찾을 수 없습니다."), code="pickup_place_not_found")
         managed = shops_for_user(user, MANAGING_ROLES).values_list("pk", flat=True)
         allowed = getattr(user, "is_superuser", False) or place_editable_by(
-            place=place, shop_ids=managed)
+            place=place, shop_ids=managed
+        )
         if not allowed:
-            raise PermissionDenied(_("이 장소는 장소를 관리하는 가게만 고칠 수 있습니다."),
-                                   code="place_not_owned")
+            raise PermissionDenied(
+                _("이 장소는 장소를 관리하는 가게만 고칠 수 있습니다."), code="place_not_owned"
+            )
         update = check_place_changes(place=place, changes=changes)
         for name, value in update.items():
             setattr(place, name, value)
@@ -357,41 +403,57 @@ def edit_pickup_place(*, place_id: RawInput, user: Caller, changes: dict[str, Ra
         return place
 
 
-def check_place_changes(*, place: PickupPlace, changes: dict[str, RawInput]
-                        ) -> dict[str, object]:
+def check_place_changes(*, place: PickupPlace, changes: dict[str, RawInput]) -> dict[str, object]:
     """The changed fields of ``changes``, checked; raises the one Korean message per mistake."""
-    texts = {"name": (_("이름"), 80, True), "address": (_("주소"), 200, False),
-             "opening_hours": (_("영업시간 안내"), 200, False),
-             "contact": (_("연락처"), 40, False), "handover_notes": (_("수령 안내"), 300, False)}
+    texts = {
+        "name": (_("이름"), 80, True),
+        "address": (_("주소"), 200, False),
+        "opening_hours": (_("영업시간 안내"), 200, False),
+        "contact": (_("연락처"), 40, False),
+        "handover_notes": (_("수령 안내"), 300, False),
+    }
     clean: dict[str, object] = {}
     for name, value in changes.items():
         if name in texts:
             label, limit, required = texts[name]
             clean[name] = text(value, label, limit, required=required)
         elif name in ("opens_at", "closes_at"):
-            clean[name] = clock_time(value, _("여는 시각") if name == "opens_at" else _("닫는 시각"))
+            clean[name] = clock_time(
+                value, _("여는 시각") if name == "opens_at" else _("닫는 시각")
+            )
         elif name in ("lat", "lng", "photo"):
             clean[name] = value
     update = {name: value for name, value in clean.items() if getattr(place, name) != value}
     if not update:
         return update
-    if (set(update) & set(COUNTER_FIELDS)
-            and PickupPoint.objects.filter(place=place, is_shop_counter=True).exists()):
-        raise Conflict(_("가게 매장의 이름, 주소, 위치, 영업시간 안내, 연락처는 가게 정보를 고치면 함께 바뀝니다."),
-                       code="counter_follows_shop")
+    if (
+        set(update) & set(COUNTER_FIELDS)
+        and PickupPoint.objects.filter(place=place, is_shop_counter=True).exists()
+    ):
+        raise Conflict(
+            _(
+                "가게 매장의 이름, 주소, 위치, 영업시간 안내, 연락처는 가게 정보를 고치면 함께 바뀝니다."
+            ),
+            code="counter_follows_shop",
+        )
     if "lat" in update or "lng" in update:
         lat, lng = parse_point(update.get("lat", place.lat), update.get("lng", place.lng))
         check_place_for_shops(place=place, lat=lat, lng=lng)
         update.update({"lat": lat, "lng": lng})
     if "opens_at" in update or "closes_at" in update:
-        hours = PickupPlace(opens_at=update.get("opens_at", place.opens_at),
-                            closes_at=update.get("closes_at", place.closes_at))
+        hours = PickupPlace(
+            opens_at=update.get("opens_at", place.opens_at),
+            closes_at=update.get("closes_at", place.closes_at),
+        )
         windows = PickupWindow.objects.filter(pickup_point__place=place, is_active=True)
-        outside = [window for window in windows
-                   if not window_within_hours(window=window, place=hours)]
+        outside = [
+            window for window in windows if not window_within_hours(window=window, place=hours)
+        ]
         if outside:
             raise InvalidInput(
-                _("이 장소의 픽업 시간대(%(windows)s)가 새 영업시간 밖이 됩니다. 시간대를 먼저 내려 주세요.")
+                _(
+                    "이 장소의 픽업 시간대(%(windows)s)가 새 영업시간 밖이 됩니다. 시간대를 먼저 내려 주세요."
+                )
                 % {"windows": ", ".join(sorted({window.label for window in outside}))},
                 code="hours_exclude_windows",
             )

@@ -63,8 +63,9 @@ def _check_quantity(value: RawInput) -> int:
 def _check_name(value: RawInput) -> str:
     if not isinstance(value, str) or not value.strip():
         raise InvalidInput(_("받는 분 이름을 입력해 주세요."), code="name_required")
-    return clean_text(value, label=_("이름"), max_length=MAX_NAME, collapse_spaces=True,
-                      code_prefix="name_")
+    return clean_text(
+        value, label=_("이름"), max_length=MAX_NAME, collapse_spaces=True, code_prefix="name_"
+    )
 
 
 def _check_phone(value: RawInput) -> str:
@@ -77,8 +78,9 @@ def _check_phone(value: RawInput) -> str:
 
 
 def _check_reason(value: RawInput) -> str:
-    return clean_text(value, label=_("취소 사유"), max_length=MAX_REASON, multiline=True,
-                      code_prefix="reason_")
+    return clean_text(
+        value, label=_("취소 사유"), max_length=MAX_REASON, multiline=True, code_prefix="reason_"
+    )
 
 
 def _announce(reservation: Reservation, *, created: bool = False) -> Reservation:
@@ -105,7 +107,6 @@ def _unique_code(shop: Shop) -> str:
     raise Conflict(_("잠시 후 다시 시도해 주세요."), code="code_exhausted")
 
 
-
 # --- reserve ---------------------------------------------------------------------------
 
 
@@ -117,30 +118,44 @@ def _check_phone_limits(shop: Shop, phone: str, now: datetime) -> None:
     )
     if counts["no_shows"] >= settings.PICKUP_NO_SHOW_LIMIT:
         raise PermissionDenied(
-            _("이 번호는 미수령(노쇼)이 %(count)d회 있어 지금은 예약할 수 없습니다. "
-              "가게에 직접 문의해 주세요.") % {"count": counts["no_shows"]},
+            _(
+                "이 번호는 미수령(노쇼)이 %(count)d회 있어 지금은 예약할 수 없습니다. "
+                "가게에 직접 문의해 주세요."
+            )
+            % {"count": counts["no_shows"]},
             code="no_show_limit",
         )
     if counts["active"] >= settings.PICKUP_MAX_ACTIVE_PER_PHONE:
         raise RateLimited(
-            _("한 번호로 이 가게에 동시에 %(max)d건까지 예약할 수 있습니다. "
-              "받으신 뒤 다시 예약해 주세요.") % {"max": settings.PICKUP_MAX_ACTIVE_PER_PHONE},
+            _(
+                "한 번호로 이 가게에 동시에 %(max)d건까지 예약할 수 있습니다. "
+                "받으신 뒤 다시 예약해 주세요."
+            )
+            % {"max": settings.PICKUP_MAX_ACTIVE_PER_PHONE},
             code="too_many_active_reservations",
         )
 
 
 def _over_limit(listing: Listing, limit: int, *, held: int) -> Conflict:
     if held:
-        detail = _("이 상품은 1인 최대 %(limit)d%(unit)s까지 예약할 수 있습니다. "
-                   "이미 %(held)d%(unit)s을(를) 예약해 두셨습니다.")
+        detail = _(
+            "이 상품은 1인 최대 %(limit)d%(unit)s까지 예약할 수 있습니다. "
+            "이미 %(held)d%(unit)s을(를) 예약해 두셨습니다."
+        )
     else:
         detail = _("이 상품은 1인 최대 %(limit)d%(unit)s까지 예약할 수 있습니다.")
-    return Conflict(detail % {"limit": limit, "unit": listing.unit, "held": held},
-                    code="limit_per_customer", limit=limit, unit=listing.unit, held=held)
+    return Conflict(
+        detail % {"limit": limit, "unit": listing.unit, "held": held},
+        code="limit_per_customer",
+        limit=limit,
+        unit=listing.unit,
+        held=held,
+    )
 
 
-def _check_customer_holdings(listing: Listing, limit: int, *, phone: str, client: Client,
-                             units: int) -> None:
+def _check_customer_holdings(
+    listing: Listing, limit: int, *, phone: str, client: Client, units: int
+) -> None:
     """Refuse when this customer would hold more than ``limit`` units of the listing, or
     more open reservations at the shop than one phone may (PICKUP_MAX_ACTIVE_PER_PHONE), so
     fresh phone numbers neither empty a listing nor fill the shop's pickup windows.
@@ -161,27 +176,35 @@ def _check_customer_holdings(listing: Listing, limit: int, *, phone: str, client
         sums["network"] = Sum("units", filter=this_listing & network)
         sums["network_open"] = Count("pk", filter=network)
     held = Reservation.objects.filter(
-        shop_id=listing.shop_id, status__in=Reservation.OPEN_STATUSES).aggregate(**sums)
+        shop_id=listing.shop_id, status__in=Reservation.OPEN_STATUSES
+    ).aggregate(**sums)
     person_held = held["person"] or 0
     if person_held + units > limit:
         raise _over_limit(listing, limit, held=person_held)
     most_open = settings.PICKUP_MAX_ACTIVE_PER_PHONE
     if (held.get("device_open") or 0) >= most_open:
         raise RateLimited(
-            _("한 기기로 이 가게에 동시에 %(max)d건까지 예약할 수 있습니다. "
-              "받으신 뒤 다시 예약해 주세요.") % {"max": most_open},
+            _(
+                "한 기기로 이 가게에 동시에 %(max)d건까지 예약할 수 있습니다. "
+                "받으신 뒤 다시 예약해 주세요."
+            )
+            % {"max": most_open},
             code="too_many_active_reservations",
         )
     allowance = settings.PICKUP_NETWORK_ALLOWANCE
     if (held.get("network") or 0) + units > limit * allowance:
         raise RateLimited(
             _("이 네트워크에서 이 상품을 너무 많이 예약했습니다. 받으신 뒤 다시 예약해 주세요."),
-            code="limit_per_network", limit=limit, unit=listing.unit,
+            code="limit_per_network",
+            limit=limit,
+            unit=listing.unit,
         )
     if (held.get("network_open") or 0) >= most_open * allowance:
         raise RateLimited(
             _("이 네트워크에서 이 가게에 예약이 너무 많습니다. 받으신 뒤 다시 예약해 주세요."),
-            code="limit_per_network", limit=limit, unit=listing.unit,
+            code="limit_per_network",
+            limit=limit,
+            unit=listing.unit,
         )
 
 
@@ -211,13 +234,16 @@ def reserve(
     quantity = _check_quantity(quantity)
     name = _check_name(name)
     phone = _check_phone(phone)
-    listing_id = check_id(listing_id, code="listing_not_found",
-                           detail=_("상품을 찾을 수 없습니다."))
-    point_id = check_id(pickup_point_id, code="pickup_point_not_found",
-                         detail=_("픽업 지점을 찾을 수 없습니다."))
+    listing_id = check_id(
+        listing_id, code="listing_not_found", detail=_("상품을 찾을 수 없습니다.")
+    )
+    point_id = check_id(
+        pickup_point_id, code="pickup_point_not_found", detail=_("픽업 지점을 찾을 수 없습니다.")
+    )
     if option_id is not None:
-        option_id = check_id(option_id, code="option_not_found",
-                              detail=_("옵션을 찾을 수 없습니다."))
+        option_id = check_id(
+            option_id, code="option_not_found", detail=_("옵션을 찾을 수 없습니다.")
+        )
     consent = bool(consent)
 
     def action() -> Reservation:
@@ -231,13 +257,16 @@ def reserve(
             option = ListingOption.objects.filter(pk=option_id, listing_id=listing.pk).first()
             if option is None:
                 raise NotFound(_("이 상품에 해당 옵션이 없습니다."), code="option_not_found")
-        point = PickupPoint.objects.select_related("place").filter(pk=point_id,
-                                                                   shop_id=shop.pk).first()
+        point = (
+            PickupPoint.objects.select_related("place").filter(pk=point_id, shop_id=shop.pk).first()
+        )
         if point is None:
             raise NotFound(_("이 가게의 픽업 지점이 아닙니다."), code="pickup_point_not_found")
         if not point.is_active:
-            raise Conflict(_("지금은 이 픽업 지점을 이용할 수 없습니다. 다른 곳을 골라 주세요."),
-                           code="pickup_point_paused")
+            raise Conflict(
+                _("지금은 이 픽업 지점을 이용할 수 없습니다. 다른 곳을 골라 주세요."),
+                code="pickup_point_paused",
+            )
         window, starts, ends = pickup_slot(point=point, window_id=window_id, now=now)
         day = timezone.localtime(starts).date()
         _check_phone_limits(shop, phone, now)
@@ -249,30 +278,57 @@ def reserve(
         unit_price = option.pickup_price if option else listing.pickup_price
         code = _unique_code(shop)
         change_stock_in_transaction(
-            shop=shop, listing_id=listing.pk, delta=-units, reason=Reason.RESERVED,
-            actor=CUSTOMER, note=f"reservation {code}",
+            shop=shop,
+            listing_id=listing.pk,
+            delta=-units,
+            reason=Reason.RESERVED,
+            actor=CUSTOMER,
+            note=f"reservation {code}",
         )
         # Under the listing's row lock: whatever else this customer holds is committed.
         _check_customer_holdings(listing, limit, phone=phone, client=client, units=units)
         item_name = f"{listing.name} ({option.label})" if option else listing.name
         reservation = Reservation.objects.create(
-            shop=shop, listing=listing, option=option, item_name=item_name[:200],
-            quantity=quantity, units=units, unit_price=unit_price,
-            total_price=unit_price * quantity, pickup_point=point, window=window, date=day,
-            pickup_starts_at=starts, pickup_ends_at=ends, name=name, phone=phone,
-            phone_consent=consent, code=code, created_at=now, updated_at=now,
-            client_device=client.device, client_network=client.network,
+            shop=shop,
+            listing=listing,
+            option=option,
+            item_name=item_name[:200],
+            quantity=quantity,
+            units=units,
+            unit_price=unit_price,
+            total_price=unit_price * quantity,
+            pickup_point=point,
+            window=window,
+            date=day,
+            pickup_starts_at=starts,
+            pickup_ends_at=ends,
+            name=name,
+            phone=phone,
+            phone_consent=consent,
+            code=code,
+            created_at=now,
+            updated_at=now,
+            client_device=client.device,
+            client_network=client.network,
         )
         # Created from the loaded shop, point (with its place) and window: nothing to reload.
         return _announce(reservation, created=True)
 
     with transaction.atomic():
         return run_once(
-            shop_id=shop.pk, scope="reserve", key=idempotency_key,
-            request_data={"listing_id": listing_id, "option_id": option_id,
-                          "quantity": quantity, "pickup_point_id": point_id,
-                          "window_id": window_id, "name": name, "phone": phone,
-                          "consent": consent},
+            shop_id=shop.pk,
+            scope="reserve",
+            key=idempotency_key,
+            request_data={
+                "listing_id": listing_id,
+                "option_id": option_id,
+                "quantity": quantity,
+                "pickup_point_id": point_id,
+                "window_id": window_id,
+                "name": name,
+                "phone": phone,
+                "consent": consent,
+            },
             action=action,
             remember=lambda reservation: {"reservation_id": reservation.pk},
             recall=_recall_reservation,
@@ -281,8 +337,11 @@ def reserve(
 
 def _recall_reservation(stored: Stored) -> Reservation:
     """The reservation a replayed request created (the record keeps only its id)."""
-    reservation = (Reservation.objects.select_related(*SHOWN_WITH)
-                   .filter(pk=stored.get("reservation_id")).first())
+    reservation = (
+        Reservation.objects.select_related(*SHOWN_WITH)
+        .filter(pk=stored.get("reservation_id"))
+        .first()
+    )
     if reservation is None:
         raise NotFound(_("예약을 찾을 수 없습니다."), code="reservation_not_found")
     return reservation
@@ -300,13 +359,18 @@ def _return_stock(reservation: Reservation, reason: str, actor: Actor) -> int:
     still_on_sale = (
         Listing.objects.select_for_update(of=("self",))
         .filter(pk=reservation.listing_id, is_active=True)
-        .values_list("pk", flat=True).first()
+        .values_list("pk", flat=True)
+        .first()
     ) is not None
     if not still_on_sale:
         return 0
     change_stock_in_transaction(
-        shop=reservation.shop, listing_id=reservation.listing_id, delta=reservation.units,
-        reason=reason, actor=actor, note=f"reservation {reservation.code}",
+        shop=reservation.shop,
+        listing_id=reservation.listing_id,
+        delta=reservation.units,
+        reason=reason,
+        actor=actor,
+        note=f"reservation {reservation.code}",
     )
     return reservation.units
 
@@ -341,8 +405,9 @@ def _not_open(reservation: Reservation) -> Conflict:
         ReservationStatus.CANCELLED: (_("이미 취소된 예약입니다."), "already_cancelled"),
         ReservationStatus.NO_SHOW: (_("미수령(노쇼) 처리된 예약입니다."), "already_no_show"),
     }
-    detail, code = messages.get(reservation.status,
-                                (_("지금 상태에서는 할 수 없습니다."), "invalid_status"))
+    detail, code = messages.get(
+        reservation.status, (_("지금 상태에서는 할 수 없습니다."), "invalid_status")
+    )
     return Conflict(detail, code=code, status_now=reservation.status)
 
 
@@ -363,8 +428,14 @@ def cancel_reservation(
     with transaction.atomic():
         reservation = _locked_open_reservation(reservation_id, shop)
         returned = _return_stock(reservation, Reason.RESERVATION_CANCELLED, actor)
-        _close(reservation, ReservationStatus.CANCELLED, now, cancel_reason=reason, cancelled_by=by,
-               units_returned=returned)
+        _close(
+            reservation,
+            ReservationStatus.CANCELLED,
+            now,
+            cancel_reason=reason,
+            cancelled_by=by,
+            units_returned=returned,
+        )
         _announce(reservation)
     return reservation
 
@@ -388,8 +459,9 @@ def mark_ready(*, shop: Shop, reservation_id: int, now: datetime | None = None) 
     return reservation
 
 
-def _hand_over(queryset: QuerySet[Reservation], scope: str, code: RawInput, now: datetime
-               ) -> Reservation:
+def _hand_over(
+    queryset: QuerySet[Reservation], scope: str, code: RawInput, now: datetime
+) -> Reservation:
     limits.check_code_attempts(scope=scope)
     normalized = codes.normalize_code(code)
     reservation = None
@@ -409,26 +481,38 @@ def _hand_over(queryset: QuerySet[Reservation], scope: str, code: RawInput, now:
 
 def mark_picked_up(*, shop: Shop, code: RawInput, now: datetime | None = None) -> Reservation:
     """The owner types (or scans) the customer's code at the counter."""
-    return _hand_over(Reservation.objects.filter(shop_id=shop.pk), f"shop:{shop.pk}", code,
-                      _now(now))
+    return _hand_over(
+        Reservation.objects.filter(shop_id=shop.pk), f"shop:{shop.pk}", code, _now(now)
+    )
 
 
-def hand_over_at_place(*, place: PickupPlace, code: RawInput, now: datetime | None = None
-                       ) -> Reservation:
+def hand_over_at_place(
+    *, place: PickupPlace, code: RawInput, now: datetime | None = None
+) -> Reservation:
     """Café staff hand an order over at their counter (any partner shop's order)."""
-    return _hand_over(Reservation.objects.filter(pickup_point__place_id=place.pk),
-                      f"place:{place.pk}", code, _now(now))
+    return _hand_over(
+        Reservation.objects.filter(pickup_point__place_id=place.pk),
+        f"place:{place.pk}",
+        code,
+        _now(now),
+    )
 
 
-def mark_no_show(*, reservation_id: int, shop: Shop | None = None, actor: Actor = SYSTEM,
-                 now: datetime | None = None) -> Reservation:
+def mark_no_show(
+    *,
+    reservation_id: int,
+    shop: Shop | None = None,
+    actor: Actor = SYSTEM,
+    now: datetime | None = None,
+) -> Reservation:
     """Nobody came: close the reservation and return its stock while the listing is on sale."""
     now = _now(now)
     with transaction.atomic():
         reservation = _locked_open_reservation(reservation_id, shop)
         if now < reservation.pickup_ends_at:
-            raise Conflict(_("수령 시간이 끝난 뒤에 노쇼로 처리할 수 있습니다."),
-                           code="window_not_over")
+            raise Conflict(
+                _("수령 시간이 끝난 뒤에 노쇼로 처리할 수 있습니다."), code="window_not_over"
+            )
         returned = _return_stock(reservation, Reason.NO_SHOW, actor)
         _close(reservation, ReservationStatus.NO_SHOW, now, units_returned=returned)
         _announce(reservation)
@@ -440,9 +524,9 @@ def expire_no_shows(*, now: datetime | None = None) -> int:
     now = _now(now)
     cutoff = now - timedelta(minutes=settings.PICKUP_NO_SHOW_GRACE_MINUTES)
     due = list(
-        Reservation.objects.filter(status__in=Reservation.OPEN_STATUSES,
-                                   pickup_ends_at__lte=cutoff)
-        .order_by("pickup_ends_at").values_list("pk", flat=True)[:1000]
+        Reservation.objects.filter(status__in=Reservation.OPEN_STATUSES, pickup_ends_at__lte=cutoff)
+        .order_by("pickup_ends_at")
+        .values_list("pk", flat=True)[:1000]
     )
     expired = 0
     for reservation_id in due:
@@ -467,7 +551,8 @@ def purge_expired_phones(*, now: datetime | None = None) -> int:
     return (
         Reservation.objects.filter(status__in=Reservation.FINAL_STATUSES)
         .exclude(phone="")
-        .filter(Q(phone_consent=True, ended_at__lte=cutoff)
-                | Q(phone_consent=False, ended_at__lte=now))
+        .filter(
+            Q(phone_consent=True, ended_at__lte=cutoff) | Q(phone_consent=False, ended_at__lte=now)
+        )
         .update(phone="", phone_erased_at=now)
     )

@@ -14,7 +14,7 @@ def reserve_form(context, shop):
 
 @register.filter
 def masked_phone(value: str) -> str:
-    """"+821012345678" → "010-****-5678"."""
+    """ "+821012345678" → "010-****-5678"."""
     return mask_phone(value or "")
 
 

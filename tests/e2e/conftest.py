@@ -53,8 +53,9 @@ def new_phone(browser, live_url, request) -> Iterator[Callable[..., Phone]]:
     phones: list[Phone] = []
 
     def make(label: str, javascript: bool = True, base_url: str | None = None) -> Phone:
-        phone = Phone(browser, base_url or live_url, label, request.node.name,
-                      javascript=javascript)
+        phone = Phone(
+            browser, base_url or live_url, label, request.node.name, javascript=javascript
+        )
         phones.append(phone)
         return phone
 

@@ -13,8 +13,7 @@ from tests import factories
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
-def test_english_customer_reserves_and_sees_live_status_in_english(new_phone, shop,
-                                                                   owner_login):
+def test_english_customer_reserves_and_sees_live_status_in_english(new_phone, shop, owner_login):
     listing = factories.make_listing(shop, "단감", 5)
     counter = factories.shop_counter(shop)
 
@@ -29,10 +28,12 @@ def test_english_customer_reserves_and_sees_live_status_in_english(new_phone, sh
     form.get_by_label("Quantity", exact=True).fill("2")
     expect(form.locator("[data-reserve-stock]")).to_have_text("5 can be reserved now")
     expect(form.locator("[data-reserve-total]")).to_have_text(
-        "Estimated total ₩15,800 (pickup price, pay at pickup)")
+        "Estimated total ₩15,800 (pickup price, pay at pickup)"
+    )
     form.get_by_label("Quantity", exact=True).fill("6")
     expect(form.locator("[data-reserve-error]")).to_have_text(
-        "Only 5 left now. Please lower the quantity.")
+        "Only 5 left now. Please lower the quantity."
+    )
     customer.screenshot("form-en")
 
     form.get_by_label("Item").select_option(str(listing.pk))
@@ -54,7 +55,8 @@ def test_english_customer_reserves_and_sees_live_status_in_english(new_phone, sh
 
     expect(customer.reservation_status()).to_have_text("Ready")
     expect(page.locator("[data-status-help]")).to_have_text(
-        "It's ready! Show your code at the pickup spot.")
+        "It's ready! Show your code at the pickup spot."
+    )
     customer.screenshot("ready-en")
     for phone in (customer, boss):
         phone.assert_healthy()

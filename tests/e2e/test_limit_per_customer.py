@@ -1,4 +1,4 @@
-""""1인 최대 N팩" on a phone: shown next to the item, and a refused reservation says why,
+""" "1인 최대 N팩" on a phone: shown next to the item, and a refused reservation says why,
 with JavaScript (the API's Korean sentence stays on the form) and without (the form page)."""
 
 from __future__ import annotations
@@ -13,8 +13,9 @@ pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
-def test_a_second_reservation_past_the_limit_is_refused_with_the_reason(new_phone, shop,
-                                                                         javascript):
+def test_a_second_reservation_past_the_limit_is_refused_with_the_reason(
+    new_phone, shop, javascript
+):
     listing = factories.make_listing(shop, "단감", 50, max_per_customer=3)
     counter = factories.shop_counter(shop)
 

@@ -10,8 +10,12 @@ from playwright.sync_api import expect
 from tests.support.processes import http, wait_until
 from tests.support.tcpproxy import TcpProxy
 
-pytestmark = [pytest.mark.browser, pytest.mark.multiprocess, pytest.mark.redis,
-              pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.multiprocess,
+    pytest.mark.redis,
+    pytest.mark.django_db(transaction=True),
+]
 
 
 def test_page_reconnects_to_the_other_process_and_shows_the_right_count(
@@ -26,9 +30,15 @@ def test_page_reconnects_to_the_other_process_and_shows_the_right_count(
         customer.wait_live()
         customer.page.evaluate("window.stillTheSamePage = true")
         holder, survivor = wait_until(
-            lambda: ((a, b) if "WSCONNECT" in a.log_text() else
-                     (b, a) if "WSCONNECT" in b.log_text() else None),
-            10, what="the process holding the socket",
+            lambda: (
+                (a, b)
+                if "WSCONNECT" in a.log_text()
+                else (b, a)
+                if "WSCONNECT" in b.log_text()
+                else None
+            ),
+            10,
+            what="the process holding the socket",
         )
 
         holder.kill()

@@ -63,8 +63,13 @@ def test_changes_apply_in_version_order_and_gaps_ask_for_a_resync(new_phone, sho
       ws.deliver({ type: "reservation", version: 7 });
       return { got, sent: ws.sent, version: stream.version, url: ws.url };
     }""")
-    assert result["got"] == [["snapshot", 3], ["reservation", 4], ["reservation", 5],
-                             ["reservation", 6], ["reservation", 7]]
+    assert result["got"] == [
+        ["snapshot", 3],
+        ["reservation", 4],
+        ["reservation", 5],
+        ["reservation", 6],
+        ["reservation", 7],
+    ]
     assert result["sent"] == [{"type": "resync", "version": 4}] * 2
     assert result["version"] == 7 and result["url"].endswith("/ws/test/")
 
@@ -85,7 +90,9 @@ def test_the_reservation_page_follows_versions_and_resyncs(new_phone, shop):
     phone.page.goto(f"/r/{reservation.token}/")
     page = phone.page
     wait_for_sockets(page, 1)
-    assert page.evaluate("window.__sockets[0].url").endswith(f"/ws/reservations/{reservation.token}/")
+    assert page.evaluate("window.__sockets[0].url").endswith(
+        f"/ws/reservations/{reservation.token}/"
+    )
 
     def deliver(message: dict) -> None:
         page.evaluate("(m) => window.__sockets[0].deliver(m)", message)

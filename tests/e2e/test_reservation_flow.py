@@ -40,11 +40,13 @@ def test_reserve_count_drops_elsewhere_code_qr_and_ready_live(new_phone, shop, o
     reservation = Reservation.objects.get()
     assert Listing.objects.get(pk=listing.pk).available == 3
     expect(customer.page.locator("[data-code-display]")).to_have_text(
-        f"{reservation.code[:3]} {reservation.code[3:]}")
+        f"{reservation.code[:3]} {reservation.code[3:]}"
+    )
     expect(customer.page.locator(".qr svg")).to_be_visible()
     expect(customer.reservation_status()).to_have_text("예약 확정")
     assert reservation.token in customer.page.evaluate(
-        "localStorage.getItem('dongne5km:reservations')")
+        "localStorage.getItem('dongne5km:reservations')"
+    )
     customer.screenshot("reserved")
 
     boss = new_phone("owner")

@@ -20,14 +20,23 @@ from config.asgi import application
 pytestmark = pytest.mark.django_db(transaction=True)
 
 
-async def asgi_request(method: str, path: str, body: bytes = b"",
-                       headers: list[tuple[bytes, bytes]] | None = None) -> tuple[int, dict, bytes]:
+async def asgi_request(
+    method: str, path: str, body: bytes = b"", headers: list[tuple[bytes, bytes]] | None = None
+) -> tuple[int, dict, bytes]:
     path, _, query = path.partition("?")
     scope = {
-        "type": "http", "asgi": {"version": "3.0"}, "http_version": "1.1", "method": method,
-        "scheme": "http", "path": path, "raw_path": path.encode(), "query_string": query.encode(),
-        "root_path": "", "headers": [(b"host", b"testserver"), *(headers or [])],
-        "client": ("127.0.0.1", 40000), "server": ("testserver", 80),
+        "type": "http",
+        "asgi": {"version": "3.0"},
+        "http_version": "1.1",
+        "method": method,
+        "scheme": "http",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": query.encode(),
+        "root_path": "",
+        "headers": [(b"host", b"testserver"), *(headers or [])],
+        "client": ("127.0.0.1", 40000),
+        "server": ("testserver", 80),
     }
     communicator = ApplicationCommunicator(application, scope)
     await communicator.send_input({"type": "http.request", "body": body, "more_body": False})
@@ -86,8 +95,9 @@ async def test_requests_share_a_fixed_set_of_threads(shop, monkeypatch):
         return respond(*args)
 
     monkeypatch.setattr(django_asgi_app, "respond", recording)
-    answers = await asyncio.gather(*(asgi_request("GET", f"/api/shops/{shop.slug}")
-                                     for _ in range(40)))
+    answers = await asyncio.gather(
+        *(asgi_request("GET", f"/api/shops/{shop.slug}") for _ in range(40))
+    )
     assert {status for status, _headers, _body in answers} == {200}
     assert 1 <= len(seen) <= django_asgi_app.executor._max_workers
     assert all(name.startswith("http") for name in seen)
@@ -110,10 +120,13 @@ async def test_a_stock_change_over_http_reaches_an_open_socket(shop, listing, to
     assert connected
     snapshot = await socket.receive_json_from()
     try:
-        auth = [(b"authorization", f"Bearer {token}".encode()),
-                (b"content-type", b"application/json")]
+        auth = [
+            (b"authorization", f"Bearer {token}".encode()),
+            (b"content-type", b"application/json"),
+        ]
         status, _headers, body = await asgi_request(
-            "POST", f"/api/shops/{shop.slug}/listings/{listing.pk}/stock", b'{"delta": -5}', auth)
+            "POST", f"/api/shops/{shop.slug}/listings/{listing.pk}/stock", b'{"delta": -5}', auth
+        )
         assert status == 200, body
         frame = await socket.receive_json_from(timeout=5)
         assert frame["type"] == "stock" and frame["version"] == snapshot["version"] + 1
@@ -131,19 +144,21 @@ async def test_the_answer_is_the_one_the_wsgi_path_gives(shop, listing):
 
 
 async def test_token_writes_and_bad_bodies_through_asgi(shop, listing, token):
-    auth = [(b"authorization", f"Bearer {token}".encode()),
-            (b"content-type", b"application/json")]
+    auth = [(b"authorization", f"Bearer {token}".encode()), (b"content-type", b"application/json")]
     status, _headers, body = await asgi_request(
-        "POST", f"/api/shops/{shop.slug}/listings/{listing.pk}/stock", b"{not json", auth)
+        "POST", f"/api/shops/{shop.slug}/listings/{listing.pk}/stock", b"{not json", auth
+    )
     assert status == 400 and json.loads(body)["code"]
 
     status, _headers, body = await asgi_request(
-        "POST", f"/api/shops/{shop.slug}/listings/{listing.pk}/stock", b'{"delta": -3}', auth)
+        "POST", f"/api/shops/{shop.slug}/listings/{listing.pk}/stock", b'{"delta": -3}', auth
+    )
     assert status == 200 and json.loads(body)["available"] == listing.available - 3
 
     no_token = [(b"content-type", b"application/json")]
     status, _headers, _body = await asgi_request(
-        "POST", f"/api/shops/{shop.slug}/listings/{listing.pk}/stock", b'{"delta": -3}', no_token)
+        "POST", f"/api/shops/{shop.slug}/listings/{listing.pk}/stock", b'{"delta": -3}', no_token
+    )
     assert status in (401, 403)
 
 

@@ -50,20 +50,33 @@ def outage_database() -> Iterator[str]:
     url = _with_database(server, name)
     try:
         env = server_env(url)
-        subprocess.run([sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
-                       cwd=REPO, env=env, check=True, timeout=300)
+        subprocess.run(
+            [sys.executable, "manage.py", "migrate", "--noinput", "-v0"],
+            cwd=REPO,
+            env=env,
+            check=True,
+            timeout=300,
+        )
         yield url
     finally:
-        with psycopg.connect(admin.replace("postgres://", "postgresql://", 1),
-                             autocommit=True) as db:
+        with psycopg.connect(
+            admin.replace("postgres://", "postgresql://", 1), autocommit=True
+        ) as db:
             db.execute(f'DROP DATABASE IF EXISTS "{name}" WITH (FORCE)')
 
 
 @pytest.fixture
 def shop_token(outage_database) -> str:
     env = server_env(outage_database)
-    done = subprocess.run([sys.executable, "manage.py", "shell", "-c", SETUP], cwd=REPO, env=env,
-                          check=True, timeout=120, capture_output=True, text=True)
+    done = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", SETUP],
+        cwd=REPO,
+        env=env,
+        check=True,
+        timeout=120,
+        capture_output=True,
+        text=True,
+    )
     return done.stdout.strip().splitlines()[-1]
 
 
@@ -73,9 +86,13 @@ def server_behind_proxy(outage_database) -> Iterator[tuple[Daphne, TcpProxy]]:
     proxy = TcpProxy([(parts.hostname or "127.0.0.1", parts.port or 5432)])
     userinfo = parts.netloc.rpartition("@")[0]
     netloc = f"{userinfo}@127.0.0.1:{proxy.port}" if userinfo else f"127.0.0.1:{proxy.port}"
-    server = Daphne(server_env(_with_database(outage_database, parts.path.lstrip("/"), netloc),
-                               LIVESTOCK_HEARTBEAT_SECONDS="0.5"),
-                    name="daphne-pg-outage")
+    server = Daphne(
+        server_env(
+            _with_database(outage_database, parts.path.lstrip("/"), netloc),
+            LIVESTOCK_HEARTBEAT_SECONDS="0.5",
+        ),
+        name="daphne-pg-outage",
+    )
     try:
         yield server.start(), proxy
     finally:
@@ -120,8 +137,11 @@ def test_requests_get_a_clear_503_while_postgres_is_away_and_recover(
     # detail owner.js shows under the item.
     status, _url, page = owner.open(f"/owner/s/{slug}/")
     assert status == 503 and "잠시" in page and "Traceback" not in page
-    status, _url, body = owner.open(f"/owner/s/{slug}/listings/{listing_id}/stock/",
-                                    {"delta": "-1"}, headers={"Accept": "application/json"})
+    status, _url, body = owner.open(
+        f"/owner/s/{slug}/listings/{listing_id}/stock/",
+        {"delta": "-1"},
+        headers={"Accept": "application/json"},
+    )
     assert status == 503 and json.loads(body)["code"] == "service_unavailable"
 
     status, _h, body = http("GET", f"{server.url}/healthz")
@@ -129,8 +149,9 @@ def test_requests_get_a_clear_503_while_postgres_is_away_and_recover(
 
     # A live socket cannot start without the database: it is closed with 4503 (try again
     # later) and the browser's reconnect loop, with its polling fallback, keeps trying.
-    with connect(f"{server.ws_url}/ws/shops/{slug}/", origin=server.url, open_timeout=10,
-                 proxy=None) as socket:
+    with connect(
+        f"{server.ws_url}/ws/shops/{slug}/", origin=server.url, open_timeout=10, proxy=None
+    ) as socket:
         with pytest.raises(ConnectionClosed) as closed:
             socket.recv(timeout=10)
     assert closed.value.rcvd is not None and closed.value.rcvd.code == 4503

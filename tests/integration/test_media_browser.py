@@ -12,11 +12,16 @@ import pytest
 from tests.support.media import png
 from tests.support.services import CHROMIUM_ARGS, chromium_path
 
-pytestmark = [pytest.mark.browser, pytest.mark.multiprocess,
-              pytest.mark.django_db(transaction=True)]
+pytestmark = [
+    pytest.mark.browser,
+    pytest.mark.multiprocess,
+    pytest.mark.django_db(transaction=True),
+]
 
-PAGE = (b"<!doctype html><title>ok</title><script>document.title = 'inline ran'</script>"
-        b"<script src=\"evil.js\"></script>\n")
+PAGE = (
+    b"<!doctype html><title>ok</title><script>document.title = 'inline ran'</script>"
+    b'<script src="evil.js"></script>\n'
+)
 SCRIPT = b"document.title = 'script ran'; navigator.sendBeacon('/ran');\n"
 
 
@@ -43,7 +48,8 @@ def server(start_daphne, tmp_path):
     (folder / "evil.html").write_bytes(PAGE)
     (folder / "evil.js").write_bytes(SCRIPT)
     (folder / "evil.svg").write_bytes(
-        b'<svg xmlns="http://www.w3.org/2000/svg"><script>document.title="svg ran"</script></svg>')
+        b'<svg xmlns="http://www.w3.org/2000/svg"><script>document.title="svg ran"</script></svg>'
+    )
     (folder / "photo.png").write_bytes(png())
     daphne = start_daphne(name="daphne-media", SERVE_MEDIA="1", MEDIA_ROOT=str(tmp_path))
     return daphne.url, f"{daphne.url}/media/listings/1"

@@ -18,7 +18,9 @@ pytestmark = [pytest.mark.multiprocess, pytest.mark.redis, pytest.mark.django_db
 
 def change(server_url: str, slug: str, listing_id: int, token: str, delta: int) -> dict:
     status, _headers, body = http(
-        "POST", f"{server_url}/api/shops/{slug}/listings/{listing_id}/stock", {"delta": delta},
+        "POST",
+        f"{server_url}/api/shops/{slug}/listings/{listing_id}/stock",
+        {"delta": delta},
         headers={"Authorization": f"Bearer {token}"},
     )
     assert status == 200, body
@@ -65,8 +67,10 @@ def test_clients_of_a_killed_process_reconnect_to_the_other_and_show_the_right_c
     lb_http = f"http://127.0.0.1:{balancer.port}"
     try:
         clients = [
-            LiveClient(url=lambda: f"ws://127.0.0.1:{balancer.port}/ws/shops/{shop.slug}/",
-                       origin=lambda: lb_http)
+            LiveClient(
+                url=lambda: f"ws://127.0.0.1:{balancer.port}/ws/shops/{shop.slug}/",
+                origin=lambda: lb_http,
+            )
             for _ in range(4)
         ]
         for client in clients:

@@ -47,8 +47,10 @@ def nginx_config(tmp: Path, port: int, upstreams: list[int], static: Path, media
         f"{user}worker_processes 1;\npid {tmp}/nginx.pid;\nerror_log {tmp}/error.log;\n"
         "events {}\nhttp {\n  include /etc/nginx/mime.types;\n"
         f"  access_log {tmp}/access.log;\n"
-        + "".join(f"  {kind}_temp_path {tmp}/{kind};\n"
-                  for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi"))
+        + "".join(
+            f"  {kind}_temp_path {tmp}/{kind};\n"
+            for kind in ("client_body", "proxy", "fastcgi", "uwsgi", "scgi")
+        )
         + f"  include {tmp}/site.conf;\n}}\n"
     )
     return main
@@ -61,15 +63,23 @@ def nginx_pair(start_daphne, live_redis_url, tmp_path):
     media = tmp_path / "media"
     media.mkdir()
     env = server_env("sqlite:///unused.sqlite3", STATIC_ROOT=str(static))
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-                   cwd=REPO, env=env, check=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=REPO,
+        env=env,
+        check=True,
+        timeout=300,
+    )
     extra = {"STATIC_ROOT": str(static), "MEDIA_ROOT": str(media), "SERVE_MEDIA": "0"}
     a = start_daphne(live_redis_url, name="daphne-nginx-a", **extra)
     b = start_daphne(live_redis_url, name="daphne-nginx-b", **extra)
     port = free_port()
     config = nginx_config(tmp_path, port, [a.port, b.port], static, media)
-    nginx = subprocess.Popen([binary, "-c", str(config), "-g", "daemon off;"],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    nginx = subprocess.Popen(
+        [binary, "-c", str(config), "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
     try:
         wait_until(lambda: port_open("127.0.0.1", port, 0.2), 15, 0.05, "nginx")
         yield f"http://127.0.0.1:{port}", a, b
@@ -90,8 +100,9 @@ def test_nginx_serves_static_proxies_pages_and_keeps_sockets_live_across_a_dead_
     assert css not in a.log_text() + b.log_text(), "static file was not served by nginx"
 
     ws = base.replace("http://", "ws://")
-    clients = [LiveClient(url=lambda: f"{ws}/ws/shops/{shop.slug}/", origin=lambda: base)
-               for _ in range(4)]
+    clients = [
+        LiveClient(url=lambda: f"{ws}/ws/shops/{shop.slug}/", origin=lambda: base) for _ in range(4)
+    ]
     for client in clients:
         client.connect()
         client.pump(lambda c: bool(c.messages), timeout=15)
@@ -144,8 +155,11 @@ def media_nginx(tmp_path):
     (media / "listings" / "1").mkdir(parents=True)
     port = free_port()
     config = nginx_config(tmp_path, port, [free_port(), free_port()], tmp_path / "static", media)
-    nginx = subprocess.Popen([binary, "-c", str(config), "-g", "daemon off;"],
-                             stdout=subprocess.DEVNULL, stderr=subprocess.STDOUT)
+    nginx = subprocess.Popen(
+        [binary, "-c", str(config), "-g", "daemon off;"],
+        stdout=subprocess.DEVNULL,
+        stderr=subprocess.STDOUT,
+    )
     try:
         wait_until(lambda: port_open("127.0.0.1", port, 0.2), 15, 0.05, "nginx")
         yield f"http://127.0.0.1:{port}/media/listings/1", media / "listings" / "1"
@@ -154,17 +168,21 @@ def media_nginx(tmp_path):
         nginx.wait(10)
 
 
-@pytest.mark.parametrize(("name", "data", "content_type", "download"), [
-    ("photo.png", png(), "image/png", False),
-    ("photo.JPG", b"\xff\xd8\xff\xe0", "image/jpeg", False),
-    ("clip.mp4", movie(3), "video/mp4", False),
-    ("clip.mov", movie(3, brand=b"qt  "), "video/quicktime", False),
-    # Files written past the upload checks (by an older release, say).
-    ("old.html", HTML, "application/octet-stream", True),
-    ("old.js", SCRIPT, "application/octet-stream", True),
-    ("old.svg", SVG, "application/octet-stream", True),
-    ("old.png.html", HTML, "application/octet-stream", True),
-], ids=lambda value: value if isinstance(value, str) and "." in value else "")
+@pytest.mark.parametrize(
+    ("name", "data", "content_type", "download"),
+    [
+        ("photo.png", png(), "image/png", False),
+        ("photo.JPG", b"\xff\xd8\xff\xe0", "image/jpeg", False),
+        ("clip.mp4", movie(3), "video/mp4", False),
+        ("clip.mov", movie(3, brand=b"qt  "), "video/quicktime", False),
+        # Files written past the upload checks (by an older release, say).
+        ("old.html", HTML, "application/octet-stream", True),
+        ("old.js", SCRIPT, "application/octet-stream", True),
+        ("old.svg", SVG, "application/octet-stream", True),
+        ("old.png.html", HTML, "application/octet-stream", True),
+    ],
+    ids=lambda value: value if isinstance(value, str) and "." in value else "",
+)
 def test_nginx_sends_media_sandboxed_and_anything_but_photos_and_clips_as_downloads(
     media_nginx, name, data, content_type, download
 ):
@@ -184,8 +202,9 @@ def test_nginx_sends_media_sandboxed_and_anything_but_photos_and_clips_as_downlo
 def test_every_shipped_nginx_config_replaces_the_forwarded_for_header():
     """Daphne trusts the leftmost X-Forwarded-For entry, so nginx must never append to the
     client's own header: each proxied location sets it to the address nginx saw."""
-    configs = [path for path in (REPO / "deploy").rglob("*.conf")
-               if "proxy_pass" in path.read_text()]
+    configs = [
+        path for path in (REPO / "deploy").rglob("*.conf") if "proxy_pass" in path.read_text()
+    ]
     assert len(configs) >= 2
     for config in configs:
         text = re.sub(r"#.*", "", config.read_text())
@@ -205,15 +224,22 @@ def test_a_forged_forwarded_for_header_does_not_escape_the_per_ip_limit(nginx_pa
     statuses = []
     for attempt in range(10):
         status, _url, _body = session.open(
-            "/owner/login/", {"username": f"nobody{attempt}", "password": "guess"},
-            headers={"X-Forwarded-For": f"203.0.113.{attempt}",
-                     "X-Real-IP": f"203.0.113.{attempt}"})
+            "/owner/login/",
+            {"username": f"nobody{attempt}", "password": "guess"},
+            headers={
+                "X-Forwarded-For": f"203.0.113.{attempt}",
+                "X-Real-IP": f"203.0.113.{attempt}",
+            },
+        )
         statuses.append(status)
     assert statuses[:9] == [200] * 9
     status, _url, body = session.open(
-        "/owner/login/", {"username": owner.username, "password": "pw-for-tests-1"},
-        headers={"X-Forwarded-For": "198.51.100.7"})
+        "/owner/login/",
+        {"username": owner.username, "password": "pw-for-tests-1"},
+        headers={"X-Forwarded-For": "198.51.100.7"},
+    )
     assert status == 429, body[:300]
     assert "로그인에 여러 번 실패해" in body
     assert list(AccessAttempt.objects.values_list("ip_address", flat=True).distinct()) == [
-        "127.0.0.1"]
+        "127.0.0.1"
+    ]

@@ -29,11 +29,16 @@ PRODUCTION = {
 
 
 def test_check_deploy_is_clean_with_production_env(tmp_path):
-    env = server_env(f"sqlite:///{tmp_path / 'db.sqlite3'}", "redis://127.0.0.1:6379/0",
-                     **PRODUCTION)
+    env = server_env(
+        f"sqlite:///{tmp_path / 'db.sqlite3'}", "redis://127.0.0.1:6379/0", **PRODUCTION
+    )
     done = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=120,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "no issues" in done.stdout
@@ -51,7 +56,11 @@ def test_check_deploy_is_clean_with_the_shipped_env_example(tmp_path):
     env["STATIC_ROOT"], env["MEDIA_ROOT"] = str(tmp_path / "static"), str(tmp_path / "media")
     done = subprocess.run(
         [sys.executable, "manage.py", "check", "--deploy", "--fail-level", "WARNING"],
-        cwd=REPO, env=env, capture_output=True, text=True, timeout=120,
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
     )
     assert done.returncode == 0, done.stdout + done.stderr
     assert "no issues" in done.stdout
@@ -60,8 +69,14 @@ def test_check_deploy_is_clean_with_the_shipped_env_example(tmp_path):
 def test_debug_off_refuses_to_start_without_a_secret_key(tmp_path):
     env = server_env(f"sqlite:///{tmp_path / 'db.sqlite3'}")
     del env["SECRET_KEY"]
-    done = subprocess.run([sys.executable, "manage.py", "check"], cwd=REPO, env=env,
-                          capture_output=True, text=True, timeout=120)
+    done = subprocess.run(
+        [sys.executable, "manage.py", "check"],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode != 0
     assert "SECRET_KEY must be set" in done.stderr
 
@@ -73,7 +88,9 @@ def test_plain_http_run_with_debug_off_serves_pages_static_login_and_websockets(
 ):
     from django.contrib.auth.hashers import PBKDF2PasswordHasher
 
-    owner.password = PBKDF2PasswordHasher().encode("plain-http-pw-1", "plainsalt123", iterations=1000)
+    owner.password = PBKDF2PasswordHasher().encode(
+        "plain-http-pw-1", "plainsalt123", iterations=1000
+    )
     owner.save(update_fields=["password"])
     server = start_daphne(name="daphne-plain-http")
     browser = FormSession(server.url)
@@ -89,13 +106,13 @@ def test_plain_http_run_with_debug_off_serves_pages_static_login_and_websockets(
     assert not browser.cookie("csrftoken").secure
     assert not browser.cookie("sessionid").secure
     status, _url, _body = browser.open(
-        f"/owner/s/{shop.slug}/listings/{listing.pk}/stock/", {"delta": "-1"})
+        f"/owner/s/{shop.slug}/listings/{listing.pk}/stock/", {"delta": "-1"}
+    )
     assert status == 200
     listing.refresh_from_db()
     assert listing.available == 199
 
-    with connect(f"{server.ws_url}/ws/shops/{shop.slug}/", origin=server.url,
-                 proxy=None) as socket:
+    with connect(f"{server.ws_url}/ws/shops/{shop.slug}/", origin=server.url, proxy=None) as socket:
         snapshot = json.loads(socket.recv(timeout=10))
     assert snapshot["type"] == "snapshot"
     assert snapshot["listings"][0]["available"] == 199
@@ -106,8 +123,13 @@ def test_plain_http_run_with_debug_off_serves_pages_static_login_and_websockets(
 def test_collected_static_files_are_served_hashed_with_debug_off(start_daphne, shop, tmp_path):
     static_root = tmp_path / "static"
     env = server_env("sqlite:///unused.sqlite3", STATIC_ROOT=str(static_root))
-    subprocess.run([sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
-                   cwd=REPO, env=env, check=True, timeout=300)
+    subprocess.run(
+        [sys.executable, "manage.py", "collectstatic", "--noinput", "-v0"],
+        cwd=REPO,
+        env=env,
+        check=True,
+        timeout=300,
+    )
     assert (static_root / "staticfiles.json").exists()
     server = start_daphne(name="daphne-collected", STATIC_ROOT=str(static_root))
     with urllib.request.urlopen(f"{server.url}/s/{shop.slug}/") as response:
@@ -119,12 +141,15 @@ def test_collected_static_files_are_served_hashed_with_debug_off(start_daphne, s
         assert "immutable" in response.headers.get("Cache-Control", "")
 
 
-@pytest.mark.parametrize(("extra", "served"), [
-    ({}, False),
-    ({"SERVE_MEDIA": "1"}, True),
-    ({"DEBUG": "1"}, True),
-    ({"DEBUG": "1", "SERVE_MEDIA": "0"}, False),
-])
+@pytest.mark.parametrize(
+    ("extra", "served"),
+    [
+        ({}, False),
+        ({"SERVE_MEDIA": "1"}, True),
+        ({"DEBUG": "1"}, True),
+        ({"DEBUG": "1", "SERVE_MEDIA": "0"}, False),
+    ],
+)
 def test_django_serves_media_under_debug_or_when_told_to(tmp_path, extra, served):
     media = tmp_path / "media"
     (media / "listings").mkdir(parents=True)
@@ -132,10 +157,18 @@ def test_django_serves_media_under_debug_or_when_told_to(tmp_path, extra, served
     env = server_env(f"sqlite:///{tmp_path / 'db.sqlite3'}", MEDIA_ROOT=str(media), **extra)
     if "SERVE_MEDIA" not in extra:
         env.pop("SERVE_MEDIA", None)
-    script = ("from django.conf import settings; from django.test import Client; "
-              "print(settings.SERVE_MEDIA, "
-              "Client().get('/media/listings/old.png', HTTP_HOST='localhost').status_code)")
-    done = subprocess.run([sys.executable, "manage.py", "shell", "-c", script], cwd=REPO,
-                          env=env, capture_output=True, text=True, timeout=120)
+    script = (
+        "from django.conf import settings; from django.test import Client; "
+        "print(settings.SERVE_MEDIA, "
+        "Client().get('/media/listings/old.png', HTTP_HOST='localhost').status_code)"
+    )
+    done = subprocess.run(
+        [sys.executable, "manage.py", "shell", "-c", script],
+        cwd=REPO,
+        env=env,
+        capture_output=True,
+        text=True,
+        timeout=120,
+    )
     assert done.returncode == 0, done.stderr
     assert done.stdout.splitlines()[-1].split() == [str(served), "200" if served else "404"]

@@ -25,8 +25,11 @@ def stock_url(shop: Shop, listing: Listing) -> str:
 
 def state(listing: Listing) -> tuple[int, int, int]:
     listing.refresh_from_db()
-    return (listing.available, StockEvent.objects.count(),
-            Shop.objects.get(pk=listing.shop_id).stock_version)
+    return (
+        listing.available,
+        StockEvent.objects.count(),
+        Shop.objects.get(pk=listing.shop_id).stock_version,
+    )
 
 
 def assert_error(response, status: int, code: str | None = None) -> dict:
@@ -45,16 +48,21 @@ def test_delta_and_set(api, shop, listing):
     assert response.json()["available"] == 197
     version = response.json()["version"]
     response = post(api, stock_url(shop, listing), {"set": 50})
-    assert response.json() == {"available": 50, "version": version + 1,
-                               "listing_id": listing.pk, "replayed": False}
+    assert response.json() == {
+        "available": 50,
+        "version": version + 1,
+        "listing_id": listing.pk,
+        "replayed": False,
+    }
     event = StockEvent.objects.get(version=version + 1, shop=shop)
     assert (event.delta, event.reason, event.actor_label[:6]) == (-147, "set", "token:")
 
 
 def test_insufficient_stock_is_409_with_available(api, shop, listing):
     before = state(listing)
-    body = assert_error(post(api, stock_url(shop, listing), {"delta": -500}), 409,
-                        "insufficient_stock")
+    body = assert_error(
+        post(api, stock_url(shop, listing), {"delta": -500}), 409, "insufficient_stock"
+    )
     assert body["available"] == 200
     assert state(listing) == before
 
@@ -98,27 +106,34 @@ def test_unknown_listing_is_404(api, shop, listing):
 def test_listing_of_another_shop_is_404_and_untouched(api, shop, other_shop):
     foreign = factories.make_listing(other_shop, available=5)
     before = state(foreign)
-    assert_error(post(api, f"/api/shops/{shop.slug}/listings/{foreign.pk}/stock", {"delta": -1}),
-                 404)
+    assert_error(
+        post(api, f"/api/shops/{shop.slug}/listings/{foreign.pk}/stock", {"delta": -1}), 404
+    )
     assert state(foreign) == before
 
 
 @pytest.mark.parametrize(
     "headers",
-    [{}, {"Authorization": "Bearer wrong"}, {"Authorization": "Basic abc"},
-     {"Authorization": "Bearer " + "x" * 5000}],
+    [
+        {},
+        {"Authorization": "Bearer wrong"},
+        {"Authorization": "Basic abc"},
+        {"Authorization": "Bearer " + "x" * 5000},
+    ],
 )
 def test_missing_or_wrong_token_is_401(shop, listing, headers):
     before = state(listing)
-    assert_error(post(Client(), stock_url(shop, listing), {"delta": 1}, **headers), 401,
-                 "unauthorized")
+    assert_error(
+        post(Client(), stock_url(shop, listing), {"delta": 1}, **headers), 401, "unauthorized"
+    )
     assert state(listing) == before
 
 
 def test_other_shops_token_is_403(shop, listing, other_token):
     before = state(listing)
-    response = post(Client(), stock_url(shop, listing), {"delta": 1},
-                    Authorization=f"Bearer {other_token}")
+    response = post(
+        Client(), stock_url(shop, listing), {"delta": 1}, Authorization=f"Bearer {other_token}"
+    )
     assert_error(response, 403, "forbidden")
     assert state(listing) == before
 
@@ -129,8 +144,9 @@ def test_revoked_token_is_401(shop, listing, token):
     from shops.models import ApiToken
 
     ApiToken.objects.update(revoked_at=timezone.now())
-    response = post(Client(), stock_url(shop, listing), {"delta": 1},
-                    Authorization=f"Bearer {token}")
+    response = post(
+        Client(), stock_url(shop, listing), {"delta": 1}, Authorization=f"Bearer {token}"
+    )
     assert_error(response, 401)
 
 
@@ -160,8 +176,11 @@ def test_idempotency_key_replays_instead_of_applying_twice(api, shop, listing):
 def test_idempotency_key_reused_for_a_different_body_is_refused(api, shop, listing):
     post(api, stock_url(shop, listing), {"delta": -5}, **{"Idempotency-Key": "k-2"})
     before = state(listing)
-    assert_error(post(api, stock_url(shop, listing), {"delta": -6}, **{"Idempotency-Key": "k-2"}),
-                 422, "idempotency_key_reused")
+    assert_error(
+        post(api, stock_url(shop, listing), {"delta": -6}, **{"Idempotency-Key": "k-2"}),
+        422,
+        "idempotency_key_reused",
+    )
     assert state(listing) == before
 
 
@@ -195,8 +214,11 @@ def listing_body(**overrides):
 
 
 def test_create_listing_returns_201_with_L(api, shop):
-    response = post(api, f"/api/shops/{shop.slug}/listings", listing_body(
-        options=[{"label": "반팩", "units": 1, "price": 5000, "pickup_price": 4200}]))
+    response = post(
+        api,
+        f"/api/shops/{shop.slug}/listings",
+        listing_body(options=[{"label": "반팩", "units": 1, "price": 5000, "pickup_price": 4200}]),
+    )
     assert response.status_code == 201
     body = response.json()
     for field in ("id", "name", "unit", "available", "price", "pickup_price", "status"):
@@ -232,7 +254,12 @@ def test_markup_in_a_name_is_stored_as_given_and_escaped_on_pages(api, shop):
         {"pickup_price": 10000},
         {"unit": ""},
         {"options": [{"label": "반팩", "units": 0, "price": 5000}]},
-        {"options": [{"label": "a", "units": 1, "price": 1}, {"label": "a", "units": 1, "price": 1}]},
+        {
+            "options": [
+                {"label": "a", "units": 1, "price": 1},
+                {"label": "a", "units": 1, "price": 1},
+            ]
+        },
     ],
 )
 def test_bad_listing_input_is_4xx_and_creates_nothing(api, shop, overrides):

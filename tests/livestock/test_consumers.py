@@ -217,8 +217,9 @@ async def test_heartbeat_carries_the_current_version():
 
 async def test_foreign_origin_is_refused_and_missing_origin_allowed():
     shop, _listing = await make_shop_with_listing()
-    evil = WebsocketCommunicator(application, f"/ws/shops/{shop.slug}/",
-                                 headers=[(b"origin", b"https://evil.example")])
+    evil = WebsocketCommunicator(
+        application, f"/ws/shops/{shop.slug}/", headers=[(b"origin", b"https://evil.example")]
+    )
     connected, _ = await evil.connect()
     assert not connected
     tool = await connect(shop.slug, headers=[])

@@ -74,8 +74,7 @@ async def test_each_socket_gets_every_committed_change_once_in_order(shop, listi
         await change(shop, listing)
     for communicator, snapshot in sockets:
         assert snapshot["type"] == "snapshot" and snapshot["version"] == start
-        assert await stock_versions(communicator, 4) == [start + 1, start + 2, start + 3,
-                                                         start + 4]
+        assert await stock_versions(communicator, 4) == [start + 1, start + 2, start + 3, start + 4]
         assert await communicator.receive_nothing()
 
 
@@ -95,20 +94,24 @@ def layer_calls(monkeypatch) -> list[tuple[str, str, str]]:
     return calls
 
 
-async def test_sockets_of_one_shop_share_one_group_membership(shop, listing, other_shop, live,
-                                                              layer_calls):
+async def test_sockets_of_one_shop_share_one_group_membership(
+    shop, listing, other_shop, live, layer_calls
+):
     for _ in range(3):
         await live()
     await live(other_shop.slug)
     assert [(name, group) for name, group, _channel in layer_calls] == [
-        ("group_add", shop_group(shop.pk)), ("group_add", shop_group(other_shop.pk))]
+        ("group_add", shop_group(shop.pk)),
+        ("group_add", shop_group(other_shop.pk)),
+    ]
     assert set(live_hub.hubs()) == {shop_group(shop.pk), shop_group(other_shop.pk)}
     assert len(live_hub.hubs()[shop_group(shop.pk)].members) == 3
 
 
 async def test_last_socket_closing_leaves_the_group(shop, listing, layer_calls):
-    communicators = [WebsocketCommunicator(application, f"/ws/shops/{shop.slug}/")
-                     for _ in range(2)]
+    communicators = [
+        WebsocketCommunicator(application, f"/ws/shops/{shop.slug}/") for _ in range(2)
+    ]
     for communicator in communicators:
         await communicator.connect()
         await communicator.receive_json_from()
@@ -135,16 +138,20 @@ async def test_commit_between_joining_and_the_snapshot_read_is_not_doubled(
         versions["after"] = await change(shop, listing)
         return message
 
-    monkeypatch.setattr(streams, "DB_READS", streams.StockReads(
-        reads.current_version, reads.messages_after, snapshot_with_changes_around_it))
+    monkeypatch.setattr(
+        streams,
+        "DB_READS",
+        streams.StockReads(
+            reads.current_version, reads.messages_after, snapshot_with_changes_around_it
+        ),
+    )
     communicator, snapshot = await live()
     assert snapshot["version"] == versions["before"]
     assert await stock_versions(communicator, 1) == [versions["after"]]
     assert await communicator.receive_nothing()
 
 
-async def test_sockets_connecting_during_a_burst_see_each_change_once_in_order(shop, listing,
-                                                                             live):
+async def test_sockets_connecting_during_a_burst_see_each_change_once_in_order(shop, listing, live):
     changes = 20
 
     async def writer() -> list[int]:
@@ -167,13 +174,16 @@ async def test_out_of_order_group_sends_reach_the_client_in_order(shop, listing,
     communicator, snapshot = await live()
     published: list[Any] = []
     with pytest.MonkeyPatch.context() as patch:
-        patch.setattr(services, "publish_stock_message",
-                      lambda shop_id, message: published.append(message))
+        patch.setattr(
+            services, "publish_stock_message", lambda shop_id, message: published.append(message)
+        )
         await change(shop, listing)
         await change(shop, listing)
     layer = get_channel_layer()
     for message in reversed(published):
-        await layer.group_send(shop_group(shop.pk), {"type": "realtime.message", "message": message})
+        await layer.group_send(
+            shop_group(shop.pk), {"type": "realtime.message", "message": message}
+        )
     v = snapshot["version"]
     assert await stock_versions(communicator, 2) == [v + 1, v + 2]
 
@@ -207,8 +217,7 @@ async def test_a_socket_whose_send_fails_does_not_stop_the_others(shop, listing,
     assert broken not in hub.members and len(hub.members) == 2
 
 
-async def test_handling_socket_messages_makes_no_extra_thread_hop(shop, listing, live,
-                                                                 monkeypatch):
+async def test_handling_socket_messages_makes_no_extra_thread_hop(shop, listing, live, monkeypatch):
     """Every read goes through database_sync_to_async, which closes stale connections itself."""
     import channels.consumer
     import channels.generic.websocket
@@ -256,8 +265,7 @@ async def test_resync_sends_what_followed_the_clients_version(shop, listing, liv
     assert await stock_versions(communicator, 1) == [v + 3]
 
 
-async def test_resync_beyond_the_log_gets_a_snapshot(shop, listing, live, settings,
-                                                     monkeypatch):
+async def test_resync_beyond_the_log_gets_a_snapshot(shop, listing, live, settings, monkeypatch):
     settings.LIVESTOCK_EVENTS_KEPT = 2
     monkeypatch.setattr(live_hub.StreamHub, "RECENT_KEPT", 2)
     communicator, snapshot = await live()
@@ -319,9 +327,12 @@ async def test_unknown_shop_is_closed_with_4404(db):
 
 async def test_malformed_messages_get_an_error_and_the_socket_stays(shop, listing, live):
     communicator, snapshot = await live()
-    for frame, code in (("{", "malformed_json"), ("[]", "malformed_message"),
-                        ('{"type": "dance"}', "unknown_type"),
-                        ('{"type": "resync", "version": true}', "invalid_version")):
+    for frame, code in (
+        ("{", "malformed_json"),
+        ("[]", "malformed_message"),
+        ('{"type": "dance"}', "unknown_type"),
+        ('{"type": "resync", "version": true}', "invalid_version"),
+    ):
         await communicator.send_to(text_data=frame)
         assert await communicator.receive_json_from() == {"type": "error", "code": code}
     v = await change(shop, listing)
@@ -353,15 +364,21 @@ async def test_a_failing_subscribe_closes_the_socket_to_retry(shop, listing, mon
     await second.disconnect()
 
 
-async def test_a_database_outage_while_joining_closes_the_socket_to_retry(shop, listing,
-                                                                         monkeypatch):
+async def test_a_database_outage_while_joining_closes_the_socket_to_retry(
+    shop, listing, monkeypatch
+):
     from django.db import OperationalError
 
     async def database_away(snapshot_shop):
         raise OperationalError("connection refused")
 
-    monkeypatch.setattr(streams, "DB_READS", streams.StockReads(
-        streams.DB_READS.current_version, streams.DB_READS.messages_after, database_away))
+    monkeypatch.setattr(
+        streams,
+        "DB_READS",
+        streams.StockReads(
+            streams.DB_READS.current_version, streams.DB_READS.messages_after, database_away
+        ),
+    )
     communicator = WebsocketCommunicator(application, f"/ws/shops/{shop.slug}/")
     await communicator.connect()
     assert await communicator.receive_output() == {"type": "websocket.close", "code": 4503}
@@ -376,8 +393,12 @@ async def test_a_change_rolled_back_is_never_sent(shop, listing, live):
     def change_then_roll_back():
         with pytest.raises(RuntimeError), transaction.atomic():
             services.change_stock_in_transaction(
-                shop=shop, listing_id=listing.pk, delta=-5, reason="counter_sale",
-                actor=services.SYSTEM)
+                shop=shop,
+                listing_id=listing.pk,
+                delta=-5,
+                reason="counter_sale",
+                actor=services.SYSTEM,
+            )
             raise RuntimeError
 
     await change_then_roll_back()

@@ -16,12 +16,24 @@ pytestmark = pytest.mark.django_db
 
 def arrival_form(**overrides):
     data = {
-        "name": "단감", "available": "200", "unit": "팩", "price": "9000", "pickup_price": "7900",
+        "name": "단감",
+        "available": "200",
+        "unit": "팩",
+        "price": "9000",
+        "pickup_price": "7900",
         "staff_note": "직원이 직접 먹어 본 후기",
-        "opt-TOTAL_FORMS": "2", "opt-INITIAL_FORMS": "0", "opt-MIN_NUM_FORMS": "0",
+        "opt-TOTAL_FORMS": "2",
+        "opt-INITIAL_FORMS": "0",
+        "opt-MIN_NUM_FORMS": "0",
         "opt-MAX_NUM_FORMS": "5",
-        "opt-0-label": "1팩", "opt-0-units": "2", "opt-0-price": "9000", "opt-0-pickup_price": "7900",
-        "opt-1-label": "반팩", "opt-1-units": "1", "opt-1-price": "5000", "opt-1-pickup_price": "4200",
+        "opt-0-label": "1팩",
+        "opt-0-units": "2",
+        "opt-0-price": "9000",
+        "opt-0-pickup_price": "7900",
+        "opt-1-label": "반팩",
+        "opt-1-units": "1",
+        "opt-1-price": "5000",
+        "opt-1-pickup_price": "4200",
     }
     data.update(overrides)
     return data
@@ -66,22 +78,39 @@ def test_post_arrival_with_photo_video_and_options(owner_client, shop):
 @pytest.mark.parametrize(
     ("field", "upload", "message"),
     [
-        ("photo", SimpleUploadedFile("x.jpg", b"not an image", content_type="image/jpeg"),
-         "사진 파일을 읽을 수 없습니다"),
-        ("photo", SimpleUploadedFile("x.gif", b"GIF89a" + bytes(30), content_type="image/gif"),
-         "사진"),
-        ("video", SimpleUploadedFile("v.mp4", mp4_bytes(25), content_type="video/mp4"),
-         "20초 이하"),
-        ("video", SimpleUploadedFile("v.mp4", b"\x00" * 64, content_type="video/mp4"),
-         "MP4 또는 MOV"),
-        ("video", SimpleUploadedFile("v.png", png_bytes(), content_type="video/mp4"),
-         "MP4 또는 MOV"),
+        (
+            "photo",
+            SimpleUploadedFile("x.jpg", b"not an image", content_type="image/jpeg"),
+            "사진 파일을 읽을 수 없습니다",
+        ),
+        (
+            "photo",
+            SimpleUploadedFile("x.gif", b"GIF89a" + bytes(30), content_type="image/gif"),
+            "사진",
+        ),
+        (
+            "video",
+            SimpleUploadedFile("v.mp4", mp4_bytes(25), content_type="video/mp4"),
+            "20초 이하",
+        ),
+        (
+            "video",
+            SimpleUploadedFile("v.mp4", b"\x00" * 64, content_type="video/mp4"),
+            "MP4 또는 MOV",
+        ),
+        (
+            "video",
+            SimpleUploadedFile("v.png", png_bytes(), content_type="video/mp4"),
+            "MP4 또는 MOV",
+        ),
     ],
 )
-def test_bad_uploads_are_refused_with_a_message_and_nothing_saved(owner_client, shop, field,
-                                                                  upload, message):
-    response = owner_client.post(f"/owner/s/{shop.slug}/listings/new/",
-                                 arrival_form(**{field: upload}))
+def test_bad_uploads_are_refused_with_a_message_and_nothing_saved(
+    owner_client, shop, field, upload, message
+):
+    response = owner_client.post(
+        f"/owner/s/{shop.slug}/listings/new/", arrival_form(**{field: upload})
+    )
     assert response.status_code == 400
     assert message in response.content.decode()
     assert not Listing.objects.exists()
@@ -97,8 +126,9 @@ def test_oversized_photo_is_refused(owner_client, shop, settings):
 
 
 def test_invalid_arrival_form_shows_errors(owner_client, shop):
-    response = owner_client.post(f"/owner/s/{shop.slug}/listings/new/",
-                                 arrival_form(available="-5", pickup_price="99999"))
+    response = owner_client.post(
+        f"/owner/s/{shop.slug}/listings/new/", arrival_form(available="-5", pickup_price="99999")
+    )
     assert response.status_code == 400
     assert not Listing.objects.exists()
 
@@ -106,8 +136,11 @@ def test_invalid_arrival_form_shows_errors(owner_client, shop):
 @pytest.mark.parametrize(
     ("data", "expected"),
     [
-        ({"delta": "1"}, 201), ({"delta": "10"}, 210), ({"delta": "-1"}, 199),
-        ({"delta": "-10"}, 190), ({"action": "set", "set": "42"}, 42),
+        ({"delta": "1"}, 201),
+        ({"delta": "10"}, 210),
+        ({"delta": "-1"}, 199),
+        ({"delta": "-10"}, 190),
+        ({"action": "set", "set": "42"}, 42),
         ({"action": "sold_out"}, 0),
     ],
 )
@@ -150,8 +183,9 @@ def test_end_listing(owner_client, shop, listing):
 def test_console_of_another_shop_is_404(owner_client, other_shop):
     theirs = factories.make_listing(other_shop, available=5)
     assert owner_client.get(f"/owner/s/{other_shop.slug}/").status_code == 404
-    response = owner_client.post(f"/owner/s/{other_shop.slug}/listings/{theirs.pk}/stock/",
-                                 {"delta": "-5"})
+    response = owner_client.post(
+        f"/owner/s/{other_shop.slug}/listings/{theirs.pk}/stock/", {"delta": "-5"}
+    )
     assert response.status_code == 404
     theirs.refresh_from_db()
     assert theirs.available == 5

@@ -46,8 +46,9 @@ def test_many_counter_sales_for_the_last_units_never_oversell():
     assert outcomes.count("sold") == 10
     assert outcomes.count("refused") == 14
     assert Listing.objects.get(pk=listing.pk).available == 0
-    versions = list(StockEvent.objects.filter(shop=shop).order_by("version")
-                    .values_list("version", flat=True))
+    versions = list(
+        StockEvent.objects.filter(shop=shop).order_by("version").values_list("version", flat=True)
+    )
     assert versions == list(range(1, 12))
     assert Shop.objects.get(pk=shop.pk).stock_version == 11
 
@@ -57,8 +58,9 @@ def test_same_idempotency_key_from_two_racing_retries_applies_once():
     listing = factories.make_listing(shop, available=100)
 
     def retry(_i):
-        result, replayed = services.adjust_stock(shop=shop, listing_id=listing.pk, delta=-7,
-                                                 idempotency_key="double-tap")
+        result, replayed = services.adjust_stock(
+            shop=shop, listing_id=listing.pk, delta=-7, idempotency_key="double-tap"
+        )
         return result.available, replayed
 
     outcomes = race(6, retry)

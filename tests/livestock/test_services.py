@@ -9,9 +9,13 @@ from shops.models import Shop
 from tests import factories
 
 
-def test_delta_changes_count_bumps_version_and_logs_event(shop, listing, django_capture_on_commit_callbacks, monkeypatch):
+def test_delta_changes_count_bumps_version_and_logs_event(
+    shop, listing, django_capture_on_commit_callbacks, monkeypatch
+):
     sent = []
-    monkeypatch.setattr(services, "publish_stock_message", lambda shop_id, message: sent.append((shop_id, message)))
+    monkeypatch.setattr(
+        services, "publish_stock_message", lambda shop_id, message: sent.append((shop_id, message))
+    )
     version_before = Shop.objects.get(pk=shop.pk).stock_version
     with django_capture_on_commit_callbacks(execute=True):
         result, replayed = services.adjust_stock(shop=shop, listing_id=listing.pk, delta=-3)
@@ -20,14 +24,30 @@ def test_delta_changes_count_bumps_version_and_logs_event(shop, listing, django_
     assert result.version == version_before + 1
     event = StockEvent.objects.get(shop=shop, version=result.version)
     assert (event.delta, event.available_after, event.reason) == (-3, 197, "counter_sale")
-    assert sent == [(shop.pk, {"type": "stock", "shop": shop.slug, "version": result.version,
-                               "listing": event.payload})]
+    assert sent == [
+        (
+            shop.pk,
+            {
+                "type": "stock",
+                "shop": shop.slug,
+                "version": result.version,
+                "listing": event.payload,
+            },
+        )
+    ]
     assert sent[0][1]["listing"]["available"] == 197
 
 
 def test_logged_payload_is_the_listing_as_committed(shop):
-    listing = factories.make_listing(shop, "단감", 10, options=[
-        services.OptionSpec("1팩", 2, 9000, 7900), services.OptionSpec("반팩", 1, 5000, 4200)])
+    listing = factories.make_listing(
+        shop,
+        "단감",
+        10,
+        options=[
+            services.OptionSpec("1팩", 2, 9000, 7900),
+            services.OptionSpec("반팩", 1, 5000, 4200),
+        ],
+    )
     for change in ({"delta": -3}, {"set_to": 9}, {"delta": 4}, {"set_to": 0}):
         result, _replayed = services.adjust_stock(shop=shop, listing_id=listing.pk, **change)
         committed = Listing.objects.prefetch_related("options").get(pk=listing.pk)
@@ -39,8 +59,9 @@ def test_logged_payload_is_the_listing_as_committed(shop):
 @pytest.mark.django_db(transaction=True)
 def test_the_core_refuses_to_run_outside_the_callers_transaction(shop, listing):
     with pytest.raises(TransactionManagementError):
-        services.change_stock_in_transaction(shop=shop, listing_id=listing.pk, delta=-1,
-                                             reason="counter_sale", actor=services.SYSTEM)
+        services.change_stock_in_transaction(
+            shop=shop, listing_id=listing.pk, delta=-1, reason="counter_sale", actor=services.SYSTEM
+        )
     assert Listing.objects.get(pk=listing.pk).available == 200
 
 
@@ -80,9 +101,14 @@ def test_ended_listing_cannot_change(shop, listing):
 
 
 def test_edit_announces_new_prices(shop, listing):
-    result = services.edit_listing(shop=shop, listing_id=listing.pk,
-                                   changes={"pickup_price": 7000, "name": "단감(대)"})
+    result = services.edit_listing(
+        shop=shop, listing_id=listing.pk, changes={"pickup_price": 7000, "name": "단감(대)"}
+    )
     event = StockEvent.objects.get(version=result.version, shop=shop)
-    assert (event.delta, event.payload["pickup_price"], event.payload["name"]) == (0, 7000, "단감(대)")
+    assert (event.delta, event.payload["pickup_price"], event.payload["name"]) == (
+        0,
+        7000,
+        "단감(대)",
+    )
     with pytest.raises(InvalidInput):
         services.edit_listing(shop=shop, listing_id=listing.pk, changes={"available": 5})

@@ -32,30 +32,36 @@ def upload(name: str, data: bytes, content_type: str = "application/octet-stream
 # --- the validator ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize(("data", "ext", "seconds"), [
-    (movie(12.5), "mp4", 12.5),
-    (movie(20), "mp4", 20.0),
-    (movie(10, brand=b"qt  "), "mov", 10.0),
-    (movie(15, brand=b"qt  ", sound=True), "mov", 15.0),
-])
+@pytest.mark.parametrize(
+    ("data", "ext", "seconds"),
+    [
+        (movie(12.5), "mp4", 12.5),
+        (movie(20), "mp4", 20.0),
+        (movie(10, brand=b"qt  "), "mov", 10.0),
+        (movie(15, brand=b"qt  ", sound=True), "mov", 15.0),
+    ],
+)
 def test_a_clip_within_the_limit_is_accepted_and_named_by_its_type(data, ext, seconds):
     clip = upload("evil.html", data, "text/html")
     assert media.check_video(clip) == pytest.approx(seconds)
     assert clip.name == f"upload.{ext}"
 
 
-@pytest.mark.parametrize(("data", "code"), [
-    (movie(25), "video_too_long"),
-    # One header says 5 s; the sample table (what a player plays) holds 60 s.
-    (movie(60, header_seconds=5), "video_too_long"),
-    # An edit list waits 30 s before 5 s of picture.
-    (movie(5, delay_seconds=30), "video_too_long"),
-    # ffmpeg -movflags frag_keyframe+empty_moov: every header says 0 s, 25 s in fragments.
-    (fragmented_movie(25), "invalid_video"),
-    (fragmented_movie(5), "invalid_video"),
-    (movie(5, handler=b"soun"), "invalid_video"),  # no picture at all
-    (movie(5)[:300], "invalid_video"),  # truncated
-])
+@pytest.mark.parametrize(
+    ("data", "code"),
+    [
+        (movie(25), "video_too_long"),
+        # One header says 5 s; the sample table (what a player plays) holds 60 s.
+        (movie(60, header_seconds=5), "video_too_long"),
+        # An edit list waits 30 s before 5 s of picture.
+        (movie(5, delay_seconds=30), "video_too_long"),
+        # ffmpeg -movflags frag_keyframe+empty_moov: every header says 0 s, 25 s in fragments.
+        (fragmented_movie(25), "invalid_video"),
+        (fragmented_movie(5), "invalid_video"),
+        (movie(5, handler=b"soun"), "invalid_video"),  # no picture at all
+        (movie(5)[:300], "invalid_video"),  # truncated
+    ],
+)
 def test_a_long_fragmented_or_broken_clip_is_refused(data, code):
     with pytest.raises(InvalidInput) as refused:
         media.check_video(upload("clip.mp4", data, "video/mp4"))
@@ -111,8 +117,11 @@ def test_storage_names_a_file_by_its_content_and_refuses_other_content():
 
 def test_the_listing_path_keeps_no_extension_it_did_not_set(shop):
     listing = Listing(shop=shop)
-    assert not Listing._meta.get_field("video").generate_filename(listing, "evil.html").endswith(
-        ".html")
+    assert (
+        not Listing._meta.get_field("video")
+        .generate_filename(listing, "evil.html")
+        .endswith(".html")
+    )
 
 
 # --- the admin ----------------------------------------------------------------------------
@@ -132,40 +141,63 @@ def admin_owner(shop, other_shop):
 
 def admin_listing(shop, **files):
     return {
-        "shop": shop.pk, "name": "배", "unit": "개", "price": 3000, "pickup_price": 2500,
-        "is_active": "on", "initial_available": 30, "staff_note": "",
-        "options-TOTAL_FORMS": 0, "options-INITIAL_FORMS": 0, **files,
+        "shop": shop.pk,
+        "name": "배",
+        "unit": "개",
+        "price": 3000,
+        "pickup_price": 2500,
+        "is_active": "on",
+        "initial_available": 30,
+        "staff_note": "",
+        "options-TOTAL_FORMS": 0,
+        "options-INITIAL_FORMS": 0,
+        **files,
     }
 
 
-@pytest.mark.parametrize(("name", "data", "message"), [
-    ("evil.js", SCRIPT, "MP4 또는 MOV 영상만"), ("evil.html", HTML, "MP4 또는 MOV 영상만"),
-    ("evil.svg", SVG, "MP4 또는 MOV 영상만"), ("evil.mp4", SVG, "MP4 또는 MOV 영상만"),
-    ("long.mp4", movie(25), "20초 이하"), ("fragmented.mp4", fragmented_movie(25), "원본 파일"),
-], ids=["js", "html", "svg", "svg-as-mp4", "long", "fragmented"])
-def test_admin_refuses_a_bad_video_with_a_korean_message(admin_owner, shop, name, data,
-                                                         message):
-    response = admin_owner.post("/admin/livestock/listing/add/", admin_listing(
-        shop, video=upload(name, data)))
+@pytest.mark.parametrize(
+    ("name", "data", "message"),
+    [
+        ("evil.js", SCRIPT, "MP4 또는 MOV 영상만"),
+        ("evil.html", HTML, "MP4 또는 MOV 영상만"),
+        ("evil.svg", SVG, "MP4 또는 MOV 영상만"),
+        ("evil.mp4", SVG, "MP4 또는 MOV 영상만"),
+        ("long.mp4", movie(25), "20초 이하"),
+        ("fragmented.mp4", fragmented_movie(25), "원본 파일"),
+    ],
+    ids=["js", "html", "svg", "svg-as-mp4", "long", "fragmented"],
+)
+def test_admin_refuses_a_bad_video_with_a_korean_message(admin_owner, shop, name, data, message):
+    response = admin_owner.post(
+        "/admin/livestock/listing/add/", admin_listing(shop, video=upload(name, data))
+    )
     assert response.status_code == 200
     assert message in response.content.decode()
     assert not Listing.objects.filter(name="배").exists()
 
 
-@pytest.mark.parametrize(("name", "data"), [("evil.png", SVG), ("evil.png", HTML),
-                                            ("evil.jpg", movie(3))],
-                         ids=["svg", "html", "mp4"])
+@pytest.mark.parametrize(
+    ("name", "data"),
+    [("evil.png", SVG), ("evil.png", HTML), ("evil.jpg", movie(3))],
+    ids=["svg", "html", "mp4"],
+)
 def test_admin_refuses_a_bad_photo(admin_owner, shop, name, data):
-    response = admin_owner.post("/admin/livestock/listing/add/", admin_listing(
-        shop, photo=upload(name, data)))
+    response = admin_owner.post(
+        "/admin/livestock/listing/add/", admin_listing(shop, photo=upload(name, data))
+    )
     assert response.status_code == 200
     assert not Listing.objects.filter(name="배").exists()
 
 
 def test_admin_stores_uploads_under_the_detected_extension(admin_owner, shop):
-    response = admin_owner.post("/admin/livestock/listing/add/", admin_listing(
-        shop, video=upload("evil.html", movie(8, brand=b"qt  ")),
-        photo=upload("photo.webp", png())))
+    response = admin_owner.post(
+        "/admin/livestock/listing/add/",
+        admin_listing(
+            shop,
+            video=upload("evil.html", movie(8, brand=b"qt  ")),
+            photo=upload("photo.webp", png()),
+        ),
+    )
     assert response.status_code == 302, response.content.decode()[:3000]
     listing = Listing.objects.get(name="배")
     assert listing.video.name.startswith(f"listings/{shop.pk}/")
@@ -190,9 +222,17 @@ def test_admin_pickup_place_photo_goes_through_the_same_check(admin_owner, shop)
     point = factories.make_pickup_point(shop)
     place = point.place
     url = f"/admin/pickup/pickupplace/{place.pk}/change/"
-    data = {"name": place.name, "address": place.address, "lat": place.lat, "lng": place.lng,
-            "opening_hours": "", "opens_at": "", "closes_at": "", "contact": "",
-            "handover_notes": ""}
+    data = {
+        "name": place.name,
+        "address": place.address,
+        "lat": place.lat,
+        "lng": place.lng,
+        "opening_hours": "",
+        "opens_at": "",
+        "closes_at": "",
+        "contact": "",
+        "handover_notes": "",
+    }
     response = admin_owner.post(url, {**data, "photo": upload("evil.png", SVG)})
     assert response.status_code == 200
     place.refresh_from_db()
@@ -238,8 +278,9 @@ def test_django_sends_a_stored_page_or_script_as_a_sandboxed_download(client, st
     assert "script-src" not in response["Content-Security-Policy"]
 
 
-@pytest.mark.parametrize(("name", "content_type"), [("photo.png", "image/png"),
-                                                    ("clip.mp4", "video/mp4")])
+@pytest.mark.parametrize(
+    ("name", "content_type"), [("photo.png", "image/png"), ("clip.mp4", "video/mp4")]
+)
 def test_django_shows_photos_and_clips_inline_but_sandboxed(client, stored, name, content_type):
     response = client.get(f"/media/listings/1/{name}")
     assert response.status_code == 200

@@ -19,8 +19,9 @@ def _clear_cache():
 
 @pytest.fixture
 def cafe_point(db, shop):
-    return factories.make_cafe(shop, "골목 카페", opens_at=time(8), closes_at=time(22),
-                               opening_hours="매일 08:00–22:00")
+    return factories.make_cafe(
+        shop, "골목 카페", opens_at=time(8), closes_at=time(22), opening_hours="매일 08:00–22:00"
+    )
 
 
 @pytest.fixture

@@ -27,8 +27,14 @@ def url(shop) -> str:
 
 @pytest.fixture
 def body(listing, cafe_point, lunch) -> dict:
-    return {"listing_id": listing.pk, "quantity": 2, "pickup_point_id": cafe_point.pk,
-            "pickup_window": lunch.pk, "name": "김동네", "phone": "010-1234-5678"}
+    return {
+        "listing_id": listing.pk,
+        "quantity": 2,
+        "pickup_point_id": cafe_point.pk,
+        "pickup_window": lunch.pk,
+        "name": "김동네",
+        "phone": "010-1234-5678",
+    }
 
 
 def post(client, url, body, **headers):
@@ -54,14 +60,18 @@ def test_reserve_get_and_cancel(client, url, body, listing, clock):
     cancelled = client.post(f"/api/reservations/{data['token']}/cancel")
     assert cancelled.status_code == 200 and cancelled.json()["status"] == "cancelled"
     assert Listing.objects.get(pk=listing.pk).available == 200
-    again = client.post(f"/api/reservations/{data['token']}/cancel",
-                        json.dumps({"reason": "x"}), content_type="application/json")
+    again = client.post(
+        f"/api/reservations/{data['token']}/cancel",
+        json.dumps({"reason": "x"}),
+        content_type="application/json",
+    )
     assert again.status_code == 409 and again.json()["code"] == "already_cancelled"
     assert Listing.objects.get(pk=listing.pk).available == 200
 
 
-def test_double_tap_with_idempotency_key_returns_one_reservation_twice(client, url, body,
-                                                                       listing, clock):
+def test_double_tap_with_idempotency_key_returns_one_reservation_twice(
+    client, url, body, listing, clock
+):
     first = post(client, url, body, **{"Idempotency-Key": "k-1"})
     second = post(client, url, body, **{"Idempotency-Key": "k-1"})
     assert first.status_code == second.status_code == 201
@@ -93,8 +103,11 @@ def test_cancel_body_is_optional_but_must_be_sane(client, url, body, clock):
     token = post(client, url, body).json()["token"]
     bad = client.post(f"/api/reservations/{token}/cancel", "{", content_type="application/json")
     assert (bad.status_code, bad.json()["code"]) == (400, "malformed_json")
-    long = client.post(f"/api/reservations/{token}/cancel", json.dumps({"reason": "가" * 201}),
-                       content_type="application/json")
+    long = client.post(
+        f"/api/reservations/{token}/cancel",
+        json.dumps({"reason": "가" * 201}),
+        content_type="application/json",
+    )
     assert (long.status_code, long.json()["code"]) == (422, "reason_too_long")
     assert Reservation.objects.get().status == "confirmed"
 
@@ -124,8 +137,9 @@ BAD = [
 
 
 @pytest.mark.parametrize("label, change, status, code", BAD, ids=[b[0] for b in BAD])
-def test_bad_input_is_a_korean_4xx_and_takes_nothing(client, url, body, listing, clock,
-                                                      label, change, status, code):
+def test_bad_input_is_a_korean_4xx_and_takes_nothing(
+    client, url, body, listing, clock, label, change, status, code
+):
     payload = {k: v for k, v in {**body, **change}.items() if v is not None}
     events = StockEvent.objects.count()
     response = post(client, url, payload)
@@ -138,10 +152,12 @@ def test_bad_input_is_a_korean_4xx_and_takes_nothing(client, url, body, listing,
     assert not Reservation.objects.exists()
 
 
-def test_other_shops_listing_option_point_and_paused_point(client, url, body, shop, other_shop,
-                                                           listing, clock):
-    foreign_listing = factories.make_listing(other_shop, "남의 감", 5, options=[
-        OptionSpec("1팩", 1, 100, 90)])
+def test_other_shops_listing_option_point_and_paused_point(
+    client, url, body, shop, other_shop, listing, clock
+):
+    foreign_listing = factories.make_listing(
+        other_shop, "남의 감", 5, options=[OptionSpec("1팩", 1, 100, 90)]
+    )
     foreign_point = factories.make_cafe(other_shop, "남의 카페")
     paused = factories.make_cafe(shop, "쉬는 카페", status="paused")
     cases = [
@@ -182,8 +198,10 @@ def test_malformed_json_is_a_4xx(client, url, raw, clock):
 @override_settings(PICKUP_RATE_LIMIT=3)
 def test_per_ip_rate_limit_answers_429(client, url, body, evening, clock):
     body = {**body, "pickup_window": evening.pk}
-    codes = [post(client, url, {**body, "phone": f"010-5555-000{i}", "quantity": 1}).status_code
-             for i in range(4)]
+    codes = [
+        post(client, url, {**body, "phone": f"010-5555-000{i}", "quantity": 1}).status_code
+        for i in range(4)
+    ]
     assert codes == [201, 201, 201, 429]
     response = post(client, url, body)
     assert response.json()["code"] == "rate_limited" and response.json()["retry_after"] > 0
@@ -199,11 +217,14 @@ def test_active_cap_per_phone_answers_429(client, url, body, clock):
 
 
 def test_a_reservation_counts_once_for_the_shared_link_the_visitor_came_through(
-        url, body, shop, clock):
+    url, body, shop, clock
+):
     from shops.models import ShareStat
 
-    phone_ua = ("Mozilla/5.0 (Linux; Android 14; SM-S921N) AppleWebKit/537.36 "
-                "(KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36")
+    phone_ua = (
+        "Mozilla/5.0 (Linux; Android 14; SM-S921N) AppleWebKit/537.36 "
+        "(KHTML, like Gecko) Chrome/126.0 Mobile Safari/537.36"
+    )
     visitor = Client(headers={"User-Agent": phone_ua})
     visitor.get(f"/s/{shop.slug}/?ref=kakao")
     for _ in range(2):  # a double tap: one reservation, counted once
@@ -221,22 +242,23 @@ def test_reservation_without_a_window_gets_the_next_open_one(client, url, body, 
     assert Reservation.objects.get().window_id == body["pickup_window"]
 
 
-def test_reservations_still_work_while_the_shared_cache_is_down(client, url, body, listing,
-                                                                 clock, caplog):
+def test_reservations_still_work_while_the_shared_cache_is_down(
+    client, url, body, listing, clock, caplog
+):
     """The project's Redis cache backend, pointed at a port nobody listens on: the rate
     limits pause (logged) and the customer still gets the reservation."""
     from django.test import override_settings
 
-    dead = {"default": {"BACKEND": "shops.cache.RedisCache",
-                        "LOCATION": "redis://127.0.0.1:1/0"}}
+    dead = {"default": {"BACKEND": "shops.cache.RedisCache", "LOCATION": "redis://127.0.0.1:1/0"}}
     with override_settings(CACHES=dead):
         response = post(client, url, body)
     assert response.status_code == 201, response.content
     assert "cache unavailable" in caplog.text
 
 
-def test_idempotency_record_holds_no_personal_data_and_lives_48_hours(client, url, body,
-                                                                      listing, clock):
+def test_idempotency_record_holds_no_personal_data_and_lives_48_hours(
+    client, url, body, listing, clock
+):
     from datetime import timedelta
 
     from pickup import tasks
@@ -246,8 +268,7 @@ def test_idempotency_record_holds_no_personal_data_and_lives_48_hours(client, ur
     assert first.status_code == 201
     data = first.json()
     record = IdempotencyRecord.objects.get(key="k-48")
-    stored = json.dumps([record.response, record.fingerprint, record.scope],
-                        ensure_ascii=False)
+    stored = json.dumps([record.response, record.fingerprint, record.scope], ensure_ascii=False)
     for personal in (data["token"], data["code"], "김동네", "1234-5678", "12345678", "5678"):
         assert personal not in stored
     assert set(record.response) == {"reservation_id"}
@@ -267,8 +288,7 @@ def test_idempotency_record_holds_no_personal_data_and_lives_48_hours(client, ur
     assert Reservation.objects.count() == 3
 
 
-def test_an_expired_key_is_not_replayed_even_before_the_job_runs(client, url, body, listing,
-                                                                  clock):
+def test_an_expired_key_is_not_replayed_even_before_the_job_runs(client, url, body, listing, clock):
     from datetime import timedelta
 
     first = post(client, url, body, **{"Idempotency-Key": "k-old"})

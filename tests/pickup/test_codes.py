@@ -13,22 +13,35 @@ def test_new_codes_use_only_unambiguous_characters():
         assert set(code) <= set(codes.CODE_ALPHABET)
 
 
-@pytest.mark.parametrize("typed, expected", [
-    ("abc234", "ABC234"), (" ABC 234 ", "ABC234"), ("abc-234", "ABC234"),
-    ("ABC23", None), ("ABC2345", None), ("ABC10O", None), ("", None), (None, None), (123456, None),
-])
+@pytest.mark.parametrize(
+    "typed, expected",
+    [
+        ("abc234", "ABC234"),
+        (" ABC 234 ", "ABC234"),
+        ("abc-234", "ABC234"),
+        ("ABC23", None),
+        ("ABC2345", None),
+        ("ABC10O", None),
+        ("", None),
+        (None, None),
+        (123456, None),
+    ],
+)
 def test_normalize_code(typed, expected):
     assert codes.normalize_code(typed) == expected
 
 
-@pytest.mark.parametrize("raw", ["010-1234-5678", "01012345678", "+82 10-1234-5678",
-                                 "010 1234 5678", "+821012345678"])
+@pytest.mark.parametrize(
+    "raw", ["010-1234-5678", "01012345678", "+82 10-1234-5678", "010 1234 5678", "+821012345678"]
+)
 def test_korean_mobile_numbers_normalize_to_e164(raw):
     assert codes.normalize_phone(raw) == "+821012345678"
 
 
-@pytest.mark.parametrize("raw", ["", "   ", "1234", "02-123-4567", "010-12-34", "abc",
-                                 "010-1234-5678" * 3, None, 1012345678])
+@pytest.mark.parametrize(
+    "raw",
+    ["", "   ", "1234", "02-123-4567", "010-12-34", "abc", "010-1234-5678" * 3, None, 1012345678],
+)
 def test_invalid_or_landline_numbers_are_refused(raw):
     with pytest.raises(codes.InvalidPhone):
         codes.normalize_phone(raw)

@@ -45,13 +45,17 @@ async def test_customer_page_sees_ready_then_picked_up():
     assert first["reservation"]["status"] == "confirmed"
     assert first["reservation"]["code"] == reservation.code
 
-    await database_sync_to_async(reservation_services.mark_ready)(shop=shop, reservation_id=reservation.pk)
+    await database_sync_to_async(reservation_services.mark_ready)(
+        shop=shop, reservation_id=reservation.pk
+    )
     message = await ws.receive_json_from(timeout=3)
     assert (message["type"], message["reservation"]["status"]) == ("reservation", "ready")
     assert message["version"] == 2
     assert message["reservation"]["status_label"] == "준비 완료"
 
-    await database_sync_to_async(reservation_services.mark_picked_up)(shop=shop, code=reservation.code)
+    await database_sync_to_async(reservation_services.mark_picked_up)(
+        shop=shop, code=reservation.code
+    )
     message = await ws.receive_json_from(timeout=3)
     assert (message["reservation"]["status"], message["version"]) == ("picked_up", 3)
 
@@ -67,7 +71,9 @@ async def test_another_reservation_is_not_heard():
     other = await database_sync_to_async(factories.make_reservation)(shop, listing, point)
     ws = await connect(f"/ws/reservations/{reservation.token}/")
     await ws.receive_json_from(timeout=3)
-    await database_sync_to_async(reservation_services.mark_ready)(shop=shop, reservation_id=other.pk)
+    await database_sync_to_async(reservation_services.mark_ready)(
+        shop=shop, reservation_id=other.pk
+    )
     assert await ws.receive_nothing(timeout=0.3)
     await ws.disconnect()
 
@@ -95,12 +101,15 @@ async def test_owner_console_hears_changes_only_with_a_session_of_that_shop():
     await anonymous.connect()
     assert await anonymous.receive_output(timeout=3) == {"type": "websocket.close", "code": 4403}
 
-    ws = await connect(f"/ws/owner/shops/{shop.slug}/reservations/",
-                       headers=[(b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode())])
+    ws = await connect(
+        f"/ws/owner/shops/{shop.slug}/reservations/",
+        headers=[(b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode())],
+    )
     snapshot = await ws.receive_json_from(timeout=3)
     assert snapshot == {"type": "snapshot", "version": 1}  # the reservation's creation
     await database_sync_to_async(reservation_services.cancel_reservation)(
-        reservation_id=reservation.pk, by="shop", shop=shop, reason="재고 착오")
+        reservation_id=reservation.pk, by="shop", shop=shop, reason="재고 착오"
+    )
     message = await ws.receive_json_from(timeout=3)
     assert (message["type"], message["version"]) == ("reservation", 2)
     assert message["reservation"]["status"] == "cancelled"
@@ -114,7 +123,9 @@ async def test_cafe_page_hears_its_orders():
     token = await database_sync_to_async(lambda: point.place.staff_token)()
     ws = await connect(f"/ws/cafe/{token}/")
     assert await ws.receive_json_from(timeout=3) == {"type": "snapshot", "version": 1}
-    await database_sync_to_async(reservation_services.mark_ready)(shop=shop, reservation_id=reservation.pk)
+    await database_sync_to_async(reservation_services.mark_ready)(
+        shop=shop, reservation_id=reservation.pk
+    )
     message = await ws.receive_json_from(timeout=3)
     assert message["reservation"]["code"] == reservation.code
     assert message["version"] == 2
@@ -136,8 +147,10 @@ def member_cookie(shop, username: str, role: str = "owner") -> tuple[object, str
 
 
 async def owner_socket(shop, cookie: str) -> WebsocketCommunicator:
-    ws = await connect(f"/ws/owner/shops/{shop.slug}/reservations/",
-                       headers=[(b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode())])
+    ws = await connect(
+        f"/ws/owner/shops/{shop.slug}/reservations/",
+        headers=[(b"cookie", f"{settings.SESSION_COOKIE_NAME}={cookie}".encode())],
+    )
     assert (await ws.receive_json_from(timeout=3))["type"] == "snapshot"
     return ws
 
@@ -155,9 +168,11 @@ async def test_a_removed_member_is_disconnected_and_hears_no_new_orders():
     _clerk, cookie = await member_cookie(shop, "clerk", role="staff")
     ws = await owner_socket(shop, cookie)
     membership_id = await database_sync_to_async(
-        lambda: shop.memberships.get(user__username="clerk").pk)()
-    await database_sync_to_async(shop_services.remove_member)(actor=boss,
-                                                              membership_id=membership_id)
+        lambda: shop.memberships.get(user__username="clerk").pk
+    )()
+    await database_sync_to_async(shop_services.remove_member)(
+        actor=boss, membership_id=membership_id
+    )
     await assert_closed_and_deaf(ws, shop, listing, point)
 
 
@@ -183,8 +198,9 @@ async def test_a_role_change_keeps_access_every_role_has_and_other_shops_do_not_
     """Every role follows the shop's orders, so a demotion leaves the socket open; losing a
     membership of another shop does not touch this one."""
     shop, listing, point, _reservation = await make_scene()
-    other = await database_sync_to_async(factories.make_shop)(slug="other-shop", lat=37.57,
-                                                              lng=126.98)
+    other = await database_sync_to_async(factories.make_shop)(
+        slug="other-shop", lat=37.57, lng=126.98
+    )
     boss, _cookie = await member_cookie(shop, "boss")
     manager, cookie = await member_cookie(shop, "manager", role="manager")
 
@@ -199,7 +215,8 @@ async def test_a_role_change_keeps_access_every_role_has_and_other_shops_do_not_
     here, there = await database_sync_to_async(setup)()
     ws = await owner_socket(shop, cookie)
     await database_sync_to_async(shop_services.change_member_role)(
-        actor=boss, membership_id=here, role="staff")
+        actor=boss, membership_id=here, role="staff"
+    )
     await database_sync_to_async(shop_services.remove_member)(actor=manager, membership_id=there)
     reservation = await database_sync_to_async(factories.make_reservation)(shop, listing, point)
     message = await ws.receive_json_from(timeout=3)

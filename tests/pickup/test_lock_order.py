@@ -80,34 +80,50 @@ def test_every_row_lock_names_only_its_own_table(scene):
         return locked_tables(ctx.captured_queries)
 
     reservation, other, third, fourth = (
-        factories.make_reservation(shop, listing, point, window=window) for _ in range(4))
+        factories.make_reservation(shop, listing, point, window=window) for _ in range(4)
+    )
     assert locks(factories.make_reservation, shop, listing, point) == [
-        ("pickup_pickupwindow",), ("livestock_listing",)]
+        ("pickup_pickupwindow",),
+        ("livestock_listing",),
+    ]
     assert locks(factories.make_reservation, shop, listing, point, window=window) == [
-        ("pickup_pickupwindow",), ("livestock_listing",)]
-    assert locks(reservation_services.cancel_reservation, reservation_id=reservation.pk, by="customer") == [
-        ("pickup_reservation",), ("livestock_listing",), ("livestock_listing",)]
+        ("pickup_pickupwindow",),
+        ("livestock_listing",),
+    ]
+    assert locks(
+        reservation_services.cancel_reservation, reservation_id=reservation.pk, by="customer"
+    ) == [("pickup_reservation",), ("livestock_listing",), ("livestock_listing",)]
     assert locks(reservation_services.mark_ready, shop=shop, reservation_id=other.pk) == [
-        ("pickup_reservation",)]
+        ("pickup_reservation",)
+    ]
     assert locks(reservation_services.hand_over_at_place, place=point.place, code=other.code) == [
-        ("pickup_reservation",)]
+        ("pickup_reservation",)
+    ]
     assert locks(reservation_services.mark_picked_up, shop=shop, code=third.code) == [
-        ("pickup_reservation",)]
+        ("pickup_reservation",)
+    ]
     assert locks(reservation_services.mark_no_show, reservation_id=fourth.pk, now=late) == [
-        ("pickup_reservation",), ("livestock_listing",), ("livestock_listing",)]
+        ("pickup_reservation",),
+        ("livestock_listing",),
+        ("livestock_listing",),
+    ]
     assert locks(stock.adjust_stock, shop=shop, listing_id=listing.pk, delta=5) == [
-        ("livestock_listing",)]
-    assert locks(stock.edit_listing, shop=shop, listing_id=listing.pk,
-                 changes={"name": "큰 단감"}) == [
-        ("livestock_listing",)]
-    assert locks(point_services.pause_pickup_point, shop=shop, point_id=point.pk, reason="휴무") == [
-        ("pickup_pickuppoint",)]
+        ("livestock_listing",)
+    ]
+    assert locks(
+        stock.edit_listing, shop=shop, listing_id=listing.pk, changes={"name": "큰 단감"}
+    ) == [("livestock_listing",)]
+    assert locks(
+        point_services.pause_pickup_point, shop=shop, point_id=point.pk, reason="휴무"
+    ) == [("pickup_pickuppoint",)]
     assert locks(point_services.resume_pickup_point, shop=shop, point_id=point.pk) == [
-        ("pickup_pickuppoint",)]
+        ("pickup_pickuppoint",)
+    ]
     assert locks(shop_services.set_service_area, shop, radius_m=300) == [
-        ("shops_shop",), ("pickup_pickuppoint",)]
-    assert locks(stock.end_listing, shop=shop, listing_id=listing.pk) == [
-        ("livestock_listing",)]
+        ("shops_shop",),
+        ("pickup_pickuppoint",),
+    ]
+    assert locks(stock.end_listing, shop=shop, listing_id=listing.pk) == [("livestock_listing",)]
 
 
 def race(threads: int, work) -> Counter:
@@ -135,8 +151,9 @@ def race(threads: int, work) -> Counter:
     return outcomes
 
 
-def attempt(outcomes: Counter, guard: threading.Lock, name: str, call, /, *args,
-            **kwargs) -> object | None:
+def attempt(
+    outcomes: Counter, guard: threading.Lock, name: str, call, /, *args, **kwargs
+) -> object | None:
     try:
         result = call(*args, **kwargs)
     except DomainError as exc:
@@ -165,13 +182,27 @@ def test_cancelling_while_the_count_changes_never_deadlocks(scene):
     held = [factories.make_reservation(shop, listing, point) for _ in range(rounds)]
 
     for reservation in held:
+
         def work(i, outcomes, guard, reservation=reservation):
             if i == 0:
-                attempt(outcomes, guard, "cancel", reservation_services.cancel_reservation,
-                    reservation_id=reservation.pk, by="customer")
+                attempt(
+                    outcomes,
+                    guard,
+                    "cancel",
+                    reservation_services.cancel_reservation,
+                    reservation_id=reservation.pk,
+                    by="customer",
+                )
             else:
-                attempt(outcomes, guard, "adjust", stock.adjust_stock,
-                    shop=shop, listing_id=listing.pk, delta=1)
+                attempt(
+                    outcomes,
+                    guard,
+                    "adjust",
+                    stock.adjust_stock,
+                    shop=shop,
+                    listing_id=listing.pk,
+                    delta=1,
+                )
 
         outcomes = race(2, work)
         assert unexpected(outcomes) == {}
@@ -198,9 +229,11 @@ def test_a_random_mix_of_every_write_on_one_shop(scene):
     shop, point = scene
     counter = factories.shop_counter(shop)
     listings = [factories.make_listing(shop, name, 60) for name in ("단감", "귤", "사과")]
-    windows = [factories.make_window(point, "00:00", "23:59"),
-               factories.make_window(point, "00:00", "23:58", capacity=40),
-               factories.make_window(counter, "00:00", "23:59")]
+    windows = [
+        factories.make_window(point, "00:00", "23:59"),
+        factories.make_window(point, "00:00", "23:58", capacity=40),
+        factories.make_window(counter, "00:00", "23:59"),
+    ]
     points = [point, counter]
     late = timezone.now() + timedelta(days=3)
     made: list[tuple[int, str]] = []  # (reservation id, code), shared by the threads
@@ -219,55 +252,136 @@ def test_a_random_mix_of_every_write_on_one_shop(scene):
                 where = rng.choice(points)
                 mine = [w for w in windows if w.pickup_point_id == where.pk]
                 window = rng.choice([None, *mine])
-                result = attempt(outcomes, guard, op, reservation_services.reserve,
-                    shop=shop, listing_id=listing.pk, quantity=rng.randint(1, 3),
-                    pickup_point_id=where.pk, window_id=window.pk if window else None,
-                    name=f"손님{phone}", phone=f"010-6{phone // 10000:03d}-{phone % 10000:04d}")
+                result = attempt(
+                    outcomes,
+                    guard,
+                    op,
+                    reservation_services.reserve,
+                    shop=shop,
+                    listing_id=listing.pk,
+                    quantity=rng.randint(1, 3),
+                    pickup_point_id=where.pk,
+                    window_id=window.pk if window else None,
+                    name=f"손님{phone}",
+                    phone=f"010-6{phone // 10000:03d}-{phone % 10000:04d}",
+                )
                 if result is not None:
                     reservation = result[0]
                     with guard:
                         made.append((reservation.pk, reservation.code))
             elif op == "cancel" and picked:
                 by = rng.choice(["customer", "shop"])
-                attempt(outcomes, guard, op, reservation_services.cancel_reservation,
-                    reservation_id=picked[0], by=by, shop=shop if by == "shop" else None,
-                    reason="품절" if by == "shop" else "")
+                attempt(
+                    outcomes,
+                    guard,
+                    op,
+                    reservation_services.cancel_reservation,
+                    reservation_id=picked[0],
+                    by=by,
+                    shop=shop if by == "shop" else None,
+                    reason="품절" if by == "shop" else "",
+                )
             elif op == "ready" and picked:
-                attempt(outcomes, guard, op, reservation_services.mark_ready,
-                    shop=shop, reservation_id=picked[0])
+                attempt(
+                    outcomes,
+                    guard,
+                    op,
+                    reservation_services.mark_ready,
+                    shop=shop,
+                    reservation_id=picked[0],
+                )
             elif op == "pick_up" and picked:
-                attempt(outcomes, guard, op, reservation_services.mark_picked_up,
-                    shop=shop, code=picked[1])
+                attempt(
+                    outcomes,
+                    guard,
+                    op,
+                    reservation_services.mark_picked_up,
+                    shop=shop,
+                    code=picked[1],
+                )
             elif op == "no_show" and picked:
-                attempt(outcomes, guard, op, reservation_services.mark_no_show,
-                    reservation_id=picked[0], now=late)
+                attempt(
+                    outcomes,
+                    guard,
+                    op,
+                    reservation_services.mark_no_show,
+                    reservation_id=picked[0],
+                    now=late,
+                )
             elif op == "stock_set":
-                attempt(outcomes, guard, op, stock.adjust_stock,
-                    shop=shop, listing_id=listing.pk, set_to=rng.randint(0, 60))
+                attempt(
+                    outcomes,
+                    guard,
+                    op,
+                    stock.adjust_stock,
+                    shop=shop,
+                    listing_id=listing.pk,
+                    set_to=rng.randint(0, 60),
+                )
             elif op == "stock_delta":
-                attempt(outcomes, guard, op, stock.adjust_stock,
-                    shop=shop, listing_id=listing.pk, delta=rng.choice([-3, -1, 2, 5]))
+                attempt(
+                    outcomes,
+                    guard,
+                    op,
+                    stock.adjust_stock,
+                    shop=shop,
+                    listing_id=listing.pk,
+                    delta=rng.choice([-3, -1, 2, 5]),
+                )
             elif op == "end_listing":
                 if rng.random() < 0.1:  # rarely: an ended listing takes no more changes
-                    attempt(outcomes, guard, op, stock.end_listing,
-                        shop=shop, listing_id=listing.pk)
+                    attempt(
+                        outcomes, guard, op, stock.end_listing, shop=shop, listing_id=listing.pk
+                    )
             elif op == "window_add":
                 start = time(rng.randint(0, 5), rng.choice([0, 30]))
-                attempt(outcomes, guard, op, window_services.add_pickup_window,
-                    shop=shop, pickup_point_id=point.pk, starts_at=start, ends_at=time(23, 0))
+                attempt(
+                    outcomes,
+                    guard,
+                    op,
+                    window_services.add_pickup_window,
+                    shop=shop,
+                    pickup_point_id=point.pk,
+                    starts_at=start,
+                    ends_at=time(23, 0),
+                )
             elif op == "window_remove":
                 window = rng.choice(windows[:2])
-                attempt(outcomes, guard, op, window_services.remove_pickup_window,
-                    shop=shop, window_id=window.pk)
+                attempt(
+                    outcomes,
+                    guard,
+                    op,
+                    window_services.remove_pickup_window,
+                    shop=shop,
+                    window_id=window.pk,
+                )
                 PickupWindow.objects.filter(pk=window.pk).update(is_active=True)
             elif op == "point_pause":
-                attempt(outcomes, guard, op, point_services.pause_pickup_point,
-                    shop=shop, point_id=point.pk, reason="잠시 휴업")
-                attempt(outcomes, guard, "point_resume", point_services.resume_pickup_point,
-                    shop=shop, point_id=point.pk)
+                attempt(
+                    outcomes,
+                    guard,
+                    op,
+                    point_services.pause_pickup_point,
+                    shop=shop,
+                    point_id=point.pk,
+                    reason="잠시 휴업",
+                )
+                attempt(
+                    outcomes,
+                    guard,
+                    "point_resume",
+                    point_services.resume_pickup_point,
+                    shop=shop,
+                    point_id=point.pk,
+                )
             elif op == "expire" and rng.random() < 0.1:
-                attempt(outcomes, guard, op, reservation_services.expire_no_shows,
-                    now=late - timedelta(days=2))
+                attempt(
+                    outcomes,
+                    guard,
+                    op,
+                    reservation_services.expire_no_shows,
+                    now=late - timedelta(days=2),
+                )
 
     outcomes = race(threads, work)
     print(sorted(outcomes.items()))
@@ -282,9 +396,16 @@ def test_a_random_mix_of_every_write_on_one_shop(scene):
 def assert_listing_balances(listing: Listing) -> None:
     """count = arrival and owner changes − units held or picked up + units returned."""
     events = StockEvent.objects.filter(listing=listing)
-    owner_changes = sum(e.delta for e in events if e.reason not in (
-        StockEvent.Reason.RESERVED, StockEvent.Reason.RESERVATION_CANCELLED,
-        StockEvent.Reason.NO_SHOW))
+    owner_changes = sum(
+        e.delta
+        for e in events
+        if e.reason
+        not in (
+            StockEvent.Reason.RESERVED,
+            StockEvent.Reason.RESERVATION_CANCELLED,
+            StockEvent.Reason.NO_SHOW,
+        )
+    )
     reservations = Reservation.objects.filter(listing=listing)
     taken = sum(r.units for r in reservations)
     returned = sum(r.units_returned for r in reservations)
@@ -297,9 +418,21 @@ def assert_listing_balances(listing: Listing) -> None:
             assert reservation.units_returned == 0
 
 
-OPS = (["reserve"] * 6 + ["cancel"] * 2 + ["ready", "pick_up", "no_show"] * 1
-       + ["stock_set", "stock_delta", "stock_delta", "end_listing", "window_add",
-          "window_remove", "point_pause", "expire"])
+OPS = (
+    ["reserve"] * 6
+    + ["cancel"] * 2
+    + ["ready", "pick_up", "no_show"] * 1
+    + [
+        "stock_set",
+        "stock_delta",
+        "stock_delta",
+        "end_listing",
+        "window_add",
+        "window_remove",
+        "point_pause",
+        "expire",
+    ]
+)
 
 
 def test_one_device_racing_itself_gets_exactly_its_limit(scene):
@@ -312,9 +445,19 @@ def test_one_device_racing_itself_gets_exactly_its_limit(scene):
     device = Client(device="d" * 64, network="n" * 64)
 
     def work(i, outcomes, guard):
-        attempt(outcomes, guard, "reserve", reservation_services.reserve, shop=shop,
-                listing_id=listing.pk, quantity=1, pickup_point_id=point.pk, name="봇",
-                phone=f"010-8000-{i:04d}", client=device)
+        attempt(
+            outcomes,
+            guard,
+            "reserve",
+            reservation_services.reserve,
+            shop=shop,
+            listing_id=listing.pk,
+            quantity=1,
+            pickup_point_id=point.pk,
+            name="봇",
+            phone=f"010-8000-{i:04d}",
+            client=device,
+        )
 
     outcomes = race(10, work)
     assert outcomes == Counter({"reserve:ok": 5, "reserve:limit_per_customer": 5})

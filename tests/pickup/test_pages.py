@@ -29,12 +29,20 @@ def csrf_post(client: Client, page: str, action: str, data: dict):
 
 
 def form_values(shop, listing, point, window, **extra):
-    return {"item": str(listing.pk), "slot": f"{point.pk}:{window.pk}", "quantity": "2",
-            "name": "김동네", "phone": "010-1234-5678", "consent": "1", **extra}
+    return {
+        "item": str(listing.pk),
+        "slot": f"{point.pk}:{window.pk}",
+        "quantity": "2",
+        "name": "김동네",
+        "phone": "010-1234-5678",
+        "consent": "1",
+        **extra,
+    }
 
 
 def test_shop_page_has_the_reserve_form_with_pickup_prices_and_windows(
-        browser, shop, listing, cafe_point, lunch, evening, clock):
+    browser, shop, listing, cafe_point, lunch, evening, clock
+):
     html = browser.get(f"/s/{shop.slug}/").content.decode()
     assert 'action="/s/mangwon-fruit/reserve/"' in html
     assert "7,900원" in html  # the pickup price
@@ -44,8 +52,9 @@ def test_shop_page_has_the_reserve_form_with_pickup_prices_and_windows(
     assert "<script>" not in html and "style=" not in html  # CSP: no inline script or style
 
 
-def test_full_and_past_windows_are_shown_but_not_selectable(browser, shop, listing, cafe_point,
-                                                            lunch, evening, clock):
+def test_full_and_past_windows_are_shown_but_not_selectable(
+    browser, shop, listing, cafe_point, lunch, evening, clock
+):
     for _ in range(3):
         factories.make_reservation(shop, listing, cafe_point, lunch)
     clock.set("18:00")
@@ -54,13 +63,20 @@ def test_full_and_past_windows_are_shown_but_not_selectable(browser, shop, listi
     assert "(지남)" in html or "(마감)" in html
 
 
-def test_after_the_last_window_the_form_offers_tomorrows_first(browser, shop, listing,
-                                                               cafe_point, lunch, evening, clock):
+def test_after_the_last_window_the_form_offers_tomorrows_first(
+    browser, shop, listing, cafe_point, lunch, evening, clock
+):
     clock.set("20:00")
     html = browser.get(f"/s/{shop.slug}/").content.decode()
-    assert re.search(rf'<option value="{cafe_point.pk}"(?![^>]*disabled)[^>]*>[^<]*내일 첫 시간대', html)
-    response = csrf_post(browser, f"/s/{shop.slug}/", f"/s/{shop.slug}/reserve/",
-                         {**form_values(shop, listing, cafe_point, lunch), "slot": str(cafe_point.pk)})
+    assert re.search(
+        rf'<option value="{cafe_point.pk}"(?![^>]*disabled)[^>]*>[^<]*내일 첫 시간대', html
+    )
+    response = csrf_post(
+        browser,
+        f"/s/{shop.slug}/",
+        f"/s/{shop.slug}/reserve/",
+        {**form_values(shop, listing, cafe_point, lunch), "slot": str(cafe_point.pk)},
+    )
     assert response.status_code == 302
     reservation = Reservation.objects.get()
     assert reservation.window == lunch
@@ -68,33 +84,50 @@ def test_after_the_last_window_the_form_offers_tomorrows_first(browser, shop, li
 
 
 def test_no_js_form_post_reserves_and_redirects_to_the_reservation_page(
-        browser, shop, listing, cafe_point, lunch, clock):
-    response = csrf_post(browser, f"/s/{shop.slug}/", f"/s/{shop.slug}/reserve/",
-                         form_values(shop, listing, cafe_point, lunch, idempotency_key="abc"))
+    browser, shop, listing, cafe_point, lunch, clock
+):
+    response = csrf_post(
+        browser,
+        f"/s/{shop.slug}/",
+        f"/s/{shop.slug}/reserve/",
+        form_values(shop, listing, cafe_point, lunch, idempotency_key="abc"),
+    )
     reservation = Reservation.objects.get()
     assert response.status_code == 302 and response["Location"] == f"/r/{reservation.token}/"
     assert Listing.objects.get(pk=listing.pk).available == 198
     # The same form submitted twice (a double tap) reserves once.
-    again = csrf_post(browser, f"/s/{shop.slug}/", f"/s/{shop.slug}/reserve/",
-                      form_values(shop, listing, cafe_point, lunch, idempotency_key="abc"))
+    again = csrf_post(
+        browser,
+        f"/s/{shop.slug}/",
+        f"/s/{shop.slug}/reserve/",
+        form_values(shop, listing, cafe_point, lunch, idempotency_key="abc"),
+    )
     assert again["Location"] == response["Location"]
     assert Reservation.objects.count() == 1
 
 
-@pytest.mark.parametrize("change, message", [
-    ({"quantity": "0"}, "수량은 1 이상"),
-    ({"quantity": "1.5"}, "수량은 1 이상"),
-    ({"phone": "12345"}, "휴대폰 번호를 확인해 주세요"),
-    ({"name": ""}, "받는 분 이름을 입력해 주세요"),
-    ({"consent": ""}, "동의해 주세요"),
-    ({"item": "999999"}, "이 가게에 해당 상품이 없습니다"),
-    ({"slot": "abc"}, "픽업 지점을 찾을 수 없습니다"),
-    ({"quantity": "500"}, "수량은 1 이상"),
-])
+@pytest.mark.parametrize(
+    "change, message",
+    [
+        ({"quantity": "0"}, "수량은 1 이상"),
+        ({"quantity": "1.5"}, "수량은 1 이상"),
+        ({"phone": "12345"}, "휴대폰 번호를 확인해 주세요"),
+        ({"name": ""}, "받는 분 이름을 입력해 주세요"),
+        ({"consent": ""}, "동의해 주세요"),
+        ({"item": "999999"}, "이 가게에 해당 상품이 없습니다"),
+        ({"slot": "abc"}, "픽업 지점을 찾을 수 없습니다"),
+        ({"quantity": "500"}, "수량은 1 이상"),
+    ],
+)
 def test_no_js_form_errors_are_shown_in_korean_and_keep_the_input(
-        browser, shop, listing, cafe_point, lunch, clock, change, message):
-    response = csrf_post(browser, f"/s/{shop.slug}/", f"/s/{shop.slug}/reserve/",
-                         form_values(shop, listing, cafe_point, lunch, **change))
+    browser, shop, listing, cafe_point, lunch, clock, change, message
+):
+    response = csrf_post(
+        browser,
+        f"/s/{shop.slug}/",
+        f"/s/{shop.slug}/reserve/",
+        form_values(shop, listing, cafe_point, lunch, **change),
+    )
     assert 400 <= response.status_code < 500
     html = response.content.decode()
     assert message in html
@@ -107,16 +140,22 @@ def test_no_js_form_errors_are_shown_in_korean_and_keep_the_input(
 
 def test_no_js_form_says_sold_out(browser, shop, cafe_point, lunch, clock):
     listing = factories.make_listing(shop, "샤인머스캣", 1)
-    response = csrf_post(browser, f"/s/{shop.slug}/", f"/s/{shop.slug}/reserve/",
-                         form_values(shop, listing, cafe_point, lunch))
+    response = csrf_post(
+        browser,
+        f"/s/{shop.slug}/",
+        f"/s/{shop.slug}/reserve/",
+        form_values(shop, listing, cafe_point, lunch),
+    )
     assert response.status_code == 409
     assert "재고가 부족합니다" in response.content.decode()
 
 
-def test_reservation_page_shows_code_qr_place_window_and_cancel(browser, shop, listing,
-                                                                 cafe_point, lunch, clock):
-    r = factories.make_reservation(shop, listing, cafe_point, lunch, quantity=2,
-                                   phone="010-2222-8765")
+def test_reservation_page_shows_code_qr_place_window_and_cancel(
+    browser, shop, listing, cafe_point, lunch, clock
+):
+    r = factories.make_reservation(
+        shop, listing, cafe_point, lunch, quantity=2, phone="010-2222-8765"
+    )
     response = browser.get(f"/r/{r.token}/")
     html = response.content.decode()
     assert response.status_code == 200
@@ -137,8 +176,9 @@ def test_reservation_page_shows_code_qr_place_window_and_cancel(browser, shop, l
     assert "취소된 예약입니다" in browser.get(f"/r/{r.token}/").content.decode()
 
 
-def test_qr_leads_to_the_owner_only_redeem_page(shop, other_shop, listing, cafe_point, lunch,
-                                                owner_client, clock):
+def test_qr_leads_to_the_owner_only_redeem_page(
+    shop, other_shop, listing, cafe_point, lunch, owner_client, clock
+):
     r = factories.make_reservation(shop, listing, cafe_point, lunch)
     url = f"/owner/s/{shop.slug}/redeem/{r.code}/"
     assert Client().get(url).status_code == 302  # to the login page
@@ -154,11 +194,12 @@ def test_qr_leads_to_the_owner_only_redeem_page(shop, other_shop, listing, cafe_
     assert owner_client.get(f"/owner/s/{shop.slug}/redeem/ZZZZZZ/").status_code == 404
 
 
-def test_owner_sees_today_grouped_with_a_prep_list_and_acts(owner_client, shop, listing,
-                                                            cafe_point, lunch, evening,
-                                                            counter_point, clock):
-    a = factories.make_reservation(shop, listing, cafe_point, lunch, quantity=2,
-                                   phone="010-1111-4321")
+def test_owner_sees_today_grouped_with_a_prep_list_and_acts(
+    owner_client, shop, listing, cafe_point, lunch, evening, counter_point, clock
+):
+    a = factories.make_reservation(
+        shop, listing, cafe_point, lunch, quantity=2, phone="010-1111-4321"
+    )
     b = factories.make_reservation(shop, listing, cafe_point, evening, quantity=3)
     c = factories.make_reservation(shop, listing, counter_point, quantity=1)
     html = owner_client.get(f"/owner/s/{shop.slug}/reservations/").content.decode()
@@ -183,20 +224,24 @@ def test_owner_sees_today_grouped_with_a_prep_list_and_acts(owner_client, shop, 
 
 def test_owner_adds_and_removes_windows(owner_client, shop, cafe_point):
     url = f"/owner/s/{shop.slug}/windows/"
-    owner_client.post(url, {"pickup_point": cafe_point.pk, "starts_at": "12:00",
-                            "ends_at": "13:00", "capacity": "4"})
+    owner_client.post(
+        url,
+        {"pickup_point": cafe_point.pk, "starts_at": "12:00", "ends_at": "13:00", "capacity": "4"},
+    )
     window = PickupWindow.objects.get()
     assert window.capacity == 4
-    refused = owner_client.post(url, {"pickup_point": cafe_point.pk, "starts_at": "06:00",
-                                      "ends_at": "07:00"}, follow=True)
+    refused = owner_client.post(
+        url, {"pickup_point": cafe_point.pk, "starts_at": "06:00", "ends_at": "07:00"}, follow=True
+    )
     assert "영업시간" in refused.content.decode()
     owner_client.post(f"/owner/s/{shop.slug}/windows/{window.pk}/remove/")
     window.refresh_from_db()
     assert not window.is_active
 
 
-def test_other_shops_owner_cannot_touch_reservations(shop, other_shop, listing, cafe_point,
-                                                     lunch, clock):
+def test_other_shops_owner_cannot_touch_reservations(
+    shop, other_shop, listing, cafe_point, lunch, clock
+):
     r = factories.make_reservation(shop, listing, cafe_point, lunch)
     stranger = Client()
     stranger.force_login(factories.make_owner(other_shop, username="stranger"))
@@ -206,8 +251,9 @@ def test_other_shops_owner_cannot_touch_reservations(shop, other_shop, listing, 
     assert r.status == "confirmed"
 
 
-def test_cafe_staff_page_lists_only_that_cafes_orders_across_shops(shop, other_shop, listing,
-                                                                   clock):
+def test_cafe_staff_page_lists_only_that_cafes_orders_across_shops(
+    shop, other_shop, listing, clock
+):
     # A café between the two shops, inside both service areas.
     shared = factories.make_cafe(shop, "두 가게 카페", lat=37.563, lng=126.941)
     place = shared.place
@@ -215,8 +261,7 @@ def test_cafe_staff_page_lists_only_that_cafes_orders_across_shops(shop, other_s
     bread = factories.make_listing(other_shop, "소금빵", 10)
     mine = factories.make_reservation(shop, listing, shared, phone="010-3333-1234")
     theirs = factories.make_reservation(other_shop, bread, other_point)
-    elsewhere = factories.make_reservation(shop, listing,
-                                           factories.make_cafe(shop, "먼 카페"))
+    elsewhere = factories.make_reservation(shop, listing, factories.make_cafe(shop, "먼 카페"))
     staff = Client(enforce_csrf_checks=True)
     page = f"/cafe/{place.staff_token}/"
     html = staff.get(page).content.decode()
@@ -234,7 +279,8 @@ def test_cafe_staff_page_lists_only_that_cafes_orders_across_shops(shop, other_s
 
 
 def test_admin_shows_only_the_owners_reservations_read_only_and_checks_window_hours(
-        shop, other_shop, listing, cafe_point, lunch, clock):
+    shop, other_shop, listing, cafe_point, lunch, clock
+):
     from django.contrib.auth.models import Group
     from django.core.management import call_command
 
@@ -244,22 +290,41 @@ def test_admin_shows_only_the_owners_reservations_read_only_and_checks_window_ho
     admin = Client()
     admin.force_login(user)
     mine = factories.make_reservation(shop, listing, cafe_point, lunch, phone="010-4444-9876")
-    theirs = factories.make_reservation(other_shop, factories.make_listing(other_shop, "감", 5),
-                                        factories.make_cafe(other_shop, "남의 카페"))
+    theirs = factories.make_reservation(
+        other_shop,
+        factories.make_listing(other_shop, "감", 5),
+        factories.make_cafe(other_shop, "남의 카페"),
+    )
     page = admin.get("/admin/pickup/reservation/").content.decode()
     assert mine.code in page and theirs.code not in page
     assert "010-****-9876" in page and "4444" not in page
     detail = admin.get(f"/admin/pickup/reservation/{mine.pk}/change/").content.decode()
     assert mine.token not in detail and "4444" not in detail
-    assert admin.post(f"/admin/pickup/reservation/{mine.pk}/delete/", {"post": "yes"}
-                      ).status_code == 403
+    assert (
+        admin.post(f"/admin/pickup/reservation/{mine.pk}/delete/", {"post": "yes"}).status_code
+        == 403
+    )
     assert Reservation.objects.filter(pk=mine.pk).exists()
 
-    refused = admin.post("/admin/pickup/pickupwindow/add/", {
-        "pickup_point": cafe_point.pk, "starts_at": "06:00", "ends_at": "07:00", "is_active": "on"})
+    refused = admin.post(
+        "/admin/pickup/pickupwindow/add/",
+        {
+            "pickup_point": cafe_point.pk,
+            "starts_at": "06:00",
+            "ends_at": "07:00",
+            "is_active": "on",
+        },
+    )
     assert refused.status_code == 200 and "영업시간" in refused.content.decode()
-    added = admin.post("/admin/pickup/pickupwindow/add/", {
-        "pickup_point": cafe_point.pk, "starts_at": "15:00", "ends_at": "16:00", "capacity": "4",
-        "is_active": "on"})
+    added = admin.post(
+        "/admin/pickup/pickupwindow/add/",
+        {
+            "pickup_point": cafe_point.pk,
+            "starts_at": "15:00",
+            "ends_at": "16:00",
+            "capacity": "4",
+            "is_active": "on",
+        },
+    )
     assert added.status_code == 302
     assert PickupWindow.objects.filter(pickup_point=cafe_point, capacity=4).exists()

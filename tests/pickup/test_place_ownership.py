@@ -33,8 +33,9 @@ BETWEEN = (37.563, 126.941)
 @pytest.fixture
 def cafe(shop):
     """The first shop's café, open 08–22, with a lunch window."""
-    point = factories.make_cafe(shop, "두 가게 카페", lat=BETWEEN[0], lng=BETWEEN[1],
-                                opens_at=time(8), closes_at=time(22))
+    point = factories.make_cafe(
+        shop, "두 가게 카페", lat=BETWEEN[0], lng=BETWEEN[1], opens_at=time(8), closes_at=time(22)
+    )
     factories.make_window(point, "12:00", "14:00")
     return point
 
@@ -48,24 +49,34 @@ def admin_client(shop, username: str) -> tuple[Client, object]:
 
 
 def partner_over_api(client: Client, slug: str, place_id):
-    return client.post(f"/api/shops/{slug}/pickup-points/partner",
-                       data=json.dumps({"place_id": place_id}), content_type="application/json")
+    return client.post(
+        f"/api/shops/{slug}/pickup-points/partner",
+        data=json.dumps({"place_id": place_id}),
+        content_type="application/json",
+    )
 
 
 def reserve_over_api(slug: str, listing, point_id: int, window_id: int | None = None):
-    body = {"listing_id": listing.pk, "quantity": 1, "pickup_point_id": point_id,
-            "name": "이웃", "phone": factories.next_phone()}
+    body = {
+        "listing_id": listing.pk,
+        "quantity": 1,
+        "pickup_point_id": point_id,
+        "name": "이웃",
+        "phone": factories.next_phone(),
+    }
     if window_id is not None:
         body["pickup_window"] = window_id
-    return Client().post(f"/api/shops/{slug}/reservations", data=json.dumps(body),
-                         content_type="application/json")
+    return Client().post(
+        f"/api/shops/{slug}/reservations", data=json.dumps(body), content_type="application/json"
+    )
 
 
 # --- partnering needs the café owner's consent -------------------------------------------
 
 
-def test_api_partner_of_another_shops_cafe_waits_for_its_owner(shop, other_shop, other_token,
-                                                               cafe, owner_client):
+def test_api_partner_of_another_shops_cafe_waits_for_its_owner(
+    shop, other_shop, other_token, cafe, owner_client
+):
     other = Client(headers={"Authorization": f"Bearer {other_token}"})
     asked = partner_over_api(other, other_shop.slug, cafe.place_id)
     assert asked.status_code == 202, asked.content
@@ -118,26 +129,35 @@ def test_only_the_cafe_owner_may_answer(shop, other_shop, token, other_token, ca
     with pytest.raises(NotFound):
         points.accept_partner_invitation(shop=other_shop, invitation_id=invitation_id)
     # Nor act for the café's shop with its own token.
-    assert other.post(f"/api/shops/{shop.slug}/partner-invitations/{invitation_id}/accept"
-                      ).status_code == 403
+    assert (
+        other.post(f"/api/shops/{shop.slug}/partner-invitations/{invitation_id}/accept").status_code
+        == 403
+    )
     # A member of the asking shop cannot reach the owner's console form either.
     stranger = Client()
     stranger.force_login(factories.make_owner(other_shop, username="other-owner"))
-    assert stranger.post(f"/owner/s/{shop.slug}/area/invitations/{invitation_id}/accept/"
-                         ).status_code == 404
+    assert (
+        stranger.post(f"/owner/s/{shop.slug}/area/invitations/{invitation_id}/accept/").status_code
+        == 404
+    )
     bad = Client(headers={"Authorization": f"Bearer {token}"}).post(
-        f"/api/shops/{shop.slug}/partner-invitations/0/accept")
+        f"/api/shops/{shop.slug}/partner-invitations/0/accept"
+    )
     assert bad.status_code == 404
     assert not PickupPoint.objects.filter(shop=other_shop, place=cafe.place).exists()
-    listed = Client(headers={"Authorization": f"Bearer {token}"}).get(
-        f"/api/shops/{shop.slug}/partner-invitations").json()
+    listed = (
+        Client(headers={"Authorization": f"Bearer {token}"})
+        .get(f"/api/shops/{shop.slug}/partner-invitations")
+        .json()
+    )
     assert [i["id"] for i in listed["incoming"]] == [invitation_id] and listed["outgoing"] == []
 
 
 def test_partnering_own_unowned_or_jointly_run_places_is_direct(shop, other_shop, cafe):
     # A place with no owner (made before places had owners): direct, and the shop adopts it.
-    loose = PickupPlace.objects.create(name="주인 없는 카페", lat=BETWEEN[0] + 0.001,
-                                       lng=BETWEEN[1])
+    loose = PickupPlace.objects.create(
+        name="주인 없는 카페", lat=BETWEEN[0] + 0.001, lng=BETWEEN[1]
+    )
     point = points.partner_place(shop=other_shop, place_id=loose.pk)
     assert isinstance(point, PickupPoint) and point.shop_id == other_shop.pk
     loose.refresh_from_db()
@@ -163,8 +183,7 @@ def test_console_shows_pending_request_instead_of_the_button(shop, other_shop, c
     area = f"/owner/s/{other_shop.slug}/area/"
     page = other_owner.get(area).content.decode()
     assert "두 가게 카페" in page and "수락 대기 중" not in page
-    response = other_owner.post(f"{area}points/partner/", {"place_id": cafe.place_id},
-                                follow=True)
+    response = other_owner.post(f"{area}points/partner/", {"place_id": cafe.place_id}, follow=True)
     page = response.content.decode()
     assert "수락 대기 중" in page and "제휴를 요청했습니다" in page
     assert not PickupPoint.objects.filter(shop=other_shop, place=cafe.place).exists()
@@ -181,16 +200,27 @@ def shared(shop, other_shop, cafe):
     return point, window
 
 
-def test_partner_shop_cannot_rename_or_rehour_the_shared_cafe_in_admin(shop, other_shop, cafe,
-                                                                        shared, clock):
+def test_partner_shop_cannot_rename_or_rehour_the_shared_cafe_in_admin(
+    shop, other_shop, cafe, shared, clock
+):
     point, window = shared
     client, _user = admin_client(other_shop, "partner-owner")
     url = f"/admin/pickup/pickupplace/{cafe.place_id}/change/"
     assert client.get(url).status_code == 200  # visible, read-only
-    response = client.post(url, {
-        "name": "내 카페로 바꿈", "address": "", "lat": BETWEEN[0], "lng": BETWEEN[1],
-        "opening_hours": "", "opens_at": "08:00", "closes_at": "10:00", "contact": "",
-        "handover_notes": ""})
+    response = client.post(
+        url,
+        {
+            "name": "내 카페로 바꿈",
+            "address": "",
+            "lat": BETWEEN[0],
+            "lng": BETWEEN[1],
+            "opening_hours": "",
+            "opens_at": "08:00",
+            "closes_at": "10:00",
+            "contact": "",
+            "handover_notes": "",
+        },
+    )
     assert response.status_code == 403
     place = PickupPlace.objects.get(pk=cafe.place_id)
     assert (place.name, place.closes_at) == ("두 가게 카페", time(22))
@@ -202,14 +232,23 @@ def test_partner_shop_cannot_rename_or_rehour_the_shared_cafe_in_admin(shop, oth
     assert made.status_code == 201, made.content
 
 
-def test_owner_edits_its_cafe_but_not_hours_that_break_a_partners_window(shop, other_shop,
-                                                                         cafe, shared, clock):
+def test_owner_edits_its_cafe_but_not_hours_that_break_a_partners_window(
+    shop, other_shop, cafe, shared, clock
+):
     point, window = shared
     client, _user = admin_client(shop, "cafe-owner")
     url = f"/admin/pickup/pickupplace/{cafe.place_id}/change/"
-    fields = {"name": "두 가게 카페", "address": "", "lat": BETWEEN[0], "lng": BETWEEN[1],
-              "opening_hours": "", "opens_at": "08:00", "closes_at": "16:00", "contact": "",
-              "handover_notes": ""}
+    fields = {
+        "name": "두 가게 카페",
+        "address": "",
+        "lat": BETWEEN[0],
+        "lng": BETWEEN[1],
+        "opening_hours": "",
+        "opens_at": "08:00",
+        "closes_at": "16:00",
+        "contact": "",
+        "handover_notes": "",
+    }
     refused = client.post(url, fields)
     assert refused.status_code == 200 and "17:00–19:00" in refused.content.decode()
     assert PickupPlace.objects.get(pk=cafe.place_id).closes_at == time(22)
@@ -230,20 +269,36 @@ def test_admin_cannot_repoint_a_counter_or_add_points(shop, other_shop):
     theirs = PickupPoint.objects.select_related("place").get(shop=shop, is_shop_counter=True)
     url = f"/admin/pickup/pickuppoint/{mine.pk}/change/"
     assert 'name="place"' not in client.get(url).content.decode()
-    response = client.post(url, {"shop": other_shop.pk, "place": theirs.place_id,
-                                 "status": "active", "paused_reason": "", "position": 0})
+    response = client.post(
+        url,
+        {
+            "shop": other_shop.pk,
+            "place": theirs.place_id,
+            "status": "active",
+            "paused_reason": "",
+            "position": 0,
+        },
+    )
     assert response.status_code == 302
     mine.refresh_from_db()
     assert mine.place_id != theirs.place_id and mine.shop_id == other_shop.pk
-    added = client.post("/admin/pickup/pickuppoint/add/", {
-        "shop": other_shop.pk, "place": theirs.place_id, "status": "active",
-        "paused_reason": "", "position": 1})
+    added = client.post(
+        "/admin/pickup/pickuppoint/add/",
+        {
+            "shop": other_shop.pk,
+            "place": theirs.place_id,
+            "status": "active",
+            "paused_reason": "",
+            "position": 1,
+        },
+    )
     assert added.status_code == 403
     assert not PickupPoint.objects.filter(shop=other_shop, place=theirs.place).exists()
     # Another shop's counter place is not even editable through the place form.
     place_url = f"/admin/pickup/pickupplace/{theirs.place_id}/change/"
-    assert client.post(place_url, {"name": "빼앗은 매장", "lat": 37.5, "lng": 127.0}
-                       ).status_code in (302, 403, 404)
+    assert client.post(
+        place_url, {"name": "빼앗은 매장", "lat": 37.5, "lng": 127.0}
+    ).status_code in (302, 403, 404)
     assert PickupPlace.objects.get(pk=theirs.place_id).name == shop.name
 
 
@@ -256,12 +311,20 @@ def test_ensure_shop_counter_never_writes_to_another_shops_place(shop, other_sho
     other_shop.save()  # the counter signal runs ensure_shop_counter
     place = PickupPlace.objects.get(pk=theirs.place_id)
     assert (place.name, place.lat, place.lng, place.contact) == (
-        shop.name, shop.lat, shop.lng, shop.phone)
+        shop.name,
+        shop.lat,
+        shop.lng,
+        shop.phone,
+    )
     mine.refresh_from_db()
     assert mine.place_id != theirs.place_id
     own = PickupPlace.objects.get(pk=mine.place_id)
     assert (own.name, own.lat, own.owner_shop_id, own.contact) == (
-        other_shop.name, other_shop.lat, other_shop.pk, "02-000-0000")
+        other_shop.name,
+        other_shop.lat,
+        other_shop.pk,
+        "02-000-0000",
+    )
     # A place another shop owns is not written either, even if nobody else uses it.
     foreign = PickupPlace.objects.create(name="남의 장소", lat=1, lng=1, owner_shop=shop)
     PickupPoint.objects.filter(pk=mine.pk).update(place=foreign)
@@ -281,7 +344,9 @@ def test_migration_gives_each_place_its_counter_shop_or_first_partner(shop, othe
     other_cafe = factories.make_cafe(other_shop, "다른 가게 카페")
     loose = PickupPlace.objects.create(name="아무도 안 쓰는 곳", lat=1, lng=1)
     PickupPlace.objects.update(owner_shop=None)
-    migration = importlib.import_module("pickup.migrations.0003_place_owner_and_partner_invitations")
+    migration = importlib.import_module(
+        "pickup.migrations.0003_place_owner_and_partner_invitations"
+    )
     migration.assign_owners(django_apps, None)
     owner_of = dict(PickupPlace.objects.values_list("pk", "owner_shop_id"))
     counters = PickupPoint.objects.filter(is_shop_counter=True)
@@ -300,11 +365,14 @@ def test_invitation_payload_names_the_owner(shop, other_shop, cafe):
 
 def test_a_shop_cannot_move_a_place_another_shop_owns(shop, other_shop):
     # A café left with one partner but owned by another shop (e.g. its own point was removed).
-    place = PickupPlace.objects.create(name="남의 카페", lat=BETWEEN[0], lng=BETWEEN[1],
-                                       owner_shop=shop)
+    place = PickupPlace.objects.create(
+        name="남의 카페", lat=BETWEEN[0], lng=BETWEEN[1], owner_shop=shop
+    )
     point = PickupPoint.objects.create(shop=other_shop, place=place)
     with pytest.raises(Conflict) as excinfo:
-        points.move_pickup_point(shop=other_shop, point_id=point.pk, lat=BETWEEN[0] + 0.001, lng=BETWEEN[1])
+        points.move_pickup_point(
+            shop=other_shop, point_id=point.pk, lat=BETWEEN[0] + 0.001, lng=BETWEEN[1]
+        )
     assert excinfo.value.code == "place_shared"
     place.refresh_from_db()
     assert place.lat == BETWEEN[0]
@@ -317,7 +385,9 @@ def test_admin_pauses_and_orders_points_through_the_services(shop, cafe):
     assert response.status_code == 302
     cafe.refresh_from_db()
     assert (cafe.status, cafe.paused_reason, cafe.position) == ("paused", "공사", 7)
-    assert client.post(url, {"status": "active", "paused_reason": "", "position": 7}
-                       ).status_code == 302
+    assert (
+        client.post(url, {"status": "active", "paused_reason": "", "position": 7}).status_code
+        == 302
+    )
     cafe.refresh_from_db()
     assert (cafe.status, cafe.paused_reason) == ("active", "")

@@ -31,8 +31,11 @@ OPTION_LOOKUP = 1
 
 def reserve_through_api(shop, body: dict) -> tuple[dict, int]:
     with CaptureQueriesContext(connection) as queries:
-        response = Client().post(f"/api/shops/{shop.slug}/reservations", json.dumps(body),
-                                 content_type="application/json")
+        response = Client().post(
+            f"/api/shops/{shop.slug}/reservations",
+            json.dumps(body),
+            content_type="application/json",
+        )
     assert response.status_code == 201, response.content
     return response.json(), len(queries.captured_queries)
 
@@ -45,10 +48,16 @@ def assert_logged_payload_is_the_committed_listing(listing: Listing) -> None:
 
 
 @pytest.mark.parametrize("named_window", [True, False], ids=["named-window", "chosen-window"])
-def test_one_reservation_stays_within_its_query_budget(shop, listing, cafe_point, lunch, clock,
-                                                      named_window):
-    body = {"listing_id": listing.pk, "quantity": 2, "pickup_point_id": cafe_point.pk,
-            "name": "김동네", "phone": "010-1234-5678"}
+def test_one_reservation_stays_within_its_query_budget(
+    shop, listing, cafe_point, lunch, clock, named_window
+):
+    body = {
+        "listing_id": listing.pk,
+        "quantity": 2,
+        "pickup_point_id": cafe_point.pk,
+        "name": "김동네",
+        "phone": "010-1234-5678",
+    }
     if named_window:
         body["pickup_window"] = lunch.pk
     data, count = reserve_through_api(shop, body)
@@ -58,12 +67,22 @@ def test_one_reservation_stays_within_its_query_budget(shop, listing, cafe_point
 
 
 def test_a_reservation_with_an_option_costs_one_lookup_more(shop, cafe_point, lunch, clock):
-    listing = factories.make_listing(shop, "단감", 10, options=[
-        OptionSpec("1팩", 2, 9000, 7900), OptionSpec("반팩", 1, 5000, 4200)])
+    listing = factories.make_listing(
+        shop,
+        "단감",
+        10,
+        options=[OptionSpec("1팩", 2, 9000, 7900), OptionSpec("반팩", 1, 5000, 4200)],
+    )
     option = listing.options.get(label="1팩")
-    body = {"listing_id": listing.pk, "option_id": option.pk, "quantity": 3,
-            "pickup_point_id": cafe_point.pk, "pickup_window": lunch.pk, "name": "김동네",
-            "phone": "010-1234-5678"}
+    body = {
+        "listing_id": listing.pk,
+        "option_id": option.pk,
+        "quantity": 3,
+        "pickup_point_id": cafe_point.pk,
+        "pickup_window": lunch.pk,
+        "name": "김동네",
+        "phone": "010-1234-5678",
+    }
     _data, count = reserve_through_api(shop, body)
     assert count <= RESERVE_BUDGET + OPTION_LOOKUP
     assert Listing.objects.get(pk=listing.pk).available == 4

@@ -66,8 +66,12 @@ def scene(db):
 
 def reserve_one(shop, listing, point, i: int, quantity: int = 1, window=None):
     return reservation_services.reserve(
-        shop=shop, listing_id=listing.pk, quantity=quantity, pickup_point_id=point.pk,
-        window_id=window.pk if window else None, name=f"손님{i}",
+        shop=shop,
+        listing_id=listing.pk,
+        quantity=quantity,
+        pickup_point_id=point.pk,
+        window_id=window.pk if window else None,
+        name=f"손님{i}",
         phone=f"010-7{i // 1000:03d}-{i % 1000:04d}",
     )[0]
 
@@ -120,15 +124,22 @@ def test_chosen_windows_fill_exactly_to_capacity_under_a_race(scene):
     """With no window named, racers are placed in the first window with room, counted
     under its lock: none overfills, and nobody is turned away while one has room."""
     shop, point = scene
-    windows = [factories.make_window(point, "12:00", "14:00", capacity=3),
-               factories.make_window(point, "17:00", "19:00", capacity=3)]
+    windows = [
+        factories.make_window(point, "12:00", "14:00", capacity=3),
+        factories.make_window(point, "17:00", "19:00", capacity=3),
+    ]
     listing = factories.make_listing(shop, "소금빵", 100)
     morning = timezone.make_aware(datetime.combine(timezone.localdate(), time(9)))
 
     def reserve_any_window(i: int) -> Reservation:
         return reservation_services.reserve(
-            shop=shop, listing_id=listing.pk, quantity=1, pickup_point_id=point.pk,
-            name=f"손님{i}", phone=f"010-7{i // 1000:03d}-{i % 1000:04d}", now=morning,
+            shop=shop,
+            listing_id=listing.pk,
+            quantity=1,
+            pickup_point_id=point.pk,
+            name=f"손님{i}",
+            phone=f"010-7{i // 1000:03d}-{i % 1000:04d}",
+            now=morning,
         )[0]
 
     results, errors = race(16, reserve_any_window)
@@ -148,8 +159,12 @@ def test_cancel_and_no_show_return_exactly_what_was_taken_once(scene):
     assert Listing.objects.get(pk=listing.pk).available == 0
 
     # Ten taps on "cancel" for one reservation, from two screens at once.
-    results, errors = race(10, lambda i: reservation_services.cancel_reservation(
-        reservation_id=taken[0].pk, by="customer"))
+    results, errors = race(
+        10,
+        lambda i: reservation_services.cancel_reservation(
+            reservation_id=taken[0].pk, by="customer"
+        ),
+    )
     assert len(results) == 1 and errors == Counter({"already_cancelled": 9})
     assert Listing.objects.get(pk=listing.pk).available == 3
 
@@ -159,7 +174,9 @@ def test_cancel_and_no_show_return_exactly_what_was_taken_once(scene):
     jobs = [
         lambda: reservation_services.mark_picked_up(shop=shop, code=target.code, now=late),
         lambda: reservation_services.mark_no_show(reservation_id=target.pk, now=late),
-        lambda: reservation_services.cancel_reservation(reservation_id=target.pk, by="customer", now=late),
+        lambda: reservation_services.cancel_reservation(
+            reservation_id=target.pk, by="customer", now=late
+        ),
     ]
     results, errors = race(3, lambda i: jobs[i]())
     assert len(results) == 1 and sum(errors.values()) == 2
@@ -173,8 +190,11 @@ def test_cancel_and_no_show_return_exactly_what_was_taken_once(scene):
     results, errors = race(2, lambda i: reservation_services.expire_no_shows(now=late))
     assert sorted(results) in ([0, 2], [1, 1])
     assert Listing.objects.get(pk=listing.pk).available == before + 6
-    assert set(Reservation.objects.filter(pk__in=[taken[2].pk, taken[3].pk])
-               .values_list("status", flat=True)) == {"no_show"}
+    assert set(
+        Reservation.objects.filter(pk__in=[taken[2].pk, taken[3].pk]).values_list(
+            "status", flat=True
+        )
+    ) == {"no_show"}
     assert_log_matches(listing)
 
 

@@ -8,16 +8,24 @@ import inspect
 
 import pytest
 
-MODULES = ["pickup.services.points", "pickup.services.windows",
-           "pickup.services.reservations", "pickup.limits", "shops.idempotency",
-           "livestock.services"]
+MODULES = [
+    "pickup.services.points",
+    "pickup.services.windows",
+    "pickup.services.reservations",
+    "pickup.limits",
+    "shops.idempotency",
+    "livestock.services",
+]
 
 
 def public_functions(module_name: str):
     module = importlib.import_module(module_name)
     for name, value in vars(module).items():
-        if (inspect.isfunction(value) and not name.startswith("_")
-                and value.__module__ == module_name):
+        if (
+            inspect.isfunction(value)
+            and not name.startswith("_")
+            and value.__module__ == module_name
+        ):
             yield name, value
 
 
@@ -43,7 +51,10 @@ def test_no_service_speaks_http(module_name):
 def test_the_package_reexports_nothing():
     import pickup.services
 
-    public = [name for name, value in vars(pickup.services).items()
-              if not name.startswith("_") and not inspect.ismodule(value)]
+    public = [
+        name
+        for name, value in vars(pickup.services).items()
+        if not name.startswith("_") and not inspect.ismodule(value)
+    ]
     assert public == []
     assert "idempotency key → pickup window → reservation" in pickup.services.__doc__

@@ -46,23 +46,39 @@ def sent(monkeypatch):
         by_group = {group.split(".")[0]: message["reservation"] for group, message in sends}
         messages.append({"public": by_group["reservation"], "staff": by_group["owner"]})
 
-    monkeypatch.setattr(streams, "publish_many_on_commit",
-                        lambda sends: transaction.on_commit(partial(record, list(sends))))
+    monkeypatch.setattr(
+        streams,
+        "publish_many_on_commit",
+        lambda sends: transaction.on_commit(partial(record, list(sends))),
+    )
     return messages
 
 
 def test_reserve_takes_stock_through_the_stock_service_and_announces_after_commit(
-        shop, listing, cafe_point, lunch, clock, sent, django_capture_on_commit_callbacks):
+    shop, listing, cafe_point, lunch, clock, sent, django_capture_on_commit_callbacks
+):
     version = shop.stock_version
     with django_capture_on_commit_callbacks(execute=True) as callbacks:
         made, replayed = reservations.reserve(
-            shop=shop, listing_id=listing.pk, quantity=3, pickup_point_id=cafe_point.pk,
-            window_id=lunch.pk, name="  김 동네 ", phone="010 1234 5678", consent=True)
+            shop=shop,
+            listing_id=listing.pk,
+            quantity=3,
+            pickup_point_id=cafe_point.pk,
+            window_id=lunch.pk,
+            name="  김 동네 ",
+            phone="010 1234 5678",
+            consent=True,
+        )
     assert not replayed
     assert isinstance(made, Reservation)  # the service returns the domain object
     r = Reservation.objects.get(pk=made.pk)
     assert (r.status, r.quantity, r.units, r.unit_price, r.total_price) == (
-        "confirmed", 3, 3, listing.pickup_price, 3 * listing.pickup_price)
+        "confirmed",
+        3,
+        3,
+        listing.pickup_price,
+        3 * listing.pickup_price,
+    )
     assert r.phone == "+821012345678" and r.name == "김 동네" and r.phone_consent
     assert len(r.code) == 6 and len(r.token) >= 32
     assert (r.pickup_starts_at, r.pickup_ends_at) == (clock.at("12:00"), clock.at("14:00"))
@@ -78,8 +94,12 @@ def test_reserve_takes_stock_through_the_stock_service_and_announces_after_commi
 
 
 def test_option_takes_its_units_and_uses_its_pickup_price(shop, cafe_point, lunch, clock):
-    listing = factories.make_listing(shop, "단감", 10, options=[
-        OptionSpec("1팩", 2, 9000, 7900), OptionSpec("반팩", 1, 5000, 4200)])
+    listing = factories.make_listing(
+        shop,
+        "단감",
+        10,
+        options=[OptionSpec("1팩", 2, 9000, 7900), OptionSpec("반팩", 1, 5000, 4200)],
+    )
     option = listing.options.get(label="1팩")
     r = reserve(shop, listing, cafe_point, lunch, quantity=3, option_id=option.pk)
     assert (r.units, r.unit_price, r.total_price, r.item_name) == (6, 7900, 23700, "단감 (1팩)")
@@ -89,21 +109,24 @@ def test_option_takes_its_units_and_uses_its_pickup_price(shop, cafe_point, lunc
     assert exc.value.code == "insufficient_stock" and exc.value.extra["available"] == 4
 
 
-def test_insufficient_stock_is_409_with_available_and_writes_nothing(shop, cafe_point, lunch,
-                                                                    clock):
+def test_insufficient_stock_is_409_with_available_and_writes_nothing(
+    shop, cafe_point, lunch, clock
+):
     listing = factories.make_listing(shop, "샤인머스캣", 2)
     before = StockEvent.objects.count()
     with pytest.raises(Conflict) as exc:
         reserve(shop, listing, cafe_point, lunch, quantity=3)
     assert (exc.value.code, exc.value.status, exc.value.extra["available"]) == (
-        "insufficient_stock", 409, 2)
+        "insufficient_stock",
+        409,
+        2,
+    )
     assert available(listing) == 2
     assert StockEvent.objects.count() == before
     assert not Reservation.objects.exists()
 
 
-def test_full_window_is_refused_with_window_full(shop, listing, cafe_point, lunch, evening,
-                                                 clock):
+def test_full_window_is_refused_with_window_full(shop, listing, cafe_point, lunch, evening, clock):
     for _ in range(3):
         reserve(shop, listing, cafe_point, lunch)
     with pytest.raises(Conflict) as exc:
@@ -112,17 +135,21 @@ def test_full_window_is_refused_with_window_full(shop, listing, cafe_point, lunc
     assert available(listing) == 197
     reserve(shop, listing, cafe_point, evening)  # another window still has room
     # A cancellation frees a place on the shelf.
-    reservations.cancel_reservation(reservation_id=Reservation.objects.filter(window=lunch).first().pk,
-                                by="customer")
+    reservations.cancel_reservation(
+        reservation_id=Reservation.objects.filter(window=lunch).first().pk, by="customer"
+    )
     reserve(shop, listing, cafe_point, lunch)
 
 
-@pytest.mark.parametrize("case, code, error", [
-    ("past", "window_past", InvalidInput),
-    ("outside_hours", "window_outside_hours", InvalidInput),
-    ("other_point", "window_not_found", NotFound),
-    ("removed", "window_not_found", NotFound),
-])
+@pytest.mark.parametrize(
+    "case, code, error",
+    [
+        ("past", "window_past", InvalidInput),
+        ("outside_hours", "window_outside_hours", InvalidInput),
+        ("other_point", "window_not_found", NotFound),
+        ("removed", "window_not_found", NotFound),
+    ],
+)
 def test_bad_windows_are_refused(case, code, error, shop, listing, cafe_point, lunch, clock):
     window = lunch
     if case == "past":
@@ -142,8 +169,9 @@ def test_bad_windows_are_refused(case, code, error, shop, listing, cafe_point, l
     assert available(listing) == 200 and not Reservation.objects.exists()
 
 
-def test_no_window_chosen_takes_the_next_one_with_room(shop, listing, cafe_point, lunch, evening,
-                                                        clock):
+def test_no_window_chosen_takes_the_next_one_with_room(
+    shop, listing, cafe_point, lunch, evening, clock
+):
     lunch.capacity = 1
     lunch.save()
     assert reserve(shop, listing, cafe_point).window == lunch
@@ -167,8 +195,9 @@ def test_no_window_with_room_today_or_tomorrow_is_a_409(shop, listing, cafe_poin
 
 
 def test_windowless_point_takes_reservations_until_closing(shop, listing, clock):
-    point = factories.make_cafe(shop, "저녁 카페", opens_at=clock.at("09:00").time(),
-                                closes_at=clock.at("20:00").time())
+    point = factories.make_cafe(
+        shop, "저녁 카페", opens_at=clock.at("09:00").time(), closes_at=clock.at("20:00").time()
+    )
     r = reserve(shop, listing, point)
     assert r.window is None and r.pickup_ends_at == clock.at("20:00")
     clock.set("20:00")
@@ -177,7 +206,8 @@ def test_windowless_point_takes_reservations_until_closing(shop, listing, clock)
 
 
 def test_paused_and_foreign_points_listings_and_options_are_refused(
-        shop, other_shop, listing, cafe_point, lunch, clock):
+    shop, other_shop, listing, cafe_point, lunch, clock
+):
     paused = factories.make_cafe(shop, "쉬는 카페", status="paused")
     foreign_point = factories.make_cafe(other_shop, "남의 카페")
     foreign_listing = factories.make_listing(other_shop, "남의 감", 10)
@@ -190,9 +220,16 @@ def test_paused_and_foreign_points_listings_and_options_are_refused(
         ({"listing_id": 10**9}, "listing_not_found"),
     ]
     for override, code in cases:
-        kwargs = {"shop": shop, "listing_id": listing.pk, "quantity": 1,
-                  "pickup_point_id": cafe_point.pk, "window_id": lunch.pk, "name": "김",
-                  "phone": "010-1111-2222", **override}
+        kwargs = {
+            "shop": shop,
+            "listing_id": listing.pk,
+            "quantity": 1,
+            "pickup_point_id": cafe_point.pk,
+            "window_id": lunch.pk,
+            "name": "김",
+            "phone": "010-1111-2222",
+            **override,
+        }
         with pytest.raises((NotFound, Conflict)) as exc:
             reservations.reserve(**kwargs)
         assert exc.value.code == code
@@ -208,8 +245,9 @@ def test_ended_listing_cannot_be_reserved(shop, listing, cafe_point, lunch, cloc
 
 
 @override_settings(PICKUP_MAX_ACTIVE_PER_PHONE=2)
-def test_active_reservations_per_phone_per_shop_are_capped(shop, other_shop, listing, cafe_point,
-                                                           evening, clock):
+def test_active_reservations_per_phone_per_shop_are_capped(
+    shop, other_shop, listing, cafe_point, evening, clock
+):
     phone = "010-2222-3333"
     first = reserve(shop, listing, cafe_point, evening, phone=phone)
     reserve(shop, listing, cafe_point, evening, phone=phone)
@@ -238,11 +276,17 @@ def test_a_phone_with_too_many_no_shows_is_refused(shop, listing, cafe_point, lu
     reserve(shop, listing, cafe_point, lunch, phone="010-3333-5555")
 
 
-def test_idempotency_key_double_tap_makes_one_reservation(shop, listing, cafe_point, lunch,
-                                                          clock):
-    kwargs = {"shop": shop, "listing_id": listing.pk, "quantity": 2,
-              "pickup_point_id": cafe_point.pk, "window_id": lunch.pk, "name": "김",
-              "phone": "010-4444-5555", "idempotency_key": "tap-1"}
+def test_idempotency_key_double_tap_makes_one_reservation(shop, listing, cafe_point, lunch, clock):
+    kwargs = {
+        "shop": shop,
+        "listing_id": listing.pk,
+        "quantity": 2,
+        "pickup_point_id": cafe_point.pk,
+        "window_id": lunch.pk,
+        "name": "김",
+        "phone": "010-4444-5555",
+        "idempotency_key": "tap-1",
+    }
     first, replayed_first = reservations.reserve(**kwargs)
     second, replayed_second = reservations.reserve(**kwargs)
     assert (replayed_first, replayed_second) == (False, True)
@@ -255,14 +299,19 @@ def test_idempotency_key_double_tap_makes_one_reservation(shop, listing, cafe_po
 
 
 def test_customer_cancel_returns_exactly_what_was_taken_and_announces(
-        shop, listing, cafe_point, lunch, clock, sent, django_capture_on_commit_callbacks):
+    shop, listing, cafe_point, lunch, clock, sent, django_capture_on_commit_callbacks
+):
     r = reserve(shop, listing, cafe_point, lunch, quantity=4)
     sent.clear()
     with django_capture_on_commit_callbacks(execute=True):
         reservations.cancel_reservation(reservation_id=r.pk, by="customer", reason="일정 변경")
     r.refresh_from_db()
     assert (r.status, r.units_returned, r.cancelled_by, r.cancel_reason) == (
-        "cancelled", 4, "customer", "일정 변경")
+        "cancelled",
+        4,
+        "customer",
+        "일정 변경",
+    )
     assert available(listing) == 200
     event = StockEvent.objects.filter(listing=listing).order_by("-version").first()
     assert (event.delta, event.reason) == (4, "reservation_cancelled")
@@ -273,15 +322,17 @@ def test_customer_cancel_returns_exactly_what_was_taken_and_announces(
     assert available(listing) == 200
 
 
-def test_shop_cancel_needs_a_reason_and_is_scoped_to_the_shop(shop, other_shop, listing,
-                                                              cafe_point, lunch, clock):
+def test_shop_cancel_needs_a_reason_and_is_scoped_to_the_shop(
+    shop, other_shop, listing, cafe_point, lunch, clock
+):
     r = reserve(shop, listing, cafe_point, lunch)
     with pytest.raises(InvalidInput) as exc:
         reservations.cancel_reservation(reservation_id=r.pk, shop=shop, by="shop", reason=" ")
     assert exc.value.code == "reason_required"
     with pytest.raises(NotFound):
-        reservations.cancel_reservation(reservation_id=r.pk, shop=other_shop, by="shop",
-                                    reason="품절")
+        reservations.cancel_reservation(
+            reservation_id=r.pk, shop=other_shop, by="shop", reason="품절"
+        )
     reservations.cancel_reservation(reservation_id=r.pk, shop=shop, by="shop", reason="상품 파손")
     r.refresh_from_db()
     assert (r.status, r.cancelled_by, r.cancel_reason) == ("cancelled", "shop", "상품 파손")
@@ -296,8 +347,9 @@ def test_cancel_after_the_listing_ended_returns_nothing(shop, listing, cafe_poin
     assert available(listing) == 195
 
 
-def test_ready_then_picked_up_by_code(shop, listing, cafe_point, lunch, clock, sent,
-                                      django_capture_on_commit_callbacks):
+def test_ready_then_picked_up_by_code(
+    shop, listing, cafe_point, lunch, clock, sent, django_capture_on_commit_callbacks
+):
     r = reserve(shop, listing, cafe_point, lunch)
     sent.clear()
     with django_capture_on_commit_callbacks(execute=True):
@@ -317,8 +369,9 @@ def test_ready_then_picked_up_by_code(shop, listing, cafe_point, lunch, clock, s
 
 
 @override_settings(PICKUP_CODE_ATTEMPTS=3)
-def test_wrong_codes_are_404_and_then_rate_limited(shop, other_shop, listing, cafe_point, lunch,
-                                                   clock):
+def test_wrong_codes_are_404_and_then_rate_limited(
+    shop, other_shop, listing, cafe_point, lunch, clock
+):
     r = reserve(shop, listing, cafe_point, lunch)
     with pytest.raises(NotFound):
         reservations.mark_picked_up(shop=other_shop, code=r.code)  # another shop's code
@@ -337,8 +390,9 @@ def test_wrong_codes_are_404_and_then_rate_limited(shop, other_shop, listing, ca
     reservations.mark_picked_up(shop=shop, code=r.code)
 
 
-def test_manual_no_show_only_after_the_window_and_returns_stock(shop, listing, cafe_point, lunch,
-                                                                clock):
+def test_manual_no_show_only_after_the_window_and_returns_stock(
+    shop, listing, cafe_point, lunch, clock
+):
     r = reserve(shop, listing, cafe_point, lunch, quantity=2)
     with pytest.raises(Conflict) as exc:
         reservations.mark_no_show(shop=shop, reservation_id=r.pk)
@@ -354,7 +408,8 @@ def test_manual_no_show_only_after_the_window_and_returns_stock(shop, listing, c
 
 @override_settings(PICKUP_NO_SHOW_GRACE_MINUTES=30)
 def test_expiry_turns_late_reservations_into_no_shows_after_the_grace_period(
-        shop, listing, cafe_point, lunch, evening, clock):
+    shop, listing, cafe_point, lunch, evening, clock
+):
     late = reserve(shop, listing, cafe_point, lunch, quantity=3)
     collected = reserve(shop, listing, cafe_point, lunch, quantity=1)
     tonight = reserve(shop, listing, cafe_point, evening, quantity=2)
@@ -367,8 +422,12 @@ def test_expiry_turns_late_reservations_into_no_shows_after_the_grace_period(
     clock.set("14:30")
     assert reservations.expire_no_shows() == 2
     statuses = dict(Reservation.objects.values_list("pk", "status"))
-    assert statuses == {late.pk: "no_show", collected.pk: "picked_up", tonight.pk: "confirmed",
-                        ready.pk: "no_show"}
+    assert statuses == {
+        late.pk: "no_show",
+        collected.pk: "picked_up",
+        tonight.pk: "confirmed",
+        ready.pk: "no_show",
+    }
     assert available(listing) == 197  # 3 + 1 back; the collected one and tonight's stay taken
     assert reservations.expire_no_shows() == 0  # nothing is returned twice
     assert available(listing) == 197
@@ -384,15 +443,18 @@ def test_expiry_does_not_return_stock_of_an_ended_listing(shop, listing, cafe_po
 
 
 @override_settings(PICKUP_PHONE_RETENTION_DAYS=30)
-def test_phones_are_erased_after_retention_or_at_once_without_consent(shop, listing, cafe_point,
-                                                                      lunch, clock):
+def test_phones_are_erased_after_retention_or_at_once_without_consent(
+    shop, listing, cafe_point, lunch, clock
+):
     kept = reserve(shop, listing, cafe_point, lunch, consent=True)
     no_consent = reserve(shop, listing, cafe_point, lunch, consent=False)
     still_open = reserve(shop, listing, cafe_point, lunch, consent=False)
     reservations.mark_picked_up(shop=shop, code=kept.code)
     reservations.cancel_reservation(reservation_id=no_consent.pk, by="customer")
     assert reservations.purge_expired_phones() == 1
-    kept.refresh_from_db(); no_consent.refresh_from_db(); still_open.refresh_from_db()  # noqa: E702
+    kept.refresh_from_db()
+    no_consent.refresh_from_db()
+    still_open.refresh_from_db()  # noqa: E702
     assert kept.phone.startswith("+8210") and still_open.phone.startswith("+8210")
     assert no_consent.phone == "" and no_consent.phone_erased_at is not None
     clock.now += timedelta(days=30, minutes=1)
@@ -402,7 +464,8 @@ def test_phones_are_erased_after_retention_or_at_once_without_consent(shop, list
 
 
 def test_cafe_staff_hand_over_orders_of_every_partner_shop_at_their_counter(
-        shop, other_shop, listing, clock):
+    shop, other_shop, listing, clock
+):
     # A café between the two shops, inside both service areas.
     shared_place = factories.make_cafe(shop, "두 가게 카페", lat=37.563, lng=126.941).place
     other_point = factories.make_cafe(other_shop, place=shared_place)
@@ -420,18 +483,22 @@ def test_windows_must_lie_within_the_place_hours(shop, cafe_point):
     from datetime import time
 
     with pytest.raises(InvalidInput) as exc:
-        windows.add_pickup_window(shop=shop, pickup_point_id=cafe_point.pk,
-                                   starts_at=time(7), ends_at=time(9))
+        windows.add_pickup_window(
+            shop=shop, pickup_point_id=cafe_point.pk, starts_at=time(7), ends_at=time(9)
+        )
     assert exc.value.code == "window_outside_hours"
     with pytest.raises(InvalidInput):
-        windows.add_pickup_window(shop=shop, pickup_point_id=cafe_point.pk,
-                                   starts_at=time(12), ends_at=time(11))
-    window = windows.add_pickup_window(shop=shop, pickup_point_id=cafe_point.pk,
-                                        starts_at=time(12), ends_at=time(13), capacity=5)
+        windows.add_pickup_window(
+            shop=shop, pickup_point_id=cafe_point.pk, starts_at=time(12), ends_at=time(11)
+        )
+    window = windows.add_pickup_window(
+        shop=shop, pickup_point_id=cafe_point.pk, starts_at=time(12), ends_at=time(13), capacity=5
+    )
     assert PickupWindow.objects.get(pk=window.pk).capacity == 5
     with pytest.raises(Conflict):
-        windows.add_pickup_window(shop=shop, pickup_point_id=cafe_point.pk,
-                                   starts_at=time(12), ends_at=time(13))
+        windows.add_pickup_window(
+            shop=shop, pickup_point_id=cafe_point.pk, starts_at=time(12), ends_at=time(13)
+        )
 
 
 def test_periodic_tasks_run_the_services(shop, listing, cafe_point, lunch, clock):
@@ -461,7 +528,8 @@ def test_tasks_are_scheduled_every_minute_and_daily():
 
 
 def test_broadcast_reaches_the_three_groups_with_their_versions(
-        shop, listing, cafe_point, lunch, clock, monkeypatch, django_capture_on_commit_callbacks):
+    shop, listing, cafe_point, lunch, clock, monkeypatch, django_capture_on_commit_callbacks
+):
     reservation = reserve(shop, listing, cafe_point, lunch)
     calls = []
 
@@ -474,14 +542,16 @@ def test_broadcast_reaches_the_three_groups_with_their_versions(
     with django_capture_on_commit_callbacks(execute=True):
         reservations.mark_ready(shop=shop, reservation_id=reservation.pk)
     place = cafe_point.place_id
-    assert calls == [(f"reservation.{reservation.pk}", 2, "ready"),
-                     (f"owner.reservations.{shop.pk}", 2, "ready"),
-                     (f"place.reservations.{place}", 2, "ready")]
+    assert calls == [
+        (f"reservation.{reservation.pk}", 2, "ready"),
+        (f"owner.reservations.{shop.pk}", 2, "ready"),
+        (f"place.reservations.{place}", 2, "ready"),
+    ]
 
 
 def test_a_failed_broadcast_never_breaks_the_committed_change(
-        shop, listing, cafe_point, lunch, clock, monkeypatch, caplog,
-        django_capture_on_commit_callbacks):
+    shop, listing, cafe_point, lunch, clock, monkeypatch, caplog, django_capture_on_commit_callbacks
+):
     reservation = reserve(shop, listing, cafe_point, lunch)
 
     class BrokenLayer:

@@ -33,8 +33,11 @@ def scene(db):
 
 
 def versions(key: str) -> list[int]:
-    return list(ReservationEvent.objects.filter(feed=key).order_by("version")
-                .values_list("version", flat=True))
+    return list(
+        ReservationEvent.objects.filter(feed=key)
+        .order_by("version")
+        .values_list("version", flat=True)
+    )
 
 
 def test_each_feed_grows_by_one_per_committed_change(scene):
@@ -47,8 +50,9 @@ def test_each_feed_grows_by_one_per_committed_change(scene):
     assert versions(streams.place_feed(bakery.place_id)) == [1]
     first.refresh_from_db()
     assert first.version == 2
-    assert [m["version"] for m in streams.feed_messages_after(
-        streams.shop_feed(shop.pk), 1, 3)] == [2, 3]
+    assert [
+        m["version"] for m in streams.feed_messages_after(streams.shop_feed(shop.pk), 1, 3)
+    ] == [2, 3]
     assert streams.feed_messages_after(streams.shop_feed(shop.pk), 0, 4) is None
 
 
@@ -107,21 +111,27 @@ async def test_a_lost_group_send_on_a_feed_is_filled_from_its_log(monkeypatch):
     first = await ws.receive_json_from(timeout=3)
     second = await ws.receive_json_from(timeout=3)
     assert [(m["version"], m["reservation"]["code"]) for m in (first, second)] == [
-        (1, lost.code), (2, heard.code)]
+        (1, lost.code),
+        (2, heard.code),
+    ]
     await ws.disconnect()
 
 
 @pytest.mark.django_db(transaction=True)
 async def test_resync_on_a_feed_replays_the_missed_changes_in_order():
     shop, listing, point, token = await cafe_scene()
-    codes = [(await database_sync_to_async(factories.make_reservation)(shop, listing, point)).code
-             for _ in range(3)]
+    codes = [
+        (await database_sync_to_async(factories.make_reservation)(shop, listing, point)).code
+        for _ in range(3)
+    ]
     ws, snapshot = await connect(f"/ws/cafe/{token}/")
     assert snapshot == {"type": "snapshot", "version": 3}
     await ws.send_json_to({"type": "resync", "version": 1})
     replayed = [await ws.receive_json_from(timeout=3) for _ in range(2)]
     assert [(m["type"], m["version"], m["reservation"]["code"]) for m in replayed] == [
-        ("reservation", 2, codes[1]), ("reservation", 3, codes[2])]
+        ("reservation", 2, codes[1]),
+        ("reservation", 3, codes[2]),
+    ]
     await ws.send_json_to({"type": "resync", "version": 3})
     assert await ws.receive_nothing(timeout=0.2)
     await ws.send_json_to({"type": "resync", "version": 9})
@@ -138,13 +148,18 @@ async def test_the_customer_page_resyncs_to_a_snapshot_and_hears_heartbeats(sett
     reservation = await database_sync_to_async(factories.make_reservation)(shop, listing, point)
     with pytest.MonkeyPatch.context() as patch:
         patch.setattr(streams, "publish_many_on_commit", lambda sends: None)
-        await database_sync_to_async(reservations.mark_ready)(shop=shop, reservation_id=reservation.pk)
+        await database_sync_to_async(reservations.mark_ready)(
+            shop=shop, reservation_id=reservation.pk
+        )
     ws, snapshot = await connect(f"/ws/reservations/{reservation.token}/")
     assert (snapshot["version"], snapshot["reservation"]["status"]) == (2, "ready")
     await ws.send_json_to({"type": "resync", "version": 1})
     again = await ws.receive_json_from(timeout=3)
     assert (again["type"], again["version"], again["reservation"]["status"]) == (
-        "snapshot", 2, "ready")
+        "snapshot",
+        2,
+        "ready",
+    )
     beat = await ws.receive_json_from(timeout=3)
     assert beat == {"type": "heartbeat", "version": 2}
     await ws.disconnect()

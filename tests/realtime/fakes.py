@@ -32,8 +32,12 @@ class FakeStock:
         """One committed change: bump the version, log it, return its ``stock`` message."""
         self.version += 1
         self.available -= 1
-        message = {"type": "stock", "shop": SHOP.slug, "version": self.version,
-                   "listing": {"id": 1, "available": self.available}}
+        message = {
+            "type": "stock",
+            "shop": SHOP.slug,
+            "version": self.version,
+            "listing": {"id": 1, "available": self.available},
+        }
         self.log[self.version] = message
         return message
 
@@ -66,8 +70,12 @@ class FakeStock:
     async def snapshot(self) -> dict[str, Any]:
         version, available = self.version, self.available
         await self._gate("snapshot")
-        return {"type": "snapshot", "shop": SHOP.slug, "version": version,
-                "listings": [{"id": 1, "available": available}]}
+        return {
+            "type": "snapshot",
+            "shop": SHOP.slug,
+            "version": version,
+            "listings": [{"id": 1, "available": available}],
+        }
 
     @property
     def reads(self) -> Reads:

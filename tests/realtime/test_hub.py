@@ -38,8 +38,11 @@ async def settle(rounds: int = 20) -> None:
         await asyncio.sleep(0)
 
 
-async def connect(stock: FakeStock, layer: InMemoryChannelLayer, socket: Socket | None = None,
-                  ) -> tuple[StreamHub, live_hub.Member, Socket]:
+async def connect(
+    stock: FakeStock,
+    layer: InMemoryChannelLayer,
+    socket: Socket | None = None,
+) -> tuple[StreamHub, live_hub.Member, Socket]:
     """What the consumer does on connect: join, send a snapshot read after joining, release."""
     socket = socket or Socket()
     hub, member = await live_hub.join(stock.stream, socket.send, layer=layer)
@@ -79,8 +82,12 @@ async def test_changes_published_while_the_snapshot_is_read_are_sent_once_after_
     await publish(layer, stock.commit())
     await settle()
 
-    assert late.frames[0] == {"type": "snapshot", "shop": SHOP.slug, "version": 5,
-                              "listings": [{"id": 1, "available": 100}]}
+    assert late.frames[0] == {
+        "type": "snapshot",
+        "shop": SHOP.slug,
+        "version": 5,
+        "listings": [{"id": 1, "available": 100}],
+    }
     assert late.versions() == [6, 7, 8]
     assert early.versions() == [6, 7, 8]
 
@@ -141,8 +148,7 @@ async def test_sockets_joining_during_a_snapshot_read_share_the_next_one(stock, 
     assert all(s.versions("snapshot") == [5] for s in sockets)
 
 
-async def test_a_socket_held_through_a_long_burst_gets_a_fresh_snapshot(stock, layer,
-                                                                       monkeypatch):
+async def test_a_socket_held_through_a_long_burst_gets_a_fresh_snapshot(stock, layer, monkeypatch):
     monkeypatch.setattr(live_hub.Member, "MAX_BUFFERED", 3)
     await connect(stock, layer)
     hub, member, socket = await connect(stock, layer)

@@ -37,8 +37,19 @@ class RedisServer:
 
     def start(self) -> None:
         self.process = subprocess.Popen(
-            ["redis-server", "--port", str(self.port), "--bind", "127.0.0.1", "--save", "",
-             "--appendonly", "no", "--dir", self.dir],
+            [
+                "redis-server",
+                "--port",
+                str(self.port),
+                "--bind",
+                "127.0.0.1",
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                self.dir,
+            ],
             stdout=subprocess.DEVNULL,
         )
 
@@ -147,6 +158,7 @@ async def test_delivery_resumes_after_redis_restarts(redis_server, settings):
     async def got(versions: list[int]):
         async def check() -> bool:
             return sock.versions() == versions
+
         return check
 
     await wait_for(await got([6]))

@@ -7,8 +7,17 @@ import ast
 from pathlib import Path
 
 ROOT = Path(__file__).resolve().parents[2]
-APPS = {"config", "shops", "livestock", "pickup", "storefront", "reviews", "notify",
-        "integrations", "insights"}
+APPS = {
+    "config",
+    "shops",
+    "livestock",
+    "pickup",
+    "storefront",
+    "reviews",
+    "notify",
+    "integrations",
+    "insights",
+}
 SERVER_INTERNALS = {"daphne", "autobahn", "twisted"}
 
 
@@ -28,7 +37,11 @@ def test_realtime_imports_no_app_and_not_config():
 
 
 def test_only_realtime_wire_touches_the_servers_internals():
-    sources = [p for app in ("realtime", "livestock", "pickup", "shops", "config")
-               for p in (ROOT / app).rglob("*.py") if "migrations" not in p.parts]
+    sources = [
+        p
+        for app in ("realtime", "livestock", "pickup", "shops", "config")
+        for p in (ROOT / app).rglob("*.py")
+        if "migrations" not in p.parts
+    ]
     touching = {str(p.relative_to(ROOT)) for p in sources if imported(p) & SERVER_INTERNALS}
     assert touching == {"realtime/wire.py"}

@@ -34,8 +34,9 @@ def test_a_failed_send_is_logged_and_never_fails_the_committed_write(
     assert f"v{result.version}" in caplog.text and "not sent" in caplog.text
 
 
-def test_one_failed_group_does_not_stop_the_others(monkeypatch, caplog, db,
-                                                   django_capture_on_commit_callbacks):
+def test_one_failed_group_does_not_stop_the_others(
+    monkeypatch, caplog, db, django_capture_on_commit_callbacks
+):
     layer = RecordingLayer()
 
     async def group_send(group, message):
@@ -46,14 +47,16 @@ def test_one_failed_group_does_not_stop_the_others(monkeypatch, caplog, db,
     layer.group_send = group_send
     monkeypatch.setattr(publish, "get_channel_layer", lambda: layer)
     with django_capture_on_commit_callbacks(execute=True):
-        publish.publish_many_on_commit([("a", {"version": 1}), ("b", {"version": 2}),
-                                        ("c", {"version": 3})])
+        publish.publish_many_on_commit(
+            [("a", {"version": 1}), ("b", {"version": 2}), ("c", {"version": 3})]
+        )
     assert [group for group, _event in layer.sent] == ["a", "c"]
     assert layer.sent[0][1] == {"type": "realtime.message", "message": {"version": 1}}
 
 
-def test_nothing_is_sent_for_a_rolled_back_transaction(monkeypatch, db,
-                                                       django_capture_on_commit_callbacks):
+def test_nothing_is_sent_for_a_rolled_back_transaction(
+    monkeypatch, db, django_capture_on_commit_callbacks
+):
     layer = RecordingLayer()
     monkeypatch.setattr(publish, "get_channel_layer", lambda: layer)
     with django_capture_on_commit_callbacks(execute=True) as callbacks:

@@ -42,8 +42,7 @@ def test_owner_lists_only_their_shop_rows(admin_owner, shop, other_shop):
 def test_stock_history_is_read_only(admin_owner, shop):
     listing = factories.make_listing(shop)
     event = StockEvent.objects.get(listing=listing)
-    response = admin_owner.post(f"/admin/livestock/stockevent/{event.pk}/change/",
-                                {"delta": 999})
+    response = admin_owner.post(f"/admin/livestock/stockevent/{event.pk}/change/", {"delta": 999})
     assert response.status_code == 403
     assert admin_owner.get("/admin/livestock/stockevent/add/").status_code == 403
     event.refresh_from_db()
@@ -51,27 +50,49 @@ def test_stock_history_is_read_only(admin_owner, shop):
 
 
 def test_owner_cannot_create_a_listing_for_another_shop(admin_owner, shop, other_shop):
-    response = admin_owner.post("/admin/livestock/listing/add/", {
-        "shop": other_shop.pk, "name": "몰래", "unit": "개", "price": 1000, "pickup_price": 900,
-        "is_active": "on", "initial_available": 5,
-        "options-TOTAL_FORMS": 0, "options-INITIAL_FORMS": 0,
-    })
+    response = admin_owner.post(
+        "/admin/livestock/listing/add/",
+        {
+            "shop": other_shop.pk,
+            "name": "몰래",
+            "unit": "개",
+            "price": 1000,
+            "pickup_price": 900,
+            "is_active": "on",
+            "initial_available": 5,
+            "options-TOTAL_FORMS": 0,
+            "options-INITIAL_FORMS": 0,
+        },
+    )
     assert response.status_code == 200
     assert not Listing.objects.filter(name="몰래").exists()
 
 
 def test_adding_a_listing_in_admin_goes_through_the_stock_service(admin_owner, shop):
-    response = admin_owner.post("/admin/livestock/listing/add/", {
-        "shop": shop.pk, "name": "배", "unit": "개", "price": 3000, "pickup_price": 2500,
-        "is_active": "on", "initial_available": 30, "staff_note": "",
-        "options-TOTAL_FORMS": 0, "options-INITIAL_FORMS": 0,
-    })
+    response = admin_owner.post(
+        "/admin/livestock/listing/add/",
+        {
+            "shop": shop.pk,
+            "name": "배",
+            "unit": "개",
+            "price": 3000,
+            "pickup_price": 2500,
+            "is_active": "on",
+            "initial_available": 30,
+            "staff_note": "",
+            "options-TOTAL_FORMS": 0,
+            "options-INITIAL_FORMS": 0,
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:3000]
     listing = Listing.objects.get(name="배")
     assert listing.available == 30
     event = StockEvent.objects.get(listing=listing)
-    assert (event.reason, event.delta, event.version) == ("arrival", 30,
-                                                         Shop.objects.get(pk=shop.pk).stock_version)
+    assert (event.reason, event.delta, event.version) == (
+        "arrival",
+        30,
+        Shop.objects.get(pk=shop.pk).stock_version,
+    )
 
 
 def test_editing_in_admin_never_overwrites_the_live_count(admin_owner, shop):
@@ -81,11 +102,20 @@ def test_editing_in_admin_never_overwrites_the_live_count(admin_owner, shop):
     form_page = admin_owner.get(f"/admin/livestock/listing/{listing.pk}/change/")
     assert form_page.status_code == 200
     services.adjust_stock(shop=shop, listing_id=listing.pk, delta=-4)  # sold meanwhile
-    response = admin_owner.post(f"/admin/livestock/listing/{listing.pk}/change/", {
-        "shop": shop.pk, "name": "단감(대)", "unit": "팩", "price": 9000, "pickup_price": 7000,
-        "is_active": "on", "staff_note": "",
-        "options-TOTAL_FORMS": 0, "options-INITIAL_FORMS": 0,
-    })
+    response = admin_owner.post(
+        f"/admin/livestock/listing/{listing.pk}/change/",
+        {
+            "shop": shop.pk,
+            "name": "단감(대)",
+            "unit": "팩",
+            "price": 9000,
+            "pickup_price": 7000,
+            "is_active": "on",
+            "staff_note": "",
+            "options-TOTAL_FORMS": 0,
+            "options-INITIAL_FORMS": 0,
+        },
+    )
     assert response.status_code == 302, response.content.decode()[:3000]
     listing.refresh_from_db()
     assert (listing.name, listing.pickup_price, listing.available) == ("단감(대)", 7000, 6)
@@ -100,20 +130,31 @@ def test_a_listing_or_token_stays_with_its_shop(admin_owner, shop, other_shop):
     user = User.objects.get(username="kim")
     Membership.objects.create(shop=other_shop, user=user, role=Membership.Role.OWNER)
     listing = factories.make_listing(shop, available=10)
-    response = admin_owner.post(f"/admin/livestock/listing/{listing.pk}/change/", {
-        "shop": other_shop.pk, "name": "단감", "unit": "팩", "price": 9000,
-        "pickup_price": 7000, "is_active": "on", "staff_note": "",
-        "options-TOTAL_FORMS": 0, "options-INITIAL_FORMS": 0,
-    })
+    response = admin_owner.post(
+        f"/admin/livestock/listing/{listing.pk}/change/",
+        {
+            "shop": other_shop.pk,
+            "name": "단감",
+            "unit": "팩",
+            "price": 9000,
+            "pickup_price": 7000,
+            "is_active": "on",
+            "staff_note": "",
+            "options-TOTAL_FORMS": 0,
+            "options-INITIAL_FORMS": 0,
+        },
+    )
     assert response.status_code == 302
     listing.refresh_from_db()
     assert listing.shop_id == shop.pk
     token, _raw = ApiToken.issue(shop)
-    user.user_permissions.add(*Permission.objects.filter(codename__in=["change_apitoken",
-                                                                      "view_apitoken"]))
-    response = admin_owner.post(f"/admin/shops/apitoken/{token.pk}/change/",
-                                {"shop": other_shop.pk, "name": "pos", "revoked_at_0": "",
-                                 "revoked_at_1": ""})
+    user.user_permissions.add(
+        *Permission.objects.filter(codename__in=["change_apitoken", "view_apitoken"])
+    )
+    response = admin_owner.post(
+        f"/admin/shops/apitoken/{token.pk}/change/",
+        {"shop": other_shop.pk, "name": "pos", "revoked_at_0": "", "revoked_at_1": ""},
+    )
     assert response.status_code == 302, response.content.decode()[:2000]
     token.refresh_from_db()
     assert (token.shop_id, token.name) == (shop.pk, "pos")

@@ -33,15 +33,20 @@ def browser(monkeypatch):
         browser.close()
 
 
-
 def owner_area_page(browser, live_server, owner, shop):
     """A phone-sized browser context logged in as ``owner``, on the shop's area console."""
     client = Client()
     client.force_login(owner)
     context = browser.new_context(locale="ko-KR", viewport={"width": 390, "height": 1200})
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME,
-                          "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                          "url": live_server.url}])
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
     page = watch(context.new_page())
     page.goto(f"{live_server.url}/owner/s/{shop.slug}/area/")
     return context, page
@@ -50,8 +55,12 @@ def owner_area_page(browser, live_server, owner, shop):
 def watch(page):
     page.errors = []
     page.on("pageerror", lambda error: page.errors.append(str(error)))
-    page.on("console", lambda message: "Content Security Policy" in message.text
-            and page.errors.append(message.text))
+    page.on(
+        "console",
+        lambda message: (
+            "Content Security Policy" in message.text and page.errors.append(message.text)
+        ),
+    )
     return page
 
 
@@ -60,18 +69,25 @@ def neighbourhood(db):
     """Made before the browser starts: creating listings broadcasts, which must not happen
     inside Playwright's event loop."""
     fruit = factories.make_shop()
-    bakery = factories.make_shop(slug="yeonnam-bakery", name="연남 동네빵집", lat=37.5627,
-                                 lng=126.9255, service_radius_m=3000)
+    bakery = factories.make_shop(
+        slug="yeonnam-bakery",
+        name="연남 동네빵집",
+        lat=37.5627,
+        lng=126.9255,
+        service_radius_m=3000,
+    )
     persimmon = factories.make_listing(fruit, "단감", 200)
     factories.make_listing(bakery, "소금빵", 60)
     return fruit, persimmon
 
 
-def test_near_me_uses_the_browser_location_and_counts_stay_live(live_server, neighbourhood,
-                                                                 browser):
+def test_near_me_uses_the_browser_location_and_counts_stay_live(
+    live_server, neighbourhood, browser
+):
     fruit, persimmon = neighbourhood
-    context = browser.new_context(locale="ko-KR", geolocation={"latitude": 37.5565,
-                                                               "longitude": 126.9045})
+    context = browser.new_context(
+        locale="ko-KR", geolocation={"latitude": 37.5565, "longitude": 126.9045}
+    )
     context.grant_permissions(["geolocation"], origin=live_server.url)
     page = watch(context.new_page())
     page.goto(f"{live_server.url}/")
@@ -81,8 +97,10 @@ def test_near_me_uses_the_browser_location_and_counts_stay_live(live_server, nei
     page.wait_for_url("**/?lat=37.556500&lng=126.904500")
     names = page.locator(".nearby-shop h3").all_text_contents()
     assert [n.strip() for n in names] == ["망원 과일가게", "연남 동네빵집"]
-    count = page.locator(f'[data-live-shop="{fruit.slug}"] [data-listing-id="{persimmon.pk}"] '
-                         '[data-field="available"]')
+    count = page.locator(
+        f'[data-live-shop="{fruit.slug}"] [data-listing-id="{persimmon.pk}"] '
+        '[data-field="available"]'
+    )
     assert count.text_content() == "200"
     # This test server has no websockets, so the page falls back to polling the stock API.
     # The change is made on another thread: this one runs the browser's event loop, and the
@@ -128,8 +146,9 @@ def test_click_on_the_area_picture_places_a_pickup_point(live_server, browser, s
     context.close()
 
 
-def test_owner_answers_a_partner_request_without_javascript(live_server, browser, shop, owner,
-                                                           other_shop):
+def test_owner_answers_a_partner_request_without_javascript(
+    live_server, browser, shop, owner, other_shop
+):
     cafe = factories.make_cafe(shop, "두 가게 카페", lat=37.563, lng=126.941)
     declined_cafe = factories.make_cafe(shop, "골목 카페", lat=37.5635, lng=126.941)
     from pickup.services import points
@@ -138,11 +157,18 @@ def test_owner_answers_a_partner_request_without_javascript(live_server, browser
     points.partner_place(shop=other_shop, place_id=declined_cafe.place_id)
     client = Client()
     client.force_login(owner)
-    context = browser.new_context(locale="ko-KR", viewport={"width": 390, "height": 1200},
-                                  java_script_enabled=False)
-    context.add_cookies([{"name": settings.SESSION_COOKIE_NAME,
-                          "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
-                          "url": live_server.url}])
+    context = browser.new_context(
+        locale="ko-KR", viewport={"width": 390, "height": 1200}, java_script_enabled=False
+    )
+    context.add_cookies(
+        [
+            {
+                "name": settings.SESSION_COOKIE_NAME,
+                "value": client.cookies[settings.SESSION_COOKIE_NAME].value,
+                "url": live_server.url,
+            }
+        ]
+    )
     page = context.new_page()
     page.goto(f"{live_server.url}/owner/s/{shop.slug}/area/")
     section = page.get_by_role("region", name="제휴 요청")
@@ -190,13 +216,19 @@ def tile_server():
 
 
 def test_street_map_over_configured_tiles_places_a_point_with_a_click(
-        live_server, browser, shop, owner, tile_server, settings):
+    live_server, browser, shop, owner, tile_server, settings
+):
     origin = f"http://127.0.0.1:{tile_server.server_port}"
     settings.MAP_TILE_URL = origin + "/{z}/{x}/{y}.png"
     settings.MAP_TILE_ATTRIBUTION = "테스트 지도"
     policy = settings.CONTENT_SECURITY_POLICY
-    settings.CONTENT_SECURITY_POLICY = {**policy, "DIRECTIVES": {
-        **policy["DIRECTIVES"], "img-src": [*policy["DIRECTIVES"]["img-src"], origin]}}
+    settings.CONTENT_SECURITY_POLICY = {
+        **policy,
+        "DIRECTIVES": {
+            **policy["DIRECTIVES"],
+            "img-src": [*policy["DIRECTIVES"]["img-src"], origin],
+        },
+    }
     factories.make_pickup_point(shop, "<b>골목 카페</b>")
     context, page = owner_area_page(browser, live_server, owner, shop)
 

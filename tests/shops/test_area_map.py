@@ -8,18 +8,28 @@ SHOP = (37.5559, 126.9019)
 
 
 def square(lat: float, lng: float, half_deg: float) -> dict:
-    return {"type": "Polygon", "coordinates": [[
-        [lng - half_deg, lat - half_deg], [lng + half_deg, lat - half_deg],
-        [lng + half_deg, lat + half_deg], [lng - half_deg, lat + half_deg],
-        [lng - half_deg, lat - half_deg]]]}
+    return {
+        "type": "Polygon",
+        "coordinates": [
+            [
+                [lng - half_deg, lat - half_deg],
+                [lng + half_deg, lat - half_deg],
+                [lng + half_deg, lat + half_deg],
+                [lng - half_deg, lat + half_deg],
+                [lng - half_deg, lat - half_deg],
+            ]
+        ],
+    }
 
 
 def test_svg_picture_has_ring_polygon_markers_and_scale_bar():
     poly = square(*SHOP, 0.02)
     area = geo.ServiceArea(*SHOP, 5000, poly)
-    markers = [area_map.MapMarker("가게 <매장>", *SHOP, kind="counter"),
-               area_map.MapMarker("카페 & 빵", 37.56, 126.905, number="1"),
-               area_map.MapMarker("쉬는 카페", 37.55, 126.90, kind="paused", number="2")]
+    markers = [
+        area_map.MapMarker("가게 <매장>", *SHOP, kind="counter"),
+        area_map.MapMarker("카페 & 빵", 37.56, 126.905, number="1"),
+        area_map.MapMarker("쉬는 카페", 37.55, 126.90, kind="paused", number="2"),
+    ]
     svg = area_map.render_area_svg(area, markers, title="망원 과일가게", interactive=True)
     assert svg.startswith("<svg ") and svg.endswith("</svg>")
     assert 'class="area-ring"' in svg and 'r="5000.0"' in svg

@@ -24,7 +24,7 @@ def test_owner_area_page_draws_the_area_and_points(shop, owner_client):
     response = owner_client.get(f"/owner/s/{shop.slug}/area/")
     assert response.status_code == 200
     html = response.content.decode()
-    svg = html[html.index("<svg"):html.index("</svg>")]
+    svg = html[html.index("<svg") : html.index("</svg>")]
     assert 'class="area-ring"' in svg and "data-area-map" in svg
     assert svg.count('class="area-marker') == 2 and "카페 보리" in svg
     assert "data-scale-m" in svg
@@ -45,24 +45,31 @@ def test_owner_area_page_adds_a_street_map_over_configured_tiles(shop, owner_cli
     assert "vendor/leaflet/leaflet.js" in html and "vendor/leaflet/leaflet.css" in html
     assert "js/tilemap.js" in html and "data-tile-map" in html
     assert "<svg" in html  # the offline picture stays
-    raw = re.search(r'<script id="tile-map-data" type="application/json">(.*?)</script>', html,
-                    re.S).group(1)
+    raw = re.search(
+        r'<script id="tile-map-data" type="application/json">(.*?)</script>', html, re.S
+    ).group(1)
     assert "</script>" not in raw and "<b>" not in raw
     data = json.loads(raw)
-    assert data["tiles"] == {"url": settings.MAP_TILE_URL, "attribution": "© 예시 지도",
-                             "max_zoom": settings.MAP_TILE_MAX_ZOOM}
+    assert data["tiles"] == {
+        "url": settings.MAP_TILE_URL,
+        "attribution": "© 예시 지도",
+        "max_zoom": settings.MAP_TILE_MAX_ZOOM,
+    }
     assert data["radius_m"] == shop.service_radius_m and data["polygon"] is None
     assert {p["name"] for p in data["points"]} == {shop.name, "</script><b>카페</b>"}
 
 
-@pytest.mark.parametrize(("url", "source"), [
-    ("https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png", "https://*.tile.openstreetmap.org"),
-    ("http://127.0.0.1:8081/tiles/{z}/{x}/{y}.png", "http://127.0.0.1:8081"),
-    ("", ""),
-    ("javascript:alert(1)//{z}", ""),
-    ("https://bad host; script-src */{z}", ""),
-    ("ftp://tiles.example.kr/{z}", ""),
-])
+@pytest.mark.parametrize(
+    ("url", "source"),
+    [
+        ("https://{s}.tile.openstreetmap.org/{z}/{x}/{y}.png", "https://*.tile.openstreetmap.org"),
+        ("http://127.0.0.1:8081/tiles/{z}/{x}/{y}.png", "http://127.0.0.1:8081"),
+        ("", ""),
+        ("javascript:alert(1)//{z}", ""),
+        ("https://bad host; script-src */{z}", ""),
+        ("ftp://tiles.example.kr/{z}", ""),
+    ],
+)
 def test_tile_host_becomes_one_csp_image_source(url, source):
     assert tile_origin(url) == source
 
@@ -76,8 +83,9 @@ def test_owner_area_page_is_for_managers_of_that_shop_only(shop, other_shop, own
 
 def test_console_shrink_pauses_and_tells_the_owner_which(shop, owner_client):
     factories.make_pickup_point(shop, "먼 카페", *geo.destination(shop.lat, shop.lng, 45, 3500))
-    response = owner_client.post(f"/owner/s/{shop.slug}/area/", {"radius_m": "2000",
-                                                                 "polygon": ""}, follow=True)
+    response = owner_client.post(
+        f"/owner/s/{shop.slug}/area/", {"radius_m": "2000", "polygon": ""}, follow=True
+    )
     html = response.content.decode()
     assert "서비스 구역을 저장했습니다" in html
     assert "일시 중지했습니다" in html and "먼 카페 (3.5km)" in html
@@ -85,11 +93,14 @@ def test_console_shrink_pauses_and_tells_the_owner_which(shop, owner_client):
     assert point.status == "paused"
 
 
-@pytest.mark.parametrize("data, message", [
-    ({"radius_m": "25000", "polygon": ""}, "반경은 300 m 이상 20000 m 이하"),
-    ({"radius_m": "5000", "polygon": '{"type": "LineString", "coordinates": []}'}, "Polygon"),
-    ({"radius_m": "5000", "polygon": "{nope"}, "GeoJSON"),
-])
+@pytest.mark.parametrize(
+    "data, message",
+    [
+        ({"radius_m": "25000", "polygon": ""}, "반경은 300 m 이상 20000 m 이하"),
+        ({"radius_m": "5000", "polygon": '{"type": "LineString", "coordinates": []}'}, "Polygon"),
+        ({"radius_m": "5000", "polygon": "{nope"}, "GeoJSON"),
+    ],
+)
 def test_console_bad_area_shows_the_message_and_saves_nothing(shop, owner_client, data, message):
     response = owner_client.post(f"/owner/s/{shop.slug}/area/", data)
     assert response.status_code == 400
@@ -99,14 +110,17 @@ def test_console_bad_area_shows_the_message_and_saves_nothing(shop, owner_client
 
 def test_console_add_point_inside_and_outside(shop, owner_client):
     inside = geo.destination(shop.lat, shop.lng, 30, 1000)
-    ok = owner_client.post(f"/owner/s/{shop.slug}/area/points/",
-                           {"name": "카페 안", "lat": f"{inside[0]:.7f}", "lng": f"{inside[1]:.7f}"},
-                           follow=True)
+    ok = owner_client.post(
+        f"/owner/s/{shop.slug}/area/points/",
+        {"name": "카페 안", "lat": f"{inside[0]:.7f}", "lng": f"{inside[1]:.7f}"},
+        follow=True,
+    )
     assert "픽업 지점으로 추가했습니다" in ok.content.decode()
     outside = geo.destination(shop.lat, shop.lng, 30, 5030)
-    refused = owner_client.post(f"/owner/s/{shop.slug}/area/points/",
-                                {"name": "카페 밖", "lat": f"{outside[0]:.7f}",
-                                 "lng": f"{outside[1]:.7f}"})
+    refused = owner_client.post(
+        f"/owner/s/{shop.slug}/area/points/",
+        {"name": "카페 밖", "lat": f"{outside[0]:.7f}", "lng": f"{outside[1]:.7f}"},
+    )
     assert refused.status_code == 400
     html = refused.content.decode()
     assert "서비스 구역 밖입니다. 가게에서 5.0km 떨어져 있어 반경 5.0km을 넘습니다." in html
@@ -131,8 +145,10 @@ class FakeGeocoder:
 def test_console_geocoding_fills_coordinates(shop, owner_client, monkeypatch):
     fake = FakeGeocoder(result=FakeLocation())
     monkeypatch.setattr(geocoding, "get_geocoder", lambda: fake)
-    response = owner_client.post(f"/owner/s/{shop.slug}/area/points/",
-                                 {"name": "카페 보리", "address": "포은로 8길", "geocode": "1"})
+    response = owner_client.post(
+        f"/owner/s/{shop.slug}/area/points/",
+        {"name": "카페 보리", "address": "포은로 8길", "geocode": "1"},
+    )
     assert response.status_code == 200
     html = response.content.decode()
     assert fake.queries == ["포은로 8길"]
@@ -141,16 +157,22 @@ def test_console_geocoding_fills_coordinates(shop, owner_client, monkeypatch):
 
 
 def test_console_geocoder_unreachable_is_a_clear_message_and_coordinates_still_work(
-        shop, owner_client, monkeypatch):
-    monkeypatch.setattr(geocoding, "get_geocoder",
-                        lambda: FakeGeocoder(error=GeocoderUnavailable("offline")))
-    response = owner_client.post(f"/owner/s/{shop.slug}/area/points/",
-                                 {"name": "카페 보리", "address": "포은로 8길", "geocode": "1"})
+    shop, owner_client, monkeypatch
+):
+    monkeypatch.setattr(
+        geocoding, "get_geocoder", lambda: FakeGeocoder(error=GeocoderUnavailable("offline"))
+    )
+    response = owner_client.post(
+        f"/owner/s/{shop.slug}/area/points/",
+        {"name": "카페 보리", "address": "포은로 8길", "geocode": "1"},
+    )
     assert response.status_code == 400
     assert "주소 검색 서비스에 연결할 수 없습니다" in response.content.decode()
-    ok = owner_client.post(f"/owner/s/{shop.slug}/area/points/",
-                           {"name": "카페 보리", "address": "포은로 8길", "lat": "37.5563",
-                            "lng": "126.9065"}, follow=True)
+    ok = owner_client.post(
+        f"/owner/s/{shop.slug}/area/points/",
+        {"name": "카페 보리", "address": "포은로 8길", "lat": "37.5563", "lng": "126.9065"},
+        follow=True,
+    )
     assert "픽업 지점으로 추가했습니다" in ok.content.decode()
 
 
@@ -208,15 +230,28 @@ def test_admin_shop_form_checks_the_area_and_pauses_points(shop, owner):
     from django.contrib.auth.models import Permission
 
     factories.make_pickup_point(shop, "먼 카페", *geo.destination(shop.lat, shop.lng, 0, 4000))
-    owner.user_permissions.add(Permission.objects.get(codename="change_shop"),
-                               Permission.objects.get(codename="view_shop"))
+    owner.user_permissions.add(
+        Permission.objects.get(codename="change_shop"), Permission.objects.get(codename="view_shop")
+    )
     client = Client()
     client.force_login(owner)
     url = f"/admin/shops/shop/{shop.pk}/change/"
-    data = {"name": shop.name, "is_active": "on", "notice": "", "address": "", "lat": shop.lat,
-            "lng": shop.lng, "service_radius_m": 5000, "service_polygon": "null",
-            "opening_hours": "", "response_hours": "", "return_policy": "", "phone": "",
-            "kakao_channel_url": "", "naver_url": ""}
+    data = {
+        "name": shop.name,
+        "is_active": "on",
+        "notice": "",
+        "address": "",
+        "lat": shop.lat,
+        "lng": shop.lng,
+        "service_radius_m": 5000,
+        "service_polygon": "null",
+        "opening_hours": "",
+        "response_hours": "",
+        "return_policy": "",
+        "phone": "",
+        "kakao_channel_url": "",
+        "naver_url": "",
+    }
     bad = client.post(url, {**data, "service_polygon": '{"type": "Point", "coordinates": [1, 2]}'})
     assert bad.status_code == 200 and "GeoJSON Polygon" in bad.content.decode()
     done = client.post(url, {**data, "service_radius_m": 2000}, follow=True)
@@ -225,11 +260,22 @@ def test_admin_shop_form_checks_the_area_and_pauses_points(shop, owner):
 
 
 def test_production_csp_lets_the_configured_tile_host_serve_images():
-    env = {**os.environ, "DJANGO_SETTINGS_MODULE": "config.settings", "DEBUG": "0",
-           "SECRET_KEY": "csp-check-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-           "MAP_TILE_URL": "https://{s}.tiles.example.kr/{z}/{x}/{y}.png"}
-    code = ("from django.conf import settings; "
-            "print(settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['img-src'])")
-    out = subprocess.run([sys.executable, "-c", f"import django; django.setup(); {code}"],
-                         env=env, capture_output=True, text=True, check=True).stdout
+    env = {
+        **os.environ,
+        "DJANGO_SETTINGS_MODULE": "config.settings",
+        "DEBUG": "0",
+        "SECRET_KEY": "csp-check-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+        "MAP_TILE_URL": "https://{s}.tiles.example.kr/{z}/{x}/{y}.png",
+    }
+    code = (
+        "from django.conf import settings; "
+        "print(settings.CONTENT_SECURITY_POLICY['DIRECTIVES']['img-src'])"
+    )
+    out = subprocess.run(
+        [sys.executable, "-c", f"import django; django.setup(); {code}"],
+        env=env,
+        capture_output=True,
+        text=True,
+        check=True,
+    ).stdout
     assert "https://*.tiles.example.kr" in out and "'self'" in out

@@ -14,9 +14,14 @@ DEAD = {"default": {"BACKEND": "shops.cache.RedisCache", "LOCATION": "redis://12
 
 @override_settings(CACHES=DEAD)
 def test_every_operation_of_an_unreachable_cache_raises_cache_unavailable():
-    for operation in (lambda: cache.get("k"), lambda: cache.add("k", 1),
-                      lambda: cache.set("k", 1), lambda: cache.incr("k"),
-                      lambda: cache.get_many(["k"]), lambda: cache.delete("k")):
+    for operation in (
+        lambda: cache.get("k"),
+        lambda: cache.add("k", 1),
+        lambda: cache.set("k", 1),
+        lambda: cache.incr("k"),
+        lambda: cache.get_many(["k"]),
+        lambda: cache.delete("k"),
+    ):
         with pytest.raises(CacheUnavailable) as raised:
             operation()
         assert raised.value.__cause__ is not None  # the client's own error, kept for the log
@@ -40,8 +45,10 @@ def test_no_app_imports_redis_directly():
         str(path.relative_to(root))
         for app in ("shops", "livestock", "pickup")
         for path in (root / app).rglob("*.py")
-        if path.name != "cache.py" and any(
+        if path.name != "cache.py"
+        and any(
             line.strip().startswith(("import redis", "from redis"))
-            for line in path.read_text().splitlines())
+            for line in path.read_text().splitlines()
+        )
     ]
     assert offenders == []

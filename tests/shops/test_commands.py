@@ -27,8 +27,10 @@ def test_shop_token_prints_a_working_token_last():
     assert ApiToken.objects.filter(key_hash=hash_token(token)).exists()
     listing = Listing.objects.filter(shop__slug="mangwon-fruit").first()
     response = Client().post(
-        f"/api/shops/mangwon-fruit/listings/{listing.pk}/stock", {"delta": 1},
-        content_type="application/json", headers={"Authorization": f"Bearer {token}"},
+        f"/api/shops/mangwon-fruit/listings/{listing.pk}/stock",
+        {"delta": 1},
+        content_type="application/json",
+        headers={"Authorization": f"Bearer {token}"},
     )
     assert response.status_code == 200
 

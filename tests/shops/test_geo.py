@@ -21,10 +21,18 @@ bearing = st.floats(min_value=0.0, max_value=360.0, exclude_max=True)
 
 
 def square(lat: float, lng: float, half_deg: float) -> dict:
-    return {"type": "Polygon", "coordinates": [[
-        [lng - half_deg, lat - half_deg], [lng + half_deg, lat - half_deg],
-        [lng + half_deg, lat + half_deg], [lng - half_deg, lat + half_deg],
-        [lng - half_deg, lat - half_deg]]]}
+    return {
+        "type": "Polygon",
+        "coordinates": [
+            [
+                [lng - half_deg, lat - half_deg],
+                [lng + half_deg, lat - half_deg],
+                [lng + half_deg, lat + half_deg],
+                [lng - half_deg, lat + half_deg],
+                [lng - half_deg, lat - half_deg],
+            ]
+        ],
+    }
 
 
 # --- the boundary, as properties -----------------------------------------------------------
@@ -94,46 +102,84 @@ def test_local_frame_is_metric_and_north_up():
 def test_area_figures_for_a_plain_circle_and_a_cut_one():
     circle = geo.ServiceArea(*SHOP, 5000)
     assert circle.area_km2() == pytest.approx(math.pi * 25, rel=1e-3)
-    half_plane = {"type": "Polygon", "coordinates": [[
-        [126.80, SHOP[0] - 0.001], [127.00, SHOP[0] - 0.001], [127.00, 37.70],
-        [126.80, 37.70], [126.80, SHOP[0] - 0.001]]]}
+    half_plane = {
+        "type": "Polygon",
+        "coordinates": [
+            [
+                [126.80, SHOP[0] - 0.001],
+                [127.00, SHOP[0] - 0.001],
+                [127.00, 37.70],
+                [126.80, 37.70],
+                [126.80, SHOP[0] - 0.001],
+            ]
+        ],
+    }
     cut = geo.ServiceArea(*SHOP, 5000, geo.normalize_polygon(half_plane, *SHOP))
     assert math.pi * 25 / 2 < cut.area_km2() < math.pi * 25 * 0.56
 
 
-@pytest.mark.parametrize("value, expected", [
-    (37.5, 37.5), ("37.5", 37.5), (" 126.9 ", 126.9), (0, 0.0),
-])
+@pytest.mark.parametrize(
+    "value, expected",
+    [
+        (37.5, 37.5),
+        ("37.5", 37.5),
+        (" 126.9 ", 126.9),
+        (0, 0.0),
+    ],
+)
 def test_parse_number_accepts_numbers_and_short_numeric_text(value, expected):
     assert geo.parse_number(value, "lat") == expected
 
 
-@pytest.mark.parametrize("value, code", [
-    ("nan", "not_finite"), (float("nan"), "not_finite"), ("inf", "not_finite"),
-    (float("-inf"), "not_finite"), ("abc", "not_a_number"), ("", "not_a_number"),
-    ("1" * 10_000, "not_a_number"), (True, "not_a_number"), (None, "not_a_number"),
-    ([37.5], "not_a_number"), ({"lat": 1}, "not_a_number"), (10**400, "not_a_number"),
-])
+@pytest.mark.parametrize(
+    "value, code",
+    [
+        ("nan", "not_finite"),
+        (float("nan"), "not_finite"),
+        ("inf", "not_finite"),
+        (float("-inf"), "not_finite"),
+        ("abc", "not_a_number"),
+        ("", "not_a_number"),
+        ("1" * 10_000, "not_a_number"),
+        (True, "not_a_number"),
+        (None, "not_a_number"),
+        ([37.5], "not_a_number"),
+        ({"lat": 1}, "not_a_number"),
+        (10**400, "not_a_number"),
+    ],
+)
 def test_parse_number_refuses_the_rest(value, code):
     with pytest.raises(geo.GeoError) as excinfo:
         geo.parse_number(value, "lat")
     assert excinfo.value.code == code
 
 
-@pytest.mark.parametrize("lat, lng, code", [
-    (90.0001, 127, "lat_range"), (-91, 127, "lat_range"), (37, 180.5, "lng_range"),
-    (37, -181, "lng_range"),
-])
+@pytest.mark.parametrize(
+    "lat, lng, code",
+    [
+        (90.0001, 127, "lat_range"),
+        (-91, 127, "lat_range"),
+        (37, 180.5, "lng_range"),
+        (37, -181, "lng_range"),
+    ],
+)
 def test_parse_point_range(lat, lng, code):
     with pytest.raises(geo.GeoError) as excinfo:
         geo.parse_point(lat, lng)
     assert excinfo.value.code == code
 
 
-@pytest.mark.parametrize("value, code", [
-    (299, "radius_range"), (20_001, "radius_range"), (-5, "radius_range"),
-    (500.5, "radius_not_integer"), ("nan", "not_finite"), ("5km", "not_a_number"),
-])
+@pytest.mark.parametrize(
+    "value, code",
+    [
+        (299, "radius_range"),
+        (20_001, "radius_range"),
+        (-5, "radius_range"),
+        (500.5, "radius_not_integer"),
+        ("nan", "not_finite"),
+        ("5km", "not_a_number"),
+    ],
+)
 def test_parse_radius(value, code):
     with pytest.raises(geo.GeoError) as excinfo:
         geo.parse_radius(value)
@@ -145,8 +191,10 @@ def test_normalize_polygon_accepts_polygon_feature_and_json_text():
     poly = square(*SHOP, 0.01)
     assert geo.normalize_polygon(poly, *SHOP) == poly
     assert geo.normalize_polygon(json.dumps(poly), *SHOP) == poly
-    assert geo.normalize_polygon({"type": "Feature", "geometry": poly, "properties": {}},
-                                 *SHOP) == poly
+    assert (
+        geo.normalize_polygon({"type": "Feature", "geometry": poly, "properties": {}}, *SHOP)
+        == poly
+    )
     assert geo.normalize_polygon(None, *SHOP) is None
     assert geo.normalize_polygon("  ", *SHOP) is None
 
@@ -155,34 +203,70 @@ def _ring(points):
     return {"type": "Polygon", "coordinates": [points]}
 
 
-BOWTIE = _ring([[126.89, 37.55], [126.91, 37.56], [126.91, 37.55], [126.89, 37.56],
-                [126.89, 37.55]])
+BOWTIE = _ring(
+    [[126.89, 37.55], [126.91, 37.56], [126.91, 37.55], [126.89, 37.56], [126.89, 37.55]]
+)
 
 
-@pytest.mark.parametrize("value, code", [
-    ("{not json", "polygon_json"),
-    ([1, 2, 3], "polygon_type"),
-    ({"type": "Point", "coordinates": [126.9, 37.5]}, "polygon_type"),
-    ({"type": "MultiPolygon", "coordinates": []}, "polygon_type"),
-    ({"type": "Feature", "geometry": None}, "polygon_type"),
-    ({"type": "Polygon", "coordinates": []}, "polygon_empty"),
-    ({"type": "Polygon", "coordinates": "abc"}, "polygon_empty"),
-    (_ring([[126.89, 37.55], [126.91, 37.55], [126.89, 37.55]]), "polygon_ring_short"),
-    (_ring([[126.89, 37.55], [126.91, 37.55], [126.91, 37.56], [126.89, 37.56]]),
-     "polygon_not_closed"),
-    (_ring([[126.89, 37.55], [126.91, float("nan")], [126.91, 37.56], [126.89, 37.56],
-            [126.89, 37.55]]), "polygon_position"),
-    (_ring([[126.89, 37.55], [226.91, 37.55], [126.91, 37.56], [126.89, 37.56],
-            [126.89, 37.55]]), "polygon_position"),
-    (_ring([[126.89, 37.55], ["x", 37.55], [126.91, 37.56], [126.89, 37.56],
-            [126.89, 37.55]]), "polygon_position"),
-    (_ring([[126.89, 37.55], [True, 37.55], [126.91, 37.56], [126.89, 37.56],
-            [126.89, 37.55]]), "polygon_position"),
-    (BOWTIE, "polygon_invalid"),
-    (_ring([[126.89, 37.55], [126.90, 37.55], [126.91, 37.55], [126.89, 37.55]]),
-     "polygon_invalid"),
-    (square(37.60, 126.95, 0.01), "polygon_excludes_shop"),
-])
+@pytest.mark.parametrize(
+    "value, code",
+    [
+        ("{not json", "polygon_json"),
+        ([1, 2, 3], "polygon_type"),
+        ({"type": "Point", "coordinates": [126.9, 37.5]}, "polygon_type"),
+        ({"type": "MultiPolygon", "coordinates": []}, "polygon_type"),
+        ({"type": "Feature", "geometry": None}, "polygon_type"),
+        ({"type": "Polygon", "coordinates": []}, "polygon_empty"),
+        ({"type": "Polygon", "coordinates": "abc"}, "polygon_empty"),
+        (_ring([[126.89, 37.55], [126.91, 37.55], [126.89, 37.55]]), "polygon_ring_short"),
+        (
+            _ring([[126.89, 37.55], [126.91, 37.55], [126.91, 37.56], [126.89, 37.56]]),
+            "polygon_not_closed",
+        ),
+        (
+            _ring(
+                [
+                    [126.89, 37.55],
+                    [126.91, float("nan")],
+                    [126.91, 37.56],
+                    [126.89, 37.56],
+                    [126.89, 37.55],
+                ]
+            ),
+            "polygon_position",
+        ),
+        (
+            _ring(
+                [
+                    [126.89, 37.55],
+                    [226.91, 37.55],
+                    [126.91, 37.56],
+                    [126.89, 37.56],
+                    [126.89, 37.55],
+                ]
+            ),
+            "polygon_position",
+        ),
+        (
+            _ring(
+                [[126.89, 37.55], ["x", 37.55], [126.91, 37.56], [126.89, 37.56], [126.89, 37.55]]
+            ),
+            "polygon_position",
+        ),
+        (
+            _ring(
+                [[126.89, 37.55], [True, 37.55], [126.91, 37.56], [126.89, 37.56], [126.89, 37.55]]
+            ),
+            "polygon_position",
+        ),
+        (BOWTIE, "polygon_invalid"),
+        (
+            _ring([[126.89, 37.55], [126.90, 37.55], [126.91, 37.55], [126.89, 37.55]]),
+            "polygon_invalid",
+        ),
+        (square(37.60, 126.95, 0.01), "polygon_excludes_shop"),
+    ],
+)
 def test_normalize_polygon_refuses_bad_geojson(value, code):
     with pytest.raises(geo.GeoError) as excinfo:
         geo.normalize_polygon(value, *SHOP)
@@ -191,8 +275,13 @@ def test_normalize_polygon_refuses_bad_geojson(value, code):
 
 def test_normalize_polygon_caps_vertices_and_text_size():
     n = geo.MAX_POLYGON_VERTICES + 1
-    ring = [[SHOP[1] + 0.01 * math.cos(2 * math.pi * i / n),
-             SHOP[0] + 0.01 * math.sin(2 * math.pi * i / n)] for i in range(n)]
+    ring = [
+        [
+            SHOP[1] + 0.01 * math.cos(2 * math.pi * i / n),
+            SHOP[0] + 0.01 * math.sin(2 * math.pi * i / n),
+        ]
+        for i in range(n)
+    ]
     ring.append(ring[0])
     with pytest.raises(geo.GeoError) as excinfo:
         geo.normalize_polygon(_ring(ring), *SHOP)
@@ -219,10 +308,18 @@ def test_bounding_box_contains_the_whole_circle():
             assert box[0] < p[0] < box[1] and box[2] < p[1] < box[3]
 
 
-@pytest.mark.parametrize("meters, text", [
-    (4, "10m"), (84, "80m"), (994, "990m"), (1000, "1.0km"), (1234, "1.2km"),
-    (9_940, "9.9km"), (12_345, "12km"),
-])
+@pytest.mark.parametrize(
+    "meters, text",
+    [
+        (4, "10m"),
+        (84, "80m"),
+        (994, "990m"),
+        (1000, "1.0km"),
+        (1234, "1.2km"),
+        (9_940, "9.9km"),
+        (12_345, "12km"),
+    ],
+)
 def test_format_distance(meters, text):
     assert geo.format_distance(meters) == text
 

@@ -92,26 +92,34 @@ def test_converters_keep_every_real_slug_and_token(shop, listing):
     point = factories.make_cafe(shop, "카페")
     reservation = factories.make_reservation(shop, listing, point)
     assert resolve(f"/r/{reservation.token}/").kwargs == {"token": reservation.token}
-    assert resolve(f"/cafe/{point.place.staff_token}/").kwargs == {
-        "token": point.place.staff_token}
+    assert resolve(f"/cafe/{point.place.staff_token}/").kwargs == {"token": point.place.staff_token}
     assert resolve(f"/owner/s/{shop.slug}/redeem/{reservation.code}/").kwargs["code"] == (
-        reservation.code)
+        reservation.code
+    )
 
 
 # --- text fields -----------------------------------------------------------------------
 
 
 def reservation_body(listing, point, **change):
-    return {"listing_id": listing.pk, "quantity": 1, "pickup_point_id": point.pk,
-            "name": "김동네", "phone": "010-1234-5678", **change}
+    return {
+        "listing_id": listing.pk,
+        "quantity": 1,
+        "pickup_point_id": point.pk,
+        "name": "김동네",
+        "phone": "010-1234-5678",
+        **change,
+    }
 
 
 @pytest.mark.parametrize("bad", ["김\x00동네", "김\x07동네", "김\x7f동네", "김\u0085동네"])
 def test_a_reservation_name_with_a_control_character_is_a_422(client, shop, listing, bad):
     point = factories.make_cafe(shop, "카페")
-    response = client.post(f"/api/shops/{shop.slug}/reservations",
-                           json.dumps(reservation_body(listing, point, name=bad)),
-                           content_type="application/json")
+    response = client.post(
+        f"/api/shops/{shop.slug}/reservations",
+        json.dumps(reservation_body(listing, point, name=bad)),
+        content_type="application/json",
+    )
     assert response.status_code == 422, response.content
     assert response.json()["code"] == "control_characters"
     assert "제어 문자" in response.json()["detail"]
@@ -120,8 +128,9 @@ def test_a_reservation_name_with_a_control_character_is_a_422(client, shop, list
 def test_a_lone_surrogate_in_json_is_a_422(client, shop, listing):
     point = factories.make_cafe(shop, "카페")
     body = json.dumps(reservation_body(listing, point, name="김\ud800"))
-    response = client.post(f"/api/shops/{shop.slug}/reservations", body,
-                           content_type="application/json")
+    response = client.post(
+        f"/api/shops/{shop.slug}/reservations", body, content_type="application/json"
+    )
     assert response.status_code == 422, response.content
     assert response.json()["code"] in ("control_characters", "invalid_input")
 
@@ -129,27 +138,33 @@ def test_a_lone_surrogate_in_json_is_a_422(client, shop, listing):
 @pytest.mark.parametrize("field", ["name", "unit", "staff_note"])
 def test_listing_text_with_a_nul_byte_is_a_422(api, shop, field):
     body = {"name": "단감", "available": 5, "price": 1000, field: "단\x00감"}
-    response = api.post(f"/api/shops/{shop.slug}/listings", json.dumps(body),
-                        content_type="application/json")
+    response = api.post(
+        f"/api/shops/{shop.slug}/listings", json.dumps(body), content_type="application/json"
+    )
     assert response.status_code == 422, response.content
     assert response.json()["code"] == "control_characters"
 
 
 def test_option_label_with_a_nul_byte_is_a_422(api, shop):
-    body = {"name": "단감", "available": 5, "price": 1000,
-            "options": [{"label": "1\x00팩", "price": 1000}]}
-    response = api.post(f"/api/shops/{shop.slug}/listings", json.dumps(body),
-                        content_type="application/json")
+    body = {
+        "name": "단감",
+        "available": 5,
+        "price": 1000,
+        "options": [{"label": "1\x00팩", "price": 1000}],
+    }
+    response = api.post(
+        f"/api/shops/{shop.slug}/listings", json.dumps(body), content_type="application/json"
+    )
     assert response.status_code == 422, response.content
     assert response.json()["code"] == "control_characters"
 
 
-@pytest.mark.parametrize("field", ["name", "address", "opening_hours", "contact",
-                                   "handover_notes"])
+@pytest.mark.parametrize("field", ["name", "address", "opening_hours", "contact", "handover_notes"])
 def test_cafe_text_with_a_nul_byte_is_a_422(api, shop, field):
     body = {"name": "카페", "lat": shop.lat, "lng": shop.lng, field: "카\x00페"}
-    response = api.post(f"/api/shops/{shop.slug}/pickup-points", json.dumps(body),
-                        content_type="application/json")
+    response = api.post(
+        f"/api/shops/{shop.slug}/pickup-points", json.dumps(body), content_type="application/json"
+    )
     assert response.status_code == 422, response.content
     assert response.json()["code"] == "control_characters"
 
@@ -157,25 +172,40 @@ def test_cafe_text_with_a_nul_byte_is_a_422(api, shop, field):
 def test_cancel_reason_and_pause_reason_with_a_nul_byte_are_422(api, client, shop, listing):
     point = factories.make_cafe(shop, "카페")
     reservation = factories.make_reservation(shop, listing, point)
-    response = client.post(f"/api/reservations/{reservation.token}/cancel",
-                           json.dumps({"reason": "\x00"}), content_type="application/json")
+    response = client.post(
+        f"/api/reservations/{reservation.token}/cancel",
+        json.dumps({"reason": "\x00"}),
+        content_type="application/json",
+    )
     assert response.status_code == 422 and response.json()["code"] == "control_characters"
-    response = api.post(f"/api/shops/{shop.slug}/pickup-points/{point.pk}/pause",
-                        json.dumps({"reason": "잠시\x00"}), content_type="application/json")
+    response = api.post(
+        f"/api/shops/{shop.slug}/pickup-points/{point.pk}/pause",
+        json.dumps({"reason": "잠시\x00"}),
+        content_type="application/json",
+    )
     assert response.status_code == 422 and response.json()["code"] == "control_characters"
 
 
 def test_the_reservation_form_page_refuses_a_nul_name_without_a_500(shop, listing):
     point = factories.make_cafe(shop, "카페")
-    response = Client().post(f"/s/{shop.slug}/reserve/", {
-        "listing_id": listing.pk, "quantity": 1, "pickup_point_id": point.pk,
-        "name": "김\x00동네", "phone": "010-1234-5678"})
+    response = Client().post(
+        f"/s/{shop.slug}/reserve/",
+        {
+            "listing_id": listing.pk,
+            "quantity": 1,
+            "pickup_point_id": point.pk,
+            "name": "김\x00동네",
+            "phone": "010-1234-5678",
+        },
+    )
     assert response.status_code in (200, 302, 400, 422)
 
 
 def test_the_console_arrival_form_refuses_control_characters(owner_client, shop):
-    response = owner_client.post(f"/owner/s/{shop.slug}/listings/new/", {
-        "name": "단\x07감", "available": 5, "price": 1000, "unit": "개"})
+    response = owner_client.post(
+        f"/owner/s/{shop.slug}/listings/new/",
+        {"name": "단\x07감", "available": 5, "price": 1000, "unit": "개"},
+    )
     assert response.status_code in (200, 400, 422)
     assert not Listing.objects.filter(shop=shop, name__contains="\x07").exists()
 
@@ -185,11 +215,15 @@ def test_the_admin_refuses_control_characters_in_text_fields(shop, django_user_m
     request = RequestFactory().get("/admin/")
     request.user = superuser
     form_class = admin.site._registry[Shop].get_form(request, shop)
-    assert any(isinstance(v, NoControlCharactersValidator)
-               for v in form_class.base_fields["notice"].validators)
+    assert any(
+        isinstance(v, NoControlCharactersValidator)
+        for v in form_class.base_fields["notice"].validators
+    )
     place_form = admin.site._registry[PickupPlace].get_form(request)
-    assert any(isinstance(v, NoControlCharactersValidator)
-               for v in place_form.base_fields["name"].validators)
+    assert any(
+        isinstance(v, NoControlCharactersValidator)
+        for v in place_form.base_fields["name"].validators
+    )
 
 
 def test_clean_text_is_the_one_rule():
@@ -211,7 +245,7 @@ def test_parse_json_refuses_deep_nesting_and_keeps_strings_with_brackets():
     with pytest.raises(MalformedJson):
         parse_json(DEEP)
     with pytest.raises(MalformedJson):
-        parse_json("{\"a\":" * 40 + "1" + "}" * 40)
+        parse_json('{"a":' * 40 + "1" + "}" * 40)
     assert parse_json(json.dumps({"reason": "[" * 1000})) == {"reason": "[" * 1000}
     assert parse_json(b'{"a": [[1]]}') == {"a": [[1]]}
     with pytest.raises(MalformedJson):
@@ -221,30 +255,40 @@ def test_parse_json_refuses_deep_nesting_and_keeps_strings_with_brackets():
 def test_deep_json_on_cancel_is_a_400(client, shop, listing):
     point = factories.make_cafe(shop, "카페")
     reservation = factories.make_reservation(shop, listing, point)
-    response = client.post(f"/api/reservations/{reservation.token}/cancel", DEEP,
-                           content_type="application/json")
+    response = client.post(
+        f"/api/reservations/{reservation.token}/cancel", DEEP, content_type="application/json"
+    )
     assert response.status_code == 400, response.content
     assert response.json()["code"] == "malformed_json"
 
 
 def test_deep_json_on_pause_is_a_400(api, shop):
     point = factories.make_cafe(shop, "카페")
-    response = api.post(f"/api/shops/{shop.slug}/pickup-points/{point.pk}/pause", DEEP,
-                        content_type="application/json")
+    response = api.post(
+        f"/api/shops/{shop.slug}/pickup-points/{point.pk}/pause",
+        DEEP,
+        content_type="application/json",
+    )
     assert response.status_code == 400, response.content
     assert response.json()["code"] == "malformed_json"
 
 
 def test_deep_json_on_a_schema_endpoint_is_a_400(client, shop):
-    response = client.post(f"/api/shops/{shop.slug}/reservations", DEEP,
-                           content_type="application/json")
+    response = client.post(
+        f"/api/shops/{shop.slug}/reservations", DEEP, content_type="application/json"
+    )
     assert response.status_code == 400, response.content
     assert response.json()["code"] == "malformed_json"
 
 
-@pytest.mark.parametrize("path", ["/api/shops/{slug}/reservations",
-                                  "/api/reservations/{token}/cancel",
-                                  "/api/shops/{slug}/listings"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/api/shops/{slug}/reservations",
+        "/api/reservations/{token}/cancel",
+        "/api/shops/{slug}/listings",
+    ],
+)
 def test_a_3_mb_body_is_a_413(api, shop, listing, path):
     point = factories.make_cafe(shop, "카페")
     reservation = factories.make_reservation(shop, listing, point)
@@ -268,9 +312,16 @@ HOST = [(b"host", b"localhost"), (b"origin", b"http://localhost")]
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize("path", ["/ws/shops/a\x00b/", "/ws/reservations/a\x00b/",
-                                  "/ws/cafe/a\x00b/", "/ws/owner/shops/a\x00b/reservations/",
-                                  "/ws/nothing-here/"])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/ws/shops/a\x00b/",
+        "/ws/reservations/a\x00b/",
+        "/ws/cafe/a\x00b/",
+        "/ws/owner/shops/a\x00b/reservations/",
+        "/ws/nothing-here/",
+    ],
+)
 async def test_a_socket_on_a_bad_path_is_refused_at_the_handshake(path):
     communicator = WebsocketCommunicator(websocket_app(), path, headers=HOST)
     connected, _ = await communicator.connect()
@@ -299,8 +350,10 @@ async def test_deep_json_on_a_reservation_socket_gets_an_error_and_the_socket_st
         await communicator.receive_json_from(timeout=5)
         await communicator.send_to(text_data=DEEP)
         answer = await communicator.receive_json_from(timeout=5)
-        assert answer["type"] == "error" and answer["code"] in ("malformed_json",
-                                                                 "malformed_message")
+        assert answer["type"] == "error" and answer["code"] in (
+            "malformed_json",
+            "malformed_message",
+        )
         await communicator.send_to(text_data="[" * 100)
         assert (await communicator.receive_json_from(timeout=5))["type"] == "error"
         await communicator.send_json_to({"type": "ping"})
@@ -312,20 +365,24 @@ async def test_deep_json_on_a_reservation_socket_gets_an_error_and_the_socket_st
 
 
 @pytest.mark.django_db(transaction=True)
-@pytest.mark.parametrize(("host", "origin", "ok"), [
-    (b"localhost", b"http://localhost", True),
-    (b"localhost:8000", b"http://localhost:8000", True),
-    (b"localhost:8000", b"http://localhost:8001", False),
-    (b"localhost", b"https://localhost", False),
-    (b"localhost:443", b"http://localhost:443", True),
-    (b"localhost", b"http://localhost:80", True),
-    (b"localhost", b"http://evil.example", False),
-    (b"evil.example", b"http://evil.example", False),
-    (b"localhost", b"null", False),
-])
+@pytest.mark.parametrize(
+    ("host", "origin", "ok"),
+    [
+        (b"localhost", b"http://localhost", True),
+        (b"localhost:8000", b"http://localhost:8000", True),
+        (b"localhost:8000", b"http://localhost:8001", False),
+        (b"localhost", b"https://localhost", False),
+        (b"localhost:443", b"http://localhost:443", True),
+        (b"localhost", b"http://localhost:80", True),
+        (b"localhost", b"http://evil.example", False),
+        (b"evil.example", b"http://evil.example", False),
+        (b"localhost", b"null", False),
+    ],
+)
 async def test_the_socket_origin_must_match_scheme_host_and_port(shop, host, origin, ok):
-    communicator = WebsocketCommunicator(websocket_app(), "/ws/nothing-here/", headers=[
-        (b"host", host), (b"origin", origin)])
+    communicator = WebsocketCommunicator(
+        websocket_app(), "/ws/nothing-here/", headers=[(b"host", host), (b"origin", origin)]
+    )
     from config.websocket import AllowedHostsOriginValidator
 
     validator = AllowedHostsOriginValidator(None)
@@ -337,9 +394,14 @@ def test_the_origin_check_follows_the_proxy_scheme(settings):
 
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
     validator = AllowedHostsOriginValidator(None)
-    scope = {"type": "websocket", "headers": [
-        (b"host", b"localhost"), (b"origin", b"https://localhost"),
-        (b"x-forwarded-proto", b"https")]}
+    scope = {
+        "type": "websocket",
+        "headers": [
+            (b"host", b"localhost"),
+            (b"origin", b"https://localhost"),
+            (b"x-forwarded-proto", b"https"),
+        ],
+    }
     assert validator.valid(scope)
     scope["headers"][1] = (b"origin", b"http://localhost")
     assert not validator.valid(scope)
@@ -364,8 +426,9 @@ def test_csp_connects_only_to_the_sites_own_websocket_origin(client, shop):
 
 def test_csp_names_the_secure_websocket_origin_behind_tls(settings, shop):
     settings.SECURE_PROXY_SSL_HEADER = ("HTTP_X_FORWARDED_PROTO", "https")
-    response = Client().get(f"/s/{shop.slug}/", headers={"X-Forwarded-Proto": "https",
-                                                         "Host": "localhost"})
+    response = Client().get(
+        f"/s/{shop.slug}/", headers={"X-Forwarded-Proto": "https", "Host": "localhost"}
+    )
     assert csp_directive(response, "connect-src") == ["'self'", "wss://localhost"]
 
 
@@ -394,12 +457,16 @@ async def test_a_client_that_pings_and_leaves_at_once_ends_its_consumer_quietly(
         return shop, factories.make_reservation(shop, listing, point), point
 
     shop, reservation, point = await scene()
-    path = {"shop": f"/ws/shops/{shop.slug}/",
-            "reservation": f"/ws/reservations/{reservation.token}/",
-            "cafe": f"/ws/cafe/{point.place.staff_token}/"}[kind]
+    path = {
+        "shop": f"/ws/shops/{shop.slug}/",
+        "reservation": f"/ws/reservations/{reservation.token}/",
+        "cafe": f"/ws/cafe/{point.place.staff_token}/",
+    }[kind]
     inbox: asyncio.Queue = asyncio.Queue()
-    for message in ({"type": "websocket.connect"},
-                    {"type": "websocket.receive", "text": '{"type": "ping"}'}):
+    for message in (
+        {"type": "websocket.connect"},
+        {"type": "websocket.receive", "text": '{"type": "ping"}'},
+    ):
         inbox.put_nowait(message)
     gone = asyncio.Event()
 
@@ -411,9 +478,16 @@ async def test_a_client_that_pings_and_leaves_at_once_ends_its_consumer_quietly(
         inbox.put_nowait({"type": "websocket.disconnect", "code": 1000})
         raise Disconnected("Attempt to send on a closed protocol")
 
-    scope = {"type": "websocket", "path": path, "raw_path": path.encode(), "query_string": b"",
-             "headers": HOST, "subprotocols": [], "client": ["127.0.0.1", 1],
-             "server": ["127.0.0.1", 80]}
+    scope = {
+        "type": "websocket",
+        "path": path,
+        "raw_path": path.encode(),
+        "query_string": b"",
+        "headers": HOST,
+        "subprotocols": [],
+        "client": ["127.0.0.1", 1],
+        "server": ["127.0.0.1", 80],
+    }
     await asyncio.wait_for(websocket_app()(scope, inbox.get, send), timeout=10)
     assert gone.is_set()
     assert "Traceback" not in caplog.text and "Exception inside" not in caplog.text
@@ -433,8 +507,15 @@ def test_a_nul_in_the_user_agent_of_a_sign_in_is_a_400_not_a_500(shop, page):
     assert "쓸 수 없는 문자" in response.content.decode()
 
 
-@pytest.mark.parametrize("url", ["/api/shops/nearby?lat=%00&lng=1", "/owner/login/?next=%00",
-                                 "/?q=a%00b", "/api/shops/nearby?%00=1"])
+@pytest.mark.parametrize(
+    "url",
+    [
+        "/api/shops/nearby?lat=%00&lng=1",
+        "/owner/login/?next=%00",
+        "/?q=a%00b",
+        "/api/shops/nearby?%00=1",
+    ],
+)
 def test_a_nul_in_a_query_string_is_a_400(client, url):
     response = client.get(url)
     assert response.status_code == 400
@@ -447,8 +528,9 @@ def test_ordinary_headers_and_queries_pass(client, shop):
     assert response.status_code == 200
 
 
-def test_the_admin_polygon_field_refuses_deeply_nested_json_as_a_form_error(shop,
-                                                                           django_user_model):
+def test_the_admin_polygon_field_refuses_deeply_nested_json_as_a_form_error(
+    shop, django_user_model
+):
     superuser = django_user_model.objects.create_superuser("root", "r@example.com", "pw")
     request = RequestFactory().get("/admin/")
     request.user = superuser

@@ -49,6 +49,7 @@ def en_client(request) -> Client:
 
 # --- Pages -------------------------------------------------------------------------------
 
+
 def test_shop_page_is_korean_by_default(shop):
     factories.make_listing(shop)
     html = Client().get(f"/s/{shop.slug}/").content.decode()
@@ -119,6 +120,7 @@ def test_404_page_in_english(db, en_client):
 
 # --- API errors ----------------------------------------------------------------------------
 
+
 def test_api_error_detail_is_korean_by_default(db):
     body = Client().get("/api/shops/no-such-shop").json()
     assert body == {"code": "shop_not_found", "detail": "가게를 찾을 수 없습니다."}
@@ -136,8 +138,12 @@ def test_api_error_detail_in_english_code_unchanged(db, en_client):
 
 
 def test_api_validation_error_in_english(api, shop):
-    response = api.put(f"/api/shops/{shop.slug}/service-area", {"radius_m": 5},
-                       content_type="application/json", headers={"Accept-Language": "en"})
+    response = api.put(
+        f"/api/shops/{shop.slug}/service-area",
+        {"radius_m": 5},
+        content_type="application/json",
+        headers={"Accept-Language": "en"},
+    )
     assert response.status_code == 422
     detail = response.json()["detail"]
     assert detail and not HANGUL.search(detail)
@@ -151,6 +157,7 @@ def test_unknown_api_path_in_english(db):
 
 # --- The catalogue -----------------------------------------------------------------------
 
+
 def parse_po(path: Path) -> list[dict]:
     """The entries of a .po file: msgid, msgid_plural, msgstr {index: text}, flags."""
     entries: list[dict] = []
@@ -163,8 +170,13 @@ def parse_po(path: Path) -> list[dict]:
             entry = None
             continue
         if entry is None:
-            entry = {"msgid": "", "msgid_plural": None, "msgstr": {}, "flags": set(),
-                     "obsolete": False}
+            entry = {
+                "msgid": "",
+                "msgid_plural": None,
+                "msgstr": {},
+                "flags": set(),
+                "obsolete": False,
+            }
         if line.startswith("#~"):
             entry["obsolete"] = True
         elif line.startswith("#,"):
@@ -181,9 +193,9 @@ def parse_po(path: Path) -> list[dict]:
             field = ("msgid",)
             entry["msgid"] = ast.literal_eval(line[6:])
         elif line.startswith("msgstr["):
-            index = int(line[7:line.index("]")])
+            index = int(line[7 : line.index("]")])
             field = ("msgstr", index)
-            entry["msgstr"][index] = ast.literal_eval(line[line.index("]") + 2:])
+            entry["msgstr"][index] = ast.literal_eval(line[line.index("]") + 2 :])
         elif line.startswith("msgstr "):
             field = ("msgstr", 0)
             entry["msgstr"][0] = ast.literal_eval(line[7:])
@@ -217,7 +229,8 @@ def test_every_catalogue_entry_is_translated():
             assert text.strip(), entry["msgid"]
             assert not HANGUL.search(text), (entry["msgid"], text)
             assert sorted(PLACEHOLDER.findall(text)) == sorted(
-                PLACEHOLDER.findall(entry["msgid"])), (entry["msgid"], text)
+                PLACEHOLDER.findall(entry["msgid"])
+            ), (entry["msgid"], text)
 
 
 def test_compiled_catalogue_matches_the_po():
@@ -249,8 +262,9 @@ def test_templates_have_no_korean_outside_translate_tags():
         text = template.read_text(encoding="utf-8")
         for pattern in TRANSLATED_IN_TEMPLATE:
             text = pattern.sub("", text)
-        untranslated += [f"{template.name}: {line.strip()}" for line in text.splitlines()
-                         if HANGUL.search(line)]
+        untranslated += [
+            f"{template.name}: {line.strip()}" for line in text.splitlines() if HANGUL.search(line)
+        ]
     assert untranslated == []
 
 
@@ -258,8 +272,11 @@ def test_page_scripts_with_korean_text_also_speak_english():
     """Static JS has no gettext catalogue: a module with Korean messages picks its words from
     <html lang>, and has an English set next to the Korean one."""
     for script in sorted((Path(settings.BASE_DIR) / "static" / "js").glob("*.js")):
-        code = "\n".join(line for line in script.read_text(encoding="utf-8").splitlines()
-                         if not line.lstrip().startswith("//"))
+        code = "\n".join(
+            line
+            for line in script.read_text(encoding="utf-8").splitlines()
+            if not line.lstrip().startswith("//")
+        )
         if HANGUL.search(code):
             assert "document.documentElement.lang" in code, script.name
             assert '"en"' in code or "en:" in code, script.name
@@ -287,10 +304,14 @@ def source_msgids() -> set[str]:
             if "migrations" in module.parts:
                 continue
             for node in ast.walk(ast.parse(module.read_text(encoding="utf-8"))):
-                if (isinstance(node, ast.Call) and isinstance(node.func, ast.Name)
-                        and node.func.id in GETTEXT_CALLS and node.args
-                        and isinstance(node.args[0], ast.Constant)
-                        and isinstance(node.args[0].value, str)):
+                if (
+                    isinstance(node, ast.Call)
+                    and isinstance(node.func, ast.Name)
+                    and node.func.id in GETTEXT_CALLS
+                    and node.args
+                    and isinstance(node.args[0], ast.Constant)
+                    and isinstance(node.args[0].value, str)
+                ):
                     found.add(node.args[0].value)
     for template in (base / "templates").rglob("*.html"):
         for match in TEMPLATE_MSGIDS.finditer(template.read_text(encoding="utf-8")):

@@ -31,16 +31,24 @@ def staff(shop):
 @pytest.fixture
 def later(monkeypatch):
     """Move the clock the app and django-axes read forward."""
+
     def advance(minutes: int) -> None:
         moved = timezone.now() + timedelta(minutes=minutes)
         monkeypatch.setattr(timezone, "now", lambda: moved)
         monkeypatch.setattr("axes.handlers.proxy.now", lambda: moved)
+
     return advance
 
 
 def sign_in(client: Client, page: str, username: str, password: str):
-    return client.post(page, {"username": username, "password": password,
-                              "next": "/owner/" if page == OWNER_LOGIN else "/admin/"})
+    return client.post(
+        page,
+        {
+            "username": username,
+            "password": password,
+            "next": "/owner/" if page == OWNER_LOGIN else "/admin/",
+        },
+    )
 
 
 def signed_in(client: Client) -> bool:
@@ -115,9 +123,11 @@ def test_one_ip_guessing_many_accounts_is_refused_for_every_account(staff):
 def test_throttling_counts_the_client_ip_the_app_uses_not_a_forged_header(staff):
     client = Client(REMOTE_ADDR="10.0.0.1")
     for attempt in range(3):
-        client.post(OWNER_LOGIN, {"username": "boss", "password": "wrong"},
-                    headers={"X-Forwarded-For": f"192.0.2.{attempt}",
-                             "X-Real-IP": f"198.51.100.{attempt}"})
+        client.post(
+            OWNER_LOGIN,
+            {"username": "boss", "password": "wrong"},
+            headers={"X-Forwarded-For": f"192.0.2.{attempt}", "X-Real-IP": f"198.51.100.{attempt}"},
+        )
     assert set(AccessAttempt.objects.values_list("ip_address", flat=True)) == {"10.0.0.1"}
 
 

@@ -114,8 +114,7 @@ def test_an_owner_changes_roles_in_the_admin_but_keeps_one_owner(shop):
     boss, boss_m = member(shop, "boss", "owner")
     _partner, partner_m = member(shop, "partner", "owner")
     client = admin_client(boss)
-    response = client.post(f"/admin/shops/membership/{partner_m.pk}/change/",
-                           {"role": "manager"})
+    response = client.post(f"/admin/shops/membership/{partner_m.pk}/change/", {"role": "manager"})
     assert response.status_code == 302
     response = client.post(f"/admin/shops/membership/{boss_m.pk}/change/", {"role": "staff"})
     assert response.status_code == 200
@@ -128,20 +127,27 @@ def test_admin_deletes_refuse_the_last_owner_and_a_managers_reach(shop):
     _clerk, clerk_m = member(shop, "clerk", "staff")
     as_manager = admin_client(manager)
     as_manager.post(f"/admin/shops/membership/{boss_m.pk}/delete/", {"post": "yes"})
-    as_manager.post("/admin/shops/membership/", {
-        "action": "delete_selected", "_selected_action": [boss_m.pk, clerk_m.pk],
-        "post": "yes"})
+    as_manager.post(
+        "/admin/shops/membership/",
+        {"action": "delete_selected", "_selected_action": [boss_m.pk, clerk_m.pk], "post": "yes"},
+    )
     assert roles(shop) == {"boss": "owner", "manager": "manager", "clerk": "staff"}
 
     as_boss = admin_client(boss)
     as_boss.post(f"/admin/shops/membership/{boss_m.pk}/delete/", {"post": "yes"})
-    as_boss.post("/admin/shops/membership/", {
-        "action": "delete_selected", "_selected_action": [boss_m.pk, manager_m.pk],
-        "post": "yes"})
+    as_boss.post(
+        "/admin/shops/membership/",
+        {"action": "delete_selected", "_selected_action": [boss_m.pk, manager_m.pk], "post": "yes"},
+    )
     assert roles(shop) == {"boss": "owner", "manager": "manager", "clerk": "staff"}
-    as_boss.post("/admin/shops/membership/", {
-        "action": "delete_selected", "_selected_action": [manager_m.pk, clerk_m.pk],
-        "post": "yes"})
+    as_boss.post(
+        "/admin/shops/membership/",
+        {
+            "action": "delete_selected",
+            "_selected_action": [manager_m.pk, clerk_m.pk],
+            "post": "yes",
+        },
+    )
     assert roles(shop) == {"boss": "owner"}
 
 
@@ -160,8 +166,10 @@ def test_the_database_refuses_to_demote_the_last_owner(shop):
 @pytest.mark.django_db(transaction=True)
 def test_the_database_refuses_to_delete_the_last_owner_but_not_the_shop(shop):
     if connection.vendor != "postgresql":
-        pytest.skip("runs in the PostgreSQL pass: DATABASE_URL=postgres://… (make test-services);"
-                    " SQLite has no deferred triggers, the services guard deletes there")
+        pytest.skip(
+            "runs in the PostgreSQL pass: DATABASE_URL=postgres://… (make test-services);"
+            " SQLite has no deferred triggers, the services guard deletes there"
+        )
     boss, boss_m = member(shop, "boss", "owner")
     with pytest.raises(IntegrityError), transaction.atomic():
         Membership.objects.filter(pk=boss_m.pk).delete()
@@ -187,19 +195,23 @@ def test_two_owners_demoting_each_other_leave_one_owner(shop):
         def demote(actor, membership_id, barrier=barrier, outcome=outcome):
             try:
                 barrier.wait()
-                services.change_member_role(actor=actor, membership_id=membership_id,
-                                            role="manager")
+                services.change_member_role(
+                    actor=actor, membership_id=membership_id, role="manager"
+                )
                 outcome.append("ok")
             except DomainError as exc:  # the loser is now a manager, or the last owner
-                outcome.append("refused" if exc.code in ("last_owner", "owner_required")
-                               else exc.code)
+                outcome.append(
+                    "refused" if exc.code in ("last_owner", "owner_required") else exc.code
+                )
             except Exception as exc:  # noqa: BLE001 - shown by the assertion
                 outcome.append(f"unexpected {type(exc).__name__}: {exc}")
             finally:
                 connections.close_all()
 
-        threads = [threading.Thread(target=demote, args=(a, b_m.pk)),
-                   threading.Thread(target=demote, args=(b, a_m.pk))]
+        threads = [
+            threading.Thread(target=demote, args=(a, b_m.pk)),
+            threading.Thread(target=demote, args=(b, a_m.pk)),
+        ]
         for thread in threads:
             thread.start()
         for thread in threads:
@@ -219,8 +231,10 @@ def test_deleting_the_last_owners_account_is_refused_in_the_admin(shop):
     client.force_login(root)
     page = client.post(f"/admin/auth/user/{boss.pk}/delete/", {"post": "yes"})
     assert page.status_code == 200 and "마지막 사장님" in page.content.decode()
-    client.post("/admin/auth/user/", {"action": "delete_selected",
-                                      "_selected_action": [boss.pk], "post": "yes"})
+    client.post(
+        "/admin/auth/user/",
+        {"action": "delete_selected", "_selected_action": [boss.pk], "post": "yes"},
+    )
     assert roles(shop) == {"boss": "owner", "partner": "manager"}
     Membership.objects.filter(pk=partner_m.pk).update(role="owner")
     response = client.post(f"/admin/auth/user/{boss.pk}/delete/", {"post": "yes"})

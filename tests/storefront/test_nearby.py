@@ -33,12 +33,13 @@ def test_boundary_30m_inside_and_outside(client, db, bearing, radius):
 
 def test_results_are_nearest_first_with_listings_and_nearest_pickup(client, db):
     far = factories.make_shop(slug="far", name="먼 가게", lat=37.5559, lng=126.9019)
-    near = factories.make_shop(slug="near", name="가까운 가게", lat=37.5627, lng=126.9255,
-                               service_radius_m=3000)
-    factories.make_shop(slug="closed", name="쉬는 가게", lat=37.5630, lng=126.9250,
-                        is_active=False)
-    factories.make_shop(slug="tiny", name="작은 가게", lat=37.5400, lng=126.9500,
-                        service_radius_m=300)
+    near = factories.make_shop(
+        slug="near", name="가까운 가게", lat=37.5627, lng=126.9255, service_radius_m=3000
+    )
+    factories.make_shop(slug="closed", name="쉬는 가게", lat=37.5630, lng=126.9250, is_active=False)
+    factories.make_shop(
+        slug="tiny", name="작은 가게", lat=37.5400, lng=126.9500, service_radius_m=300
+    )
     listing = factories.make_listing(near, "소금빵", 60)
     cafe = factories.make_pickup_point(near, "카페 모퉁이", 37.5600, 126.9240)
     customer = (37.5595, 126.9235)
@@ -50,7 +51,8 @@ def test_results_are_nearest_first_with_listings_and_nearest_pickup(client, db):
     assert first["stock_version"] == Shop.objects.get(pk=near.pk).stock_version
     assert first["listings"][0]["id"] == listing.pk
     assert {"id", "name", "unit", "available", "price", "pickup_price", "status"} <= set(
-        first["listings"][0])
+        first["listings"][0]
+    )
     assert first["nearest_pickup_point"]["id"] == cafe.pk
     assert first["nearest_pickup_point"]["name"] == "카페 모퉁이"
     assert data[1]["nearest_pickup_point"]["name"] == far.name  # its own counter
@@ -60,10 +62,18 @@ def test_results_are_nearest_first_with_listings_and_nearest_pickup(client, db):
 def test_polygon_cuts_the_circle_and_edits_are_seen_at_once(client, shop):
     east = geo.destination(shop.lat, shop.lng, 90, 2000)
     assert [s["slug"] for s in nearby(client, *east).json()] == [shop.slug]
-    west_half = {"type": "Polygon", "coordinates": [[
-        [shop.lng - 0.1, shop.lat - 0.1], [shop.lng + 0.001, shop.lat - 0.1],
-        [shop.lng + 0.001, shop.lat + 0.1], [shop.lng - 0.1, shop.lat + 0.1],
-        [shop.lng - 0.1, shop.lat - 0.1]]]}
+    west_half = {
+        "type": "Polygon",
+        "coordinates": [
+            [
+                [shop.lng - 0.1, shop.lat - 0.1],
+                [shop.lng + 0.001, shop.lat - 0.1],
+                [shop.lng + 0.001, shop.lat + 0.1],
+                [shop.lng - 0.1, shop.lat + 0.1],
+                [shop.lng - 0.1, shop.lat - 0.1],
+            ]
+        ],
+    }
     set_service_area(shop, radius_m=5000, polygon=west_half)
     assert nearby(client, *east).json() == []
     west = geo.destination(shop.lat, shop.lng, 270, 2000)
@@ -79,12 +89,27 @@ def test_route_nearby_is_not_taken_for_a_shop_slug(client, shop):
     assert client.get(f"/api/shops/{shop.slug}").json()["slug"] == shop.slug
 
 
-@pytest.mark.parametrize("lat, lng", [
-    ("nan", "126.9"), ("NaN", "126.9"), ("37.5", "inf"), ("-Infinity", "126.9"),
-    ("91", "126.9"), ("-90.5", "126.9"), ("37.5", "180.01"), ("37.5", "-200"),
-    ("abc", "126.9"), ("37.5", ""), ("", "126.9"), ("1e999", "126.9"),
-    ("9" * 100_000, "126.9"), ("37.5", "127,0"), ("0x25", "126.9"), ("[37.5]", "126.9"),
-])
+@pytest.mark.parametrize(
+    "lat, lng",
+    [
+        ("nan", "126.9"),
+        ("NaN", "126.9"),
+        ("37.5", "inf"),
+        ("-Infinity", "126.9"),
+        ("91", "126.9"),
+        ("-90.5", "126.9"),
+        ("37.5", "180.01"),
+        ("37.5", "-200"),
+        ("abc", "126.9"),
+        ("37.5", ""),
+        ("", "126.9"),
+        ("1e999", "126.9"),
+        ("9" * 100_000, "126.9"),
+        ("37.5", "127,0"),
+        ("0x25", "126.9"),
+        ("[37.5]", "126.9"),
+    ],
+)
 def test_bad_input_is_422_in_korean_never_500(client, shop, lat, lng):
     response = nearby(client, lat, lng)
     assert response.status_code == 422, response.content
@@ -104,16 +129,34 @@ def test_agrees_with_the_brute_force_answer(db):
     shops = []
     for i in range(150):
         lat, lng = rnd.uniform(37.45, 37.65), rnd.uniform(126.85, 127.10)
-        shops.append(Shop(slug=f"s{i}", name=f"가게 {i}", lat=lat, lng=lng,
-                          service_radius_m=rnd.choice([300, 1000, 3000, 5000, 12000, 20000])))
+        shops.append(
+            Shop(
+                slug=f"s{i}",
+                name=f"가게 {i}",
+                lat=lat,
+                lng=lng,
+                service_radius_m=rnd.choice([300, 1000, 3000, 5000, 12000, 20000]),
+            )
+        )
     Shop.objects.bulk_create(shops)
     for shop in Shop.objects.all()[:20]:
         half = rnd.uniform(0.005, 0.05)
-        set_service_area(shop, radius_m=shop.service_radius_m, polygon={
-            "type": "Polygon", "coordinates": [[
-                [shop.lng - half, shop.lat - half / 2], [shop.lng + half, shop.lat - half / 2],
-                [shop.lng + half, shop.lat + half], [shop.lng - half, shop.lat + half],
-                [shop.lng - half, shop.lat - half / 2]]]})
+        set_service_area(
+            shop,
+            radius_m=shop.service_radius_m,
+            polygon={
+                "type": "Polygon",
+                "coordinates": [
+                    [
+                        [shop.lng - half, shop.lat - half / 2],
+                        [shop.lng + half, shop.lat - half / 2],
+                        [shop.lng + half, shop.lat + half],
+                        [shop.lng - half, shop.lat + half],
+                        [shop.lng - half, shop.lat - half / 2],
+                    ]
+                ],
+            },
+        )
     found = 0
     for _ in range(40):
         lat, lng = rnd.uniform(37.40, 37.70), rnd.uniform(126.80, 127.15)

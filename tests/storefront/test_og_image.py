@@ -42,7 +42,7 @@ def open_png(data: bytes) -> Image.Image:
 
 def count_pixels(image: Image.Image, box: tuple[int, int, int, int], predicate) -> int:
     raw = image.convert("RGB").crop(box).tobytes()
-    return sum(1 for i in range(0, len(raw), 3) if predicate(tuple(raw[i:i + 3])))
+    return sum(1 for i in range(0, len(raw), 3) if predicate(tuple(raw[i : i + 3])))
 
 
 def is_white(pixel) -> bool:
@@ -75,11 +75,18 @@ def test_text_areas_are_drawn():
     image = open_png(og_image.render_preview_png(demo_preview()))
     title_area = (og_image.PAD, 20, 420, og_image.HEADER_HEIGHT - 20)
     assert count_pixels(image, title_area, is_white) > 1500, "shop name in white on orange"
-    assert count_pixels(image, (620, 20, 770, og_image.HEADER_HEIGHT - 20), is_white) > 2000, "badge"
+    assert count_pixels(image, (620, 20, 770, og_image.HEADER_HEIGHT - 20), is_white) > 2000, (
+        "badge"
+    )
     for row in range(3):
         top = og_image.ROW_TOP + row * og_image.ROW_HEIGHT
         name_area = (og_image.PAD, top + 8, 300, top + og_image.ROW_HEIGHT - 8)
-        count_area = (W - og_image.PAD - 200, top + 8, W - og_image.PAD, top + og_image.ROW_HEIGHT - 8)
+        count_area = (
+            W - og_image.PAD - 200,
+            top + 8,
+            W - og_image.PAD,
+            top + og_image.ROW_HEIGHT - 8,
+        )
         assert count_pixels(image, name_area, lambda p: sum(p) < 500) > 150, f"name of row {row}"
         colour = og_image.DANGER if row == 2 else og_image.ACCENT_DARK
         assert count_pixels(image, count_area, near(colour)) > 150, f"count of row {row}"
@@ -132,8 +139,11 @@ def test_long_names_shrink_first_then_end_with_an_ellipsis():
 
 
 @settings(max_examples=150, deadline=None)
-@given(text=st.text(max_size=400), max_width=st.integers(min_value=0, max_value=800),
-       bold=st.booleans())
+@given(
+    text=st.text(max_size=400),
+    max_width=st.integers(min_value=0, max_value=800),
+    bold=st.booleans(),
+)
 def test_fitted_text_never_overflows(text, max_width, bold):
     cleaned = og_image.clean_text(text)
     fitted, face = og_image.fit_text(cleaned, max_width, 40, 16, bold=bold)
@@ -144,8 +154,10 @@ def test_fitted_text_never_overflows(text, max_width, bold):
 def _margins_are_clear(image: Image.Image) -> None:
     """Nothing is drawn in the side margins: no text ran past its box."""
     right = W - og_image.PAD + 20
-    for box in [(0, og_image.ROW_TOP, og_image.PAD - 20, og_image.FOOTER_TOP),
-                (right, og_image.ROW_TOP, W, og_image.FOOTER_TOP)]:
+    for box in [
+        (0, og_image.ROW_TOP, og_image.PAD - 20, og_image.FOOTER_TOP),
+        (right, og_image.ROW_TOP, W, og_image.FOOTER_TOP),
+    ]:
         assert count_pixels(image, box, lambda p: not is_white(p)) == 0, box
     header_right = (W - og_image.PAD + 1, 0, W, og_image.HEADER_HEIGHT)
     assert count_pixels(image, header_right, lambda p: not near(og_image.ACCENT)(p)) == 0
@@ -155,10 +167,17 @@ def test_huge_and_odd_names_stay_inside_the_image():
     odd = Preview(
         shop_name="<script>alert('x')</script> 아주아주아주 긴 이름의 동네 가게 " * 40,
         items=(
-            PreviewItem("엄청나게 긴 상품 이름 " * 200, 1_000_000, "팩팩팩팩팩팩팩팩팩팩팩팩", 99_999_999),
+            PreviewItem(
+                "엄청나게 긴 상품 이름 " * 200, 1_000_000, "팩팩팩팩팩팩팩팩팩팩팩팩", 99_999_999
+            ),
             PreviewItem("\x00\u200b🍊🍊\u202e", 3, "\n"),
-            PreviewItem("WWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWW", 12, "kg", 1,
-                        status_label="판매 종료 " * 30),
+            PreviewItem(
+                "WWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWWW",
+                12,
+                "kg",
+                1,
+                status_label="판매 종료 " * 30,
+            ),
         ),
         badge="5km 픽업 " * 20,
         caption="캡션 " * 100,
@@ -210,8 +229,9 @@ def test_poster_is_a5_with_the_qr_code():
     assert round(poster.info["dpi"][0]) == 300  # 1748 x 2480 px at 300 dpi = 148 x 210 mm
     qr = og_image.qr_image(url, og_image.POSTER_QR_SIZE).convert("RGB")
     left = og_image.POSTER_WIDTH // 2 - qr.width // 2
-    placed = poster.convert("RGB").crop((left, og_image.POSTER_QR_TOP, left + qr.width,
-                                         og_image.POSTER_QR_TOP + qr.height))
+    placed = poster.convert("RGB").crop(
+        (left, og_image.POSTER_QR_TOP, left + qr.width, og_image.POSTER_QR_TOP + qr.height)
+    )
     assert placed.tobytes() == qr.tobytes()
     headline = poster.convert("RGB").crop((130, 100, 1618, 280))
     assert count_pixels(headline, (0, 0, headline.width, headline.height), is_white) > 10_000

@@ -56,9 +56,12 @@ def parse(html: str) -> ListingRows:
 
 
 def test_shop_page_shows_everything_without_javascript(shop):
-    ripe = factories.make_listing(shop, name="단감", available=200, staff_note="직원이 직접 먹어 본 후기")
-    gone = factories.make_listing(shop, name="샤인머스캣", available=3, unit="송이",
-                                  price=15000, pickup_price=13000)
+    ripe = factories.make_listing(
+        shop, name="단감", available=200, staff_note="직원이 직접 먹어 본 후기"
+    )
+    gone = factories.make_listing(
+        shop, name="샤인머스캣", available=3, unit="송이", price=15000, pickup_price=13000
+    )
     services.mark_sold_out(shop=shop, listing_id=gone.pk)
     response = Client().get(f"/s/{shop.slug}/")
     assert response.status_code == 200
@@ -142,11 +145,15 @@ def test_api_docs_and_schema_are_served(db):
 def test_the_shop_reads_keep_their_openapi_operation_ids(db):
     """Clients generated from the schema call these reads by name."""
     schema = Client().get("/api/openapi.json").json()
-    ids = {path: schema["paths"][path]["get"]["operationId"]
-           for path in ("/api/shops/nearby", "/api/shops/{slug}", "/api/shops/{slug}/stock")}
-    assert ids == {"/api/shops/nearby": "shops_api_shops_nearby",
-                   "/api/shops/{slug}": "shops_api_shop_detail",
-                   "/api/shops/{slug}/stock": "shops_api_shop_stock"}
+    ids = {
+        path: schema["paths"][path]["get"]["operationId"]
+        for path in ("/api/shops/nearby", "/api/shops/{slug}", "/api/shops/{slug}/stock")
+    }
+    assert ids == {
+        "/api/shops/nearby": "shops_api_shops_nearby",
+        "/api/shops/{slug}": "shops_api_shop_detail",
+        "/api/shops/{slug}/stock": "shops_api_shop_stock",
+    }
 
 
 def test_shop_page_own_js_and_css_stay_under_60_kb(shop):

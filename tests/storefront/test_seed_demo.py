@@ -45,8 +45,11 @@ def test_seed_demo_has_partner_cafes_shared_and_is_idempotent():
     call_command("seed_demo", stdout=open("/dev/null", "w"))
     counts = (Shop.objects.count(), PickupPlace.objects.count(), PickupPoint.objects.count())
     call_command("seed_demo", stdout=open("/dev/null", "w"))
-    assert (Shop.objects.count(), PickupPlace.objects.count(),
-            PickupPoint.objects.count()) == counts
+    assert (
+        Shop.objects.count(),
+        PickupPlace.objects.count(),
+        PickupPoint.objects.count(),
+    ) == counts
     shops = list(Shop.objects.order_by("pk"))
     assert shops[0].slug == "mangwon-fruit" and shops[0].service_polygon is None
     for shop in shops:

@@ -24,8 +24,12 @@ def page(monkeypatch):
         context = browser.new_context(locale="ko-KR")
         page = context.new_page()
         page.csp_errors = []
-        page.on("console", lambda message: "Content Security Policy" in message.text
-                and page.csp_errors.append(message.text))
+        page.on(
+            "console",
+            lambda message: (
+                "Content Security Policy" in message.text and page.csp_errors.append(message.text)
+            ),
+        )
         page.errors = []
         page.on("pageerror", lambda error: page.errors.append(str(error)))
         yield page
@@ -33,11 +37,11 @@ def page(monkeypatch):
         browser.close()
 
 
-def test_share_sheet_copies_the_copy_link_and_cleans_the_address_bar(live_server, shop, listing,
-                                                                       page):
+def test_share_sheet_copies_the_copy_link_and_cleans_the_address_bar(
+    live_server, shop, listing, page
+):
     # (shop and listing first: creating them broadcasts, before the browser's loop starts)
-    page.context.grant_permissions(["clipboard-read", "clipboard-write"],
-                                   origin=live_server.url)
+    page.context.grant_permissions(["clipboard-read", "clipboard-write"], origin=live_server.url)
     page.goto(f"{live_server.url}/s/{shop.slug}/?ref=naver")
     copy = page.locator("[data-share-copy]")
     copy.wait_for(state="visible")
@@ -70,7 +74,8 @@ window.Kakao = {
 
 
 def test_kakao_share_loads_the_sdk_through_the_csp_and_sends_the_kakao_link(
-        live_server, shop, listing, settings, page):
+    live_server, shop, listing, settings, page
+):
     settings.KAKAO_JS_KEY = "test-js-key"
     sdk_requests = []
 
@@ -84,8 +89,10 @@ def test_kakao_share_loads_the_sdk_through_the_csp_and_sends_the_kakao_link(
     button.wait_for(state="visible")
     button.click()
     sent = page.evaluate("window.__kakaoScrap")
-    assert sent == {"key": "test-js-key",
-                    "requestUrl": f"{live_server.url}/s/{shop.slug}/l/{listing.pk}/?ref=kakao"}
+    assert sent == {
+        "key": "test-js-key",
+        "requestUrl": f"{live_server.url}/s/{shop.slug}/l/{listing.pk}/?ref=kakao",
+    }
     assert sdk_requests == [settings.KAKAO_JS_SDK_URL]
     assert page.csp_errors == [] and page.errors == []
 

@@ -26,8 +26,10 @@ from storefront import og_image, previews
 from tests import factories
 
 KAKAO_UA = "facebookexternalhit/1.1;kakaotalk-scrap/1.0"
-PHONE_UA = ("Mozilla/5.0 (Linux; Android 14; SM-S921N) AppleWebKit/537.36 (KHTML, like Gecko) "
-            "Chrome/126.0 Mobile Safari/537.36")
+PHONE_UA = (
+    "Mozilla/5.0 (Linux; Android 14; SM-S921N) AppleWebKit/537.36 (KHTML, like Gecko) "
+    "Chrome/126.0 Mobile Safari/537.36"
+)
 
 
 class PageTags(HTMLParser):
@@ -124,16 +126,18 @@ def test_shop_page_gives_the_kakao_scraper_complete_tags(client, shop, listing):
     assert meta["og:image:type"] == "image/png"
     assert meta["twitter:card"] == "summary_large_image"
     assert meta["twitter:image"] == meta["og:image"]
-    assert re.fullmatch(rf"/s/{shop.slug}/og/{shop.stock_version}-[0-9a-f]{{12}}\.png",
-                        image_path(tags))
+    assert re.fullmatch(
+        rf"/s/{shop.slug}/og/{shop.stock_version}-[0-9a-f]{{12}}\.png", image_path(tags)
+    )
     body = response.content.decode()
     assert "단감" in body and ">200<" in body, "the counts are in the server-rendered page"
     assert tags.inline_scripts == 0
 
 
 def test_listing_page_has_its_own_tags(client, shop, listing):
-    factories.make_listing(shop, name="샤인머스캣", available=40, unit="송이", price=15000,
-                           pickup_price=13000)
+    factories.make_listing(
+        shop, name="샤인머스캣", available=40, unit="송이", price=15000, pickup_price=13000
+    )
     tags, _response = scrape(client, f"/s/{shop.slug}/l/{listing.pk}/")
     meta = tags.meta
     assert meta["og:title"] == "단감 200팩 오늘 입고 · 망원 과일가게"
@@ -223,11 +227,13 @@ def test_new_count_gives_a_new_image_url_and_a_new_image(client, shop, listing):
 
 
 def test_repeat_request_is_a_cache_hit_without_queries_or_drawing(
-        client, shop, listing, django_assert_num_queries):
+    client, shop, listing, django_assert_num_queries
+):
     tags, _ = scrape(client, f"/s/{shop.slug}/")
     url = image_path(tags)
-    with mock.patch.object(og_image, "render_preview_png",
-                           wraps=og_image.render_preview_png) as render:
+    with mock.patch.object(
+        og_image, "render_preview_png", wraps=og_image.render_preview_png
+    ) as render:
         first = client.get(url)
         assert render.call_count == 1
         with django_assert_num_queries(0):
@@ -252,8 +258,10 @@ def test_a_hit_from_the_shared_cache_is_kept_in_process_memory(client, shop, lis
 def test_previews_are_still_served_when_the_shared_cache_is_down(client, shop, listing):
     tags, _ = scrape(client, f"/s/{shop.slug}/")
     broken = mock.Mock(side_effect=ConnectionError("cache down"))
-    with mock.patch.object(previews.cache, "get", broken), \
-            mock.patch.object(previews.cache, "set", broken):
+    with (
+        mock.patch.object(previews.cache, "get", broken),
+        mock.patch.object(previews.cache, "set", broken),
+    ):
         response = client.get(image_path(tags))
         assert response.status_code == 200 and png_size(response.content) == (800, 400)
         assert client.get(image_path(tags)).content == response.content  # from process memory
@@ -299,8 +307,10 @@ def test_old_version_url_still_returns_the_current_image(client, shop, listing):
 
 def test_unknown_digest_or_future_version_gets_the_current_image(client, shop, listing):
     shop.refresh_from_db()
-    for path in (f"/s/{shop.slug}/og/{shop.stock_version}-0000.png",
-                 f"/s/{shop.slug}/og/9999999999999999999-abc.png"):
+    for path in (
+        f"/s/{shop.slug}/og/{shop.stock_version}-0000.png",
+        f"/s/{shop.slug}/og/9999999999999999999-abc.png",
+    ):
         response = client.get(path)
         assert response.status_code == 200
         assert response["Cache-Control"] == "public, max-age=300"
@@ -317,14 +327,17 @@ def test_etag_revalidation_answers_304(client, shop, listing):
 # --- bad input ------------------------------------------------------------------------
 
 
-@pytest.mark.parametrize("path", [
-    "/s/no-such-shop/",
-    "/s/no-such-shop/l/1/",
-    "/s/mangwon-fruit/l/999999/",
-    "/s/mangwon-fruit/l/99999999999999999999999/",
-    "/s/no-such-shop/og/1-abc.png",
-    "/s/mangwon-fruit/l/999999/og/1-abc.png",
-])
+@pytest.mark.parametrize(
+    "path",
+    [
+        "/s/no-such-shop/",
+        "/s/no-such-shop/l/1/",
+        "/s/mangwon-fruit/l/999999/",
+        "/s/mangwon-fruit/l/99999999999999999999999/",
+        "/s/no-such-shop/og/1-abc.png",
+        "/s/mangwon-fruit/l/999999/og/1-abc.png",
+    ],
+)
 def test_unknown_shop_or_listing_is_a_small_404_page(client, shop, listing, path):
     response = client.get(path)
     assert response.status_code == 404
@@ -350,7 +363,7 @@ def test_share_sheet_links_carry_their_channel(phone, shop, listing):
     body = response.content.decode()
     assert 'src="/static/js/share.js"' in body
     for channel in ("share", "copy", "kakao"):
-        assert f'http://testserver/s/{shop.slug}/?ref={channel}' in body
+        assert f"http://testserver/s/{shop.slug}/?ref={channel}" in body
     naver = re.search(r'href="(https://share\.naver\.com/web/shareView\?[^"]+)"', body).group(1)
     query = parse_qs(urlsplit(naver.replace("&amp;", "&")).query)
     assert query["url"] == [f"http://testserver/s/{shop.slug}/?ref=naver"]
@@ -388,15 +401,19 @@ def test_a_visit_through_a_shared_link_counts_once_a_day(phone, shop, listing):
     phone.get(f"/s/{shop.slug}/l/{listing.pk}/?ref=kakao")
     assert visits(shop, "kakao") == 1, "a reload is not a new visitor"
     Client(headers={"User-Agent": PHONE_UA}, REMOTE_ADDR="10.0.0.2").get(
-        f"/s/{shop.slug}/?ref=kakao")
+        f"/s/{shop.slug}/?ref=kakao"
+    )
     assert visits(shop, "kakao") == 2
     phone.get(f"/s/{shop.slug}/?ref=qr")
     assert visits(shop, "qr") == 1
 
 
 def _writes(queries) -> list[str]:
-    return [q["sql"] for q in queries
-            if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))]
+    return [
+        q["sql"]
+        for q in queries
+        if q["sql"].lstrip().upper().startswith(("INSERT", "UPDATE", "DELETE"))
+    ]
 
 
 def test_cookieless_repeat_visits_count_once_and_write_nothing(shop, listing):
@@ -427,9 +444,11 @@ def test_a_forged_or_fresh_device_cookie_is_not_a_new_visitor(phone, shop, listi
 def test_distinct_clients_are_counted(shop, listing):
     for number in range(5):
         Client(headers={"User-Agent": PHONE_UA}, REMOTE_ADDR=f"10.0.1.{number}").get(
-            f"/s/{shop.slug}/?ref=kakao")
+            f"/s/{shop.slug}/?ref=kakao"
+        )
     Client(headers={"User-Agent": PHONE_UA + " other"}, REMOTE_ADDR="10.0.1.0").get(
-        f"/s/{shop.slug}/?ref=kakao")
+        f"/s/{shop.slug}/?ref=kakao"
+    )
     assert visits(shop, "kakao") == 6
 
 
@@ -451,8 +470,7 @@ def test_the_next_seoul_day_counts_again(shop, listing):
         bot.get(f"/s/{shop.slug}/?ref=kakao")
         bot.cookies.clear()
         bot.get(f"/s/{shop.slug}/?ref=kakao")
-    rows = dict(ShareStat.objects.filter(shop=shop, channel="kakao")
-                .values_list("day", "visits"))
+    rows = dict(ShareStat.objects.filter(shop=shop, channel="kakao").values_list("day", "visits"))
     assert rows == {late.date(): 2, next_day.astimezone(timezone.get_current_timezone()).date(): 2}
 
 
@@ -470,7 +488,9 @@ def test_unknown_ref_is_counted_as_other_and_never_reflected(phone, shop, listin
 def test_scrapers_and_plain_visits_are_not_counted(client, phone, shop, listing):
     response = client.get(f"/s/{shop.slug}/?ref=kakao", headers={"User-Agent": KAKAO_UA})
     assert sharing.REF_COOKIE not in response.cookies
-    client.get(f"/s/{shop.slug}/?ref=naver", headers={"User-Agent": "Yeti/1.1 (+http://naver.me/spd)"})
+    client.get(
+        f"/s/{shop.slug}/?ref=naver", headers={"User-Agent": "Yeti/1.1 (+http://naver.me/spd)"}
+    )
     phone.get(f"/s/{shop.slug}/")
     phone.get(f"/s/{shop.slug}/?ref=")
     assert ShareStat.objects.count() == 0
@@ -535,9 +555,9 @@ def test_owner_sees_visits_and_reservations_per_channel(owner_client, phone, sho
     phone.get(f"/s/{shop.slug}/?ref=kakao")
     sharing.attribute_reservation(_request_with_cookies(phone), shop)
     Client(headers={"User-Agent": PHONE_UA}, REMOTE_ADDR="10.0.0.2").get(
-        f"/s/{shop.slug}/?ref=kakao")
-    Client(headers={"User-Agent": PHONE_UA}, REMOTE_ADDR="10.0.0.3").get(
-        f"/s/{shop.slug}/?ref=qr")
+        f"/s/{shop.slug}/?ref=kakao"
+    )
+    Client(headers={"User-Agent": PHONE_UA}, REMOTE_ADDR="10.0.0.3").get(f"/s/{shop.slug}/?ref=qr")
 
     response = owner_client.get(f"/owner/s/{shop.slug}/sharing/")
     assert response.status_code == 200
@@ -554,8 +574,11 @@ def test_owner_sees_visits_and_reservations_per_channel(owner_client, phone, sho
 
 def test_only_members_see_sharing_and_posters(client, shop, other_shop):
     stranger = factories.make_owner(other_shop, username="stranger")
-    for path in (f"/owner/s/{shop.slug}/sharing/", f"/owner/s/{shop.slug}/poster.png",
-                 f"/owner/s/{shop.slug}/poster.pdf"):
+    for path in (
+        f"/owner/s/{shop.slug}/sharing/",
+        f"/owner/s/{shop.slug}/poster.png",
+        f"/owner/s/{shop.slug}/poster.pdf",
+    ):
         anonymous = client.get(path)
         assert anonymous.status_code == 302 and "/owner/login/" in anonymous["Location"]
         other = Client()

@@ -19,13 +19,20 @@ SCREENSHOTS = ARTIFACTS / "e2e"
 
 
 class Phone:
-    def __init__(self, browser: Browser, base_url: str, label: str, test_name: str,
-                 javascript: bool = True) -> None:
+    def __init__(
+        self, browser: Browser, base_url: str, label: str, test_name: str, javascript: bool = True
+    ) -> None:
         self.label = label
         self.test_name = re.sub(r"[^\w.-]+", "_", test_name)
         self.context = browser.new_context(
-            base_url=base_url, viewport=PHONE, screen=PHONE, device_scale_factor=2,
-            is_mobile=True, has_touch=True, locale="ko-KR", timezone_id="Asia/Seoul",
+            base_url=base_url,
+            viewport=PHONE,
+            screen=PHONE,
+            device_scale_factor=2,
+            is_mobile=True,
+            has_touch=True,
+            locale="ko-KR",
+            timezone_id="Asia/Seoul",
             java_script_enabled=javascript,
         )
         self.context.set_default_timeout(15_000)
@@ -55,8 +62,9 @@ class Phone:
         """The page's websocket is open (the 실시간 badge shows)."""
         expect(self.page.locator("[data-live-status]")).to_be_visible()
 
-    def reserve(self, listing_value: str, slot_value: str, quantity: int, name: str,
-                phone: str) -> Page:
+    def reserve(
+        self, listing_value: str, slot_value: str, quantity: int, name: str, phone: str
+    ) -> Page:
         """Fill the shop page's reserve form and submit it; lands on the reservation page."""
         form = self.page.locator("[data-reserve-form]")
         form.get_by_label("상품").select_option(listing_value)

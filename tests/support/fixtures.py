@@ -15,7 +15,13 @@ from django.db import connection
 from tests.support.processes import Daphne, RedisServer, server_env
 from tests.support.services import redis_server_binary, shared_redis_url
 
-__all__ = ["child_database_url", "module_redis_url", "live_redis_url", "throwaway_redis", "start_daphne"]
+__all__ = [
+    "child_database_url",
+    "module_redis_url",
+    "live_redis_url",
+    "throwaway_redis",
+    "start_daphne",
+]
 
 
 def database_url_of_test_db() -> str:

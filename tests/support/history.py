@@ -10,7 +10,8 @@ def states_by_version(shop_id: int) -> dict[int, dict[int, int]]:
     states: dict[int, dict[int, int]] = {}
     current: dict[int, int] = {}
     for version, listing_id, available in (
-        StockEvent.objects.filter(shop_id=shop_id).order_by("version")
+        StockEvent.objects.filter(shop_id=shop_id)
+        .order_by("version")
         .values_list("version", "listing_id", "available_after")
     ):
         current = {**current, listing_id: available}
@@ -26,6 +27,8 @@ def wrong_states(shown: list[tuple[int, dict[int, int]]], shop_id: int) -> list[
         expected = truth.get(version, {})
         for listing_id, available in counts.items():
             if expected.get(listing_id) != available:
-                wrong.append(f"v{version}: listing {listing_id} showed {available}, "
-                             f"was {expected.get(listing_id)}")
+                wrong.append(
+                    f"v{version}: listing {listing_id} showed {available}, "
+                    f"was {expected.get(listing_id)}"
+                )
     return wrong

@@ -30,8 +30,9 @@ class LiveClient:
 
     def connect(self, timeout: float = 10) -> None:
         # Entered by hand so the connection can outlive this call and be replaced later.
-        self.socket = connect(self._url(), origin=self._origin(), open_timeout=timeout,
-                              close_timeout=1, proxy=None).__enter__()
+        self.socket = connect(
+            self._url(), origin=self._origin(), open_timeout=timeout, close_timeout=1, proxy=None
+        ).__enter__()
         self.connections += 1
         if self.version:
             self.send({"type": "resync", "version": self.version})
@@ -66,8 +67,9 @@ class LiveClient:
             return
         self.shown.append((self.version, dict(self.counts)))
 
-    def pump(self, until: Callable[[LiveClient], bool], timeout: float,
-             reconnect: bool = True) -> None:
+    def pump(
+        self, until: Callable[[LiveClient], bool], timeout: float, reconnect: bool = True
+    ) -> None:
         """Read and apply messages until ``until(self)`` holds, reconnecting when dropped."""
         deadline = time.monotonic() + timeout
         while not until(self):

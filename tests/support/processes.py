@@ -48,22 +48,27 @@ def wait_until(predicate, timeout: float, interval: float = 0.1, what: str = "co
 
 def server_env(database_url: str, redis_url: str | None = None, **extra: str) -> dict[str, str]:
     """The environment of a production-like run: real settings, DEBUG off, plain HTTP."""
-    env = {key: value for key, value in os.environ.items()
-           if not key.startswith(("DJANGO_", "PYTEST_", "TEST_", "REDIS_", "DATABASE_"))}
+    env = {
+        key: value
+        for key, value in os.environ.items()
+        if not key.startswith(("DJANGO_", "PYTEST_", "TEST_", "REDIS_", "DATABASE_"))
+    }
     tmp = Path(tempfile.gettempdir())
-    env.update({
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DEBUG": "0",
-        "SECRET_KEY": "live-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "DATABASE_URL": database_url,
-        "CHANNEL_LAYER_PREFIX": os.environ.get("CHANNEL_LAYER_PREFIX", "live-test"),
-        "HUEY_IMMEDIATE": "1",
-        "HUEY_SQLITE_PATH": str(tmp / f"dongne5km-live-huey-{os.getpid()}.sqlite3"),
-        "MEDIA_ROOT": str(tmp / f"dongne5km-live-media-{os.getpid()}"),
-        "LOG_LEVEL": "WARNING",
-        "PYTHONUNBUFFERED": "1",
-    })
+    env.update(
+        {
+            "DJANGO_SETTINGS_MODULE": "config.settings",
+            "DEBUG": "0",
+            "SECRET_KEY": "live-test-secret-key-0123456789-abcdefghijklmnopqrstuvwxyz",
+            "ALLOWED_HOSTS": "127.0.0.1,localhost",
+            "DATABASE_URL": database_url,
+            "CHANNEL_LAYER_PREFIX": os.environ.get("CHANNEL_LAYER_PREFIX", "live-test"),
+            "HUEY_IMMEDIATE": "1",
+            "HUEY_SQLITE_PATH": str(tmp / f"dongne5km-live-huey-{os.getpid()}.sqlite3"),
+            "MEDIA_ROOT": str(tmp / f"dongne5km-live-media-{os.getpid()}"),
+            "LOG_LEVEL": "WARNING",
+            "PYTHONUNBUFFERED": "1",
+        }
+    )
     if redis_url:
         env["REDIS_URL"] = redis_url
     env.update(extra)
@@ -98,9 +103,20 @@ class Daphne:
         fd = listener.fileno()
         with open(self.log_path, "ab") as log:
             self.process = subprocess.Popen(
-                [sys.executable, "-m", "daphne", "--fd", str(fd), "--proxy-headers",
-                 "config.asgi:application"],
-                cwd=REPO, env=self.env, stdout=log, stderr=subprocess.STDOUT, pass_fds=(fd,),
+                [
+                    sys.executable,
+                    "-m",
+                    "daphne",
+                    "--fd",
+                    str(fd),
+                    "--proxy-headers",
+                    "config.asgi:application",
+                ],
+                cwd=REPO,
+                env=self.env,
+                stdout=log,
+                stderr=subprocess.STDOUT,
+                pass_fds=(fd,),
             )
         # Only the child may hold the socket: once it dies the port must refuse connections.
         listener.close()
@@ -113,8 +129,9 @@ class Daphne:
 
     def _ready(self) -> bool:
         if self.process is not None and self.process.poll() is not None:
-            raise RuntimeError(f"{self.name} exited with {self.process.returncode}:\n"
-                               f"{self.log_tail()}")
+            raise RuntimeError(
+                f"{self.name} exited with {self.process.returncode}:\n{self.log_tail()}"
+            )
         try:
             with urllib.request.urlopen(f"{self.url}/healthz", timeout=5) as response:
                 return response.status == 200
@@ -164,9 +181,23 @@ class RedisServer:
 
     def start(self, timeout: float = 20) -> RedisServer:
         self.process = subprocess.Popen(
-            [self.binary, "--bind", "127.0.0.1", "--port", str(self.port), "--save", "",
-             "--appendonly", "no", "--dir", str(self.dir), "--logfile", str(self.dir / "log")],
-            stdout=subprocess.DEVNULL, stderr=subprocess.DEVNULL,
+            [
+                self.binary,
+                "--bind",
+                "127.0.0.1",
+                "--port",
+                str(self.port),
+                "--save",
+                "",
+                "--appendonly",
+                "no",
+                "--dir",
+                str(self.dir),
+                "--logfile",
+                str(self.dir / "log"),
+            ],
+            stdout=subprocess.DEVNULL,
+            stderr=subprocess.DEVNULL,
         )
         wait_until(lambda: port_open("127.0.0.1", self.port, 0.2), timeout, 0.05, "redis-server")
         return self
@@ -185,8 +216,13 @@ class RedisServer:
         self.start()
 
 
-def http(method: str, url: str, body: Any = None, headers: Mapping[str, str] | None = None,
-         timeout: float = 15) -> tuple[int, dict[str, str], bytes]:
+def http(
+    method: str,
+    url: str,
+    body: Any = None,
+    headers: Mapping[str, str] | None = None,
+    timeout: float = 15,
+) -> tuple[int, dict[str, str], bytes]:
     """A plain HTTP call that returns error statuses instead of raising."""
     data = None
     all_headers = {"Accept": "application/json", **(headers or {})}
@@ -220,15 +256,20 @@ class FormSession:
     def cookie(self, name: str):
         return next((cookie for cookie in self.jar if cookie.name == name), None)
 
-    def open(self, path: str, form: Mapping[str, str] | None = None,
-             headers: Mapping[str, str] | None = None) -> tuple[int, str, str]:
+    def open(
+        self,
+        path: str,
+        form: Mapping[str, str] | None = None,
+        headers: Mapping[str, str] | None = None,
+    ) -> tuple[int, str, str]:
         """(status, final URL, body) for a GET, or a POST of ``form`` with the CSRF token."""
         data = None
         all_headers = {"Referer": f"{self.base_url}{path}", **(headers or {})}
         if form is not None:
             token = self.cookie("csrftoken")
             data = urllib.parse.urlencode(
-                {"csrfmiddlewaretoken": token.value if token else "", **form}).encode()
+                {"csrfmiddlewaretoken": token.value if token else "", **form}
+            ).encode()
         request = urllib.request.Request(f"{self.base_url}{path}", data=data, headers=all_headers)
         try:
             with self.opener.open(request, timeout=15) as response:
@@ -238,7 +279,8 @@ class FormSession:
 
     def log_in(self, username: str, password: str, next_url: str = "/owner/") -> str:
         self.open("/owner/login/")
-        status, url, body = self.open("/owner/login/", {
-            "username": username, "password": password, "next": next_url})
+        status, url, body = self.open(
+            "/owner/login/", {"username": username, "password": password, "next": next_url}
+        )
         assert status == 200 and not url.endswith("/owner/login/"), body[:500]
         return body

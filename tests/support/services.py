@@ -17,8 +17,12 @@ import pytest
 
 CHROMIUM = os.environ.get("CHROMIUM_PATH", "/usr/bin/chromium")
 CHROMIUM_ARGS = [
-    "--headless", "--no-sandbox", "--disable-gpu", "--disable-background-networking",
-    "--disable-component-update", "--disable-sync",
+    "--headless",
+    "--no-sandbox",
+    "--disable-gpu",
+    "--disable-background-networking",
+    "--disable-component-update",
+    "--disable-sync",
 ]
 DEFAULT_PG_URL = "postgres://postgres@127.0.0.1:5432/postgres"
 
@@ -45,8 +49,10 @@ def port_open(host: str, port: int, timeout: float = 1.0) -> bool:
 
 def chromium_path() -> str:
     if not (Path(CHROMIUM).is_file() and os.access(CHROMIUM, os.X_OK)):
-        missing("Chromium", f"install Debian's browser (`apt-get install -y chromium`); "
-                            f"looked for {CHROMIUM}")
+        missing(
+            "Chromium",
+            f"install Debian's browser (`apt-get install -y chromium`); looked for {CHROMIUM}",
+        )
     return CHROMIUM
 
 
@@ -58,7 +64,9 @@ def redis_server_binary() -> str:
 
 
 def nginx_binary() -> str:
-    binary = shutil.which("nginx") or ("/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None)
+    binary = shutil.which("nginx") or (
+        "/usr/sbin/nginx" if Path("/usr/sbin/nginx").exists() else None
+    )
     if binary is None:
         missing("nginx", "install it (`apt-get install -y nginx-light`) to test deploy/ configs")
     return binary
@@ -71,8 +79,11 @@ def postgres_server_url() -> str:
         url = os.environ.get("TEST_PG_URL") or DEFAULT_PG_URL
     parts = urlsplit(url)
     if not port_open(parts.hostname or "127.0.0.1", parts.port or 5432):
-        missing("PostgreSQL", f"nothing answers at {parts.hostname}:{parts.port or 5432}; "
-                              "start it or set TEST_PG_URL=postgres://user@host:port/db")
+        missing(
+            "PostgreSQL",
+            f"nothing answers at {parts.hostname}:{parts.port or 5432}; "
+            "start it or set TEST_PG_URL=postgres://user@host:port/db",
+        )
     return url
 
 
