@@ -55,8 +55,10 @@ BENCHMARKS := og nearby reserve fanout
 bench: install
 	@for name in $(BENCHMARKS); do echo "== bench/$$name.py"; $(BIN)/python bench/$$name.py || exit 1; done
 
+# ruff's linter and its formatter (CI fails on either).
 lint: install
 	$(BIN)/python -m ruff check .
+	$(BIN)/python -m ruff format --check .
 
 messages: install
 	$(BIN)/python manage.py compilemessages --ignore=.venv
