@@ -80,18 +80,7 @@ class ListingAdmin(ShopScopedAdmin):
         return fields if obj is None else [*fields, "shop"]
 
     def get_fields(self, request, obj=None):
-        fields = [
-            "shop",
-            "name",
-            "unit",
-            "price",
-            "pickup_price",
-            "max_per_customer",
-            "staff_note",
-            "photo",
-            "video",
-            "is_active",
-        ]
+        fields = list(ListingAdminForm.Meta.fields)
         return (
             [*fields, "initial_available"] if obj is None else [*fields, "available", "arrived_at"]
         )
