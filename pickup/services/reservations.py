@@ -273,7 +273,9 @@ def reserve(
         per_item = option.units if option else 1
         units = per_item * quantity
         limit = listing.per_customer_limit
-        if units > limit:
+        # More than is left is insufficient_stock (decided under the lock below), whatever
+        # the limit: the customer can act on the count that is left.
+        if limit < units <= listing.available:
             raise _over_limit(listing, limit, held=0)
         unit_price = option.pickup_price if option else listing.pickup_price
         code = _unique_code(shop)

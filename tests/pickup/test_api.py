@@ -296,3 +296,17 @@ def test_an_expired_key_is_not_replayed_even_before_the_job_runs(client, url, bo
     again = post(client, url, {**body, "quantity": 1}, **{"Idempotency-Key": "k-old"})
     assert again.status_code == 201 and again.json()["replayed"] is False
     assert again.json()["token"] != first.json()["token"]
+
+
+def test_asking_for_more_than_is_left_is_insufficient_stock_even_over_the_limit(
+    client, url, body, listing, clock
+):
+    """The count that is left is what the customer can act on, so it wins over the
+    per-customer limit; a request within stock but over the limit names the limit."""
+    Listing.objects.filter(pk=listing.pk).update(available=20, max_per_customer=5)
+    response = post(client, url, {**body, "quantity": 50})
+    assert response.status_code == 409
+    assert (response.json()["code"], response.json()["available"]) == ("insufficient_stock", 20)
+    response = post(client, url, {**body, "quantity": 6})
+    assert (response.status_code, response.json()["code"]) == (409, "limit_per_customer")
+    assert Listing.objects.get(pk=listing.pk).available == 20
