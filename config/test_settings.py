@@ -11,7 +11,8 @@ os.environ.setdefault("DEBUG", "0")
 os.environ.setdefault("HUEY_IMMEDIATE", "1")
 # Redis pub/sub ignores database numbers, so every run gets its own channel prefix.
 os.environ.setdefault("CHANNEL_LAYER_PREFIX", f"test-{uuid.uuid4().hex[:8]}")
-os.environ.setdefault("HUEY_SQLITE_PATH", "/tmp/dongne5km-test-huey.sqlite3")
+# Per run: two suites sharing one queue file fail with "disk I/O error".
+os.environ.setdefault("HUEY_SQLITE_PATH", f"/tmp/dongne5km-test-huey-{os.getpid()}.sqlite3")
 
 from config.settings import *  # noqa: E402,F403
 
