@@ -6,6 +6,8 @@ to do. Each owns its transaction and writes its ``ReviewLog`` row in it.
   ``REVIEW_EDIT_DAYS`` days and delete it at any time.
 * A photo goes through the one upload validator (``livestock.media.check_photo``), then
   ``reviews.photos.prepare`` keeps an upright, resized JPEG copy without EXIF.
+* A new review is told to the capabilities as ``review.created`` (shops/events.py: ids
+  and rating, no text) inside its transaction, for the owner's push once notify listens.
 * The owner replies once per review (the reply can be edited) and may report a review for
   abuse: it is hidden until the platform admin decides in /admin/. An honest bad review is
   never deleted by the shop.
@@ -32,6 +34,7 @@ from livestock import media
 from pickup.models import Reservation
 from reviews import photos, rules
 from reviews.models import Review, ReviewLog
+from shops import events
 from shops.errors import Conflict, InvalidInput, NotFound
 from shops.models import Shop
 from shops.validation import clean_text
@@ -168,6 +171,18 @@ def write_review(
         except IntegrityError:  # a twin request got there first
             raise _already_reviewed() from None
         _log(review, ReviewLog.Action.WRITTEN, CUSTOMER, now)
+        events.record(
+            type=events.REVIEW_CREATED,
+            shop_id=locked.shop_id,
+            shop_slug=locked.shop.slug,
+            data={
+                "review_id": review.pk,
+                "rating": review.rating,
+                "listing_id": review.listing_id,
+                "item_name": review.item_name,
+                "has_photo": review.has_photo,
+            },
+        )
     return review
 
 

@@ -336,3 +336,29 @@ def test_report_hides_until_the_admin_decides(api, client, shop, review):
 def test_report_needs_a_reason(api, shop, review):
     response = post(api, f"/api/shops/{shop.slug}/reviews/{review.pk}/report", {"reason": ""})
     assert response.status_code == 422 and Review.objects.get().status == "visible"
+
+
+def test_a_new_review_is_told_once_inside_its_transaction(client, picked_up):
+    from shops import events
+
+    heard = []
+
+    def receiver(sender, event, **kwargs):
+        heard.append(event)
+
+    events.happened.connect(receiver)
+    try:
+        post(client, review_url(picked_up), {"rating": 4, "text": "비밀 아닌 후기"})
+        post(client, review_url(picked_up), {"rating": 4, "text": "두 번째"})  # 409
+    finally:
+        events.happened.disconnect(receiver)
+    told = [e for e in heard if e.type == events.REVIEW_CREATED]
+    assert len(told) == 1
+    review = Review.objects.get()
+    assert told[0].shop_slug == picked_up.shop.slug and told[0].data == {
+        "review_id": review.pk,
+        "rating": 4,
+        "listing_id": picked_up.listing_id,
+        "item_name": picked_up.item_name,
+        "has_photo": False,
+    }
