@@ -11,7 +11,7 @@ from django.utils.translation import gettext as _
 from ninja import Router, Status
 
 from pickup import reservation_selectors
-from reviews import limits, selectors, services
+from reviews import limits, rules, selectors, services
 from reviews.schemas import DeletedOut, ReplyIn, ReportIn, ReviewIn, ReviewOut, ShopReviewsOut
 from shops.api_schemas import BODY_ERRORS, OWNER_ERRORS, PUBLIC_SHOP_ERRORS, documented
 from shops.auth import MANAGING_ROLES, client_ip, owner_auth, shop_for_actor
@@ -37,13 +37,8 @@ def _review_body(request: HttpRequest) -> tuple[Any, Any, UploadedFile | None, b
     """``(rating, text, photo, remove_photo)`` from JSON, or from a multipart form (which
     may carry the ``photo`` file)."""
     if request.content_type == "multipart/form-data":
-        rating: Any = request.POST.get("rating")
-        try:
-            rating = int(rating) if rating is not None and rating.strip().isdigit() else rating
-        except ValueError:
-            pass
         return (
-            rating,
+            rules.form_rating(request.POST.get("rating")),
             request.POST.get("text", ""),
             request.FILES.get("photo"),
             request.POST.get("remove_photo") in ("1", "true", "on"),

@@ -27,3 +27,11 @@ def stars_label(average_rating: float | None, count: int) -> str:
     if not count or average_rating is None:
         return ""
     return f"★{average_rating:.1f} ({count})"
+
+
+def form_rating(value: object) -> object:
+    """A rating as a form sends it ("4"): a small whole number when it is one; anything else
+    is passed on as is, for the service to refuse with its one message."""
+    if isinstance(value, str) and value.strip().isdigit() and len(value.strip()) < 3:
+        return int(value.strip())
+    return value

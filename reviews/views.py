@@ -11,21 +11,13 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pickup import reservation_selectors
-from reviews import limits, selectors, services
+from reviews import limits, rules, selectors, services
 from shops.auth import client_ip
 from shops.errors import DomainError
 
 
 def _back(token: str) -> HttpResponse:
     return redirect(reverse("pickup:reservation_page", kwargs={"token": token}) + "#review")
-
-
-def _rating(value: str | None):
-    """A form's rating as a number when it is one; anything else goes to the service as is
-    (which refuses it with the one message)."""
-    if value is not None and value.strip().isdigit() and len(value.strip()) < 3:
-        return int(value)
-    return value
 
 
 @require_POST
@@ -35,7 +27,7 @@ def review_submit(request: HttpRequest, token: str) -> HttpResponse:
         raise Http404("reservation")
     fields = {
         "reservation": reservation,
-        "rating": _rating(request.POST.get("rating")),
+        "rating": rules.form_rating(request.POST.get("rating")),
         "text": request.POST.get("text", ""),
         "photo": request.FILES.get("photo"),
     }

@@ -362,3 +362,10 @@ def test_a_new_review_is_told_once_inside_its_transaction(client, picked_up):
         "item_name": picked_up.item_name,
         "has_photo": False,
     }
+
+
+@pytest.mark.parametrize("rating", ["abc", "4.5", "", "6", "9" * 5000])
+def test_bad_multipart_ratings_are_422(client, picked_up, rating):
+    response = client.post(review_url(picked_up), {"rating": rating, "text": "x"})
+    assert response.status_code == 422 and response.json()["code"] == "invalid_rating"
+    assert not Review.objects.exists()

@@ -61,3 +61,19 @@ def test_plain_png_keeps_its_size():
     stored = photos.prepare(io.BytesIO(media.png((40, 30))))
     with Image.open(io.BytesIO(stored)) as image:
         assert image.size == (40, 30)
+
+
+@pytest.mark.parametrize(
+    ("sent", "passed_on"),
+    [
+        ("4", 4),
+        (" 5 ", 5),
+        ("05", 5),
+        ("4.5", "4.5"),
+        ("", ""),
+        (None, None),
+        ("9" * 5000, "9" * 5000),
+    ],
+)
+def test_form_rating_is_a_number_only_when_it_is_one(sent, passed_on):
+    assert rules.form_rating(sent) == passed_on
