@@ -301,3 +301,25 @@ def test_shop_owner_sees_reviews_in_admin_but_cannot_decide(shop, other_shop, ow
         "/admin/reviews/review/", {"action": "restore_reviews", "_selected_action": [review.pk]}
     )
     assert Review.objects.get(pk=review.pk).status == Review.Status.REPORTED
+
+
+def test_preview_image_shows_the_stars_under_a_new_url(shop, listing, reserve):
+    from storefront import og_image, previews
+
+    before = previews.build_preview(shop, [listing])
+    assert before.rating == ""
+    services.write_review(reservation=reserve(), rating=5, text=MARKUP)
+    after = previews.build_preview(shop, [listing])
+    assert after.rating == "★5.0 (1)" and after.fingerprint() != before.fingerprint()
+    assert og_image.render_preview_png(after) != og_image.render_preview_png(before)
+    # A listing's own preview stays about the listing.
+    assert previews.build_preview(shop, [listing], listing).rating == ""
+
+    from livestock.selectors import active_listings
+
+    shown = previews.build_preview(shop, list(active_listings(shop.pk)))
+    html = page(Client(), f"/s/{shop.slug}/")
+    image = re.search(r'<meta property="og:image" content="http://testserver([^"]+)"', html)
+    assert image and shown.rating == "★5.0 (1)" and shown.fingerprint() in image.group(1)
+    response = Client().get(image.group(1))
+    assert response.status_code == 200 and response["Content-Type"] == "image/png"
