@@ -108,11 +108,11 @@ def _share_context(
     listing: Listing | None = None,
     stars: str = "",
 ) -> dict[str, Any]:
-    """Everything the Open Graph tags and the share sheet need; ``stars`` ("★4.8 (126)")
-    leads the description when the shop has reviews."""
+    """Everything the Open Graph tags and the share sheet need; ``stars`` ("★4.8 (126)",
+    the shop page's) leads the description and is drawn in the shop's preview image."""
     page_path = listing_path(shop, listing) if listing is not None else shop.get_absolute_url()
     canonical = request.build_absolute_uri(page_path)
-    preview = previews.build_preview(shop, listings, listing)
+    preview = previews.build_preview(shop, listings, listing, rating=stars)
     texts = previews.share_texts(shop, listings, listing)
     if stars:
         texts = {**texts, "description": f"{stars} · {texts['description']}"}
