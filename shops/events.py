@@ -38,6 +38,8 @@ RESERVATION_READY = "reservation.ready"
 RESERVATION_PICKED_UP = "reservation.picked_up"
 RESERVATION_CANCELLED = "reservation.cancelled"
 RESERVATION_NO_SHOW = "reservation.no_show"
+# A customer reviewed a picked-up order (reviews/): data holds ids, rating, no text.
+REVIEW_CREATED = "review.created"
 
 EVENT_TYPES: tuple[str, ...] = (
     STOCK_CHANGED,
@@ -49,6 +51,7 @@ EVENT_TYPES: tuple[str, ...] = (
     RESERVATION_PICKED_UP,
     RESERVATION_CANCELLED,
     RESERVATION_NO_SHOW,
+    REVIEW_CREATED,
 )
 
 # Sent with ``event=<BusinessEvent>`` inside the transaction of the change.
