@@ -15,6 +15,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from integrations import selectors, services
@@ -26,15 +27,15 @@ from shops.events import EVENT_TYPES
 from shops.models import ApiToken, Shop, TokenScope
 
 EVENT_LABELS = {
-    "stock.changed": _("재고 변경"),
-    "listing.created": _("상품 등록"),
-    "listing.updated": _("상품 수정"),
-    "listing.ended": _("판매 종료"),
-    "reservation.created": _("예약 접수"),
-    "reservation.ready": _("준비 완료"),
-    "reservation.picked_up": _("수령 완료"),
-    "reservation.cancelled": _("예약 취소"),
-    "reservation.no_show": _("노쇼"),
+    "stock.changed": gettext_lazy("재고 변경"),
+    "listing.created": gettext_lazy("상품 등록"),
+    "listing.updated": gettext_lazy("상품 수정"),
+    "listing.ended": gettext_lazy("판매 종료"),
+    "reservation.created": gettext_lazy("예약 접수"),
+    "reservation.ready": gettext_lazy("준비 완료"),
+    "reservation.picked_up": gettext_lazy("수령 완료"),
+    "reservation.cancelled": gettext_lazy("예약 취소"),
+    "reservation.no_show": gettext_lazy("노쇼"),
 }
 
 
@@ -47,7 +48,7 @@ def _page(request: HttpRequest, shop: Shop, *, revealed: dict | None = None, sta
             "shop": shop,
             "endpoints": selectors.shop_endpoints(shop),
             "disabled": selectors.disabled_endpoints(shop),
-            "events": [(e, EVENT_LABELS.get(e, e)) for e in EVENT_TYPES],
+            "events": [(e, str(EVENT_LABELS.get(e, e))) for e in EVENT_TYPES],
             "scopes": TokenScope.choices,
             "tokens": tokens,
             "revealed": revealed,

@@ -15,6 +15,7 @@ from django.conf import settings
 from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 
 from integrations import addresses
 from integrations.models import Delivery, WebhookEndpoint
@@ -28,11 +29,14 @@ MAX_RESEND = 1000
 MAX_OVERLAP_HOURS = 7 * 24
 
 URL_MESSAGES = {
-    "url_required": "받을 주소(URL)를 입력해 주세요.",
-    "invalid_url": "올바른 URL이 아닙니다. 예: https://pos.example.com/hooks/dongne5km",
-    "https_required": "웹훅 주소는 https://로 시작해야 합니다.",
-    "address_not_allowed": "사설·내부 주소로는 보낼 수 없습니다. 인터넷에서 접속할 수 있는 주소를 "
-    "입력해 주세요.",
+    "url_required": gettext_lazy("받을 주소(URL)를 입력해 주세요."),
+    "invalid_url": gettext_lazy(
+        "올바른 URL이 아닙니다. 예: https://pos.example.com/hooks/dongne5km"
+    ),
+    "https_required": gettext_lazy("웹훅 주소는 https://로 시작해야 합니다."),
+    "address_not_allowed": gettext_lazy(
+        "사설·내부 주소로는 보낼 수 없습니다. 인터넷에서 접속할 수 있는 주소를 입력해 주세요."
+    ),
 }
 
 
@@ -45,7 +49,7 @@ def check_url(url: Any) -> str:
         addresses.parse(url, allow_insecure=settings.WEBHOOK_ALLOW_INSECURE)
     except addresses.Refused as refused:
         code = refused.code if refused.code in URL_MESSAGES else "invalid_url"
-        raise InvalidInput(_(URL_MESSAGES[code]), code=code) from None
+        raise InvalidInput(str(URL_MESSAGES[code]), code=code) from None
     return url.strip()
 
 
