@@ -38,7 +38,7 @@ class EndpointCreatedOut(EndpointOut):
 
 
 class AttemptOut(OutSchema):
-    id: int
+    id: str = Field(description="시도 id (실패한 시도는 a…, 성공한 전송은 d…)")
     delivery_id: int
     webhook_id: str
     type: str

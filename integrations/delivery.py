@@ -173,32 +173,46 @@ def _release(endpoint_id: int, holder: str) -> None:
     )
 
 
-def _head(endpoint_id: int) -> Delivery | None:
-    return (
+def has_due(endpoint_id: int, now: datetime | None = None) -> bool:
+    """Whether the endpoint's first pending delivery is due (the ones behind it wait)."""
+    head = (
         Delivery.objects.filter(endpoint_id=endpoint_id, status=Delivery.Status.PENDING)
         .order_by("id")
+        .values_list("next_attempt_at", flat=True)
         .first()
     )
-
-
-def has_due(endpoint_id: int, now: datetime | None = None) -> bool:
-    head = _head(endpoint_id)
-    return head is not None and head.next_attempt_at <= (now or timezone.now())
+    return head is not None and head <= (now or timezone.now())
 
 
 # --- one attempt ------------------------------------------------------------------------
 
 
-def _record(endpoint: WebhookEndpoint, delivery: Delivery, at: datetime, outcome: Outcome):
-    """Log the attempt and move the delivery on; after the retry period, give it up and
-    disable the endpoint. Returns when to try again (None: no retry)."""
-    retry_at = None
+def _record_successes(endpoint: WebhookEndpoint, sent: list[tuple[Delivery, datetime, Outcome]]):
+    """Mark a run of successful attempts delivered, one UPDATE per row (a success needs no
+    attempt row of its own: the Delivery keeps its time, code and latency)."""
+    for d, at, outcome in sent:
+        Delivery.objects.filter(pk=d.pk, status=Delivery.Status.PENDING).update(
+            status=Delivery.Status.SUCCEEDED,
+            attempts=d.attempts + 1,
+            first_attempt_at=d.first_attempt_at or at,
+            last_attempt_at=at,
+            delivered_at=at,
+            last_status_code=outcome.status_code,
+            last_latency_ms=outcome.latency_ms,
+            last_error="",
+        )
+    sent.clear()
+
+
+def _record_failure(endpoint: WebhookEndpoint, delivery: Delivery, at: datetime, outcome: Outcome):
+    """Log the failed attempt and set when to try again; after the retry period, give the
+    event up and disable the endpoint. Returns when to try again (None: given up)."""
     with transaction.atomic():
         DeliveryAttempt.objects.create(
             delivery=delivery,
             endpoint=endpoint,
             attempted_at=at,
-            succeeded=outcome.ok,
+            succeeded=False,
             status_code=outcome.status_code,
             latency_ms=outcome.latency_ms,
             error=outcome.error[:300],
@@ -210,29 +224,27 @@ def _record(endpoint: WebhookEndpoint, delivery: Delivery, at: datetime, outcome
             "first_attempt_at": first,
             "last_attempt_at": at,
             "last_status_code": outcome.status_code,
+            "last_latency_ms": outcome.latency_ms,
             "last_error": outcome.error[:300],
         }
-        if outcome.ok:
-            fields.update(status=Delivery.Status.SUCCEEDED, delivered_at=at)
-        else:
-            retry_at = backoff.next_attempt(
-                failures=delivery.attempts + 1,
-                now=at,
-                first_attempt=first,
-                base_seconds=settings.WEBHOOK_RETRY_BASE_SECONDS,
-                max_delay_seconds=settings.WEBHOOK_RETRY_MAX_DELAY_SECONDS,
-                retry_for_seconds=settings.WEBHOOK_RETRY_FOR_SECONDS,
+        retry_at = backoff.next_attempt(
+            failures=delivery.attempts + 1,
+            now=at,
+            first_attempt=first,
+            base_seconds=settings.WEBHOOK_RETRY_BASE_SECONDS,
+            max_delay_seconds=settings.WEBHOOK_RETRY_MAX_DELAY_SECONDS,
+            retry_for_seconds=settings.WEBHOOK_RETRY_FOR_SECONDS,
+        )
+        if retry_at is None:
+            fields["status"] = Delivery.Status.FAILED
+            WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
+                status=WebhookEndpoint.Status.DISABLED,
+                disabled_at=at,
+                disabled_reason=f"{delivery.attempts + 1} attempts over "
+                f"{settings.WEBHOOK_RETRY_FOR_SECONDS // 3600} h; last: {outcome.error}"[:300],
             )
-            if retry_at is None:
-                fields["status"] = Delivery.Status.FAILED
-                WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
-                    status=WebhookEndpoint.Status.DISABLED,
-                    disabled_at=at,
-                    disabled_reason=f"{delivery.attempts + 1} attempts over "
-                    f"{settings.WEBHOOK_RETRY_FOR_SECONDS // 3600} h; last: {outcome.error}"[:300],
-                )
-            else:
-                fields["next_attempt_at"] = retry_at
+        else:
+            fields["next_attempt_at"] = retry_at
         Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.PENDING).update(**fields)
     return retry_at
 
@@ -242,43 +254,65 @@ class Run:
     sent: int = 0
     succeeded: int = 0
     retry_at: datetime | None = None
-    more: bool = False  # stopped at BATCH with deliveries still due
+    more: bool = False  # stopped at the limit with deliveries still due
+
+
+PAGE = 50  # pending deliveries read at once
 
 
 def deliver_endpoint(*, endpoint_id: int, limit: int = BATCH) -> Run:
     """Send this endpoint's due deliveries in order until one fails (it is retried later and
-    the rest wait behind it) or none is due. Does nothing when another worker holds it."""
+    the rest wait behind it) or none is due. Does nothing when another worker holds it.
+
+    Pending deliveries are read a page at a time with their endpoint (a pause or a new
+    secret takes effect at the next page); successes are logged per page. A worker killed
+    mid-page sends that page's unlogged successes again (same ``webhook-id``)."""
     run = Run()
     while True:
         holder = _acquire(endpoint_id)
         if holder is None:
             return run
+        renewed = time.monotonic()
         try:
             while run.sent < limit:
-                endpoint = WebhookEndpoint.objects.filter(
-                    pk=endpoint_id, status=WebhookEndpoint.Status.ACTIVE
-                ).first()
-                head = _head(endpoint_id)
-                now = timezone.now()
-                if endpoint is None or head is None:
-                    break
-                if head.next_attempt_at > now:
-                    run.retry_at = head.next_attempt_at
-                    break
-                if not _renew(endpoint_id, holder):
-                    return run  # lost the lease (we were too slow): the new holder goes on
-                at = timezone.now()
-                outcome = post(
-                    endpoint.url,
-                    head.body,
-                    signed_headers(endpoint, head.message_id, at, head.body),
+                page = list(
+                    Delivery.objects.select_related("endpoint")
+                    .filter(endpoint_id=endpoint_id, status=Delivery.Status.PENDING)
+                    .order_by("id")[: min(PAGE, limit - run.sent)]
                 )
-                run.sent += 1
-                retry_at = _record(endpoint, head, at, outcome)
-                if outcome.ok:
-                    run.succeeded += 1
-                else:
-                    run.retry_at = retry_at
+                if not page or page[0].endpoint.status != WebhookEndpoint.Status.ACTIVE:
+                    break
+                endpoint = page[0].endpoint
+                succeeded: list[tuple[Delivery, datetime, Outcome]] = []
+                stopped = False
+                try:
+                    for head in page:
+                        at = timezone.now()
+                        if head.next_attempt_at > at:
+                            run.retry_at = head.next_attempt_at
+                            stopped = True
+                            break
+                        if time.monotonic() - renewed > lease_seconds() / 3:
+                            if not _renew(endpoint_id, holder):
+                                return run  # too slow: the new holder goes on from here
+                            renewed = time.monotonic()
+                        outcome = post(
+                            endpoint.url,
+                            head.body,
+                            signed_headers(endpoint, head.message_id, at, head.body),
+                        )
+                        run.sent += 1
+                        if outcome.ok:
+                            run.succeeded += 1
+                            succeeded.append((head, at, outcome))
+                            continue
+                        _record_successes(endpoint, succeeded)
+                        run.retry_at = _record_failure(endpoint, head, at, outcome)
+                        stopped = True
+                        break
+                finally:
+                    _record_successes(endpoint, succeeded)
+                if stopped or len(page) < PAGE:
                     break
         finally:
             _release(endpoint_id, holder)

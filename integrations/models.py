@@ -4,7 +4,8 @@ A ``Delivery`` is one event for one endpoint. It is written by the outbox receiv
 (``integrations/outbox.py``) inside the transaction of the change it describes, so a change
 that rolls back leaves none and a committed change always has one for every endpoint that
 listens. The worker (``integrations/delivery.py``) sends an endpoint's deliveries one at a
-time in ``id`` order; ``DeliveryAttempt`` is the log the console and the API show.
+time in ``id`` order; a Delivery carries its last attempt (status, time, response code, latency) and
+``DeliveryAttempt`` keeps every failed one: the log the console and the API show.
 """
 
 from __future__ import annotations
@@ -74,6 +75,7 @@ class Delivery(models.Model):
     first_attempt_at = models.DateTimeField(null=True, blank=True)
     last_attempt_at = models.DateTimeField(null=True, blank=True)
     last_status_code = models.PositiveIntegerField(null=True, blank=True)
+    last_latency_ms = models.PositiveIntegerField(null=True, blank=True)
     last_error = models.CharField(max_length=300, blank=True)
     delivered_at = models.DateTimeField(null=True, blank=True)
     resend_of = models.ForeignKey(
@@ -93,6 +95,9 @@ class Delivery(models.Model):
 
 
 class DeliveryAttempt(models.Model):
+    """A failed attempt (a success is recorded on its Delivery: status, time, code, latency),
+    so the log shows every try of an event that had trouble."""
+
     delivery = models.ForeignKey(Delivery, on_delete=models.CASCADE, related_name="attempt_log")
     endpoint = models.ForeignKey(
         WebhookEndpoint, on_delete=models.CASCADE, related_name="attempt_log"

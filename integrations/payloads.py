@@ -7,7 +7,8 @@ from typing import Any
 
 from django.utils import timezone
 
-from integrations.models import Delivery, DeliveryAttempt, WebhookEndpoint
+from integrations.models import Delivery, WebhookEndpoint
+from integrations.selectors import AttemptView
 
 
 def _local(value) -> str | None:
@@ -31,10 +32,10 @@ def endpoint_with_secret(endpoint: WebhookEndpoint) -> dict[str, Any]:
     return {**endpoint_payload(endpoint), "secret": endpoint.secret}
 
 
-def attempt_payload(attempt: DeliveryAttempt) -> dict[str, Any]:
+def attempt_payload(attempt: AttemptView) -> dict[str, Any]:
     delivery: Delivery = attempt.delivery
     return {
-        "id": attempt.pk,
+        "id": attempt.id,
         "delivery_id": delivery.pk,
         "webhook_id": delivery.message_id,
         "type": delivery.event_type,

@@ -105,7 +105,8 @@ def test_deliveries_show_status_time_code_and_latency(api, shop, listing, receiv
     receiver.fail_next("503")
     stock.adjust_stock(shop=shop, listing_id=listing.pk, delta=-1, reason="counter_sale")
     delivery.deliver_endpoint(endpoint_id=created["id"])
-    [attempt] = api.get(f"{base(shop)}/{created['id']}/deliveries").json()
+    attempts = api.get(f"{base(shop)}/{created['id']}/deliveries").json()
+    [attempt] = attempts
     assert attempt["status_code"] == 503 and attempt["succeeded"] is False
     assert attempt["delivery_status"] == "pending" and attempt["next_attempt_at"]
     assert attempt["type"] == "stock.changed" and attempt["webhook_id"].startswith("msg_")
