@@ -26,7 +26,7 @@ from datetime import UTC, datetime, timedelta
 
 import httpx
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
@@ -146,42 +146,65 @@ def post(url: str, body: str, headers: dict[str, str]) -> Outcome:
 
 
 # --- the lease --------------------------------------------------------------------------
+#
+# These run for every delivery, so they are single plain statements (the ORM's query
+# building cost about as much CPU as signing and sending the webhook; bench/webhooks.py).
+
+ENDPOINTS = WebhookEndpoint._meta.db_table
+DELIVERIES = Delivery._meta.db_table
+ACTIVE = WebhookEndpoint.Status.ACTIVE.value
+PENDING = Delivery.Status.PENDING.value
+SUCCEEDED = Delivery.Status.SUCCEEDED.value
+
+
+def _when(moment: datetime):
+    return connection.ops.adapt_datetimefield_value(moment)
+
+
+def _execute(sql: str, params: list) -> int:
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        return cursor.rowcount
 
 
 def _acquire(endpoint_id: int) -> str | None:
     now = timezone.now()
     holder = uuid.uuid4().hex
-    taken = (
-        WebhookEndpoint.objects.filter(pk=endpoint_id, status=WebhookEndpoint.Status.ACTIVE)
-        .filter(Q(lease_until__isnull=True) | Q(lease_until__lt=now))
-        .update(lease_until=now + timedelta(seconds=lease_seconds()), lease_holder=holder)
+    taken = _execute(
+        f"UPDATE {ENDPOINTS} SET lease_until = %s, lease_holder = %s "
+        "WHERE id = %s AND status = %s AND (lease_until IS NULL OR lease_until < %s)",
+        [_when(now + timedelta(seconds=lease_seconds())), holder, endpoint_id, ACTIVE, _when(now)],
     )
     return holder if taken else None
 
 
 def _renew(endpoint_id: int, holder: str) -> bool:
+    until = timezone.now() + timedelta(seconds=lease_seconds())
     return bool(
-        WebhookEndpoint.objects.filter(pk=endpoint_id, lease_holder=holder).update(
-            lease_until=timezone.now() + timedelta(seconds=lease_seconds())
+        _execute(
+            f"UPDATE {ENDPOINTS} SET lease_until = %s WHERE id = %s AND lease_holder = %s",
+            [_when(until), endpoint_id, holder],
         )
     )
 
 
 def _release(endpoint_id: int, holder: str) -> None:
-    WebhookEndpoint.objects.filter(pk=endpoint_id, lease_holder=holder).update(
-        lease_until=None, lease_holder=""
+    _execute(
+        f"UPDATE {ENDPOINTS} SET lease_until = NULL, lease_holder = '' "
+        "WHERE id = %s AND lease_holder = %s",
+        [endpoint_id, holder],
     )
 
 
 def has_due(endpoint_id: int, now: datetime | None = None) -> bool:
     """Whether the endpoint's first pending delivery is due (the ones behind it wait)."""
-    head = (
-        Delivery.objects.filter(endpoint_id=endpoint_id, status=Delivery.Status.PENDING)
-        .order_by("id")
-        .values_list("next_attempt_at", flat=True)
-        .first()
-    )
-    return head is not None and head <= (now or timezone.now())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT 1 FROM {DELIVERIES} WHERE id = (SELECT MIN(id) FROM {DELIVERIES} "
+            "WHERE endpoint_id = %s AND status = %s) AND next_attempt_at <= %s",
+            [endpoint_id, PENDING, _when(now or timezone.now())],
+        )
+        return cursor.fetchone() is not None
 
 
 # --- one attempt ------------------------------------------------------------------------
@@ -191,15 +214,21 @@ def _record_successes(endpoint: WebhookEndpoint, sent: list[tuple[Delivery, date
     """Mark a run of successful attempts delivered, one UPDATE per row (a success needs no
     attempt row of its own: the Delivery keeps its time, code and latency)."""
     for d, at, outcome in sent:
-        Delivery.objects.filter(pk=d.pk, status=Delivery.Status.PENDING).update(
-            status=Delivery.Status.SUCCEEDED,
-            attempts=d.attempts + 1,
-            first_attempt_at=d.first_attempt_at or at,
-            last_attempt_at=at,
-            delivered_at=at,
-            last_status_code=outcome.status_code,
-            last_latency_ms=outcome.latency_ms,
-            last_error="",
+        _execute(
+            f"UPDATE {DELIVERIES} SET status = %s, attempts = %s, first_attempt_at = %s, "
+            "last_attempt_at = %s, delivered_at = %s, last_status_code = %s, "
+            "last_latency_ms = %s, last_error = '' WHERE id = %s AND status = %s",
+            [
+                SUCCEEDED,
+                d.attempts + 1,
+                _when(d.first_attempt_at or at),
+                _when(at),
+                _when(at),
+                outcome.status_code,
+                outcome.latency_ms,
+                d.pk,
+                PENDING,
+            ],
         )
     sent.clear()
 
