@@ -6,8 +6,8 @@ it until it succeeds or is given up (head-of-line), so a receiver sees one shop'
 change holds the shop's row lock (the version bump), so their ids follow the shop's version.
 
 One worker at a time per endpoint: it takes a lease (a conditional UPDATE of the endpoint
-row, no transaction held across HTTP), renews it before each send and gives it back at the
-end; a worker killed mid-send leaves the lease to expire after ``LEASE_SECONDS`` and the sweep
+row, no transaction held across HTTP), renews it when a third of it has passed and gives it
+back at the end; a worker killed mid-send leaves the lease to expire after ``LEASE_SECONDS`` and the sweep
 sends the same delivery again (same ``webhook-id``: receivers de-duplicate by it).
 
 Each attempt is signed with the Standard Webhooks reference library (``standardwebhooks``):
