@@ -15,6 +15,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 
+from integrations.api import router as integrations_router
 from livestock.api import router as livestock_router
 from pickup.api import router as pickup_router
 from reviews.api import router as reviews_router
@@ -54,6 +55,7 @@ api.add_router("/", shops_router)
 api.add_router("/", livestock_router)
 api.add_router("/", pickup_router)
 api.add_router("/", reviews_router)
+api.add_router("/", integrations_router)
 
 STATUS_CODES = {
     400: "bad_request",

@@ -3,6 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from integrations import owner_views as integration_views
 from livestock import owner_views as stock_views
 from pickup import owner_views as pickup_views
 from reviews import owner_views as review_views
@@ -47,6 +48,29 @@ urlpatterns = [
         name="partner_invitation",
     ),
     path("s/<shop:slug>/sharing/", shop_views.sharing_page, name="sharing"),
+    path("s/<shop:slug>/integrations/", integration_views.integrations_page, name="integrations"),
+    path("s/<shop:slug>/integrations/webhooks/", integration_views.add_webhook, name="add_webhook"),
+    path(
+        "s/<shop:slug>/integrations/webhooks/<int:endpoint_id>/",
+        integration_views.webhook_log,
+        name="webhook_log",
+    ),
+    path(
+        "s/<shop:slug>/integrations/webhooks/<int:endpoint_id>/resend/",
+        integration_views.resend,
+        name="webhook_resend",
+    ),
+    path(
+        "s/<shop:slug>/integrations/webhooks/<int:endpoint_id>/<str:action>/",
+        integration_views.webhook_action,
+        name="webhook_action",
+    ),
+    path("s/<shop:slug>/integrations/tokens/", integration_views.add_token, name="add_token"),
+    path(
+        "s/<shop:slug>/integrations/tokens/<int:token_id>/revoke/",
+        integration_views.revoke_token,
+        name="revoke_token",
+    ),
     path("s/<shop:slug>/poster.png", shop_views.qr_poster, {"fmt": "png"}, name="qr_poster_png"),
     path("s/<shop:slug>/poster.pdf", shop_views.qr_poster, {"fmt": "pdf"}, name="qr_poster_pdf"),
     path("s/<shop:slug>/reservations/", pickup_views.reservations, name="reservations"),

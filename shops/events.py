@@ -72,7 +72,8 @@ class BusinessEvent:
     shop_slug: str
     data: Mapping[str, Any]
     version: int | None = None
-    occurred_at: datetime = field(default_factory=timezone.now)
+    # Looked up at call time, so a clock patched in tests moves it too.
+    occurred_at: datetime = field(default_factory=lambda: timezone.now())
 
 
 class EventOutsideTransaction(RuntimeError):

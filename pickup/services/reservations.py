@@ -507,6 +507,17 @@ def mark_picked_up(*, shop: Shop, code: RawInput, now: datetime | None = None) -
     )
 
 
+def hand_over(*, shop: Shop, reservation_id: int, now: datetime | None = None) -> Reservation:
+    """The shop hands an order over, named by its id (a point-of-sale tool that already
+    matched the customer, so no code is typed and no wrong-code limit applies)."""
+    now = _now(now)
+    with transaction.atomic():
+        reservation = _locked_open_reservation(reservation_id, shop)
+        _close(reservation, ReservationStatus.PICKED_UP, now)
+        _announce(reservation)
+    return reservation
+
+
 def hand_over_at_place(
     *, place: PickupPlace, code: RawInput, now: datetime | None = None
 ) -> Reservation:
@@ -577,3 +588,82 @@ def purge_expired_phones(*, now: datetime | None = None) -> int:
         )
         .update(phone="", phone_erased_at=now)
     )
+
+
+# --- point-of-sale steps ---------------------------------------------------------------
+
+POS_STEPS = ("ready", "picked-up", "no-show", "cancel")
+# The refusals that mean "the reservation's status does not allow this step".
+NOT_ALLOWED_NOW = {
+    "already_picked_up",
+    "already_cancelled",
+    "already_no_show",
+    "invalid_status",
+    "window_not_over",
+}
+
+
+def advance(
+    *,
+    shop: Shop,
+    reservation_id: int,
+    step: str,
+    reason: RawInput = "",
+    actor: Actor = SYSTEM,
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
+) -> tuple[Reservation, bool]:
+    """A point-of-sale tool moves a reservation one step (``POS_STEPS``); returns it and
+    whether the answer is a replay of an earlier request with the same Idempotency-Key.
+
+    A step the status does not allow is a ``Conflict`` with code ``invalid_transition``
+    (``status`` says where the reservation is, ``reason`` the specific refusal). A shop
+    cancelling without a reason gives the customer a plain one.
+    """
+    if step not in POS_STEPS:
+        raise NotFound(_("알 수 없는 처리입니다."), code="unknown_step")
+    if step == "cancel":
+        reason = _check_reason(reason) or _("가게 사정으로 취소되었습니다.")
+
+    def action() -> Reservation:
+        try:
+            if step == "ready":
+                return mark_ready(shop=shop, reservation_id=reservation_id, now=now)
+            if step == "picked-up":
+                return hand_over(shop=shop, reservation_id=reservation_id, now=now)
+            if step == "no-show":
+                return mark_no_show(reservation_id=reservation_id, shop=shop, actor=actor, now=now)
+            return cancel_reservation(
+                reservation_id=reservation_id,
+                by=Reservation.CancelledBy.SHOP,
+                shop=shop,
+                reason=reason,
+                actor=actor,
+                now=now,
+            )
+        except Conflict as refused:
+            if refused.code not in NOT_ALLOWED_NOW:
+                raise
+            current = (
+                Reservation.objects.filter(pk=reservation_id)
+                .values_list("status", flat=True)
+                .first()
+            )
+            raise Conflict(
+                refused.detail,
+                code="invalid_transition",
+                status=409,
+                reason=refused.code,
+                status_now=current,
+            ) from None
+
+    with transaction.atomic():
+        return run_once(
+            shop_id=shop.pk,
+            scope=f"pos:{step}",
+            key=idempotency_key,
+            request_data={"reservation_id": reservation_id, "step": step, "reason": reason},
+            action=action,
+            remember=lambda reservation: {"reservation_id": reservation.pk},
+            recall=_recall_reservation,
+        )
