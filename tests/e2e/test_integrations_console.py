@@ -7,6 +7,7 @@ from playwright.sync_api import expect
 
 from integrations.models import WebhookEndpoint
 from shops.models import ApiToken, hash_token
+from tests.support.axe import assert_no_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
@@ -16,6 +17,7 @@ def test_owner_adds_a_webhook_and_a_scoped_token_on_a_phone(new_phone, shop, own
     boss.log_in(*owner_login, f"/owner/s/{shop.slug}/")
     boss.page.get_by_role("link", name="연동 (웹훅·API)").tap()
     expect(boss.page.get_by_role("heading", name="웹훅", exact=True)).to_be_visible()
+    assert_no_violations(boss.page, "integrations console")
 
     boss.page.get_by_label("받을 주소 (https)").fill("https://pos.example.com/hooks/dongne5km")
     boss.page.get_by_label("준비 완료").check()
@@ -25,6 +27,7 @@ def test_owner_adds_a_webhook_and_a_scoped_token_on_a_phone(new_phone, shop, own
     assert secret.input_value() == WebhookEndpoint.objects.get().secret
     assert WebhookEndpoint.objects.get().events == ["stock.changed", "reservation.ready"]
     boss.screenshot("secret-once")
+    assert_no_violations(boss.page, "secret shown once")
     assert boss.sideways_overflow() <= 0
 
     boss.page.goto(f"/owner/s/{shop.slug}/integrations/")
@@ -43,4 +46,5 @@ def test_owner_adds_a_webhook_and_a_scoped_token_on_a_phone(new_phone, shop, own
     boss.page.get_by_role("button", name="계산대 POS 토큰 폐기").tap()
     expect(boss.page.get_by_text("폐기됨")).to_be_visible()
     boss.screenshot("revoked")
+    assert_no_violations(boss.page, "token revoked")
     boss.assert_healthy()
