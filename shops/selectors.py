@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import shapely
@@ -15,9 +15,9 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from shapely.geometry.base import BaseGeometry
 
-from shops import geo
+from shops import calendar, geo
 from shops.errors import NotFound
-from shops.models import Membership, ShareChannel, ShareStat, Shop
+from shops.models import Membership, ShareChannel, ShareStat, Shop, ShopCalendar, ShopClosure
 
 
 def shop_by_slug(slug: str) -> Shop | None:
@@ -219,3 +219,63 @@ def shops_left_without_owner(user_ids: set[int]) -> list[Shop]:
         .values_list("shop_id", flat=True)
     )
     return list(Shop.objects.filter(pk__in=owned - kept).order_by("pk"))
+
+
+# --- the shop's calendar -----------------------------------------------------------------
+
+
+def weekday_names() -> list[str]:
+    return [_("월"), _("화"), _("수"), _("목"), _("금"), _("토"), _("일")]
+
+
+def describe_day(day: date, today: date | None = None) -> str:
+    """ "12월 8일(화)", or "오늘"/"내일" next to ``today``."""
+    if today is not None:
+        if day == today:
+            return _("오늘")
+        if day == today + timedelta(days=1):
+            return _("내일")
+    return _("%(month)d월 %(day)d일(%(weekday)s)") % {
+        "month": day.month,
+        "day": day.day,
+        "weekday": weekday_names()[day.weekday()],
+    }
+
+
+def shop_calendar(shop: Shop, *, start: date, days: int) -> calendar.Calendar:
+    """The shop's weekly hours with its closed dates from ``start`` for ``days`` days."""
+    weekly = ShopCalendar.objects.filter(shop_id=shop.pk).values_list("weekly", flat=True).first()
+    closed = ShopClosure.objects.filter(
+        shop_id=shop.pk, date__gte=start, date__lte=start + timedelta(days=days)
+    ).values_list("date", flat=True)
+    return calendar.Calendar(weekly=calendar.weekly_from_json(weekly), closed=frozenset(closed))
+
+
+def upcoming_closures(shop: Shop, today: date) -> list[ShopClosure]:
+    return list(ShopClosure.objects.filter(shop_id=shop.pk, date__gte=today).order_by("date"))
+
+
+def closure_payload(closure: ShopClosure) -> dict[str, Any]:
+    return {"id": closure.pk, "date": closure.date.isoformat(), "reason": closure.reason}
+
+
+def hours_payload(shop: Shop, today: date) -> dict[str, Any]:
+    """``GET /api/shops/<slug>/hours``: the weekly hours (``null`` until set) and the
+    closures from today on."""
+    weekly = ShopCalendar.objects.filter(shop_id=shop.pk).values_list("weekly", flat=True).first()
+    return {
+        "weekly": weekly,
+        "closures": [closure_payload(c) for c in upcoming_closures(shop, today)],
+    }
+
+
+def lock_calendar_shared(shop: Shop) -> None:
+    """Hold the shop's calendar row shared for the rest of the transaction: a reservation
+    checks its day is open under it, so closing a day (which takes the row exclusively)
+    waits for reservations in flight and they wait for it. SQLite writes are serialised
+    already (IMMEDIATE transactions)."""
+    if connection.vendor == "postgresql":
+        with connection.cursor() as cursor:
+            cursor.execute(
+                "SELECT id FROM shops_shopcalendar WHERE shop_id = %s FOR SHARE", [shop.pk]
+            )

@@ -24,8 +24,11 @@ pytestmark = pytest.mark.django_db
 # Includes what the customer already holds ("1인 최대"), and the reservation feeds: one
 # UPDATE ... RETURNING bumps the owner and café feeds together, one INSERT logs both changes
 # (pickup/streams.py).
-# On PostgreSQL two more: the deferred foreign-key checks are run before the feeds are locked.
-RESERVE_BUDGET = 18 + (2 if connection.vendor == "postgresql" else 0)
+# The calendar: the shop's weekly hours, its closures and the place's closures for the days
+# a pickup may be on (3).
+# On PostgreSQL three more: the shop calendar's shared lock, and the deferred foreign-key
+# checks run before the feeds are locked.
+RESERVE_BUDGET = 21 + (3 if connection.vendor == "postgresql" else 0)
 OPTION_LOOKUP = 1
 
 
