@@ -475,12 +475,3 @@ def add_shop_closure_in_transaction(*, shop: Shop, day: date, reason: str) -> Sh
     if ShopClosure.objects.filter(shop=shop, date=day).exists():
         raise Conflict(_("이미 휴무일로 정한 날입니다."), code="closure_exists")
     return ShopClosure.objects.create(shop=shop, date=day, reason=reason)
-
-
-def remove_shop_closure(*, shop: Shop, closure_id: Any) -> None:
-    """The shop opens again on a day it had closed (cancelled reservations stay cancelled)."""
-    if isinstance(closure_id, bool) or not isinstance(closure_id, int):
-        raise NotFound(_("휴무일을 찾을 수 없습니다."), code="closure_not_found")
-    deleted, _detail = ShopClosure.objects.filter(pk=closure_id, shop=shop).delete()
-    if not deleted:
-        raise NotFound(_("휴무일을 찾을 수 없습니다."), code="closure_not_found")
