@@ -279,3 +279,98 @@ def lock_calendar_shared(shop: Shop) -> None:
             cursor.execute(
                 "SELECT id FROM shops_shopcalendar WHERE shop_id = %s FOR SHARE", [shop.pk]
             )
+
+
+def _calendars(shop_ids: list[int], start: date, days: int) -> dict[int, calendar.Calendar]:
+    """Many shops' calendars in two queries (the near-me list)."""
+    weekly = dict(
+        ShopCalendar.objects.filter(shop_id__in=shop_ids).values_list("shop_id", "weekly")
+    )
+    closed: dict[int, set[date]] = {}
+    for shop_id, day in ShopClosure.objects.filter(
+        shop_id__in=shop_ids, date__gte=start, date__lte=start + timedelta(days=days)
+    ).values_list("shop_id", "date"):
+        closed.setdefault(shop_id, set()).add(day)
+    return {
+        shop_id: calendar.Calendar(
+            weekly=calendar.weekly_from_json(weekly.get(shop_id)),
+            closed=frozenset(closed.get(shop_id, ())),
+        )
+        for shop_id in shop_ids
+    }
+
+
+def open_status_of(cal: calendar.Calendar, now: Any = None) -> dict[str, Any]:
+    """``open_now`` (``None`` until hours are set), ``next_open`` (ISO, Asia/Seoul) and the
+    line the pages show: "영업 중 · 19:00까지", "오늘 휴무 · 내일 09:00 오픈"."""
+    local = timezone.localtime(now or timezone.now())
+    naive = local.replace(tzinfo=None)
+    state = calendar.open_state(cal, naive)
+    following = (
+        timezone.make_aware(state.next_open).isoformat() if state.next_open is not None else None
+    )
+    label = ""
+    if state.open_now:
+        label = _("영업 중 · %(time)s까지") % {"time": state.closes_at}
+    elif state.open_now is False:
+        today = local.date()
+        if state.next_open is None:
+            when = ""
+        else:
+            when = _("%(day)s %(time)s 오픈") % {
+                "day": describe_day(state.next_open.date(), today),
+                "time": f"{state.next_open:%H:%M}",
+            }
+        if not cal.is_open_day(today):
+            head = _("오늘 휴무")
+        elif state.next_open is not None and state.next_open.date() == today:
+            head = _("영업 준비 중")
+        else:
+            head = _("영업 종료")
+        label = f"{head} · {when}" if when else head
+    return {"open_now": state.open_now, "next_open": following, "open_label": label}
+
+
+def open_status(shop: Shop, now: Any = None) -> dict[str, Any]:
+    today = timezone.localtime(now or timezone.now()).date()
+    return open_status_of(shop_calendar(shop, start=today, days=60), now)
+
+
+def open_statuses(shop_ids: list[int], now: Any = None) -> dict[int, dict[str, Any]]:
+    today = timezone.localtime(now or timezone.now()).date()
+    return {
+        shop_id: open_status_of(cal, now)
+        for shop_id, cal in _calendars(shop_ids, today, 60).items()
+    }
+
+
+SCHEMA_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def opening_hours_specification(shop: Shop, today: date) -> list[dict[str, Any]]:
+    """schema.org ``openingHoursSpecification`` for the shop page's LocalBusiness JSON-LD:
+    one entry per open range and weekday, and each closure as a closed special day."""
+    weekly = ShopCalendar.objects.filter(shop_id=shop.pk).values_list("weekly", flat=True).first()
+    specs: list[dict[str, Any]] = []
+    if weekly:
+        for key, name in zip(calendar.WEEKDAYS, SCHEMA_DAYS, strict=True):
+            for opens, closes in weekly.get(key, []):
+                specs.append(
+                    {
+                        "@type": "OpeningHoursSpecification",
+                        "dayOfWeek": f"https://schema.org/{name}",
+                        "opens": opens,
+                        "closes": "23:59" if closes == "24:00" else closes,
+                    }
+                )
+    for closure in upcoming_closures(shop, today):
+        specs.append(
+            {
+                "@type": "OpeningHoursSpecification",
+                "validFrom": closure.date.isoformat(),
+                "validThrough": closure.date.isoformat(),
+                "opens": "00:00",
+                "closes": "00:00",
+            }
+        )
+    return specs

@@ -3,6 +3,7 @@ and their link-preview images."""
 
 from __future__ import annotations
 
+import json
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
@@ -12,6 +13,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -23,7 +25,12 @@ from shops import area_map, sharing
 from shops.areas import NEIGHBOURHOODS, neighbourhood
 from shops.errors import InvalidInput
 from shops.models import Shop
-from shops.selectors import service_area, shop_by_slug
+from shops.selectors import (
+    open_status,
+    opening_hours_specification,
+    service_area,
+    shop_by_slug,
+)
 from shops.services import parse_point
 from storefront import nearby, previews
 
@@ -160,11 +167,36 @@ def shop_page(request: HttpRequest, slug: str) -> HttpResponse:
             "pickup_near": near,
             "pickup_map": mark_safe(pickup_map(shop, pickup_points, near)),  # noqa: S308
             "share": _share_context(request, shop, version, listings),
+            "hours": open_status(shop),
+            "structured_data": _local_business(request, shop),
         },
     )
     sharing.note_visit(request, response, shop)
     remember_device(request, response)  # for the reserve form's "1인 최대" count
     return _allow_kakao_sdk(response)
+
+
+# json_script's escapes: the JSON cannot end the <script> element or open a comment.
+JSON_IN_HTML = str.maketrans({"<": "\\u003C", ">": "\\u003E", "&": "\\u0026"})
+
+
+def _local_business(request: HttpRequest, shop: Shop) -> str:
+    """schema.org LocalBusiness JSON-LD with the shop's opening hours, for search engines."""
+    data: dict[str, Any] = {
+        "@context": "https://schema.org",
+        "@type": "LocalBusiness",
+        "name": shop.name,
+        "url": request.build_absolute_uri(shop.get_absolute_url()),
+        "geo": {"@type": "GeoCoordinates", "latitude": shop.lat, "longitude": shop.lng},
+    }
+    if shop.address:
+        data["address"] = shop.address
+    if shop.phone:
+        data["telephone"] = shop.phone
+    specs = opening_hours_specification(shop, timezone.localdate())
+    if specs:
+        data["openingHoursSpecification"] = specs
+    return mark_safe(json.dumps(data, ensure_ascii=False).translate(JSON_IN_HTML))  # noqa: S308
 
 
 def listing_page(request: HttpRequest, slug: str, listing_id: int) -> HttpResponse:

@@ -28,7 +28,8 @@ class ListingRows(HTMLParser):
         attrs = dict(attrs)
         if tag == "template":
             self.current = "template"
-        if tag == "script":
+        # JSON-LD is a data block for search engines: it never runs.
+        if tag == "script" and attrs.get("type") != "application/ld+json":
             self.scripts.append(attrs.get("src") or "")
         if "data-listing-id" in attrs and self.current != "template" and attrs["data-listing-id"]:
             self.current = attrs["data-listing-id"]

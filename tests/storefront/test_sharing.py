@@ -32,6 +32,10 @@ PHONE_UA = (
 )
 
 
+# Data blocks never run (CSP's script-src does not apply to them): JSON-LD for search engines.
+DATA_BLOCKS = ("application/ld+json", "application/json")
+
+
 class PageTags(HTMLParser):
     """What a link-preview scraper reads: <meta property|name=… content=…>, canonical, title."""
 
@@ -51,7 +55,7 @@ class PageTags(HTMLParser):
                 self.meta.setdefault(key, attrs.get("content", ""))
         elif tag == "link" and attrs.get("rel") == "canonical":
             self.canonical = attrs.get("href")
-        elif tag == "script" and not attrs.get("src"):
+        elif tag == "script" and not attrs.get("src") and attrs.get("type") not in DATA_BLOCKS:
             self.inline_scripts += 1
         elif tag == "title":
             self._in_title = True
