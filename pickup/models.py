@@ -183,6 +183,13 @@ class PickupWindow(models.Model):
     def offered_on(self, day) -> bool:
         return bool(self.weekdays & (1 << day.weekday()))
 
+    @property
+    def every_day(self) -> bool:
+        return self.weekdays == ALL_WEEKDAYS
+
+    def weekday_numbers(self) -> list[int]:
+        return [d for d in range(7) if self.weekdays & (1 << d)]
+
 
 class PlaceClosure(models.Model):
     """A one-off closed date of a pickup place (the café's own 임시 휴무)."""

@@ -7,7 +7,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
 
 from django.conf import settings
-from django.db.models import Count, Q
+from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from livestock.models import Listing
@@ -279,3 +279,45 @@ def place_handover(place: PickupPlace, day: date | None = None) -> list[Reservat
 
 def reservation_by_code(shop: Shop, code: str) -> Reservation | None:
     return _with_relations(Reservation.objects.filter(shop=shop, code=code)).first()
+
+
+@dataclass
+class HeldLater:
+    item_name: str
+    unit: str
+    units: int
+    days: list[tuple[date, int]]
+
+
+def held_for_later_days(shop: Shop, today: date | None = None) -> list[HeldLater]:
+    """Stock held by open reservations for a day after today: it stays reserved (off sale)
+    until then, so the console says how much, per item and day."""
+    today = today or _today(None)
+    rows = (
+        Reservation.objects.open()
+        .filter(shop=shop, date__gt=today)
+        .values("listing_id", "listing__name", "listing__unit", "date")
+        .annotate(units=Sum("units"))
+        .order_by("listing__name", "listing_id", "date")
+    )
+    held: OrderedDict[int, HeldLater] = OrderedDict()
+    for row in rows:
+        entry = held.setdefault(
+            row["listing_id"],
+            HeldLater(item_name=row["listing__name"], unit=row["listing__unit"], units=0, days=[]),
+        )
+        entry.units += row["units"]
+        entry.days.append((row["date"], row["units"]))
+    return list(held.values())
+
+
+def prep_list(shop: Shop, day: date) -> list[tuple[str, int]]:
+    """How many of each item to pack for ``day`` across every pickup point (open orders)."""
+    rows = (
+        Reservation.objects.open()
+        .filter(shop=shop, date=day)
+        .values("item_name")
+        .annotate(quantity=Sum("quantity"))
+        .order_by("item_name")
+    )
+    return [(row["item_name"], row["quantity"]) for row in rows]

@@ -205,3 +205,24 @@ def pickup_days(
     limit for ``pickup_date``), those the calendar is open and ``has_slot`` allows."""
     days = (today + timedelta(days=offset) for offset in range(days_ahead + 1))
     return [day for day in days if calendar.is_open_day(day) and has_slot(day)]
+
+
+def parse_day_text(text: str) -> list[list[str]]:
+    """A console field, "09:00-12:00, 13:00-19:00" (or "–", "~"), → ``[["09:00", "12:00"],
+    …]``; empty means closed. The times are checked by :func:`parse_weekly` afterwards."""
+    ranges = []
+    for part in text.replace("，", ",").split(","):
+        part = part.strip()
+        if not part:
+            continue
+        for dash in ("–", "~", "—"):
+            part = part.replace(dash, "-")
+        bits = [bit.strip() for bit in part.split("-")]
+        if len(bits) != 2:
+            raise CalendarError("invalid_time", value=part[:20])
+        ranges.append(bits)
+    return ranges
+
+
+def day_text(ranges: Iterable[Iterable[str]]) -> str:
+    return ", ".join("-".join(pair) for pair in ranges)

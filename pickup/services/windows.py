@@ -9,7 +9,7 @@ from django.db import transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from pickup.models import PickupPlace, PickupPoint, PickupWindow, Reservation
+from pickup.models import ALL_WEEKDAYS, PickupPlace, PickupPoint, PickupWindow, Reservation
 from pickup.selectors import pickup_calendar
 from pickup.services.checks import RawInput, check_id
 from shops import calendar
@@ -44,8 +44,10 @@ def add_pickup_window(
     starts_at: time,
     ends_at: time,
     capacity: int | None = None,
+    weekdays: int = ALL_WEEKDAYS,
 ) -> PickupWindow:
-    """The shop sets a daily pickup window at one of its points, within the place's hours."""
+    """The shop sets a pickup window at one of its points on some weekdays (bit 0 Monday …
+    bit 6 Sunday; default every day), within the place's hours."""
     point_id = check_id(
         pickup_point_id, code="pickup_point_not_found", detail=_("픽업 지점을 찾을 수 없습니다.")
     )
@@ -58,8 +60,18 @@ def add_pickup_window(
         isinstance(capacity, bool) or not isinstance(capacity, int) or not 1 <= capacity <= 10_000
     ):
         raise InvalidInput(_("최대 예약 수는 1 이상의 정수여야 합니다."), code="invalid_capacity")
+    if (
+        isinstance(weekdays, bool)
+        or not isinstance(weekdays, int)
+        or not 0 < weekdays <= ALL_WEEKDAYS
+    ):
+        raise InvalidInput(_("요일을 하나 이상 골라 주세요."), code="invalid_weekdays")
     window = PickupWindow(
-        pickup_point=point, starts_at=starts_at, ends_at=ends_at, capacity=capacity
+        pickup_point=point,
+        starts_at=starts_at,
+        ends_at=ends_at,
+        capacity=capacity,
+        weekdays=weekdays,
     )
     if not window_within_hours(window=window, place=point.place):
         opens, closes = _place_hours(point.place)

@@ -143,3 +143,13 @@ def test_pickup_days_skip_closed_days_and_stop_at_the_limit():
     assert days == [SAT, TUE, date(2026, 12, 9), date(2026, 12, 11), date(2026, 12, 12)]
     no_today = pickup_days(cal, SAT, days_ahead=3, has_slot=lambda d: d != SAT)
     assert no_today == [TUE]
+
+
+def test_console_day_text_round_trips():
+    from shops.calendar import day_text, parse_day_text
+
+    assert parse_day_text("09:00-12:00, 13:00 ~ 19:00") == [["09:00", "12:00"], ["13:00", "19:00"]]
+    assert parse_day_text("  ") == []
+    assert day_text([["09:00", "12:00"], ["13:00", "19:00"]]) == "09:00-12:00, 13:00-19:00"
+    with pytest.raises(CalendarError):
+        parse_day_text("9시부터")
