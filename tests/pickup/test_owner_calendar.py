@@ -129,3 +129,26 @@ def test_window_weekdays_from_the_console(owner_client, shop, cafe_point, clock)
 
 def test_hours_pages_are_for_managers_only(client, shop, clock):
     assert Client().get(f"/owner/s/{shop.slug}/hours/").status_code == 302
+
+
+def test_window_admin_sets_weekdays(shop, cafe_point, clock):
+    from django.contrib.auth import get_user_model
+
+    admin_user = get_user_model().objects.create_superuser("root", password="pw-for-tests-1")
+    client = Client()
+    client.force_login(admin_user)
+    response = client.post(
+        "/admin/pickup/pickupwindow/add/",
+        {
+            "pickup_point": cafe_point.pk,
+            "starts_at": "10:00",
+            "ends_at": "11:00",
+            "capacity": "",
+            "is_active": "on",
+            "days": ["5", "6"],
+        },
+    )
+    assert response.status_code == 302, response.content.decode()[:2000]
+    assert PickupWindow.objects.get(pickup_point=cafe_point).weekday_numbers() == [5, 6]
+    assert client.get("/admin/shops/shopclosure/").status_code == 200
+    assert client.get("/admin/pickup/placeclosure/").status_code == 200
