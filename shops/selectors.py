@@ -13,6 +13,7 @@ from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from shapely.geometry.base import BaseGeometry
 
 from shops import calendar, geo
@@ -225,7 +226,15 @@ def shops_left_without_owner(user_ids: set[int]) -> list[Shop]:
 
 
 def weekday_names() -> list[str]:
-    return [_("월"), _("화"), _("수"), _("목"), _("금"), _("토"), _("일")]
+    return [
+        pgettext("weekday", "월"),
+        pgettext("weekday", "화"),
+        pgettext("weekday", "수"),
+        pgettext("weekday", "목"),
+        pgettext("weekday", "금"),
+        pgettext("weekday", "토"),
+        pgettext("weekday", "일"),
+    ]
 
 
 def describe_day(day: date, today: date | None = None) -> str:
