@@ -181,6 +181,8 @@ class PickupWindowAdminForm(forms.ModelForm):
         label=_("요일"),
         coerce=int,
         choices=[],
+        required=False,
+        help_text=_("요일 (고르지 않으면 매일)"),
         widget=forms.CheckboxSelectMultiple,
     )
 

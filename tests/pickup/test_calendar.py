@@ -259,3 +259,19 @@ def test_a_cafe_closure_refuses_that_cafe_only(
     refused = reserve(shop, listing, cafe_point, lunch, day=SAT.isoformat())
     assert (refused.status_code, refused.json()["code"]) == (422, "shop_closed")
     assert reserve(shop, listing, counter_point, day=SAT.isoformat()).status_code == 201
+
+
+def test_a_later_days_reservation_is_no_show_only_after_its_own_window(
+    shop, listing, cafe_point, lunch, clock
+):
+    from datetime import timedelta
+
+    from pickup.services.reservations import expire_no_shows
+
+    later = reserve(shop, listing, cafe_point, lunch, day=SAT.isoformat()).json()
+    clock.set("23:00")  # Friday night: Saturday's window is still ahead
+    assert expire_no_shows() == 0
+    clock.now = clock.at("14:31") + timedelta(days=1)  # Saturday, window + grace over
+    assert expire_no_shows() == 1
+    assert Reservation.objects.get(token=later["token"]).status == "no_show"
+    assert Listing.objects.get(pk=listing.pk).available == 200
