@@ -7,6 +7,7 @@ sentence on the page.
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import segno
@@ -225,6 +226,11 @@ def cafe_page(request: HttpRequest, token: str) -> HttpResponse:
             "feed_version": feed_version,
             "open_reservations": [r for r in reservations if r.is_open],
             "done_reservations": [r for r in reservations if not r.is_open],
+            "tomorrow_orders": [
+                r
+                for r in selectors.place_handover(place, timezone.localdate() + timedelta(days=1))
+                if r.is_open
+            ],
         },
     )
     response["Referrer-Policy"] = "same-origin"  # the secret link never leaves the site

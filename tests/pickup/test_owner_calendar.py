@@ -8,6 +8,7 @@ from datetime import date
 import pytest
 from django.test import Client
 
+from pickup.codes import format_code
 from pickup.models import PickupWindow, PlaceClosure, Reservation
 from pickup.services import reservations as reservation_services
 from shops.models import ShopCalendar, ShopClosure
@@ -152,3 +153,15 @@ def test_window_admin_sets_weekdays(shop, cafe_point, clock):
     assert PickupWindow.objects.get(pickup_point=cafe_point).weekday_numbers() == [5, 6]
     assert client.get("/admin/shops/shopclosure/").status_code == 200
     assert client.get("/admin/pickup/placeclosure/").status_code == 200
+
+
+def test_cafe_page_lists_today_and_tomorrow(shop, listing, cafe_point, lunch, clock):
+    today = reserve(shop, listing, cafe_point, lunch)
+    tomorrow = reserve(shop, listing, cafe_point, lunch, day="2026-11-21", phone="010-2222-3333")
+    later = reserve(shop, listing, cafe_point, lunch, day="2026-11-24", phone="010-4444-5555")
+    html = Client().get(f"/cafe/{cafe_point.place.staff_token}/").content.decode()
+    today_part, _sep, tomorrow_part = html.partition("data-cafe-tomorrow")
+    shown = {r.pk: format_code(r.code) for r in (today, tomorrow, later)}
+    assert shown[today.pk] in today_part and shown[tomorrow.pk] not in today_part
+    assert "내일 받을 주문 1건" in html and shown[tomorrow.pk] in tomorrow_part
+    assert shown[later.pk] not in html
