@@ -278,18 +278,6 @@ def hours_payload(shop: Shop, today: date) -> dict[str, Any]:
     }
 
 
-def lock_calendar_shared(shop: Shop) -> None:
-    """Hold the shop's calendar row shared for the rest of the transaction: a reservation
-    checks its day is open under it, so closing a day (which takes the row exclusively)
-    waits for reservations in flight and they wait for it. SQLite writes are serialised
-    already (IMMEDIATE transactions)."""
-    if connection.vendor == "postgresql":
-        with connection.cursor() as cursor:
-            cursor.execute(
-                "SELECT id FROM shops_shopcalendar WHERE shop_id = %s FOR SHARE", [shop.pk]
-            )
-
-
 def _calendars(shop_ids: list[int], start: date, days: int) -> dict[int, calendar.Calendar]:
     """Many shops' calendars in two queries (the near-me list)."""
     weekly = dict(

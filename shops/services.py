@@ -26,7 +26,7 @@ from datetime import date, datetime
 from typing import Any
 
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -412,8 +412,7 @@ def check_weekly_hours(raw: Any) -> dict[str, list[list[str]]]:
     try:
         return calendar.weekly_as_json(calendar.parse_weekly(raw))
     except calendar.CalendarError as error:
-        code = error.code if error.code != "invalid_hours" else "invalid_hours"
-        raise InvalidInput(calendar_message(error), code=code) from None
+        raise InvalidInput(calendar_message(error), code=error.code) from None
 
 
 def check_date(value: Any, *, code: str = "invalid_date") -> date:
@@ -458,6 +457,17 @@ def check_closure(*, day: Any, reason: Any, today: date) -> tuple[date, str]:
         code_prefix="reason_",
     )
     return day, reason
+
+
+def lock_calendar_shared(shop: Shop) -> None:
+    """Hold the shop's calendar row shared for the rest of the transaction: a reservation
+    checks its day is open under it, so closing a day (which takes the row exclusively)
+    waits for reservations in flight and they wait for it. SQLite writes are serialised
+    already (IMMEDIATE transactions)."""
+    if connection.vendor == "postgresql":  # Django has no FOR SHARE
+        table = connection.ops.quote_name(ShopCalendar._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT id FROM {table} WHERE shop_id = %s FOR SHARE", [shop.pk])
 
 
 def lock_shop_calendars(shop_ids: Iterable[int]) -> None:

@@ -29,7 +29,7 @@ from pickup.streams import record_reservation_change
 from shops.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
 from shops.idempotency import Stored, run_once
 from shops.models import Shop
-from shops.selectors import lock_calendar_shared
+from shops.services import lock_calendar_shared
 from shops.validation import clean_text
 
 ReservationStatus = Reservation.Status
