@@ -5,6 +5,7 @@ from django.urls import path
 
 from livestock import owner_views as stock_views
 from pickup import owner_views as pickup_views
+from reviews import owner_views as review_views
 from shops.converters import register as register_converters
 from storefront import owner_views as shop_views
 
@@ -63,6 +64,11 @@ urlpatterns = [
         "s/<shop:slug>/reservations/<int:reservation_id>/cancel/",
         pickup_views.cancel,
         name="reservation_cancel",
+    ),
+    path("s/<shop:slug>/reviews/", review_views.reviews_page, name="reviews"),
+    path("s/<shop:slug>/reviews/<int:review_id>/reply/", review_views.reply, name="review_reply"),
+    path(
+        "s/<shop:slug>/reviews/<int:review_id>/report/", review_views.report, name="review_report"
     ),
     path("s/<shop:slug>/pickup/", pickup_views.pick_up, name="pick_up"),
     path("s/<shop:slug>/redeem/<code:code>/", pickup_views.redeem, name="redeem"),

@@ -66,6 +66,7 @@ INSTALLED_APPS = [
     "shops",
     "livestock",
     "pickup",
+    "reviews",
     "storefront",
 ]
 
@@ -420,6 +421,17 @@ PICKUP_DAYS_AHEAD = env_int("PICKUP_DAYS_AHEAD", 7)
 # many phones behind one address.
 PICKUP_RATE_LIMIT = env_int("PICKUP_RATE_LIMIT", 600)
 PICKUP_RATE_WINDOW_SECONDS = env_int("PICKUP_RATE_WINDOW_SECONDS", 600)
+
+# --- Reviews (reviews/) ----------------------------------------------------------------
+
+# Days after writing during which a customer may still change their review.
+REVIEW_EDIT_DAYS = env_int("REVIEW_EDIT_DAYS", 7)
+REVIEW_MAX_TEXT = env_int("REVIEW_MAX_TEXT", 500)
+REVIEW_MAX_REPLY = env_int("REVIEW_MAX_REPLY", 1000)
+# Review writes (new, edit, delete) per client IP, and per reservation, per window.
+REVIEW_RATE_LIMIT = env_int("REVIEW_RATE_LIMIT", 30)
+REVIEW_EDITS_PER_RESERVATION = env_int("REVIEW_EDITS_PER_RESERVATION", 10)
+REVIEW_RATE_WINDOW_SECONDS = env_int("REVIEW_RATE_WINDOW_SECONDS", 3600)
 # Wrong pickup codes one shop (or café) may try per window before redemption is paused.
 PICKUP_CODE_ATTEMPTS = env_int("PICKUP_CODE_ATTEMPTS", 10)
 PICKUP_CODE_WINDOW_SECONDS = env_int("PICKUP_CODE_WINDOW_SECONDS", 600)

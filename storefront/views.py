@@ -3,7 +3,6 @@ and their link-preview images."""
 
 from __future__ import annotations
 
-import json
 from collections.abc import Sequence
 from typing import Any
 from urllib.parse import urlsplit
@@ -21,6 +20,7 @@ from livestock import selectors as stock_selectors
 from livestock.models import Listing
 from pickup import selectors as pickup_selectors
 from pickup.clients import remember_device
+from reviews import selectors as review_selectors
 from shops import area_map, sharing
 from shops.areas import NEIGHBOURHOODS, neighbourhood
 from shops.errors import InvalidInput
@@ -33,6 +33,7 @@ from shops.selectors import (
 )
 from shops.services import parse_point
 from storefront import nearby, previews
+from storefront.structured_data import json_ld_script, shop_json_ld
 
 TOP_LISTINGS = 3
 LIVE_SHOPS = 10
@@ -111,12 +112,16 @@ def _share_context(
     version: int,
     listings: Sequence[Listing],
     listing: Listing | None = None,
+    stars: str = "",
 ) -> dict[str, Any]:
-    """Everything the Open Graph tags and the share sheet need."""
+    """Everything the Open Graph tags and the share sheet need; ``stars`` ("★4.8 (126)",
+    the shop page's) leads the description and is drawn in the shop's preview image."""
     page_path = listing_path(shop, listing) if listing is not None else shop.get_absolute_url()
     canonical = request.build_absolute_uri(page_path)
-    preview = previews.build_preview(shop, listings, listing)
+    preview = previews.build_preview(shop, listings, listing, rating=stars)
     texts = previews.share_texts(shop, listings, listing)
+    if stars:
+        texts = {**texts, "description": f"{stars} · {texts['description']}"}
     links = {channel: sharing.share_url(canonical, channel) for channel in sharing.SHARE_CHANNELS}
     return {
         **texts,
@@ -156,6 +161,11 @@ def shop_page(request: HttpRequest, slug: str) -> HttpResponse:
     listings = list(stock_selectors.active_listings(shop.pk))
     near, _label, _error = _location(request)
     pickup_points = pickup_selectors.public_pickup_points(shop, near)
+    summary = review_selectors.shop_summary(shop)
+    photos_only = request.GET.get("reviews") == "photo"
+    reviews = review_selectors.shop_reviews(shop, photos_only=photos_only)
+    recent = reviews if not photos_only else review_selectors.shop_reviews(shop)
+    canonical = request.build_absolute_uri(shop.get_absolute_url())
     response = render(
         request,
         "shops/shop_page.html",
@@ -166,37 +176,26 @@ def shop_page(request: HttpRequest, slug: str) -> HttpResponse:
             "pickup_points": pickup_points,
             "pickup_near": near,
             "pickup_map": mark_safe(pickup_map(shop, pickup_points, near)),  # noqa: S308
-            "share": _share_context(request, shop, version, listings),
+            "share": _share_context(request, shop, version, listings, stars=summary.stars),
+            "review_summary": summary,
+            "reviews": reviews,
+            "photos_only": photos_only,
+            "review_filter_url": shop.get_absolute_url(),
             "hours": open_status(shop),
-            "structured_data": _local_business(request, shop),
+            "json_ld": json_ld_script(
+                shop_json_ld(
+                    shop,
+                    canonical,
+                    summary,
+                    recent,
+                    opening_hours=opening_hours_specification(shop, timezone.localdate()),
+                )
+            ),
         },
     )
     sharing.note_visit(request, response, shop)
     remember_device(request, response)  # for the reserve form's "1인 최대" count
     return _allow_kakao_sdk(response)
-
-
-# json_script's escapes: the JSON cannot end the <script> element or open a comment.
-JSON_IN_HTML = str.maketrans({"<": "\\u003C", ">": "\\u003E", "&": "\\u0026"})
-
-
-def _local_business(request: HttpRequest, shop: Shop) -> str:
-    """schema.org LocalBusiness JSON-LD with the shop's opening hours, for search engines."""
-    data: dict[str, Any] = {
-        "@context": "https://schema.org",
-        "@type": "LocalBusiness",
-        "name": shop.name,
-        "url": request.build_absolute_uri(shop.get_absolute_url()),
-        "geo": {"@type": "GeoCoordinates", "latitude": shop.lat, "longitude": shop.lng},
-    }
-    if shop.address:
-        data["address"] = shop.address
-    if shop.phone:
-        data["telephone"] = shop.phone
-    specs = opening_hours_specification(shop, timezone.localdate())
-    if specs:
-        data["openingHoursSpecification"] = specs
-    return mark_safe(json.dumps(data, ensure_ascii=False).translate(JSON_IN_HTML))  # noqa: S308
 
 
 def listing_page(request: HttpRequest, slug: str, listing_id: int) -> HttpResponse:
@@ -217,6 +216,8 @@ def listing_page(request: HttpRequest, slug: str, listing_id: int) -> HttpRespon
             "version": version,
             "share": _share_context(request, shop, version, listings, listing),
             "on_listing_page": True,
+            "review_summary": review_selectors.listing_summary(listing.pk),
+            "reviews": review_selectors.listing_reviews(listing.pk),
         },
     )
     sharing.note_visit(request, response, shop)

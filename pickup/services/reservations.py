@@ -22,10 +22,15 @@ from livestock.services import Actor, change_stock_in_transaction
 from pickup import codes, limits
 from pickup.clients import Client
 from pickup.models import PickupPlace, PickupPoint, Reservation, ReservationEvent
-from pickup.payloads import reservation_payload, reservation_staff_payload
+from pickup.payloads import (
+    reservation_payload,
+    reservation_pos_payload,
+    reservation_staff_payload,
+)
 from pickup.services.checks import RawInput, check_id
 from pickup.services.windows import check_pickup_date, pickup_slot
 from pickup.streams import record_reservation_change
+from shops import events
 from shops.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
 from shops.idempotency import Stored, run_once
 from shops.models import Shop
@@ -34,6 +39,13 @@ from shops.validation import clean_text
 
 ReservationStatus = Reservation.Status
 Reason = StockEvent.Reason
+
+EVENT_OF_STATUS = {
+    ReservationStatus.READY: events.RESERVATION_READY,
+    ReservationStatus.PICKED_UP: events.RESERVATION_PICKED_UP,
+    ReservationStatus.CANCELLED: events.RESERVATION_CANCELLED,
+    ReservationStatus.NO_SHOW: events.RESERVATION_NO_SHOW,
+}
 
 CUSTOMER = Actor(label="customer")
 SYSTEM = Actor(label="system")
@@ -96,6 +108,13 @@ def _announce(reservation: Reservation, *, created: bool = False) -> Reservation
         reservation=reservation,
         public=reservation_payload(reservation),
         staff=reservation_staff_payload(reservation),
+    )
+    events.record(
+        type=events.RESERVATION_CREATED if created else EVENT_OF_STATUS[reservation.status],
+        shop_id=reservation.shop_id,
+        shop_slug=reservation.shop.slug,
+        version=reservation.version,
+        data=reservation_pos_payload(reservation),
     )
     return reservation
 

@@ -55,8 +55,10 @@ class PageTags(HTMLParser):
                 self.meta.setdefault(key, attrs.get("content", ""))
         elif tag == "link" and attrs.get("rel") == "canonical":
             self.canonical = attrs.get("href")
-        elif tag == "script" and not attrs.get("src") and attrs.get("type") not in DATA_BLOCKS:
-            self.inline_scripts += 1
+        elif tag == "script" and not attrs.get("src"):
+            # A JSON-LD data block is never run (and CSP does not apply to it); code would be.
+            if attrs.get("type") != "application/ld+json":
+                self.inline_scripts += 1
         elif tag == "title":
             self._in_title = True
 
