@@ -7,7 +7,6 @@ from __future__ import annotations
 from datetime import timedelta
 
 import pytest
-from axe_playwright_python.sync_playwright import Axe
 from django.utils import timezone
 from playwright.sync_api import expect
 
@@ -15,42 +14,17 @@ from livestock.models import Listing
 from pickup.models import Reservation
 from shops.services import set_weekly_hours
 from tests import factories
+from tests.support.axe import assert_no_violations
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
 
 ALL_DAY = {d: [["00:00", "24:00"]] for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
 
 
-# The site-wide accent colours (.brand, .btn-primary, the Naver button) fail axe's contrast
-# rule on main already; that is its own fix. Here every other rule runs on the whole page,
-# and contrast on what this feature added.
-OWN_ELEMENTS = [
-    ["[data-open-status]"],
-    ["#reserve-slot"],
-    [".confirm-card p"],
-    ["#weekly-title"],
-    ["#closures-title"],
-    ["input[name=mon]"],
-    ["input[name=date]"],
-    ["[data-status-label]"],
-]
-
-
 def assert_accessible(phone, javascript: bool) -> None:
-    """axe-core on the page (only a phone with JavaScript can run it)."""
-    if not javascript:
-        return
-    axe = Axe()
-    everything_else = axe.run(phone.page, options={"rules": {"color-contrast": {"enabled": False}}})
-    assert everything_else.violations_count == 0, everything_else.generate_report()
-    present = [sel for sel in OWN_ELEMENTS if phone.page.locator(sel[0]).count()]
-    if present:
-        contrast = axe.run(
-            phone.page,
-            context={"include": present},
-            options={"runOnly": {"type": "rule", "values": ["color-contrast"]}},
-        )
-        assert contrast.violations_count == 0, contrast.generate_report()
+    """axe-core on the whole page (only a phone with JavaScript can run it)."""
+    if javascript:
+        assert_no_violations(phone.page, phone.label)
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
