@@ -67,6 +67,9 @@ def test_reserve_for_tomorrow_then_the_owner_closes_tomorrow(
     boss.screenshot("confirm-closure")
     boss.page.get_by_role("button", name="휴무로 정하고 예약 1건 취소").tap()
     expect(boss.page.get_by_text("취소된 예약: 1건")).to_be_visible()
+    boss.page.goto(f"/owner/s/{shop.slug}/reservations/?date={tomorrow.isoformat()}")
+    expect(boss.page.locator(".resv-cancelled")).to_contain_text("보일러 수리")
+    assert_accessible(boss, javascript)
 
     customer.page.reload()
     expect(customer.reservation_status()).to_have_text("취소됨")
