@@ -97,6 +97,14 @@ urlpatterns = [
     path("s/<shop:slug>/pickup/", pickup_views.pick_up, name="pick_up"),
     path("s/<shop:slug>/redeem/<code:code>/", pickup_views.redeem, name="redeem"),
     path("s/<shop:slug>/windows/", pickup_views.add_window, name="add_window"),
+    path("s/<shop:slug>/hours/", pickup_views.hours_page, name="hours"),
+    path("s/<shop:slug>/hours/save/", pickup_views.save_hours, name="save_hours"),
+    path("s/<shop:slug>/closures/", pickup_views.add_closure, name="add_closure"),
+    path(
+        "s/<shop:slug>/closures/<int:closure_id>/remove/",
+        pickup_views.remove_closure,
+        name="remove_closure",
+    ),
     path(
         "s/<shop:slug>/windows/<int:window_id>/remove/",
         pickup_views.remove_window,

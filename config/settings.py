@@ -416,6 +416,8 @@ PICKUP_MAX_UNITS_PER_CLIENT = env_int("PICKUP_MAX_UNITS_PER_CLIENT", 10)
 PICKUP_NETWORK_ALLOWANCE = env_int("PICKUP_NETWORK_ALLOWANCE", 10)
 # Days after a reservation ends before its phone number is erased.
 PICKUP_PHONE_RETENTION_DAYS = env_int("PICKUP_PHONE_RETENTION_DAYS", 30)
+# Days ahead a customer may choose for pickup (today counts as 0).
+PICKUP_DAYS_AHEAD = env_int("PICKUP_DAYS_AHEAD", 7)
 # Reservation attempts per client IP per window; loose because a Korean carrier NAT puts
 # many phones behind one address.
 PICKUP_RATE_LIMIT = env_int("PICKUP_RATE_LIMIT", 600)

@@ -13,12 +13,20 @@ from django.utils.translation import gettext_lazy as _
 
 from livestock import media
 from pickup.codes import mask_phone
-from pickup.models import PickupPlace, PickupPoint, PickupWindow, Reservation
+from pickup.models import (
+    ALL_WEEKDAYS,
+    PickupPlace,
+    PickupPoint,
+    PickupWindow,
+    PlaceClosure,
+    Reservation,
+)
 from pickup.services import points
 from pickup.services.windows import window_within_hours
 from shops.admin import ReadOnlyAdminMixin, ShopScopedAdmin
 from shops.auth import MANAGING_ROLES, shops_for_user
 from shops.errors import DomainError
+from shops.selectors import weekday_names
 from shops.services import check_in_service_area
 
 
@@ -169,12 +177,29 @@ class PickupPlaceAdmin(ShopScopedAdmin):
 
 
 class PickupWindowAdminForm(forms.ModelForm):
+    days = forms.TypedMultipleChoiceField(
+        label=_("요일"),
+        coerce=int,
+        choices=[],
+        required=False,
+        help_text=_("요일 (고르지 않으면 매일)"),
+        widget=forms.CheckboxSelectMultiple,
+    )
+
     class Meta:
         model = PickupWindow
         fields = ("pickup_point", "starts_at", "ends_at", "capacity", "is_active")
 
+    def __init__(self, *args, **kwargs):
+        super().__init__(*args, **kwargs)
+        self.fields["days"].choices = list(enumerate(weekday_names()))
+        self.fields["days"].initial = (
+            self.instance.weekday_numbers() if self.instance.pk else list(range(7))
+        )
+
     def clean(self):
         data = super().clean()
+        self.instance.weekdays = sum(1 << d for d in set(data.get("days") or ())) or ALL_WEEKDAYS
         point, starts, ends = data.get("pickup_point"), data.get("starts_at"), data.get("ends_at")
         if starts and ends and ends <= starts:
             raise forms.ValidationError(_("끝나는 시각은 시작 시각보다 늦어야 합니다."))
@@ -194,7 +219,7 @@ class PickupWindowAdminForm(forms.ModelForm):
 class PickupWindowAdmin(ShopScopedAdmin):
     shop_path = "pickup_point__shop"
     form = PickupWindowAdminForm
-    list_display = ("pickup_point", "starts_at", "ends_at", "capacity", "is_active")
+    list_display = ("pickup_point", "starts_at", "ends_at", "capacity", "weekdays", "is_active")
     list_filter = ("is_active",)
     list_select_related = ("pickup_point__place", "pickup_point__shop")
 
@@ -229,3 +254,17 @@ class ReservationAdmin(ReadOnlyAdminMixin, ShopScopedAdmin):
     @admin.display(description=_("전화번호"))
     def masked_phone(self, obj: Reservation) -> str:
         return mask_phone(obj.phone)
+
+
+@admin.register(PlaceClosure)
+class PlaceClosureAdmin(ReadOnlyAdminMixin, ShopScopedAdmin):
+    """Read-only: closing a day cancels its reservations, so it goes through the console
+    (`/owner/s/<slug>/hours/`) or the API."""
+
+    shop_path = "place__partnerships__shop"
+    list_display = ("place", "date", "reason")
+    list_filter = ("date",)
+    list_select_related = ("place",)
+
+    def get_queryset(self, request: HttpRequest):
+        return super().get_queryset(request).distinct()  # a place shared by two of the shops

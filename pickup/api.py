@@ -24,9 +24,17 @@ from pickup.schemas import (
     ReservationCreatedOut,
     ReservationOut,
 )
+from pickup.services import calendar as calendar_services
 from pickup.services import points as point_services
 from pickup.services import reservations as reservation_services
-from shops.api_schemas import BODY_ERRORS, OWNER_ERRORS, PUBLIC_SHOP_ERRORS, described, documented
+from shops.api_schemas import (
+    BODY_ERRORS,
+    OWNER_ERRORS,
+    PUBLIC_SHOP_ERRORS,
+    OutSchema,
+    described,
+    documented,
+)
 from shops.auth import MANAGING_ROLES, client_ip, owner_auth, shop_for_actor
 from shops.errors import InvalidInput, NotFound
 from shops.models import ApiToken, TokenScope
@@ -273,6 +281,86 @@ def resume_pickup_point(request: HttpRequest, slug: str, point_id: int):
     return selectors.pickup_point_payload(point)
 
 
+# --- closed days (owner) ----------------------------------------------------------------
+
+
+class ClosureIn(Schema):
+    date: Any = described("string", "휴무일 YYYY-MM-DD (오늘 또는 이후)", default=None)
+    reason: Any = described("string", "손님에게 보일 휴무 사유 (선택, 200자 이하)", default="")
+    place_id: Any = described(
+        "integer", "카페(픽업 장소) 휴무일 때 그 장소 id (없으면 가게 휴무)", default=None
+    )
+
+
+class ClosureOut(OutSchema):
+    id: int
+    date: str
+    reason: str
+    place_id: int | None = None
+    cancelled_reservations: int = Field(description="이 휴무로 취소된 예약 수")
+
+
+class ClosureImpactOut(OutSchema):
+    date: str
+    reservations: int = Field(description="이 날을 휴무로 하면 취소될 예약 수")
+
+
+CLOSURE_ERRORS = {
+    404: ["pickup_place_not_found"],
+    403: ["place_not_owned"],
+    409: ["closure_exists"],
+    422: ["invalid_date", "closure_in_past", "reason_too_long", "reason_control_characters"],
+}
+
+
+@router.post(
+    "/shops/{shop:slug}/closures",
+    auth=owner_auth,
+    summary="임시 휴무일 추가 — 그날의 예약은 사유와 함께 취소되고 재고가 돌아갑니다",
+    **documented({201: ClosureOut}, *OWNER_WRITE, CLOSURE_ERRORS),
+)
+def add_closure(request: HttpRequest, slug: str, payload: ClosureIn):
+    shop = _shop(request, slug)
+    result = calendar_services.close_day(
+        shop=shop, day=payload.date, reason=payload.reason, place_id=payload.place_id
+    )
+    closure = result.closure
+    return Status(
+        201,
+        {
+            "id": closure.pk,
+            "date": closure.date.isoformat(),
+            "reason": closure.reason,
+            "place_id": getattr(closure, "place_id", None),
+            "cancelled_reservations": len(result.cancelled),
+        },
+    )
+
+
+@router.get(
+    "/shops/{shop:slug}/closures/impact",
+    auth=owner_auth,
+    summary="이 날을 휴무로 하면 취소될 예약 수 (확인용)",
+    **documented({200: ClosureImpactOut}, OWNER_CALL, CLOSURE_ERRORS),
+)
+def closure_impact(request: HttpRequest, slug: str, date: str = "", place_id: int | None = None):
+    shop = _shop(request, slug)
+    count = calendar_services.closure_impact(shop=shop, day=date, place_id=place_id)
+    return {"date": date, "reservations": count}
+
+
+@router.delete(
+    "/shops/{shop:slug}/closures/{closure_id}",
+    auth=owner_auth,
+    summary="휴무일 삭제 (취소된 예약은 되살아나지 않습니다)",
+    **documented({204: None}, OWNER_CALL, {404: ["closure_not_found", "pickup_place_not_found"]}),
+)
+def delete_closure(request: HttpRequest, slug: str, closure_id: int, place_id: int | None = None):
+    shop = _shop(request, slug)
+    calendar_services.reopen_day(shop=shop, closure_id=closure_id, place_id=place_id)
+    return Status(204, None)
+
+
 # --- reservations (public) --------------------------------------------------------------
 
 
@@ -285,6 +373,9 @@ class ReservationIn(Schema):
     phone: str = Field(max_length=40)
     option_id: StrictInt | None = None
     pickup_window: StrictInt | None = None
+    pickup_date: Any = described(
+        "string", "수령일 YYYY-MM-DD (기본: 오늘, 오늘 시간대가 끝났으면 다음 영업일)", default=None
+    )
     consent: StrictBool = False
 
 
@@ -324,6 +415,9 @@ class CancelIn(Schema):
                 "no_window_available",
                 "window_past",
                 "window_outside_hours",
+                "window_not_offered",
+                "shop_closed",
+                "invalid_pickup_date",
             ],
             429: ["rate_limited", "limit_per_network"],
         },
@@ -354,6 +448,7 @@ def create_reservation(
         phone=payload.phone,
         option_id=payload.option_id,
         window_id=payload.pickup_window,
+        pickup_date=payload.pickup_date,
         consent=payload.consent,
         idempotency_key=idempotency_key,
         client=clients.client_for(request, ip),

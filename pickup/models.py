@@ -31,6 +31,8 @@ class PickupPlace(models.Model):
     opening_hours = models.CharField(_("영업시간 안내"), max_length=200, blank=True)
     opens_at = models.TimeField(_("여는 시각"), null=True, blank=True)
     closes_at = models.TimeField(_("닫는 시각"), null=True, blank=True)
+    # Weekly hours in shops/calendar.py's shape; when unset, opens_at–closes_at every day.
+    weekly_hours = models.JSONField(_("주간 영업시간"), null=True, blank=True)
     contact = models.CharField(_("연락처"), max_length=40, blank=True)
     handover_notes = models.CharField(_("수령 안내"), max_length=300, blank=True)
     photo = models.ImageField(_("사진"), upload_to="places/", blank=True)
@@ -135,11 +137,15 @@ class PartnerInvitation(models.Model):
         return self.status == self.Status.PENDING
 
 
-class PickupWindow(models.Model):
-    """A time slot at a pickup point in which today's orders can be collected ("12:00–14:00").
+ALL_WEEKDAYS = 0b1111111
 
-    Windows repeat daily; a reservation is for one window on one date. ``capacity`` caps how
-    many reservations one window takes on a day (a café shelf holds only so much).
+
+class PickupWindow(models.Model):
+    """A time slot at a pickup point in which orders can be collected ("12:00–14:00").
+
+    Windows repeat on their weekdays; a reservation is for one window on one date.
+    ``capacity`` caps how many reservations one window takes on one date (a café shelf holds
+    only so much).
     """
 
     pickup_point = models.ForeignKey(PickupPoint, on_delete=models.CASCADE, related_name="windows")
@@ -148,6 +154,8 @@ class PickupWindow(models.Model):
     capacity = models.PositiveIntegerField(
         _("최대 예약 수"), null=True, blank=True, help_text=_("비워 두면 제한 없음")
     )
+    # The weekdays the window is offered, one bit per day from Monday (bit 0) to Sunday.
+    weekdays = models.PositiveSmallIntegerField(_("요일"), default=ALL_WEEKDAYS)
     is_active = models.BooleanField(_("사용"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -171,6 +179,36 @@ class PickupWindow(models.Model):
     @property
     def label(self) -> str:
         return str(self)
+
+    def offered_on(self, day) -> bool:
+        return bool(self.weekdays & (1 << day.weekday()))
+
+    @property
+    def every_day(self) -> bool:
+        return self.weekdays == ALL_WEEKDAYS
+
+    def weekday_numbers(self) -> list[int]:
+        return [d for d in range(7) if self.weekdays & (1 << d)]
+
+
+class PlaceClosure(models.Model):
+    """A one-off closed date of a pickup place (the café's own 임시 휴무)."""
+
+    place = models.ForeignKey(PickupPlace, on_delete=models.CASCADE, related_name="closures")
+    date = models.DateField(_("휴무일"))
+    reason = models.CharField(_("휴무 사유"), max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("픽업 장소 휴무")
+        verbose_name_plural = _("픽업 장소 휴무")
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["place", "date"], name="placeclosure_unique_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.place} {self.date}"
 
 
 def new_reservation_token() -> str:

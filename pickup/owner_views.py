@@ -10,13 +10,14 @@ owner_reservations.js keeps that list live.
 from __future__ import annotations
 
 import json
-from datetime import time
+from datetime import date, time, timedelta
 
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
@@ -25,16 +26,24 @@ from livestock.services import Actor
 from pickup import reservation_selectors, selectors, streams
 from pickup.codes import format_code, normalize_code
 from pickup.forms import MoveForm, PickupPointForm, ServiceAreaForm
-from pickup.models import PartnerInvitation, Reservation
+from pickup.models import ALL_WEEKDAYS, PartnerInvitation, Reservation
+from pickup.services import calendar as calendar_services
 from pickup.services import points as point_services
 from pickup.services import reservations as reservation_services
 from pickup.services import windows as window_services
-from shops import area_map, geo, geocoding
+from shops import area_map, calendar, geo, geocoding
 from shops.auth import MANAGING_ROLES, console_shop
 from shops.errors import DomainError, InvalidInput
 from shops.models import Shop
-from shops.selectors import service_area
-from shops.services import set_service_area
+from shops.public_holidays import holiday_suggestions
+from shops.selectors import (
+    describe_day,
+    hours_payload,
+    service_area,
+    upcoming_closures,
+    weekday_names,
+)
+from shops.services import calendar_message, set_service_area, set_weekly_hours
 
 
 def area_picture(shop: Shop, points: list, *, interactive: bool = True) -> str:
@@ -297,13 +306,26 @@ def _back(slug: str) -> HttpResponse:
     return redirect("owner:reservations", slug=slug)
 
 
+def _chosen_day(request: HttpRequest, today: date) -> date:
+    """``?date=YYYY-MM-DD`` within a month either side of today, else today."""
+    raw = request.GET.get("date", "")
+    try:
+        day = date.fromisoformat(raw) if len(raw) == 10 else today
+    except ValueError:
+        return today
+    return day if abs((day - today).days) <= 31 else today
+
+
 @login_required
 def reservations(request: HttpRequest, slug: str) -> HttpResponse:
     shop = console_shop(request, slug)
     # Read before the list: a change after it has a higher version, so the live feed
     # (owner_reservations.js) reloads the list for it.
     feed_version = streams.feed_version(streams.shop_feed(shop.pk))
-    groups = reservation_selectors.owner_day(shop)
+    today = timezone.localdate()
+    day = _chosen_day(request, today)
+    tomorrow = today + timedelta(days=1)
+    groups = reservation_selectors.owner_day(shop, day)
     return render(
         request,
         "pickup/owner_reservations.html",
@@ -311,7 +333,15 @@ def reservations(request: HttpRequest, slug: str) -> HttpResponse:
             "shop": shop,
             "feed_version": feed_version,
             "groups": groups,
+            "day": day,
+            "day_label": describe_day(day, today),
+            "is_today": day == today,
+            "today": today,
+            "tomorrow": tomorrow,
+            "tomorrow_prep": reservation_selectors.prep_list(shop, tomorrow),
+            "held_later": reservation_selectors.held_for_later_days(shop, today),
             "pickup_choices": reservation_selectors.pickup_choices(shop),
+            "weekday_names": list(enumerate(weekday_names())),
             "Status": Reservation.Status,
         },
     )
@@ -429,12 +459,14 @@ def add_window(request: HttpRequest, slug: str) -> HttpResponse:
                 _("최대 예약 수는 정수로 입력해 주세요."), code="invalid_capacity"
             ) from None
         point_raw = request.POST.get("pickup_point", "")
+        days = [int(d) for d in request.POST.getlist("weekday") if d in "0123456" and len(d) == 1]
         window_services.add_pickup_window(
             shop=shop,
             pickup_point_id=int(point_raw) if point_raw.isdigit() else None,
             starts_at=starts,
             ends_at=ends,
             capacity=capacity,
+            weekdays=sum(1 << d for d in set(days)) if days else ALL_WEEKDAYS,
         )
     except DomainError as exc:
         messages.error(request, exc.detail)
@@ -454,3 +486,133 @@ def remove_window(request: HttpRequest, slug: str, window_id: int) -> HttpRespon
     else:
         messages.success(request, _("픽업 시간대를 내렸습니다."))
     return _back(slug)
+
+
+# --- hours and closed days (managers) -------------------------------------------------------
+
+
+def _weekly_from_form(request: HttpRequest, prefix: str = "") -> dict[str, list[list[str]]]:
+    try:
+        return {
+            day: calendar.parse_day_text(request.POST.get(f"{prefix}{day}", "")[:200])
+            for day in calendar.WEEKDAYS
+        }
+    except calendar.CalendarError as error:
+        raise InvalidInput(calendar_message(error), code=error.code) from None
+
+
+def _day_fields(weekly: dict | None) -> list[dict[str, str]]:
+    names = weekday_names()
+    return [
+        {
+            "key": key,
+            "name": names[index],
+            "text": calendar.day_text((weekly or {}).get(key, [])) if weekly else "",
+        }
+        for index, key in enumerate(calendar.WEEKDAYS)
+    ]
+
+
+def _hours_context(shop: Shop, **extra) -> dict:
+    today = timezone.localdate()
+    hours = hours_payload(shop, today)
+    places = [
+        {
+            "place": point.place,
+            "days": _day_fields(point.place.weekly_hours),
+            "closures": list(point.place.closures.filter(date__gte=today)),
+        }
+        for point in selectors.owner_pickup_points(shop)
+        if point.place.owner_shop_id in (None, shop.pk) and not point.is_shop_counter
+    ]
+    return {
+        "shop": shop,
+        "days": _day_fields(hours["weekly"]),
+        "hours_set": hours["weekly"] is not None,
+        "closures": upcoming_closures(shop, today),
+        "places": places,
+        "today": today,
+        "holidays": holiday_suggestions(today, {c.date for c in upcoming_closures(shop, today)}),
+        **extra,
+    }
+
+
+@login_required
+def hours_page(request: HttpRequest, slug: str) -> HttpResponse:
+    shop = console_shop(request, slug, MANAGING_ROLES)
+    return render(request, "pickup/owner_hours.html", _hours_context(shop))
+
+
+@login_required
+@require_POST
+def save_hours(request: HttpRequest, slug: str) -> HttpResponse:
+    shop = console_shop(request, slug, MANAGING_ROLES)
+    place_id = request.POST.get("place_id", "")
+    try:
+        weekly = _weekly_from_form(request)
+        if place_id:
+            calendar_services.set_place_hours(
+                shop=shop, place_id=int(place_id) if place_id.isdigit() else place_id, weekly=weekly
+            )
+        else:
+            set_weekly_hours(shop=shop, weekly=weekly)
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, _("영업시간을 저장했습니다."))
+    return redirect("owner:hours", slug=shop.slug)
+
+
+@login_required
+@require_POST
+def add_closure(request: HttpRequest, slug: str) -> HttpResponse:
+    """Closing a day asks first how many reservations it cancels, then does it on confirm."""
+    shop = console_shop(request, slug, MANAGING_ROLES)
+    raw_place = request.POST.get("place_id", "")
+    place_id = (int(raw_place) if raw_place.isdigit() else raw_place) if raw_place else None
+    day, reason = request.POST.get("date", "")[:20], request.POST.get("reason", "")[:300]
+    try:
+        if request.POST.get("confirm") != "1":
+            affected = calendar_services.closure_impact(shop=shop, day=day, place_id=place_id)
+            if affected:
+                return render(
+                    request,
+                    "pickup/owner_hours.html",
+                    _hours_context(
+                        shop,
+                        confirm={
+                            "date": day,
+                            "reason": reason,
+                            "place_id": raw_place,
+                            "count": affected,
+                        },
+                    ),
+                )
+        result = calendar_services.close_day(shop=shop, day=day, reason=reason, place_id=place_id)
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(
+            request,
+            _("%(day)s을(를) 휴무일로 정했습니다. 취소된 예약: %(count)d건")
+            % {"day": describe_day(result.closure.date), "count": len(result.cancelled)},
+        )
+    return redirect("owner:hours", slug=shop.slug)
+
+
+@login_required
+@require_POST
+def remove_closure(request: HttpRequest, slug: str, closure_id: int) -> HttpResponse:
+    shop = console_shop(request, slug, MANAGING_ROLES)
+    raw_place = request.POST.get("place_id", "")
+    try:
+        calendar_services.reopen_day(
+            shop=shop,
+            closure_id=closure_id,
+            place_id=(int(raw_place) if raw_place.isdigit() else raw_place) if raw_place else None,
+        )
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(request, _("휴무일을 지웠습니다."))
+    return redirect("owner:hours", slug=shop.slug)

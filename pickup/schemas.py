@@ -81,6 +81,7 @@ class ReservationOut(OutSchema):
     pickup_point: ReservationPointOut
     window: WindowOut | None
     date: str
+    pickup_date: str = Field(description="수령일 YYYY-MM-DD (date와 같음)")
     pickup_starts_at: str | None
     pickup_ends_at: str | None
     name: str

@@ -3,14 +3,15 @@
 from __future__ import annotations
 
 from collections.abc import Iterable
+from datetime import date, timedelta
 from typing import Any
 
 from django.db.models import Q, QuerySet
 
-from pickup.models import PartnerInvitation, PickupPlace, PickupPoint
-from shops import geo
+from pickup.models import PartnerInvitation, PickupPlace, PickupPoint, PlaceClosure
+from shops import calendar, geo
 from shops.models import Shop
-from shops.selectors import service_area
+from shops.selectors import service_area, shop_calendar
 
 
 def pickup_point_payload(point: PickupPoint, distance_m: float | None = None) -> dict[str, Any]:
@@ -141,4 +142,37 @@ def outgoing_invitations(shop: Shop) -> list[PartnerInvitation]:
         PartnerInvitation.objects.select_related("place__owner_shop")
         .filter(shop=shop, status=PartnerInvitation.Status.PENDING)
         .order_by("created_at", "id")
+    )
+
+
+# --- calendars -------------------------------------------------------------------------
+
+
+def place_weekly(place: PickupPlace) -> calendar.Weekly | None:
+    """A place's weekly hours: its own, else its opening–closing time every day, else none."""
+    if place.weekly_hours:
+        return calendar.weekly_from_json(place.weekly_hours)
+    if place.opens_at is None and place.closes_at is None:
+        return None
+    opens = place.opens_at.hour * 60 + place.opens_at.minute if place.opens_at else 0
+    closes = (
+        place.closes_at.hour * 60 + place.closes_at.minute + (1 if place.closes_at.second else 0)
+        if place.closes_at
+        else calendar.MINUTES_PER_DAY
+    )
+    return {day: [(opens, closes)] for day in calendar.WEEKDAYS}
+
+
+def place_calendar(place: PickupPlace, *, start: date, days: int) -> calendar.Calendar:
+    closed = PlaceClosure.objects.filter(
+        place_id=place.pk, date__gte=start, date__lte=start + timedelta(days=days)
+    ).values_list("date", flat=True)
+    return calendar.Calendar(weekly=place_weekly(place), closed=frozenset(closed))
+
+
+def pickup_calendar(*, shop: Shop, place: PickupPlace, start: date, days: int) -> calendar.Calendar:
+    """When a pickup of ``shop``'s order at ``place`` can happen: both are open."""
+    return calendar.combine(
+        shop_calendar(shop, start=start, days=days),
+        place_calendar(place, start=start, days=days),
     )

@@ -7,6 +7,7 @@ sentence on the page.
 from __future__ import annotations
 
 import uuid
+from datetime import timedelta
 from typing import Any
 
 import segno
@@ -14,6 +15,7 @@ from django.contrib import messages
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
@@ -59,45 +61,47 @@ def _item_choices(shop) -> list[dict[str, Any]]:
     return items
 
 
-def _slot_choices(shop) -> list[dict[str, Any]]:
-    slots = []
-    for choice in selectors.pickup_choices(shop):
-        place = choice.point.place
-        if not choice.windows:
-            slots.append(
-                {"value": str(choice.point.pk), "place": place, "window": None, "selectable": True}
-            )
-        for w in choice.windows:
-            slots.append(
+def slot_value(slot) -> str:
+    """Today's choices keep the plain ``point[:window]`` value; later days add the date."""
+    point = str(slot.point.pk)
+    window = str(slot.window.window.pk) if slot.window else ""
+    if slot.day == timezone.localdate():
+        return f"{point}:{window}" if window else point
+    return f"{point}:{window}:{slot.day.isoformat()}"
+
+
+def _day_choices(shop) -> list[dict[str, Any]]:
+    return [
+        {
+            "label": day.label,
+            "date": day.day.isoformat(),
+            "slots": [
                 {
-                    "value": f"{choice.point.pk}:{w.window.pk}",
-                    "place": place,
-                    "window": w,
-                    "selectable": w.selectable,
+                    "value": slot_value(slot),
+                    "place": slot.point.place,
+                    "window": slot.window,
+                    "hours": slot.hours,
+                    "selectable": slot.selectable,
                 }
-            )
-        if choice.windows and not any(w.selectable for w in choice.windows):
-            # Today is over or full here: no window named lets the service take tomorrow's first.
-            slots.append(
-                {
-                    "value": str(choice.point.pk),
-                    "place": place,
-                    "window": None,
-                    "next_day": True,
-                    "selectable": True,
-                }
-            )
-    return slots
+                for slot in day.slots
+            ],
+        }
+        for day in selectors.pickup_day_choices(shop)
+    ]
 
 
 def reserve_form_context(
     shop, request: HttpRequest, *, values: dict[str, str] | None = None, error: str | None = None
 ) -> dict[str, Any]:
+    days = _day_choices(shop)
     return {
         "shop": shop,
         "request": request,
         "items": _item_choices(shop),
-        "slots": _slot_choices(shop),
+        "days": days,
+        "places": list(
+            {slot["place"].pk: slot["place"] for d in days for slot in d["slots"]}.values()
+        ),
         "values": values or {},
         "error": error,
         "idempotency_key": (values or {}).get("idempotency_key") or uuid.uuid4().hex,
@@ -111,7 +115,7 @@ def reserve_submit(request: HttpRequest, slug: str) -> HttpResponse:
         raise Http404("shop")
     data = request.POST
     item = (data.get("item") or "").split(":", 1)
-    slot = (data.get("slot") or "").split(":", 1)
+    slot = (data.get("slot") or "").split(":", 2)
     values = {
         key: data.get(key, "")[:200]
         for key in ("item", "slot", "quantity", "name", "phone", "consent", "idempotency_key")
@@ -130,6 +134,7 @@ def reserve_submit(request: HttpRequest, slug: str) -> HttpResponse:
             quantity=_int_or_raw(data.get("quantity")),
             pickup_point_id=_int_or_raw(slot[0]) if slot[0] else None,
             window_id=_int_or_raw(slot[1]) if len(slot) > 1 else None,
+            pickup_date=slot[2] if len(slot) > 2 else None,
             name=data.get("name", ""),
             phone=data.get("phone", ""),
             consent=True,
@@ -221,6 +226,11 @@ def cafe_page(request: HttpRequest, token: str) -> HttpResponse:
             "feed_version": feed_version,
             "open_reservations": [r for r in reservations if r.is_open],
             "done_reservations": [r for r in reservations if not r.is_open],
+            "tomorrow_orders": [
+                r
+                for r in selectors.place_handover(place, timezone.localdate() + timedelta(days=1))
+                if r.is_open
+            ],
         },
     )
     response["Referrer-Policy"] = "same-origin"  # the secret link never leaves the site

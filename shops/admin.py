@@ -12,7 +12,7 @@ from django.utils.translation import gettext_lazy as _
 
 from shops.auth import MANAGING_ROLES, shops_for_user
 from shops.errors import DomainError
-from shops.models import ApiToken, Membership, Shop
+from shops.models import ApiToken, Membership, Shop, ShopClosure
 from shops.selectors import shops_left_without_owner
 from shops.services import (
     add_member,
@@ -323,3 +323,13 @@ class UserAdmin(DjangoUserAdmin):
 if admin.site.is_registered(get_user_model()):
     admin.site.unregister(get_user_model())
 admin.site.register(get_user_model(), UserAdmin)
+
+
+@admin.register(ShopClosure)
+class ShopClosureAdmin(ReadOnlyAdminMixin, ShopScopedAdmin):
+    """Read-only: closing a day cancels its reservations, so it goes through the console
+    (`/owner/s/<slug>/hours/`) or the API."""
+
+    list_display = ("shop", "date", "reason")
+    list_filter = ("date",)
+    list_select_related = ("shop",)

@@ -294,3 +294,41 @@ class IdempotencyRecord(models.Model):
 
     def __str__(self) -> str:
         return f"{self.scope} {self.key}"
+
+
+class ShopCalendar(models.Model):
+    """A shop's weekly opening hours (shops/calendar.py's shape, ``None`` until the owner
+    sets them: then the shop takes pickups any day). Its row is also the shop calendar's
+    lock: a reservation holds it shared while it checks the day is open, and closing a day
+    holds it exclusively (see the lock order in pickup/services/__init__.py)."""
+
+    shop = models.OneToOneField(Shop, on_delete=models.CASCADE, related_name="calendar")
+    weekly = models.JSONField(_("주간 영업시간"), null=True, blank=True)
+    updated_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("영업시간")
+        verbose_name_plural = _("영업시간")
+
+    def __str__(self) -> str:
+        return f"{self.shop} hours"
+
+
+class ShopClosure(models.Model):
+    """A one-off closed date of a shop (임시 휴무, 명절), with a reason shown to customers."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="closures")
+    date = models.DateField(_("휴무일"))
+    reason = models.CharField(_("휴무 사유"), max_length=200, blank=True)
+    created_at = models.DateTimeField(default=timezone.now)
+
+    class Meta:
+        verbose_name = _("임시 휴무")
+        verbose_name_plural = _("임시 휴무")
+        ordering = ["date"]
+        constraints = [
+            models.UniqueConstraint(fields=["shop", "date"], name="shopclosure_unique_date"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shop} {self.date}"

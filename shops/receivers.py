@@ -19,3 +19,12 @@ def user_saved(
     if created or (update_fields is not None and set(update_fields) <= {"last_login"}):
         return
     live.revoke_on_commit(user_id=instance.pk, shop_id=None)
+
+
+def shop_saved(sender: Any, instance: Any, created: bool = False, **kwargs: Any) -> None:
+    """A new shop gets its calendar row at once: closing a day locks that row, so it must
+    exist before any reservation could race the closing (hours unset: open every day)."""
+    if created:
+        from shops.models import ShopCalendar
+
+        ShopCalendar.objects.get_or_create(shop=instance)

@@ -5,7 +5,7 @@ from __future__ import annotations
 import json
 import math
 from dataclasses import dataclass
-from datetime import timedelta
+from datetime import date, timedelta
 from typing import Any
 
 import shapely
@@ -13,11 +13,12 @@ from django.db import connection
 from django.db.models import Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import pgettext
 from shapely.geometry.base import BaseGeometry
 
-from shops import geo
+from shops import calendar, geo
 from shops.errors import NotFound
-from shops.models import Membership, ShareChannel, ShareStat, Shop
+from shops.models import Membership, ShareChannel, ShareStat, Shop, ShopCalendar, ShopClosure
 
 
 def shop_by_slug(slug: str) -> Shop | None:
@@ -219,3 +220,154 @@ def shops_left_without_owner(user_ids: set[int]) -> list[Shop]:
         .values_list("shop_id", flat=True)
     )
     return list(Shop.objects.filter(pk__in=owned - kept).order_by("pk"))
+
+
+# --- the shop's calendar -----------------------------------------------------------------
+
+
+def weekday_names() -> list[str]:
+    return [
+        pgettext("weekday", "월"),
+        pgettext("weekday", "화"),
+        pgettext("weekday", "수"),
+        pgettext("weekday", "목"),
+        pgettext("weekday", "금"),
+        pgettext("weekday", "토"),
+        pgettext("weekday", "일"),
+    ]
+
+
+def describe_day(day: date, today: date | None = None) -> str:
+    """ "12월 8일(화)", or "오늘"/"내일" next to ``today``."""
+    if today is not None:
+        if day == today:
+            return _("오늘")
+        if day == today + timedelta(days=1):
+            return _("내일")
+    return _("%(month)d월 %(day)d일(%(weekday)s)") % {
+        "month": day.month,
+        "day": day.day,
+        "weekday": weekday_names()[day.weekday()],
+    }
+
+
+def shop_calendar(shop: Shop, *, start: date, days: int) -> calendar.Calendar:
+    """The shop's weekly hours with its closed dates from ``start`` for ``days`` days."""
+    weekly = ShopCalendar.objects.filter(shop_id=shop.pk).values_list("weekly", flat=True).first()
+    closed = ShopClosure.objects.filter(
+        shop_id=shop.pk, date__gte=start, date__lte=start + timedelta(days=days)
+    ).values_list("date", flat=True)
+    return calendar.Calendar(weekly=calendar.weekly_from_json(weekly), closed=frozenset(closed))
+
+
+def upcoming_closures(shop: Shop, today: date) -> list[ShopClosure]:
+    return list(ShopClosure.objects.filter(shop_id=shop.pk, date__gte=today).order_by("date"))
+
+
+def closure_payload(closure: ShopClosure) -> dict[str, Any]:
+    return {"id": closure.pk, "date": closure.date.isoformat(), "reason": closure.reason}
+
+
+def hours_payload(shop: Shop, today: date) -> dict[str, Any]:
+    """``GET /api/shops/<slug>/hours``: the weekly hours (``null`` until set) and the
+    closures from today on."""
+    weekly = ShopCalendar.objects.filter(shop_id=shop.pk).values_list("weekly", flat=True).first()
+    return {
+        "weekly": weekly,
+        "closures": [closure_payload(c) for c in upcoming_closures(shop, today)],
+    }
+
+
+def _calendars(shop_ids: list[int], start: date, days: int) -> dict[int, calendar.Calendar]:
+    """Many shops' calendars in two queries (the near-me list)."""
+    weekly = dict(
+        ShopCalendar.objects.filter(shop_id__in=shop_ids).values_list("shop_id", "weekly")
+    )
+    closed: dict[int, set[date]] = {}
+    for shop_id, day in ShopClosure.objects.filter(
+        shop_id__in=shop_ids, date__gte=start, date__lte=start + timedelta(days=days)
+    ).values_list("shop_id", "date"):
+        closed.setdefault(shop_id, set()).add(day)
+    return {
+        shop_id: calendar.Calendar(
+            weekly=calendar.weekly_from_json(weekly.get(shop_id)),
+            closed=frozenset(closed.get(shop_id, ())),
+        )
+        for shop_id in shop_ids
+    }
+
+
+def open_status_of(cal: calendar.Calendar, now: Any = None) -> dict[str, Any]:
+    """``open_now`` (``None`` until hours are set), ``next_open`` (ISO, Asia/Seoul) and the
+    line the pages show: "영업 중 · 19:00까지", "오늘 휴무 · 내일 09:00 오픈"."""
+    local = timezone.localtime(now or timezone.now())
+    naive = local.replace(tzinfo=None)
+    state = calendar.open_state(cal, naive)
+    following = (
+        timezone.make_aware(state.next_open).isoformat() if state.next_open is not None else None
+    )
+    label = ""
+    if state.open_now:
+        label = _("영업 중 · %(time)s까지") % {"time": state.closes_at}
+    elif state.open_now is False:
+        today = local.date()
+        if state.next_open is None:
+            when = ""
+        else:
+            when = _("%(day)s %(time)s 오픈") % {
+                "day": describe_day(state.next_open.date(), today),
+                "time": f"{state.next_open:%H:%M}",
+            }
+        if not cal.is_open_day(today):
+            head = _("오늘 휴무")
+        elif state.next_open is not None and state.next_open.date() == today:
+            head = _("영업 준비 중")
+        else:
+            head = _("영업 종료")
+        label = f"{head} · {when}" if when else head
+    return {"open_now": state.open_now, "next_open": following, "open_label": label}
+
+
+def open_status(shop: Shop, now: Any = None) -> dict[str, Any]:
+    today = timezone.localtime(now or timezone.now()).date()
+    return open_status_of(shop_calendar(shop, start=today, days=60), now)
+
+
+def open_statuses(shop_ids: list[int], now: Any = None) -> dict[int, dict[str, Any]]:
+    today = timezone.localtime(now or timezone.now()).date()
+    return {
+        shop_id: open_status_of(cal, now)
+        for shop_id, cal in _calendars(shop_ids, today, 60).items()
+    }
+
+
+SCHEMA_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")
+
+
+def opening_hours_specification(shop: Shop, today: date) -> list[dict[str, Any]]:
+    """schema.org ``openingHoursSpecification`` for the shop page's LocalBusiness JSON-LD:
+    one entry per open range and weekday, and each closure as a closed special day."""
+    weekly = ShopCalendar.objects.filter(shop_id=shop.pk).values_list("weekly", flat=True).first()
+    specs: list[dict[str, Any]] = []
+    if weekly:
+        for key, name in zip(calendar.WEEKDAYS, SCHEMA_DAYS, strict=True):
+            for opens, closes in weekly.get(key, []):
+                specs.append(
+                    {
+                        "@type": "OpeningHoursSpecification",
+                        "dayOfWeek": f"https://schema.org/{name}",
+                        "opens": opens,
+                        "closes": "23:59" if closes == "24:00" else closes,
+                    }
+                )
+    for closure in upcoming_closures(shop, today):
+        specs.append(
+            {
+                "@type": "OpeningHoursSpecification",
+                "validFrom": closure.date.isoformat(),
+                "validThrough": closure.date.isoformat(),
+                "opens": "00:00",
+                "closes": "00:00",
+            }
+        )
+    return specs

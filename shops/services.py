@@ -20,20 +20,30 @@ reservation, as the project's lock order (pickup/services/__init__.py) requires.
 from __future__ import annotations
 
 import logging
+from collections.abc import Iterable
 from dataclasses import dataclass, field
-from datetime import date
+from datetime import date, datetime
 from typing import Any
 
 from django.core.cache import cache
-from django.db import IntegrityError, transaction
+from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from shops import geo, live
+from shops import calendar, geo, live
 from shops.cache import CacheUnavailable
 from shops.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from shops.models import ALL_SCOPES, ApiToken, Membership, ShareChannel, ShareStat, Shop
+from shops.models import (
+    ALL_SCOPES,
+    ApiToken,
+    Membership,
+    ShareChannel,
+    ShareStat,
+    Shop,
+    ShopCalendar,
+    ShopClosure,
+)
 from shops.selectors import service_area
 from shops.signals import service_area_changed
 from shops.validation import clean_text
@@ -417,3 +427,107 @@ def revoke_api_token(*, shop: Shop, token_id: int, now: Any = None) -> ApiToken:
             token.revoked_at = now or timezone.now()
             token.save(update_fields=["revoked_at"])
     return token
+
+
+# --- the shop's calendar -----------------------------------------------------------------
+
+
+def calendar_message(error: calendar.CalendarError) -> str:
+    """The Korean sentence for a mistake in weekly hours."""
+    params = {"day": "", "value": "", "opens": "", "closes": "", **error.params}
+    messages = {
+        "unknown_weekday": _("알 수 없는 요일입니다: %(day)s. mon~sun 중에서 골라 주세요."),
+        "missing_weekday": _("일곱 요일을 모두 보내 주세요 (쉬는 요일은 빈 목록): %(day)s"),
+        "invalid_time": _(
+            "시각 '%(value)s'을(를) 알 수 없습니다. 09:30 같은 24시간 형식으로 입력해 주세요."
+        ),
+        "reversed_range": _(
+            "%(day)s: 닫는 시각(%(closes)s)은 여는 시각(%(opens)s)보다 늦어야 합니다."
+        ),
+        "overlapping_ranges": _("%(day)s: 영업시간 구간이 서로 겹칩니다."),
+    }
+    detail = messages.get(
+        error.code,
+        _('영업시간은 요일별로 [["09:00", "19:00"]] 같은 목록으로 보내 주세요.'),
+    )
+    return detail % params
+
+
+def check_weekly_hours(raw: Any) -> dict[str, list[list[str]]]:
+    """Checked weekly hours in their stored (JSON) shape, or InvalidInput naming the mistake."""
+    try:
+        return calendar.weekly_as_json(calendar.parse_weekly(raw))
+    except calendar.CalendarError as error:
+        raise InvalidInput(calendar_message(error), code=error.code) from None
+
+
+def check_date(value: Any, *, code: str = "invalid_date") -> date:
+    """A ``YYYY-MM-DD`` string (or a date) → date; anything else is a 422."""
+    if isinstance(value, date) and not isinstance(value, datetime):
+        return value
+    if isinstance(value, str) and len(value) == 10:
+        try:
+            return date.fromisoformat(value)
+        except ValueError:
+            pass
+    raise InvalidInput(_("날짜는 2025-01-31 같은 형식으로 보내 주세요."), code=code)
+
+
+def shop_calendar_row(shop: Shop) -> ShopCalendar:
+    """The shop's calendar row, created (and committed) when missing."""
+    row, _created = ShopCalendar.objects.get_or_create(shop=shop)
+    return row
+
+
+def set_weekly_hours(*, shop: Shop, weekly: Any) -> ShopCalendar:
+    """The owner sets the shop's weekly opening hours (all seven days)."""
+    hours = check_weekly_hours(weekly)
+    shop_calendar_row(shop)
+    with transaction.atomic():
+        row = ShopCalendar.objects.select_for_update(of=("self",)).get(shop=shop)
+        row.weekly = hours
+        row.updated_at = timezone.now()
+        row.save(update_fields=["weekly", "updated_at"])
+    return row
+
+
+def check_closure(*, day: Any, reason: Any, today: date) -> tuple[date, str]:
+    """A closure's date (not in the past) and its optional reason, checked."""
+    day = check_date(day)
+    if day < today:
+        raise InvalidInput(_("지난 날짜는 휴무일로 정할 수 없습니다."), code="closure_in_past")
+    reason = clean_text(
+        reason if reason is not None else "",
+        label=_("휴무 사유"),
+        max_length=200,
+        code_prefix="reason_",
+    )
+    return day, reason
+
+
+def lock_calendar_shared(shop: Shop) -> None:
+    """Hold the shop's calendar row shared for the rest of the transaction: a reservation
+    checks its day is open under it, so closing a day (which takes the row exclusively)
+    waits for reservations in flight and they wait for it. SQLite writes are serialised
+    already (IMMEDIATE transactions)."""
+    if connection.vendor == "postgresql":  # Django has no FOR SHARE
+        table = connection.ops.quote_name(ShopCalendar._meta.db_table)
+        with connection.cursor() as cursor:
+            cursor.execute(f"SELECT id FROM {table} WHERE shop_id = %s FOR SHARE", [shop.pk])
+
+
+def lock_shop_calendars(shop_ids: Iterable[int]) -> None:
+    """Take the calendar rows of these shops exclusively, in id order (closing a day)."""
+    list(
+        ShopCalendar.objects.select_for_update(of=("self",))
+        .filter(shop_id__in=sorted(set(shop_ids)))
+        .order_by("shop_id")
+        .values_list("pk", flat=True)
+    )
+
+
+def add_shop_closure_in_transaction(*, shop: Shop, day: date, reason: str) -> ShopClosure:
+    """Record a closed date; the caller holds the shop's calendar lock and its transaction."""
+    if ShopClosure.objects.filter(shop=shop, date=day).exists():
+        raise Conflict(_("이미 휴무일로 정한 날입니다."), code="closure_exists")
+    return ShopClosure.objects.create(shop=shop, date=day, reason=reason)

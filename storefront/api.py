@@ -17,7 +17,7 @@ from pickup import selectors as pickup_selectors
 from pickup.schemas import PickupPointOut
 from shops.api_schemas import PUBLIC_SHOP_ERRORS, Number, OutSchema, documented
 from shops.errors import InvalidInput
-from shops.selectors import public_shop, shop_public_fields
+from shops.selectors import open_status, public_shop, shop_public_fields
 from shops.services import parse_point
 from storefront import nearby
 
@@ -43,6 +43,9 @@ class NearbyShopOut(OutSchema):
     distance_m: int
     distance_text: str
     stock_version: int
+    open_now: bool | None = Field(description="지금 영업 중인지 (영업시간을 정하지 않았으면 null)")
+    next_open: str | None = Field(description="다음 영업 시작 시각 (ISO 8601, Asia/Seoul)")
+    open_label: str = Field(description='예: "영업 중 · 19:00까지", "오늘 휴무 · 내일 09:00 오픈"')
     listings: list[ListingOut]
     nearest_pickup_point: PickupPointOut | None
 
@@ -64,6 +67,9 @@ class ShopOut(OutSchema):
     kakao_channel_url: str
     naver_url: str
     url: str
+    open_now: bool | None = Field(description="지금 영업 중인지 (영업시간을 정하지 않았으면 null)")
+    next_open: str | None = Field(description="다음 영업 시작 시각 (ISO 8601, Asia/Seoul)")
+    open_label: str = Field(description='예: "영업 중 · 19:00까지", "오늘 휴무 · 내일 09:00 오픈"')
     listings: list[ListingOut]
     pickup_points: list[PickupPointOut] = Field(
         description="활성 픽업 지점: 가게 카운터 먼저, 위치를 보내면 가까운 순 (distance_m 포함)"
@@ -104,6 +110,7 @@ def shop_detail(request: HttpRequest, slug: str, lat: str | None = None, lng: st
     version = stock_selectors.current_version(shop.pk) or 0
     data = shop_public_fields(shop)
     data["stock_version"] = version
+    data.update(open_status(shop))
     data["listings"] = [listing_payload(x) for x in stock_selectors.active_listings(shop.pk)]
     data["pickup_points"] = pickup_selectors.public_pickup_points(shop, near)
     return data

@@ -9,7 +9,7 @@ from livestock.models import Listing
 from livestock.payloads import listing_payload
 from pickup.selectors import nearest_pickup_points
 from shops import geo
-from shops.selectors import nearby_shops
+from shops.selectors import nearby_shops, open_statuses
 
 MAX_RESULTS = 50
 
@@ -32,6 +32,7 @@ def near_me(lat: float, lng: float, limit: int = MAX_RESULTS) -> list[dict[str, 
     ids = [hit.id for hit in hits]
     listings = listings_by_shop(ids)
     pickup = nearest_pickup_points(ids, lat, lng)
+    hours = open_statuses(ids)
     return [
         {
             "slug": hit.slug,
@@ -43,6 +44,7 @@ def near_me(lat: float, lng: float, limit: int = MAX_RESULTS) -> list[dict[str, 
             "distance_m": int(round(hit.distance_m)),
             "distance_text": geo.format_distance(hit.distance_m),
             "stock_version": hit.stock_version,
+            **hours[hit.id],
             "listings": [listing_payload(listing) for listing in listings[hit.id]],
             "nearest_pickup_point": pickup.get(hit.id),
         }

@@ -29,6 +29,7 @@ from livestock.models import Listing
 from pickup import reservation_selectors
 from reviews import selectors as review_selectors
 from shops.models import Shop
+from shops.selectors import describe_day
 from storefront import og_image
 
 logger = logging.getLogger(__name__)
@@ -234,11 +235,28 @@ def _arrival_title(listing: Listing, shop: Shop) -> str:
     return f"{phrase} · {shop.name}"
 
 
+ALL_DAY = "00:00–24:00"  # a place with no hours set: nothing worth saying
+
+
 def pickup_windows_text(shop: Shop) -> str:
-    """Today's pickup windows, else the opening hours."""
-    labels = reservation_selectors.today_window_labels(shop)
-    if labels:
-        return _("오늘 픽업 %(windows)s") % {"windows": ", ".join(labels)}
+    """When pickup is possible next: today's windows, else "내일 픽업 가능" (or the next open
+    day) with that day's windows, else the opening hours."""
+    for day in reservation_selectors.pickup_day_choices(shop):
+        if not day.selectable:
+            continue
+        labels = []
+        for slot in day.slots:  # the day's windows (today's past ones too: it is its day)
+            label = slot.window.window.label if slot.window else slot.hours
+            if label != ALL_DAY and label not in labels:
+                labels.append(label)
+        if not labels:
+            continue
+        labels.sort()
+        if day.is_today:
+            return _("오늘 픽업 %(windows)s") % {"windows": ", ".join(labels)}
+        today = timezone.localdate()
+        when = _("내일") if (day.day - today).days == 1 else describe_day(day.day)
+        return _("%(day)s 픽업 가능 %(windows)s") % {"day": when, "windows": ", ".join(labels)}
     if shop.opening_hours:
         return _("영업 %(hours)s") % {"hours": shop.opening_hours}
     return ""

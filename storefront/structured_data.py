@@ -1,4 +1,4 @@
-"""schema.org JSON-LD for the shop page: the shop as a LocalBusiness with its
+"""schema.org JSON-LD for the shop page: the shop as a LocalBusiness with its opening hours,
 AggregateRating and a few recent reviews, for search engines' rich results.
 
 Everything in it is text people typed (shop name, review text, nicknames), so the script
@@ -24,8 +24,14 @@ REVIEWS_IN_JSON_LD = 5
 
 
 def shop_json_ld(
-    shop: Shop, url: str, summary: Summary, reviews: Sequence[Review]
+    shop: Shop,
+    url: str,
+    summary: Summary,
+    reviews: Sequence[Review],
+    opening_hours: Sequence[dict[str, Any]] = (),
 ) -> dict[str, Any]:
+    """``opening_hours``: ``openingHoursSpecification`` entries (shops.selectors), so search
+    engines show the hours and closed days."""
     data: dict[str, Any] = {
         "@context": "https://schema.org",
         "@type": "LocalBusiness",
@@ -37,6 +43,8 @@ def shop_json_ld(
         data["address"] = shop.address
     if shop.phone:
         data["telephone"] = shop.phone
+    if opening_hours:
+        data["openingHoursSpecification"] = list(opening_hours)
     if summary.count and summary.average is not None:
         data["aggregateRating"] = {
             "@type": "AggregateRating",

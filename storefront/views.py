@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.urls import reverse
+from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -24,7 +25,12 @@ from shops import area_map, sharing
 from shops.areas import NEIGHBOURHOODS, neighbourhood
 from shops.errors import InvalidInput
 from shops.models import Shop
-from shops.selectors import service_area, shop_by_slug
+from shops.selectors import (
+    open_status,
+    opening_hours_specification,
+    service_area,
+    shop_by_slug,
+)
 from shops.services import parse_point
 from storefront import nearby, previews
 from storefront.structured_data import json_ld_script, shop_json_ld
@@ -175,7 +181,16 @@ def shop_page(request: HttpRequest, slug: str) -> HttpResponse:
             "reviews": reviews,
             "photos_only": photos_only,
             "review_filter_url": shop.get_absolute_url(),
-            "json_ld": json_ld_script(shop_json_ld(shop, canonical, summary, recent)),
+            "hours": open_status(shop),
+            "json_ld": json_ld_script(
+                shop_json_ld(
+                    shop,
+                    canonical,
+                    summary,
+                    recent,
+                    opening_hours=opening_hours_specification(shop, timezone.localdate()),
+                )
+            ),
         },
     )
     sharing.note_visit(request, response, shop)

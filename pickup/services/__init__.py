@@ -4,7 +4,10 @@
   invitations. Every point a shop offers lies inside its service area: adding, moving,
   partnering or resuming one outside is refused with ``outside_service_area`` and the
   distance; shrinking the area pauses the points left outside and never deletes them.
-* ``pickup.services.windows`` — daily pickup windows and choosing the slot of a reservation.
+* ``pickup.services.windows`` — pickup windows (per weekday) and choosing the slot and day of
+  a reservation inside the shop's and the place's calendars.
+* ``pickup.services.calendar`` — closing a day (the shop, or one café) and cancelling, in the
+  same transaction, the reservations on it; a café's weekly hours.
 * ``pickup.services.reservations`` — reserve and the lifecycle (ready, picked up, cancelled,
   no-show), the phone retention job. Stock moves only through ``livestock.services``, inside
   the reservation's own transaction, so a reservation and the stock it took commit or roll
@@ -18,10 +21,15 @@ Lock order (the one order for the whole project; livestock/services.py and shops
 follow it too). A transaction takes row locks only in this order, and skips those it does not
 need:
 
-    idempotency key → pickup window → reservation → listing → shop → pickup point → place
-    → reservation feeds
+    idempotency key → shop calendar → pickup window → reservation → listing → shop
+    → pickup point → place → reservation feeds
 
 * The idempotency key is claimed first (an INSERT into a unique index, shops/idempotency.py).
+* The shop calendar row (``shops.ShopCalendar``): a reservation holds it ``FOR SHARE``
+  (reservations do not wait for each other) before it reads the closures; closing a day
+  holds it ``FOR UPDATE`` (several shops' rows, for a café, in shop id order), then locks the
+  day's open reservations and their listings in id order before it cancels them. A
+  reservation therefore commits before the closure and is cancelled by it, or sees it.
 * Pickup windows: all windows of one point in one ``ORDER BY starts_at, pk`` statement.
 * The shop row is locked by the stock version bump (an UPDATE in livestock/services.py) after
   the listing, or, by writes that lock nothing before it (service area, the shop's counter),

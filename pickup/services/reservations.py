@@ -28,12 +28,13 @@ from pickup.payloads import (
     reservation_staff_payload,
 )
 from pickup.services.checks import RawInput, check_id
-from pickup.services.windows import pickup_slot
+from pickup.services.windows import check_pickup_date, pickup_slot
 from pickup.streams import record_reservation_change
 from shops import events
 from shops.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
 from shops.idempotency import Stored, run_once
 from shops.models import Shop
+from shops.services import lock_calendar_shared
 from shops.validation import clean_text
 
 ReservationStatus = Reservation.Status
@@ -237,12 +238,14 @@ def reserve(
     phone: RawInput,
     option_id: RawInput = None,
     window_id: RawInput = None,
+    pickup_date: RawInput = None,
     consent: bool = False,
     idempotency_key: str | None = None,
     client: Client | None = None,
     now: datetime | None = None,
 ) -> tuple[Reservation, bool]:
-    """A customer reserves ``quantity`` of a listing for pickup today.
+    """A customer reserves ``quantity`` of a listing for pickup on ``pickup_date`` (default:
+    today, or the next open day once today's windows are over).
 
     Returns the reservation (with its shop, pickup point and place, and window loaded) and
     whether this was a replay of an earlier request with the same Idempotency-Key.
@@ -264,8 +267,12 @@ def reserve(
             option_id, code="option_not_found", detail=_("옵션을 찾을 수 없습니다.")
         )
     consent = bool(consent)
+    chosen_day = check_pickup_date(value=pickup_date, today=timezone.localtime(now).date())
 
     def action() -> Reservation:
+        # First lock after the idempotency key: a closing of the day waits for this
+        # reservation, or this one sees the closure (pickup/services/__init__.py).
+        lock_calendar_shared(shop)
         listing = Listing.objects.filter(pk=listing_id, shop_id=shop.pk).first()
         if listing is None:
             raise NotFound(_("이 가게에 해당 상품이 없습니다."), code="listing_not_found")
@@ -286,7 +293,9 @@ def reserve(
                 _("지금은 이 픽업 지점을 이용할 수 없습니다. 다른 곳을 골라 주세요."),
                 code="pickup_point_paused",
             )
-        window, starts, ends = pickup_slot(point=point, window_id=window_id, now=now)
+        window, starts, ends = pickup_slot(
+            point=point, shop=shop, window_id=window_id, now=now, day=chosen_day
+        )
         day = timezone.localtime(starts).date()
         _check_phone_limits(shop, phone, now)
         per_item = option.units if option else 1
@@ -346,6 +355,7 @@ def reserve(
                 "quantity": quantity,
                 "pickup_point_id": point_id,
                 "window_id": window_id,
+                "pickup_date": chosen_day.isoformat() if chosen_day else None,
                 "name": name,
                 "phone": phone,
                 "consent": consent,

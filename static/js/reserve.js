@@ -117,7 +117,7 @@ function enhance(box, form) {
     if (!form.reportValidity()) return;
     const data = new FormData(form);
     const [listingId, optionId] = String(data.get("item") || "").split(":");
-    const [pointId, windowId] = String(data.get("slot") || "").split(":");
+    const [pointId, windowId, pickupDate] = String(data.get("slot") || "").split(":");
     const body = {
       listing_id: Number(listingId),
       quantity: Number(data.get("quantity")),
@@ -128,6 +128,7 @@ function enhance(box, form) {
     };
     if (optionId) body.option_id = Number(optionId);
     if (windowId) body.pickup_window = Number(windowId);
+    if (pickupDate) body.pickup_date = pickupDate;
     submit.disabled = true;
     showError("");
     try {

@@ -68,19 +68,52 @@ def test_after_the_last_window_the_form_offers_tomorrows_first(
 ):
     clock.set("20:00")
     html = browser.get(f"/s/{shop.slug}/").content.decode()
-    assert re.search(
-        rf'<option value="{cafe_point.pk}"(?![^>]*disabled)[^>]*>[^<]*내일 첫 시간대', html
-    )
+    tomorrow = (clock.now + timedelta(days=1)).date().isoformat()
+    value = f"{cafe_point.pk}:{lunch.pk}:{tomorrow}"
+    assert re.search(rf'<option value="{value}"(?![^>]*disabled)[^>]*>내일 · ', html)
+    assert re.search(rf'<optgroup label="내일 · [^"]*" data-day="{tomorrow}"', html)
     response = csrf_post(
         browser,
         f"/s/{shop.slug}/",
         f"/s/{shop.slug}/reserve/",
-        {**form_values(shop, listing, cafe_point, lunch), "slot": str(cafe_point.pk)},
+        {**form_values(shop, listing, cafe_point, lunch), "slot": value},
     )
     assert response.status_code == 302
     reservation = Reservation.objects.get()
     assert reservation.window == lunch
     assert reservation.pickup_starts_at == clock.at("12:00") + timedelta(days=1)
+
+
+def test_the_form_offers_the_open_days_of_the_week_and_skips_closed_ones(
+    browser, shop, listing, cafe_point, lunch, clock
+):
+    from shops.services import set_weekly_hours
+
+    open_day = [["09:00", "19:00"]]
+    set_weekly_hours(
+        shop=shop,
+        weekly={
+            "mon": [],
+            "tue": open_day,
+            "wed": open_day,
+            "thu": open_day,
+            "fri": open_day,
+            "sat": open_day,
+            "sun": [],
+        },
+    )
+    html = browser.get(f"/s/{shop.slug}/").content.decode()
+    days = re.findall(r'<optgroup label="[^"]*" data-day="([0-9-]+)"', html)
+    # Friday 2026-11-20 through Friday 11-27; Sunday 22 and Monday 23 closed.
+    assert days == [
+        "2026-11-20",
+        "2026-11-21",
+        "2026-11-24",
+        "2026-11-25",
+        "2026-11-26",
+        "2026-11-27",
+    ]
+    assert "11월 24일(화) · 골목 카페 · 12:00–14:00 (3자리 남음)" in html
 
 
 def test_no_js_form_post_reserves_and_redirects_to_the_reservation_page(

@@ -24,11 +24,13 @@ pytestmark = pytest.mark.django_db
 # Includes what the customer already holds ("1인 최대"), and the reservation feeds: one
 # UPDATE ... RETURNING bumps the owner and café feeds together, one INSERT logs both changes
 # (pickup/streams.py).
-# On PostgreSQL two more: the deferred foreign-key checks are run before the feeds are locked.
-# Two for the webhook outbox (integrations/outbox.py): the shop's endpoints are looked up for
-# each of the reservation's two events (stock.changed, reservation.created), in the
-# transaction, so an endpoint added a moment ago is never missed.
-RESERVE_BUDGET = 18 + 2 + (2 if connection.vendor == "postgresql" else 0)
+# The calendar: the shop's weekly hours, its closures and the place's closures for the days
+# a pickup may be on (3). Two for the webhook outbox (integrations/outbox.py): the shop's
+# endpoints are looked up for each of the reservation's two events (stock.changed,
+# reservation.created), in the transaction, so an endpoint added a moment ago is never missed.
+# On PostgreSQL three more: the shop calendar's shared lock, and the deferred foreign-key
+# checks run before the feeds are locked.
+RESERVE_BUDGET = 21 + 2 + (3 if connection.vendor == "postgresql" else 0)
 OPTION_LOOKUP = 1
 
 

@@ -57,4 +57,6 @@ def test_the_package_reexports_nothing():
         if not name.startswith("_") and not inspect.ismodule(value)
     ]
     assert public == []
-    assert "idempotency key → pickup window → reservation" in pickup.services.__doc__
+    assert (
+        "idempotency key → shop calendar → pickup window → reservation" in pickup.services.__doc__
+    )

@@ -242,6 +242,9 @@ def test_compiled_catalogue_matches_the_po():
         if entry["msgid_plural"]:
             assert compiled.ngettext(entry["msgid"], entry["msgid_plural"], 1) == entry["msgstr"][0]
             assert compiled.ngettext(entry["msgid"], entry["msgid_plural"], 5) == entry["msgstr"][1]
+        elif entry.get("msgctxt"):  # pgettext: the same word in another sense (e.g. a weekday)
+            got = compiled.pgettext(entry["msgctxt"], entry["msgid"])
+            assert got == entry["msgstr"][0], entry["msgid"]
         else:
             assert compiled.gettext(entry["msgid"]) == entry["msgstr"][0], entry["msgid"]
 

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 import io
+import json
 
 import pytest
 from django.core.management import call_command
@@ -60,3 +61,36 @@ def test_seed_demo_has_partner_cafes_shared_and_is_idempotent():
         assert all(area.contains(p.place.lat, p.place.lng) for p in cafes.select_related("place"))
     shared = [place for place in PickupPlace.objects.all() if place.partnerships.count() >= 2]
     assert shared
+
+
+def test_demo_has_real_hours(db, clock):
+    from shops.models import ShopCalendar
+
+    call_command("seed_demo", stdout=io.StringIO())
+    call_command("seed_demo", stdout=io.StringIO())  # idempotent
+    bakery = ShopCalendar.objects.get(shop__slug="yeonnam-bakery").weekly
+    assert bakery["mon"] == [] and bakery["tue"] == [["10:00", "20:00"]]
+    naru = PickupPlace.objects.get(name="카페 나루").weekly_hours
+    assert naru["wed"] == [["10:00", "14:00"], ["15:00", "22:00"]]
+    # Friday 2026-11-20: the bakery page says it is open; Monday it is closed.
+    page = Client().get("/s/yeonnam-bakery/").content.decode()
+    assert "영업 중 · 20:00까지" in page
+    monday = Client().post(
+        "/api/shops/yeonnam-bakery/reservations",
+        json.dumps(
+            {
+                "listing_id": Listing.objects.filter(shop__slug="yeonnam-bakery").first().pk,
+                "quantity": 1,
+                "pickup_point_id": PickupPoint.objects.filter(
+                    shop__slug="yeonnam-bakery", is_shop_counter=True
+                )
+                .get()
+                .pk,
+                "pickup_date": "2026-11-23",
+                "name": "김동네",
+                "phone": "010-1234-5678",
+            }
+        ),
+        content_type="application/json",
+    )
+    assert (monday.status_code, monday.json()["code"]) == (422, "shop_closed")

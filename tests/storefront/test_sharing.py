@@ -32,6 +32,10 @@ PHONE_UA = (
 )
 
 
+# Data blocks never run (CSP's script-src does not apply to them): JSON-LD for search engines.
+DATA_BLOCKS = ("application/ld+json", "application/json")
+
+
 class PageTags(HTMLParser):
     """What a link-preview scraper reads: <meta property|name=… content=…>, canonical, title."""
 
@@ -602,3 +606,20 @@ def test_qr_poster_pdf(owner_client, shop):
     response = owner_client.get(f"/owner/s/{shop.slug}/poster.pdf")
     assert response.status_code == 200 and response["Content-Type"] == "application/pdf"
     assert response.content.startswith(b"%PDF-")
+
+
+def test_after_the_days_windows_the_preview_says_tomorrow(client, shop, listing, clock):
+    counter = factories.shop_counter(shop)
+    factories.make_window(counter, "11:00", "13:00")
+    factories.make_window(counter, "17:00", "20:00")
+    clock.set("20:30")
+    tags, _ = scrape(client, f"/s/{shop.slug}/")
+    assert tags.meta["og:description"].endswith("내일 픽업 가능 11:00–13:00, 17:00–20:00")
+    from shops.services import set_weekly_hours
+
+    open_day = [["09:00", "21:00"]]
+    closed_saturday = {d: open_day for d in ("mon", "tue", "wed", "thu", "fri", "sun")}
+    set_weekly_hours(shop=shop, weekly={**closed_saturday, "sat": []})
+    cache.clear()
+    tags, _ = scrape(client, f"/s/{shop.slug}/")
+    assert tags.meta["og:description"].endswith("11월 22일(일) 픽업 가능 11:00–13:00, 17:00–20:00")

@@ -14,7 +14,7 @@ from livestock.models import Listing
 from pickup.models import PickupPlace, PickupPoint
 from pickup.services import points as pickup_points
 from shops.models import Membership, Shop
-from shops.services import set_service_area
+from shops.services import check_weekly_hours, set_service_area, set_weekly_hours
 
 DEMO_OWNER = "owner"
 DEMO_PASSWORD = os.environ.get("DEMO_OWNER_PASSWORD", "dongne5km!")
@@ -195,6 +195,33 @@ def owner_group() -> Group:
     return group
 
 
+def _every(*ranges: tuple[str, str], closed: tuple[str, ...] = ()) -> dict:
+    days = ("mon", "tue", "wed", "thu", "fri", "sat", "sun")
+    return {d: [] if d in closed else [list(r) for r in ranges] for d in days}
+
+
+# Structured weekly hours (the free-text opening_hours above say the same for people).
+SHOP_HOURS = {
+    "mangwon-fruit": _every(("09:00", "21:00")),
+    "yeonnam-bakery": _every(("10:00", "20:00"), closed=("mon",)),
+    "hapjeong-butcher": _every(("09:00", "20:00")),
+}
+CAFE_HOURS = {
+    # A lunch break: the 13:00–17:00 window crosses it, so it is not offered there.
+    "카페 나루": _every(("10:00", "14:00"), ("15:00", "22:00")),
+    "망원시장 카페 보리": _every(("08:00", "21:00")),
+    "책방카페 온기": _every(("11:00", "21:00"), closed=("mon",)),
+}
+
+
+def seed_hours(shops: list[Shop]) -> None:
+    for shop in shops:
+        if shop.slug in SHOP_HOURS:
+            set_weekly_hours(shop=shop, weekly=SHOP_HOURS[shop.slug])
+    for name, weekly in CAFE_HOURS.items():
+        PickupPlace.objects.filter(name=name).update(weekly_hours=check_weekly_hours(weekly))
+
+
 DEMO_WINDOWS = [("11:00", "13:00", 20), ("13:00", "17:00", None), ("17:00", "20:00", 20)]
 
 
@@ -283,6 +310,7 @@ class Command(BaseCommand):
                         pickup_points.partner_place(shop=shop, place_id=place.pk, user=owner)
             for shop in shops:
                 seed_pickup_windows(shop)
+            seed_hours(shops)
 
         self.stdout.write("Demo shops:")
         for shop in shops:
@@ -290,4 +318,5 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {shop.slug}  {shop.name}  /s/{shop.slug}/  (partner cafés: {cafes})"
             )
+        self.stdout.write("Hours: 연남 동네빵집 closed on Mondays; 카페 나루 closes 14:00–15:00.")
         self.stdout.write(f"Owner login: {DEMO_OWNER} / {DEMO_PASSWORD}  (/owner/, /admin/)")
