@@ -16,6 +16,7 @@ from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 
 from livestock.api import router as livestock_router
+from notify.api import router as notify_router
 from pickup.api import router as pickup_router
 from shops import converters  # noqa: F401  (registers {shop:…}/{token:…} before the routes)
 from shops.api import router as shops_router
@@ -52,6 +53,7 @@ api.add_router("/", storefront_router)
 api.add_router("/", shops_router)
 api.add_router("/", livestock_router)
 api.add_router("/", pickup_router)
+api.add_router("/", notify_router)
 
 STATUS_CODES = {
     400: "bad_request",

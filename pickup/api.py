@@ -4,6 +4,7 @@ session, so no CSRF token is needed; abuse is held back by per-IP and per-phone 
 
 from __future__ import annotations
 
+import logging
 from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
@@ -11,7 +12,7 @@ from django.utils.translation import gettext as _
 from ninja import Header, Router, Schema, Status
 from pydantic import Field, StrictBool, StrictInt
 
-from pickup import clients, limits, reservation_selectors, selectors
+from pickup import clients, limits, reservation_selectors, selectors, signals
 from pickup.models import PartnerInvitation
 from pickup.payloads import reservation_payload
 from pickup.schemas import (
@@ -27,9 +28,12 @@ from shops.api_schemas import BODY_ERRORS, OWNER_ERRORS, PUBLIC_SHOP_ERRORS, des
 from shops.auth import MANAGING_ROLES, client_ip, owner_auth, shop_for_actor
 from shops.errors import NotFound
 from shops.models import ApiToken
+from shops.push_subscriptions import clean_subscription
 from shops.selectors import public_shop, service_area
 from shops.sharing import attribute_reservation
 from shops.validation import json_body
+
+logger = logging.getLogger(__name__)
 
 router = Router(tags=["pickup"])
 
@@ -283,6 +287,13 @@ class ReservationIn(Schema):
     option_id: StrictInt | None = None
     pickup_window: StrictInt | None = None
     consent: StrictBool = False
+    push_subscription: Any = described(
+        "object",
+        "이 예약의 알림(준비 완료, 마감 30분 전, 가게 취소)을 받을 브라우저의 "
+        "PushSubscription.toJSON() — WEB_PUSH_ENDPOINT_HOSTS 밖이면 422 "
+        "push_endpoint_not_allowed",
+        default=None,
+    )
 
 
 class CancelIn(Schema):
@@ -321,6 +332,8 @@ class CancelIn(Schema):
                 "no_window_available",
                 "window_past",
                 "window_outside_hours",
+                "push_endpoint_not_allowed",
+                "invalid_subscription",
             ],
             429: ["rate_limited", "limit_per_network"],
         },
@@ -339,6 +352,10 @@ def create_reservation(
     """409 ``limit_per_customer`` (with ``limit``, ``unit``, ``held``) past the listing's
     "1인 최대"; 429 ``limit_per_network`` when one address holds far more than that."""
     shop = public_shop(slug)
+    # Checked before anything is stored: a refused push endpoint refuses the reservation.
+    push = (
+        None if payload.push_subscription is None else clean_subscription(payload.push_subscription)
+    )
     ip = client_ip(request)
     limits.check_reservation_rate(client_ip=ip)
     clients.remember_device(request, response)
@@ -357,6 +374,16 @@ def create_reservation(
     )
     if not replayed:
         attribute_reservation(request, shop)
+    if push is not None:
+        # The reservation stands even if its pushes cannot be set up (logged, never a 500).
+        for receiver, result in signals.reservation_push_requested.send_robust(
+            sender=type(reservation),
+            reservation=reservation,
+            subscription=push,
+            origin=request.build_absolute_uri("/").rstrip("/"),
+        ):
+            if isinstance(result, Exception):
+                logger.error("reservation push setup failed in %s: %r", receiver, result)
     return Status(201, {**reservation_payload(reservation), "replayed": replayed})
 
 
