@@ -83,7 +83,7 @@ def ready(reservation, *, now: datetime):
         **_reservation_common(reservation, "ready", now),
         "title": f"{reservation.shop.name} · 준비 완료",
         "body": f"{reservation.item_name} {reservation.quantity}개가 준비됐어요. "
-        f"{reservation.pickup_point.name}에서 {_hh_mm(reservation.pickup_ends_at)}까지 "
+        f"{reservation.pickup_point.place.name}에서 {_hh_mm(reservation.pickup_ends_at)}까지 "
         f"받아 가세요. 수령 코드 {reservation.code}",
     }
 
@@ -93,7 +93,7 @@ def reminder(reservation, *, now: datetime):
         **_reservation_common(reservation, "reminder", now),
         "title": f"{reservation.shop.name} · 수령 마감 30분 전",
         "body": f"{reservation.item_name} {reservation.quantity}개, "
-        f"{reservation.pickup_point.name}에서 {_hh_mm(reservation.pickup_ends_at)}까지 "
+        f"{reservation.pickup_point.place.name}에서 {_hh_mm(reservation.pickup_ends_at)}까지 "
         "받아 가세요. 못 가시면 예약을 취소해 주세요.",
     }
 
@@ -113,7 +113,7 @@ def new_reservation(reservation, *, now: datetime):
     return {
         "advertising": False,
         "title": f"새 예약 · {reservation.item_name} {reservation.quantity}개",
-        "body": f"{reservation.pickup_point.name} · "
+        "body": f"{reservation.pickup_point.place.name} · "
         f"{_hh_mm(reservation.pickup_starts_at)}–{_hh_mm(reservation.pickup_ends_at)}",
         "path": reverse("owner:reservations", kwargs={"slug": reservation.shop.slug}),
         "tag": f"new-reservation-{reservation.pk}",

@@ -332,7 +332,9 @@ def reservation_push(
     *, reservation_id: int, kind: str, build, now: datetime, dedupe_key: str
 ) -> Push | None:
     reservation = (
-        Reservation.objects.select_related("shop", "pickup_point").filter(pk=reservation_id).first()
+        Reservation.objects.select_related("shop", "pickup_point__place")
+        .filter(pk=reservation_id)
+        .first()
     )
     if reservation is None:
         return None
