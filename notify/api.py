@@ -126,6 +126,25 @@ def my_follows(request: HttpRequest, payload: EndpointIn):
     ]
 
 
+class ResubscribeIn(Schema):
+    old_endpoint: Any = described("string", "바뀌기 전 PushSubscription.endpoint", default=None)
+    subscription: Any = described("object", SUBSCRIPTION_DOC, default=None)
+
+
+@router.post(
+    "/push/resubscribe",
+    summary="브라우저가 구독을 새로 만들었을 때 (pushsubscriptionchange) 알림 설정 옮기기",
+    **documented({204: None}, BODY_ERRORS, SUBSCRIPTION_ERRORS),
+)
+def resubscribe(request: HttpRequest, payload: ResubscribeIn):
+    services.replace_subscription(
+        old_endpoint=payload.old_endpoint,
+        subscription=payload.subscription,
+        origin=_origin(request),
+    )
+    return HttpResponse(status=204)
+
+
 @router.post(
     "/listings/{listing_id}/restock-alert",
     summary="다시 들어오면 알림 (한 번)",

@@ -198,6 +198,29 @@ def add_restock_alert(
     return alert
 
 
+def replace_subscription(*, old_endpoint: Any, subscription: Any, origin: str) -> Subscription:
+    """The browser renewed its subscription (``pushsubscriptionchange``): what the old one
+    asked for moves to the new one. Knowing the old endpoint is the proof."""
+    clean = _clean(subscription)
+    with transaction.atomic():
+        old = (
+            Subscription.objects.select_for_update(of=("self",))
+            .filter(endpoint=old_endpoint)
+            .first()
+            if isinstance(old_endpoint, str) and old_endpoint
+            else None
+        )
+        if old is None or old.endpoint == clean.endpoint:
+            return _store_subscription(clean, origin)
+        if Subscription.objects.filter(endpoint=clean.endpoint).exists():
+            old.delete()  # the new one is known already; keep it as it is
+            return Subscription.objects.get(endpoint=clean.endpoint)
+        old.endpoint, old.p256dh, old.auth = clean.endpoint, clean.p256dh, clean.auth
+        old.origin = origin[:200]
+        old.save(update_fields=["endpoint", "p256dh", "auth", "origin"])
+        return old
+
+
 def device_follows(*, endpoint: Any) -> list[Follow]:
     """What this device follows (its endpoint is its proof: only the browser knows it)."""
     if not isinstance(endpoint, str) or not endpoint:
