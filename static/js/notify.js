@@ -7,7 +7,7 @@
 const EN = (document.documentElement.lang || "ko").startsWith("en");
 const T = EN ? {
   unsupported: "This browser cannot receive web push notifications.",
-  ios: "On iPhone and iPad, add 동네5km to the home screen first, then turn notifications on there.",
+  ios: "On iPhone and iPad, add Dongne 5km to the home screen first, then turn notifications on there.",
   denied: "Notifications are blocked. Allow them for this site in the browser settings.",
   failed: "Could not create a push subscription: this browser cannot reach its push service (offline or not supported). Please try again later.",
   followed: "Following: you will hear about today's arrivals and restocks.",
@@ -148,7 +148,7 @@ function setUpRestock(box) {
   const button = box.querySelector("[data-restock-button]");
   const run = wire(box, async () => {
     const subscription = await subscribe();
-    await call(`/api/listings/${encodeURIComponent(box.dataset.listingId)}/restock-alert`, "POST", { subscription });
+    await call(`/api/listings/${encodeURIComponent(box.dataset.restockListing)}/restock-alert`, "POST", { subscription });
     return T.restock;
   });
   button.addEventListener("click", () => run(button));

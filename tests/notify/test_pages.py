@@ -59,7 +59,7 @@ def test_shop_page_has_the_follow_button_and_sold_out_items_the_restock_button(c
     assert "단골 알림 받기" in html and "(광고" not in html
     assert "광고성 정보" in html  # consent is explicit
     assert "홈 화면에 추가" in html  # the iOS note
-    assert f'data-restock data-listing-id="{gone.pk}"' in html
+    assert f'data-restock data-restock-listing="{gone.pk}"' in html
     assert html.count('src="/static/js/notify.js"') >= 1
 
 
