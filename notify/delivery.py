@@ -28,7 +28,7 @@ from datetime import datetime, timedelta
 from functools import partial
 
 from django.conf import settings
-from django.db import transaction
+from django.db import connection, transaction
 from django.db.models import Q
 from django.utils import timezone
 
@@ -205,6 +205,27 @@ def _backoff(attempts: int, retry_after: float | None) -> float:
     return max(base if retry_after is None else 0, retry_after or 0)
 
 
+_TABLE = Delivery._meta.db_table
+_MARK_SENT = (
+    f"UPDATE {_TABLE} SET status = 'sent', sent_at = %s, last_status = %s, "
+    "attempts = attempts + 1, lease_until = NULL WHERE id = %s"
+)
+_MARK_RETRY = (
+    f"UPDATE {_TABLE} SET not_before = %s, last_status = %s, attempts = attempts + 1, "
+    "lease_until = NULL WHERE id = %s"
+)
+
+
+def _record(accepted: list[tuple], later: list[tuple]) -> None:
+    """The sent markers (and retry times) of one round: one statement each, many rows."""
+    adapt = connection.ops.adapt_datetimefield_value  # as the ORM stores them (UTC)
+    with connection.cursor() as cursor:
+        if accepted:
+            cursor.executemany(_MARK_SENT, [(adapt(at), code, pk) for at, code, pk in accepted])
+        if later:
+            cursor.executemany(_MARK_RETRY, [(adapt(at), code, pk) for at, code, pk in later])
+
+
 def send_batch(*, ids: list[int], now: datetime | None = None) -> dict[str, int]:
     """Send the claimed deliveries among ``ids``; returns counts by result."""
     now = now or timezone.now()
@@ -250,40 +271,37 @@ def send_batch(*, ids: list[int], now: datetime | None = None) -> dict[str, int]
             )
         )
     retry_in: list[float] = []
-    for pk, outcome in sender().send_many(outgoing):
-        push_id, attempts, sub_id = info[pk]
-        if outcome.accepted:
-            Delivery.objects.filter(pk=pk).update(
-                status=Delivery.Status.SENT,
-                sent_at=timezone.now(),
-                last_status=outcome.status,
-                attempts=attempts + 1,
-                lease_until=None,
-            )
-            counts["sent"] += 1
-        elif outcome.gone:
-            # The browser unsubscribed: forget it with everything it asked for.
-            SubscriptionRow.objects.filter(pk=sub_id).delete()
-            counts["gone"] += 1
-        elif outcome.retryable and attempts + 1 < settings.WEB_PUSH_MAX_ATTEMPTS:
-            delay = _backoff(attempts + 1, outcome.retry_after)
-            Delivery.objects.filter(pk=pk).update(
-                attempts=attempts + 1,
-                last_status=outcome.status,
-                not_before=timezone.now() + timedelta(seconds=delay),
-                lease_until=None,
-            )
-            retry_in.append(delay)
-            counts["retry"] += 1
-        else:
-            Delivery.objects.filter(pk=pk).update(
-                status=Delivery.Status.FAILED,
-                attempts=attempts + 1,
-                last_status=outcome.status,
-                lease_until=None,
-            )
-            counts["failed"] += 1
-            logger.warning("push %s to subscription %s failed: %s", push_id, sub_id, outcome)
+    for answered in sender().send_rounds(outgoing):
+        # Each round of answers is recorded in one transaction before the next is read.
+        sent_now = timezone.now()
+        accepted, later = [], []
+        with transaction.atomic():
+            for pk, outcome in answered:
+                push_id, attempts, sub_id = info[pk]
+                if outcome.accepted:
+                    accepted.append((sent_now, outcome.status, pk))
+                elif outcome.gone:
+                    # The browser unsubscribed: forget it with everything it asked for.
+                    SubscriptionRow.objects.filter(pk=sub_id).delete()
+                    counts["gone"] += 1
+                elif outcome.retryable and attempts + 1 < settings.WEB_PUSH_MAX_ATTEMPTS:
+                    delay = _backoff(attempts + 1, outcome.retry_after)
+                    later.append((sent_now + timedelta(seconds=delay), outcome.status, pk))
+                    retry_in.append(delay)
+                else:
+                    Delivery.objects.filter(pk=pk).update(
+                        status=Delivery.Status.FAILED,
+                        attempts=attempts + 1,
+                        last_status=outcome.status,
+                        lease_until=None,
+                    )
+                    counts["failed"] += 1
+                    logger.warning(
+                        "push %s to subscription %s failed: %s", push_id, sub_id, outcome
+                    )
+            _record(accepted, later)
+        counts["sent"] += len(accepted)
+        counts["retry"] += len(later)
     if retry_in:
         from notify import tasks
 

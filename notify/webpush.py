@@ -12,7 +12,7 @@ import base64
 import threading
 import time
 from collections.abc import Iterable, Iterator
-from concurrent.futures import ThreadPoolExecutor, as_completed
+from concurrent.futures import FIRST_COMPLETED, ThreadPoolExecutor, wait
 from dataclasses import dataclass
 from email.utils import parsedate_to_datetime
 from typing import Any
@@ -176,9 +176,16 @@ class Sender:
 
     def send_many(self, messages: Iterable[Message]) -> Iterator[tuple[Any, Outcome]]:
         """(key, outcome) as each answer comes back."""
-        futures = {self.executor.submit(self.send, m): m.key for m in messages}
-        for future in as_completed(futures):
-            yield futures[future], future.result()
+        for answered in self.send_rounds(messages):
+            yield from answered
+
+    def send_rounds(self, messages: Iterable[Message]) -> Iterator[list[tuple[Any, Outcome]]]:
+        """Every answer that came back since the caller last asked, as one list: a caller
+        recording them is never more than one round behind, and records a round at once."""
+        pending = {self.executor.submit(self.send, m): m.key for m in messages}
+        while pending:
+            done, _still = wait(pending, return_when=FIRST_COMPLETED)
+            yield [(pending.pop(future), future.result()) for future in done]
 
     def close(self) -> None:
         self.executor.shutdown(wait=True)

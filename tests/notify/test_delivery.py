@@ -188,18 +188,16 @@ def test_a_restarted_worker_sends_nothing_twice(client, push_service, shop, cloc
         follow(client, shop, browser)
     factories.make_listing(shop, "단감", available=200)
     # The worker dies after three answers were recorded: the rest of its batch never ran.
-    real_send_many = delivery.webpush.Sender.send_many
+    real_send_rounds = delivery.webpush.Sender.send_rounds
 
     def dying(self, messages):
-        for n, result in enumerate(real_send_many(self, list(messages)[:3])):
-            yield result
-            if n == 2:
-                raise SystemExit("worker killed")
+        yield from real_send_rounds(self, list(messages)[:3])
+        raise SystemExit("worker killed")
 
-    monkeypatch.setattr(delivery.webpush.Sender, "send_many", dying)
+    monkeypatch.setattr(delivery.webpush.Sender, "send_rounds", dying)
     with pytest.raises(SystemExit):
         run_worker(clock, 60)
-    monkeypatch.setattr(delivery.webpush.Sender, "send_many", real_send_many)
+    monkeypatch.setattr(delivery.webpush.Sender, "send_rounds", real_send_rounds)
     assert push_service.total() == 3
     # Restarted: its claim holds until the lease ends, then the rest go out exactly once.
     run_worker(clock, 60)
