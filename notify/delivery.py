@@ -43,6 +43,9 @@ LEASE_SECONDS = 300
 BACKOFF_BASE_SECONDS = 30
 BACKOFF_MAX_SECONDS = 3600
 REMIND_BEFORE = timedelta(minutes=30)
+# A scheduled fan-out may start a moment before the due time it was scheduled for (clocks of
+# the web and worker processes, the scheduler's resolution): it still counts as due.
+DUE_TOLERANCE = timedelta(seconds=5)
 
 _sender_lock = threading.Lock()
 _sender: webpush.Sender | None = None
@@ -110,7 +113,7 @@ def fan_out(*, push_id: int, now: datetime | None = None) -> int:
     with transaction.atomic():
         push = (
             Push.objects.select_for_update(of=("self",))
-            .filter(pk=push_id, state=Push.State.WAITING, due_at__lte=now)
+            .filter(pk=push_id, state=Push.State.WAITING, due_at__lte=now + DUE_TOLERANCE)
             .first()
         )
         if push is None:

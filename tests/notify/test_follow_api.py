@@ -135,3 +135,34 @@ def test_unknown_shop_listing_and_follow_are_404(client, push_service, listing):
 def test_malformed_json_is_400(client, shop):
     response = post(client, f"/api/shops/{shop.slug}/follow", b"{nope")
     assert response.status_code == 400 and response.json()["code"] == "malformed_json"
+
+
+def test_a_renewed_subscription_keeps_what_the_old_one_asked_for(client, push_service, shop):
+    old, new = push_service.browser(), push_service.browser()
+    token = follow(client, shop, old)
+    response = post(
+        client,
+        "/api/push/resubscribe",
+        {"old_endpoint": old.endpoint, "subscription": new.subscription},
+    )
+    assert response.status_code == 204
+    row = Follow.objects.get(token=token)
+    assert row.subscription.endpoint == new.endpoint
+    assert not Subscription.objects.filter(endpoint=old.endpoint).exists()
+    refused = post(
+        client,
+        "/api/push/resubscribe",
+        {
+            "old_endpoint": new.endpoint,
+            "subscription": {**new.subscription, "endpoint": "https://evil.example/x"},
+        },
+    )
+    assert refused.status_code == 422 and refused.json()["code"] == "push_endpoint_not_allowed"
+    assert Follow.objects.get(token=token).subscription.endpoint == new.endpoint
+
+
+def test_retry_after_is_read_as_seconds_or_an_http_date():
+    assert webpush.parse_retry_after("120") == 120
+    assert webpush.parse_retry_after("Wed, 21 Oct 2015 07:28:30 GMT", now=1445412480) == 30
+    assert webpush.parse_retry_after("soon") is None
+    assert webpush.parse_retry_after(None) is None
