@@ -90,8 +90,9 @@ def encrypt(subscription: dict[str, Any], payload: bytes) -> bytes:
 
 @dataclass(frozen=True)
 class Outcome:
-    status: int | None  # None: no answer (connection refused, timeout)
+    status: int | None  # None: no answer (connection refused, timeout), or not sent
     retry_after: float | None = None  # seconds, from the Retry-After header
+    unsendable: bool = False  # the subscription's keys cannot be encrypted to
 
     @property
     def accepted(self) -> bool:
@@ -103,6 +104,8 @@ class Outcome:
 
     @property
     def retryable(self) -> bool:
+        if self.unsendable:
+            return False
         return self.status is None or self.status == 429 or self.status >= 500
 
 
@@ -159,7 +162,10 @@ class Sender:
         return headers
 
     def send(self, message: Message) -> Outcome:
-        body = encrypt(message.subscription, message.payload)
+        try:
+            body = encrypt(message.subscription, message.payload)
+        except Exception:  # keys are checked on the way in; a bad row must not stop a batch
+            return Outcome(None, unsendable=True)
         try:
             response = self.session.post(
                 message.subscription["endpoint"],

@@ -206,3 +206,14 @@ def test_a_restarted_worker_sends_nothing_twice(client, push_service, shop, cloc
     run_worker(clock, 60)
     assert sorted(len(b.messages) for b in browsers) == [1] * 6
     assert Delivery.objects.filter(status="sent").count() == 6
+
+
+def test_a_row_whose_keys_cannot_be_encrypted_to_fails_alone(client, push_service, shop, clock):
+    good, broken = push_service.browser(), push_service.browser()
+    follow(client, shop, good)
+    follow(client, shop, broken)
+    Subscription.objects.filter(endpoint=broken.endpoint).update(p256dh="AAAA")
+    factories.make_listing(shop, "단감", available=200)
+    run_worker(clock, 60)
+    assert len(good.messages) == 1 and broken.messages == []
+    assert Delivery.objects.get(subscription__endpoint=broken.endpoint).status == "failed"

@@ -25,7 +25,9 @@ pytestmark = pytest.mark.django_db
 # UPDATE ... RETURNING bumps the owner and café feeds together, one INSERT logs both changes
 # (pickup/streams.py).
 # On PostgreSQL two more: the deferred foreign-key checks are run before the feeds are locked.
-RESERVE_BUDGET = 18 + (2 if connection.vendor == "postgresql" else 0)
+# One for the capabilities hearing reservation.created: notify asks whether anyone at the
+# shop wants "새 예약" pushes (notify/services.py).
+RESERVE_BUDGET = 18 + 1 + (2 if connection.vendor == "postgresql" else 0)
 OPTION_LOOKUP = 1
 
 
