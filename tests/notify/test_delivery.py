@@ -217,3 +217,14 @@ def test_a_row_whose_keys_cannot_be_encrypted_to_fails_alone(client, push_servic
     run_worker(clock, 60)
     assert len(good.messages) == 1 and broken.messages == []
     assert Delivery.objects.get(subscription__endpoint=broken.endpoint).status == "failed"
+
+
+def test_a_redirect_is_never_followed(client, push_service, shop, clock):
+    alice, elsewhere = push_service.browser(), push_service.browser()
+    follow(client, shop, alice)
+    alice.answer((307, {"Location": elsewhere.endpoint}))
+    factories.make_listing(shop, "단감", available=200)
+    run_worker(clock, 60)
+    assert alice.messages == [] and elsewhere.messages == [] and push_service.total() == 0
+    row = Delivery.objects.get()
+    assert row.status == "failed" and row.last_status == 307
