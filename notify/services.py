@@ -112,6 +112,17 @@ def follow_shop(
     chosen = _clean_topics(topics)
     night = _clean_night(night)
     now = now or timezone.now()
+    for attempt in range(2):
+        try:
+            return _save_follow(shop, clean, chosen, night, origin, now)
+        except IntegrityError:
+            # Two tabs of one browser at once: the other one created it; now update it.
+            if attempt:
+                raise
+    raise AssertionError("unreachable")
+
+
+def _save_follow(shop, clean, chosen, night, origin, now) -> Follow:
     with transaction.atomic():
         sub = _store_subscription(clean, origin)
         follow = (
