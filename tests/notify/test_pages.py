@@ -66,6 +66,7 @@ def test_shop_page_has_the_follow_button_and_sold_out_items_the_restock_button(c
 def test_near_me_list_has_a_follow_button_per_shop(client, shop):
     html = client.get(f"/?lat={shop.lat}&lng={shop.lng}").content.decode()
     assert f'data-follow data-shop="{shop.slug}"' in html
+    assert "광고성 알림 수신에 동의" in html  # the short button still says what it agrees to
 
 
 def test_my_alerts_and_offline_pages_render(client):
