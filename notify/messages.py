@@ -67,7 +67,7 @@ def _reservation_ttl(reservation, now: datetime) -> int:
     return max(300, min(left, 24 * HOUR))
 
 
-def _reservation_common(reservation, kind: str, now: datetime) -> dict[str, Any]:
+def _reservation_common(reservation, now: datetime) -> dict[str, Any]:
     return {
         "advertising": False,
         "path": reverse("pickup:reservation_page", kwargs={"token": reservation.token}),
@@ -80,7 +80,7 @@ def _reservation_common(reservation, kind: str, now: datetime) -> dict[str, Any]
 
 def ready(reservation, *, now: datetime):
     return {
-        **_reservation_common(reservation, "ready", now),
+        **_reservation_common(reservation, now),
         "title": f"{reservation.shop.name} · 준비 완료",
         "body": f"{reservation.item_name} {reservation.quantity}개가 준비됐어요. "
         f"{reservation.pickup_point.place.name}에서 {_hh_mm(reservation.pickup_ends_at)}까지 "
@@ -90,7 +90,7 @@ def ready(reservation, *, now: datetime):
 
 def reminder(reservation, *, now: datetime):
     return {
-        **_reservation_common(reservation, "reminder", now),
+        **_reservation_common(reservation, now),
         "title": f"{reservation.shop.name} · 수령 마감 30분 전",
         "body": f"{reservation.item_name} {reservation.quantity}개, "
         f"{reservation.pickup_point.place.name}에서 {_hh_mm(reservation.pickup_ends_at)}까지 "
@@ -101,7 +101,7 @@ def reminder(reservation, *, now: datetime):
 def cancelled(reservation, *, now: datetime):
     reason = f" 사유: {reservation.cancel_reason}" if reservation.cancel_reason else ""
     return {
-        **_reservation_common(reservation, "cancelled", now),
+        **_reservation_common(reservation, now),
         "ttl": 6 * HOUR,
         "title": f"{reservation.shop.name} · 예약이 취소됐어요",
         "body": f"가게에서 {reservation.item_name} {reservation.quantity}개 예약을 "
