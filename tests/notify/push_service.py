@@ -84,6 +84,7 @@ class PushService:
         self.received: dict[str, list[dict[str, Any]]] = defaultdict(list)
         self.scripts: dict[str, deque] = defaultdict(deque)
         self.rejected: list[str] = []  # why requests were refused (a bad JWT, …)
+        self.delay = 0.0  # seconds each answer takes (a slow push service)
         self.lock = threading.Lock()
         service = self
 
@@ -169,6 +170,8 @@ class PushService:
             "high",
         ):
             return self._refuse("ttl/urgency")
+        if self.delay:
+            time.sleep(self.delay)
         with self.lock:
             script = self.scripts[name]
             scripted = script.popleft() if script else 201
