@@ -17,6 +17,7 @@ from ninja.renderers import JSONRenderer
 
 from integrations.api import router as integrations_router
 from livestock.api import router as livestock_router
+from notify.api import router as notify_router
 from pickup.api import router as pickup_router
 from reviews.api import router as reviews_router
 from shops import converters  # noqa: F401  (registers {shop:…}/{token:…} before the routes)
@@ -56,6 +57,7 @@ api.add_router("/", livestock_router)
 api.add_router("/", pickup_router)
 api.add_router("/", reviews_router)
 api.add_router("/", integrations_router)
+api.add_router("/", notify_router)
 
 STATUS_CODES = {
     400: "bad_request",

@@ -68,6 +68,7 @@ INSTALLED_APPS = [
     "pickup",
     "reviews",
     "integrations",
+    "notify",
     "storefront",
 ]
 
@@ -337,6 +338,9 @@ CONTENT_SECURITY_POLICY = {
         "frame-ancestors": ["'none'"],
         "form-action": ["'self'"],
         "base-uri": ["'self'"],
+        # The service worker (/sw.js, notify/) and the web app manifest.
+        "worker-src": ["'self'"],
+        "manifest-src": ["'self'"],
     }
 }
 
@@ -452,3 +456,27 @@ WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
 WEBHOOK_SECRET_OVERLAP_HOURS = env_int("WEBHOOK_SECRET_OVERLAP_HOURS", 24)
 # Delivered events and their attempt log are kept this many days.
 WEBHOOK_LOG_DAYS = env_int("WEBHOOK_LOG_DAYS", 30)
+# --- Follow and notify: Web Push (notify/, docs/notify.md) -------------------------------
+
+# The VAPID key (RFC 8292): a base64url raw P-256 private key (or DER/PEM as py_vapid reads
+# it). Unset: one is generated on first use and kept in the database (notify.VapidKey).
+WEB_PUSH_VAPID_PRIVATE_KEY = os.environ.get("WEB_PUSH_VAPID_PRIVATE_KEY", "")
+# The JWT's `sub`: how a push service reaches the operator.
+WEB_PUSH_VAPID_SUBJECT = os.environ.get("WEB_PUSH_VAPID_SUBJECT", "mailto:push@dongne5km.kr")
+# Push-service hosts a subscription's endpoint may point at (`host` = any port, `host:port`,
+# `*.domain`); anything else is 422 push_endpoint_not_allowed (SSRF guard). Defaults: Chrome
+# (FCM), Firefox (Mozilla autopush), Safari (Apple), Edge (WNS).
+WEB_PUSH_ENDPOINT_HOSTS = env_list(
+    "WEB_PUSH_ENDPOINT_HOSTS",
+    "fcm.googleapis.com,updates.push.services.mozilla.com,web.push.apple.com,*.notify.windows.com",
+)
+# Concurrent keep-alive connections (and sending threads) per worker process.
+WEB_PUSH_CONCURRENCY = env_int("WEB_PUSH_CONCURRENCY", 16)
+# Deliveries one worker task sends before handing the rest to the next task.
+WEB_PUSH_BATCH_SIZE = env_int("WEB_PUSH_BATCH_SIZE", 1000)
+# Attempts per delivery on 429/5xx/network errors before it is given up.
+WEB_PUSH_MAX_ATTEMPTS = env_int("WEB_PUSH_MAX_ATTEMPTS", 8)
+# Seconds an arrival waits for more posts from the same shop, coalesced into one push.
+WEB_PUSH_ARRIVAL_DELAY_SECONDS = env_int("WEB_PUSH_ARRIVAL_DELAY_SECONDS", 45)
+# Seconds to wait for a push service's answer.
+WEB_PUSH_TIMEOUT_SECONDS = float(os.environ.get("WEB_PUSH_TIMEOUT_SECONDS", "10"))

@@ -10,6 +10,7 @@ urlpatterns = [
     path("", include("livestock.urls")),
     path("", include("pickup.urls")),
     path("", include("reviews.urls")),
+    path("", include("notify.urls")),
     path("owner/", include("config.owner_urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

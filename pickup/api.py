@@ -4,6 +4,7 @@ session, so no CSRF token is needed; abuse is held back by per-IP and per-phone 
 
 from __future__ import annotations
 
+import logging
 from datetime import date
 from typing import Annotated, Any
 
@@ -13,7 +14,7 @@ from ninja import Header, Router, Schema, Status
 from pydantic import Field, StrictBool, StrictInt
 
 from livestock.services import Actor
-from pickup import clients, limits, reservation_selectors, selectors
+from pickup import clients, limits, reservation_selectors, selectors, signals
 from pickup.models import PartnerInvitation
 from pickup.payloads import reservation_payload, reservation_pos_payload
 from pickup.schemas import (
@@ -38,9 +39,12 @@ from shops.api_schemas import (
 from shops.auth import MANAGING_ROLES, client_ip, owner_auth, shop_for_actor
 from shops.errors import InvalidInput, NotFound
 from shops.models import ApiToken, TokenScope
+from shops.push_subscriptions import clean_subscription
 from shops.selectors import public_shop, service_area
 from shops.sharing import attribute_reservation
 from shops.validation import json_body
+
+logger = logging.getLogger(__name__)
 
 router = Router(tags=["pickup"])
 
@@ -377,6 +381,13 @@ class ReservationIn(Schema):
         "string", "수령일 YYYY-MM-DD (기본: 오늘, 오늘 시간대가 끝났으면 다음 영업일)", default=None
     )
     consent: StrictBool = False
+    push_subscription: Any = described(
+        "object",
+        "이 예약의 알림(준비 완료, 마감 30분 전, 가게 취소)을 받을 브라우저의 "
+        "PushSubscription.toJSON() — WEB_PUSH_ENDPOINT_HOSTS 밖이면 422 "
+        "push_endpoint_not_allowed",
+        default=None,
+    )
 
 
 class CancelIn(Schema):
@@ -418,6 +429,8 @@ class CancelIn(Schema):
                 "window_not_offered",
                 "shop_closed",
                 "invalid_pickup_date",
+                "push_endpoint_not_allowed",
+                "invalid_subscription",
             ],
             429: ["rate_limited", "limit_per_network"],
         },
@@ -436,6 +449,10 @@ def create_reservation(
     """409 ``limit_per_customer`` (with ``limit``, ``unit``, ``held``) past the listing's
     "1인 최대"; 429 ``limit_per_network`` when one address holds far more than that."""
     shop = public_shop(slug)
+    # Checked before anything is stored: a refused push endpoint refuses the reservation.
+    push = (
+        None if payload.push_subscription is None else clean_subscription(payload.push_subscription)
+    )
     ip = client_ip(request)
     limits.check_reservation_rate(client_ip=ip)
     clients.remember_device(request, response)
@@ -455,6 +472,16 @@ def create_reservation(
     )
     if not replayed:
         attribute_reservation(request, shop)
+    if push is not None:
+        # The reservation stands even if its pushes cannot be set up (logged, never a 500).
+        for receiver, result in signals.reservation_push_requested.send_robust(
+            sender=type(reservation),
+            reservation=reservation,
+            subscription=push,
+            origin=request.build_absolute_uri("/").rstrip("/"),
+        ):
+            if isinstance(result, Exception):
+                logger.error("reservation push setup failed in %s: %r", receiver, result)
     return Status(201, {**reservation_payload(reservation), "replayed": replayed})
 
 

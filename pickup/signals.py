@@ -1,16 +1,22 @@
 """Keep pickup points in step with their shop: a counter for every shop, and points left
-outside a changed service area paused."""
+outside a changed service area paused. Also the signal pickup sends upward when a customer
+asks for a reservation's pushes (the notify capability receives it; pickup cannot import it)."""
 
 from __future__ import annotations
 
 from django.db.models.signals import post_save
-from django.dispatch import receiver
+from django.dispatch import Signal, receiver
 
 from pickup import streams
 from pickup.models import PickupPoint
 from pickup.services import points
 from shops.models import Shop
 from shops.signals import service_area_changed
+
+# Sent by the reservation API after a reservation is made with a ``push_subscription``:
+# ``reservation=<Reservation>``, ``subscription=<shops.push_subscriptions.Subscription>``
+# (already checked against WEB_PUSH_ENDPOINT_HOSTS), ``origin="https://host"``.
+reservation_push_requested = Signal()
 
 COUNTER_FIELDS = {"name", "address", "lat", "lng", "opening_hours", "phone"}
 

@@ -22,7 +22,7 @@ follow it too). A transaction takes row locks only in this order, and skips thos
 need:
 
     idempotency key → shop calendar → pickup window → reservation → listing → shop
-    → pickup point → place → reservation feeds
+    → pickup point → place → reservation feeds → capability rows (notify's waiting push)
 
 * The idempotency key is claimed first (an INSERT into a unique index, shops/idempotency.py).
 * The shop calendar row (``shops.ShopCalendar``): a reservation holds it ``FOR SHARE``
@@ -41,6 +41,11 @@ need:
   checks (KEY SHARE locks on referenced rows) are run just before, and a reservation row is
   updated once per transaction (its ``version`` goes with the change), since a second update
   of a row makes PostgreSQL check its foreign keys again.
+
+* Capabilities' receivers of ``shops.events`` run inside these transactions, so they lock
+  last: notify locks the shop's waiting arrival ``Push`` row (the shop row is already held by
+  the version bump, which is what makes posts of one shop queue there). notify's own writes
+  (follows, fan-out, delivery rows) lock only notify rows, one table at a time.
 
 Every ``select_for_update`` names ``of=("self",)``: a ``select_related`` join must never lock
 the joined rows too, which would take e.g. the shop before the listing and deadlock against

@@ -28,9 +28,11 @@ pytestmark = pytest.mark.django_db
 # a pickup may be on (3). Two for the webhook outbox (integrations/outbox.py): the shop's
 # endpoints are looked up for each of the reservation's two events (stock.changed,
 # reservation.created), in the transaction, so an endpoint added a moment ago is never missed.
+# One for notify hearing reservation.created: whether anyone at the shop wants "새 예약"
+# pushes (notify/services.py).
 # On PostgreSQL three more: the shop calendar's shared lock, and the deferred foreign-key
 # checks run before the feeds are locked.
-RESERVE_BUDGET = 21 + 2 + (3 if connection.vendor == "postgresql" else 0)
+RESERVE_BUDGET = 21 + 2 + 1 + (3 if connection.vendor == "postgresql" else 0)
 OPTION_LOOKUP = 1
 
 

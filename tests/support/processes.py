@@ -273,7 +273,8 @@ class FormSession:
         request = urllib.request.Request(f"{self.base_url}{path}", data=data, headers=all_headers)
         try:
             with self.opener.open(request, timeout=15) as response:
-                return response.status, response.url, response.read().decode()
+                # Pages link images too (the home-screen icon): bytes that are not text stay readable.
+                return response.status, response.url, response.read().decode(errors="replace")
         except urllib.error.HTTPError as error:
             return error.code, error.url, error.read().decode()
 

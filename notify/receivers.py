@@ -1,0 +1,22 @@
+"""notify hears the floors below through signals: the business events (arrivals, stock,
+reservation steps) and pickup's request to send a reservation's pushes to a device."""
+
+from __future__ import annotations
+
+from notify import services
+from pickup.signals import reservation_push_requested
+from shops import events
+
+
+def on_business_event(sender, event: events.BusinessEvent, **kwargs) -> None:
+    services.on_event(event)
+
+
+def on_reservation_push_requested(sender, reservation, subscription, origin: str, **kwargs):
+    services.watch_reservation(reservation=reservation, subscription=subscription, origin=origin)
+
+
+events.happened.connect(on_business_event, dispatch_uid="notify_business_events")
+reservation_push_requested.connect(
+    on_reservation_push_requested, dispatch_uid="notify_reservation_push"
+)
