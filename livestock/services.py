@@ -159,6 +159,9 @@ def _record_change(
         actor=actor.user if actor.user is not None and actor.user.is_authenticated else None,
         actor_label=actor.label[:80],
         payload=payload,
+        # Read the clock here, not through the field default bound at import: the daily
+        # rollups (insights) time arrivals and sell-outs from it.
+        created_at=timezone.now(),
     )
     publish_stock_message(shop.pk, stock_message(shop.slug, version, payload))
     return StockResult(listing_id=listing.pk, available=listing.available, version=version)

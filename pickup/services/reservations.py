@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from livestock.models import Listing, ListingOption, StockEvent
 from livestock.services import Actor, change_stock_in_transaction
 from pickup import codes, limits
-from pickup.clients import Client
+from pickup.clients import Client, customer_key
 from pickup.models import PickupPlace, PickupPoint, Reservation, ReservationEvent
 from pickup.payloads import reservation_payload, reservation_staff_payload
 from pickup.services.checks import RawInput, check_id
@@ -290,6 +290,10 @@ def reserve(
         # Under the listing's row lock: whatever else this customer holds is committed.
         _check_customer_holdings(listing, limit, phone=phone, client=client, units=units)
         item_name = f"{listing.name} ({option.label})" if option else listing.name
+        key = customer_key(shop_id=shop.pk, phone=phone)
+        returning = Reservation.objects.filter(
+            shop_id=shop.pk, customer_key=key, status=ReservationStatus.PICKED_UP
+        ).exists()
         reservation = Reservation.objects.create(
             shop=shop,
             listing=listing,
@@ -312,6 +316,8 @@ def reserve(
             updated_at=now,
             client_device=client.device,
             client_network=client.network,
+            customer_key=key,
+            returning_customer=returning,
         )
         # Created from the loaded shop, point (with its place) and window: nothing to reload.
         return _announce(reservation, created=True)
@@ -544,6 +550,8 @@ def purge_expired_phones(*, now: datetime | None = None) -> int:
     """Erase the phone of reservations that ended longer ago than the retention period.
 
     Without the customer's consent to keep it, the number goes as soon as the reservation ends.
+    The keyed hash of the phone (``customer_key``) goes with it in the same UPDATE; the daily
+    rollups never needed either (docs/privacy.md).
     """
     now = _now(now)
     cutoff = now - timedelta(days=settings.PICKUP_PHONE_RETENTION_DAYS)
@@ -556,5 +564,5 @@ def purge_expired_phones(*, now: datetime | None = None) -> int:
         .filter(
             Q(phone_consent=True, ended_at__lte=cutoff) | Q(phone_consent=False, ended_at__lte=now)
         )
-        .update(phone="", phone_erased_at=now)
+        .update(phone="", customer_key="", phone_erased_at=now)
     )
