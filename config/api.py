@@ -15,6 +15,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 
+from insights.api import router as insights_router
 from livestock.api import router as livestock_router
 from pickup.api import router as pickup_router
 from shops import converters  # noqa: F401  (registers {shop:…}/{token:…} before the routes)
@@ -52,6 +53,7 @@ api.add_router("/", storefront_router)
 api.add_router("/", shops_router)
 api.add_router("/", livestock_router)
 api.add_router("/", pickup_router)
+api.add_router("/", insights_router)
 
 STATUS_CODES = {
     400: "bad_request",
