@@ -49,16 +49,6 @@ def won_short(amount: int) -> str:
     return f"{text.removesuffix('.0')}억 원"
 
 
-def count_short(value: int) -> str:
-    """Counts on an axis: 950 → "950", 12500 → "1.3만"."""
-    value = int(value)
-    if abs(value) < MAN:
-        return f"{value:,}"
-    scaled = value / MAN
-    text = f"{scaled:,.1f}" if abs(scaled) < 10 else f"{round(scaled):,}"
-    return f"{text.removesuffix('.0')}만"
-
-
 def duration_korean(seconds: int | float | None) -> str:
     """11520 → "3시간 12분"; 59 → "1분 미만"; None → "–"."""
     if seconds is None:

@@ -15,31 +15,39 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from insights import forecast as forecasting
-from insights.facts import CHANNELS, compute_day, day_bounds
+from insights.facts import CHANNELS, compute_day
 from insights.models import DailyListingStat, DailyStat
 from shops.errors import InvalidInput
 
 # Days before today computed live when the worker has not rolled them up yet.
 LIVE_DAYS = 7
 DEFAULT_RANGE_DAYS = 30
-_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$")
+_ISO_DATE = re.compile(r"^\d{4}-\d{2}-\d{2}$", re.ASCII)
+# Dates outside these bounds are typing mistakes, not ranges anyone keeps numbers for.
+EARLIEST_DATE = date(2000, 1, 1)
+LATEST_AHEAD_DAYS = 366
 
 
 def max_range_days() -> int:
     return settings.INSIGHTS_RETENTION_DAYS
 
 
-def _parse_date(raw: object, name: str) -> date | None:
+def _parse_date(raw: object, name: str, today: date) -> date | None:
     if raw is None or raw == "":
         return None
     text = str(raw).strip()
     if len(text) <= 10 and _ISO_DATE.match(text):
         try:
-            return date.fromisoformat(text)
+            value = date.fromisoformat(text)
         except ValueError:
-            pass
+            value = None
+        if value is not None and EARLIEST_DATE <= value <= today + timedelta(LATEST_AHEAD_DAYS):
+            return value
     raise InvalidInput(
-        _("%(name)s 날짜는 YYYY-MM-DD 형식의 있는 날짜여야 합니다 (예: 2026-11-20).")
+        _(
+            "%(name)s 날짜는 YYYY-MM-DD 형식의 있는 날짜로, 2000-01-01부터 1년 뒤까지여야 "
+            "합니다 (예: 2026-11-20)."
+        )
         % {"name": name},
         code="invalid_date",
         field=name,
@@ -54,8 +62,8 @@ def parse_range(
     Missing ``to`` is today; missing ``from`` is 30 days before ``to``. A range that runs
     backwards or spans more than the two years the rollups are kept is refused."""
     today = today or timezone.localdate()
-    first = _parse_date(raw_from, "from")
-    last = _parse_date(raw_to, "to")
+    first = _parse_date(raw_from, "from", today)
+    last = _parse_date(raw_to, "to", today)
     if last is None:
         last = max(today, first) if first is not None else today
     if first is None:
@@ -88,7 +96,7 @@ def _zero_day(shop_id: int, day: date) -> DailyStat:
         day=day,
         visits_by_channel=dict.fromkeys(CHANNELS, 0),
         reservations_by_channel=dict.fromkeys(CHANNELS, 0),
-        computed_at=day_bounds(day)[0],
+        computed_at=None,
     )
 
 
