@@ -208,3 +208,24 @@ def test_a_stock_log_shorter_than_the_rollup_needs_fails_the_system_check():
     from insights.checks import stock_log_outlives_rollup
 
     assert [e.id for e in stock_log_outlives_rollup(None)] == ["insights.E001"]
+
+
+def test_the_rebuild_command_rolls_up_past_days_and_refuses_bad_input(history):
+    from io import StringIO
+
+    from django.core.management import CommandError, call_command
+
+    out = StringIO()
+    call_command(
+        "rebuild_rollups",
+        history.shop.slug,
+        history.days[0].isoformat(),
+        history.days[2].isoformat(),
+        stdout=out,
+    )
+    assert out.getvalue().strip() == "3 days rolled up"
+    assert DailyStat.objects.filter(shop=history.shop).count() == 3
+    with pytest.raises(CommandError):
+        call_command("rebuild_rollups", history.shop.slug, "2026-11-10", "2026-11-01")
+    with pytest.raises(CommandError):
+        call_command("rebuild_rollups", "no-such-shop", "2026-11-01", "2026-11-02")
