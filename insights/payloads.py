@@ -7,8 +7,8 @@ from typing import Any
 
 from insights.facts import CHANNELS
 from insights.korean import percent
-from insights.models import DailyListingStat, DailyStat
-from insights.selectors import Period
+from insights.models import DailyStat
+from insights.selectors import ListingDay, Period
 
 COUNTS = (
     "reservations",
@@ -75,19 +75,7 @@ def totals_payload(days: Iterable[DailyStat]) -> dict[str, Any]:
     }
 
 
-def listing_row_payload(row: DailyListingStat) -> dict[str, Any]:
-    return {
-        "date": row.day.isoformat(),
-        "listing_id": row.listing_id,
-        "name": row.name,
-        "unit": row.unit,
-        **{name: getattr(row, name) for name in LISTING_COUNTS},
-        "sold_out_at": row.sold_out_at.isoformat() if row.sold_out_at else None,
-        "sold_out_seconds": row.sold_out_seconds,
-    }
-
-
-def listing_totals(rows: Iterable[DailyListingStat]) -> list[dict[str, Any]]:
+def listing_totals(rows: Iterable[ListingDay]) -> list[dict[str, Any]]:
     """Per item (same name and unit) over the period, best sellers first."""
     grouped: dict[tuple[str, str], dict[str, Any]] = {}
     for row in rows:

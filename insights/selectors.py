@@ -8,7 +8,7 @@ from __future__ import annotations
 
 import re
 from dataclasses import dataclass
-from datetime import date, timedelta
+from datetime import date, datetime, timedelta
 
 from django.conf import settings
 from django.utils import timezone
@@ -90,6 +90,51 @@ def _days(first: date, last: date):
         day += timedelta(days=1)
 
 
+LISTING_COLUMNS = (
+    "day",
+    "listing_id",
+    "name",
+    "unit",
+    "reservations",
+    "units_reserved",
+    "units_picked_up",
+    "revenue_won",
+    "units_arrived",
+    "units_counter_sold",
+    "on_sale_at",
+    "sold_out_at",
+    "sold_out_seconds",
+)
+
+
+@dataclass(frozen=True, slots=True)
+class ListingDay:
+    """A ``DailyListingStat`` as read (a year of a busy shop is thousands of these: plain
+    tuples from the database cost a fraction of model instances)."""
+
+    day: date
+    listing_id: int | None
+    name: str
+    unit: str
+    reservations: int
+    units_reserved: int
+    units_picked_up: int
+    revenue_won: int
+    units_arrived: int
+    units_counter_sold: int
+    on_sale_at: datetime | None
+    sold_out_at: datetime | None
+    sold_out_seconds: int | None
+
+    @property
+    def units_sold(self) -> int:
+        return self.units_reserved + self.units_counter_sold
+
+    @classmethod
+    def of(cls, row: DailyListingStat) -> ListingDay:
+        return cls(*(getattr(row, name) for name in LISTING_COLUMNS))
+
+
 def _zero_day(shop_id: int, day: date) -> DailyStat:
     return DailyStat(
         shop_id=shop_id,
@@ -107,7 +152,7 @@ class Period:
     first: date
     last: date
     days: list[DailyStat]
-    listings: list[DailyListingStat]
+    listings: list[ListingDay]
 
 
 def period(shop_id: int, first: date, last: date, *, today: date | None = None) -> Period:
@@ -116,20 +161,21 @@ def period(shop_id: int, first: date, last: date, *, today: date | None = None) 
         stat.day: stat
         for stat in DailyStat.objects.filter(shop_id=shop_id, day__range=(first, last))
     }
-    stored_listings = list(
-        DailyListingStat.objects.filter(shop_id=shop_id, day__range=(first, last)).order_by(
-            "day", "name", "listing_id"
-        )
-    )
+    stored_listings = [
+        ListingDay(*row)
+        for row in DailyListingStat.objects.filter(
+            shop_id=shop_id, day__range=(first, last)
+        ).values_list(*LISTING_COLUMNS)
+    ]
     days: list[DailyStat] = []
-    live_listings: list[DailyListingStat] = []
+    live_listings: list[ListingDay] = []
     live_from = today - timedelta(days=LIVE_DAYS)
     for day in _days(first, last):
         stat = stored.get(day)
         if stat is None and live_from <= day <= today:
             facts = compute_day(shop_id, day, today=today)
             stat = facts.stat
-            live_listings.extend(facts.listings)
+            live_listings.extend(ListingDay.of(row) for row in facts.listings)
         days.append(stat if stat is not None else _zero_day(shop_id, day))
     listings = sorted(
         [*stored_listings, *live_listings], key=lambda r: (r.day, r.name, r.listing_id or 0)
