@@ -18,10 +18,11 @@ from collections.abc import Callable, Sequence
 from dataclasses import dataclass
 from html import escape
 
-WIDTH = 640
-FONT = 13
-LEFT = 56  # room for the value axis labels
-BOTTOM = 26  # room for the category labels
+# About a phone's width in CSS pixels, so the text is drawn at roughly its own size there.
+WIDTH = 360
+FONT = 15
+LEFT = 46  # room for the value axis labels
+BOTTOM = 28  # room for the category labels
 TOP = 12
 
 
@@ -63,17 +64,18 @@ def column_chart(
     series: Sequence[Series],
     height: int = 200,
     value_label: Callable[[float], str] = _fmt,
-    max_labels: int = 8,
+    max_labels: int = 6,
 ) -> str:
-    """Vertical bars per category (one bar per series, side by side), a value axis with three
-    gridlines, and at most ``max_labels`` category labels (evenly spaced)."""
+    """Vertical bars per category (one bar per series, side by side), a value axis with
+    gridlines at 0, half and the top, and at most ``max_labels`` category labels (evenly
+    spaced)."""
     n = len(labels)
     top_value = nice_max(max((v for s in series for v in s.values), default=0))
     plot_w, plot_h = WIDTH - LEFT - 8, height - TOP - BOTTOM
     out = _open(chart_id, title, WIDTH, height, "columns")
-    for k in range(4):
-        value = top_value * k / 3
-        y = TOP + plot_h - plot_h * k / 3
+    for k in range(3):
+        value = top_value * k / 2
+        y = TOP + plot_h - plot_h * k / 2
         out.append(
             f'<line class="chart-grid" x1="{LEFT}" x2="{WIDTH - 8}" y1="{y:.1f}" y2="{y:.1f}"/>'
         )
@@ -118,16 +120,16 @@ def bar_list(
     n = len(labels)
     per_row = row_height * max(len(series), 1)
     height = max(n, 1) * (per_row + 8) + TOP
-    label_w = 150
-    plot_w = WIDTH - label_w - 110
+    label_w = 112
+    plot_w = WIDTH - label_w - 88
     top_value = max((v for s in series for v in s.values), default=0) or 1
     out = _open(chart_id, title, WIDTH, height, "bars")
     for i, label in enumerate(labels):
         y0 = TOP + i * (per_row + 8)
-        short = label if len(label) <= 11 else label[:10] + "…"
+        short = label if len(label) <= 7 else label[:6] + "…"
         out.append(
             f'<text class="chart-label" x="{label_w - 8}" y="{y0 + per_row / 2 + 5:.1f}" '
-            f'text-anchor="end" font-size="{FONT + 1}">{escape(short)}</text>'
+            f'text-anchor="end" font-size="{FONT}">{escape(short)}</text>'
         )
         for j, s in enumerate(series):
             value = s.values[i] if i < len(s.values) else 0
@@ -137,7 +139,7 @@ def bar_list(
                 f'<rect class="chart-s{j}" x="{label_w}" y="{y + 3}" width="{w:.1f}" '
                 f'height="{row_height - 6}"/>'
                 f'<text class="chart-value" x="{label_w + w + 6:.1f}" y="{y + row_height / 2 + 5}" '
-                f'font-size="{FONT + 1}">{escape(value_label(value))}</text>'
+                f'font-size="{FONT}">{escape(value_label(value))}</text>'
             )
     out.append("</svg>")
     return "".join(out)

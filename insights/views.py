@@ -109,14 +109,14 @@ def stats_page(request: HttpRequest, slug: str) -> HttpResponse:
             title=_("날짜별 노쇼 비율"),
             labels=labels,
             series=[charts.Series(_("노쇼 비율"), [r["no_show_rate"] or 0 for r in daily])],
-            value_label=lambda v: f"{v:g}%",
+            value_label=lambda v: f"{v:.0f}%",
         ),
         "hours": charts.column_chart(
             chart_id="chart-hours",
             title=_("시간대별 예약"),
             labels=hour_labels,
             series=[charts.Series(_("예약"), totals["hours"])],
-            max_labels=8,
+            max_labels=6,
         ),
         "funnel": charts.bar_list(
             chart_id="chart-funnel",
