@@ -52,9 +52,23 @@ def totals_payload(days: Iterable[DailyStat]) -> dict[str, Any]:
     visits = dict.fromkeys(CHANNELS, 0)
     reserved = dict.fromkeys(CHANNELS, 0)
     hours = [0] * 24
+    points: dict[int, dict[str, Any]] = {}
     count = 0
     for stat in days:
         count += 1
+        for point in stat.pickup_points or []:
+            entry = points.setdefault(
+                point["id"],
+                {
+                    "id": point["id"],
+                    "name": point["name"],
+                    "reservations": 0,
+                    "units": 0,
+                    "picked_up": 0,
+                },
+            )
+            for name in ("reservations", "units", "picked_up"):
+                entry[name] += int(point.get(name, 0))
         for name in COUNTS:
             totals[name] += getattr(stat, name)
         for channel, value in _channels(stat.visits_by_channel).items():
@@ -69,7 +83,8 @@ def totals_payload(days: Iterable[DailyStat]) -> dict[str, Any]:
         "visits_by_channel": visits,
         "reservations_by_channel": reserved,
         "hours": hours,
-        "days": count,
+        "pickup_points": sorted(points.values(), key=lambda p: (-p["reservations"], p["id"])),
+        "day_count": count,
         "no_show_rate": percent(totals["no_shows"], closed),
         "returning_rate": percent(totals["returning_reservations"], totals["reservations"]),
     }

@@ -24,10 +24,19 @@ class StatsDayOut(OutSchema):
     reservations_by_channel: dict[str, int]
 
 
+class StatsPointOut(OutSchema):
+    id: int
+    name: str
+    reservations: int
+    units: int
+    picked_up: int
+
+
 class StatsTotalsOut(StatsDayOut):
     date: str | None = None  # totals have no date
     hours: list[int] = Field(description="시간대(0–23시)별 예약 수")
-    days: int
+    pickup_points: list[StatsPointOut] = Field(description="픽업 지점별 예약·수량·수령")
+    day_count: int = Field(description="기간의 날 수")
     no_show_rate: float | None = Field(description="노쇼 / (수령+노쇼), %")
     returning_rate: float | None = Field(description="재구매 손님 예약 / 예약, %")
 

@@ -47,10 +47,7 @@ def _compare(today_row, last_week_row) -> list[dict]:
         ("revenue_won", _("매출"), True),
     ):
         now, before = getattr(today_row, key), getattr(last_week_row, key)
-        tiles.append(
-            {"key": key, "label": label, "now": now, "before": before, "diff": now - before}
-            | {"money": money}
-        )
+        tiles.append({"key": key, "label": label, "now": now, "before": before, "money": money})
     return tiles
 
 

@@ -47,6 +47,11 @@ def test_the_range_has_one_row_per_day_with_the_contract_keys_and_matches_the_hi
     for row in body["days"]:
         assert CONTRACT_KEYS <= set(row)
         assert set(row["visits_by_channel"]) == set(CHANNELS)
+    assert body["totals"]["day_count"] == len(body["days"])
+    [cafe] = body["totals"]["pickup_points"]
+    assert cafe["name"] == "골목 카페"
+    assert cafe["reservations"] == sum(history.expected[d].reservations for d in history.days)
+    assert cafe["picked_up"] == sum(history.expected[d].picked_up for d in history.days)
     by_date = {row["date"]: row for row in body["days"]}
     for day in history.days:
         expected, row = history.expected[day], by_date[day.isoformat()]
