@@ -16,8 +16,10 @@ from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 
 from insights.api import router as insights_router
+from integrations.api import router as integrations_router
 from livestock.api import router as livestock_router
 from pickup.api import router as pickup_router
+from reviews.api import router as reviews_router
 from shops import converters  # noqa: F401  (registers {shop:…}/{token:…} before the routes)
 from shops.api import router as shops_router
 from shops.errors import UNAVAILABLE_ERRORS, DomainError
@@ -53,6 +55,8 @@ api.add_router("/", storefront_router)
 api.add_router("/", shops_router)
 api.add_router("/", livestock_router)
 api.add_router("/", pickup_router)
+api.add_router("/", reviews_router)
+api.add_router("/", integrations_router)
 api.add_router("/", insights_router)
 
 STATUS_CODES = {

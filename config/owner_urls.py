@@ -4,8 +4,10 @@ from django.contrib.auth import views as auth_views
 from django.urls import path
 
 from insights import views as insights_views
+from integrations import owner_views as integration_views
 from livestock import owner_views as stock_views
 from pickup import owner_views as pickup_views
+from reviews import owner_views as review_views
 from shops.converters import register as register_converters
 from storefront import owner_views as shop_views
 
@@ -47,6 +49,29 @@ urlpatterns = [
         name="partner_invitation",
     ),
     path("s/<shop:slug>/sharing/", shop_views.sharing_page, name="sharing"),
+    path("s/<shop:slug>/integrations/", integration_views.integrations_page, name="integrations"),
+    path("s/<shop:slug>/integrations/webhooks/", integration_views.add_webhook, name="add_webhook"),
+    path(
+        "s/<shop:slug>/integrations/webhooks/<int:endpoint_id>/",
+        integration_views.webhook_log,
+        name="webhook_log",
+    ),
+    path(
+        "s/<shop:slug>/integrations/webhooks/<int:endpoint_id>/resend/",
+        integration_views.resend,
+        name="webhook_resend",
+    ),
+    path(
+        "s/<shop:slug>/integrations/webhooks/<int:endpoint_id>/<str:action>/",
+        integration_views.webhook_action,
+        name="webhook_action",
+    ),
+    path("s/<shop:slug>/integrations/tokens/", integration_views.add_token, name="add_token"),
+    path(
+        "s/<shop:slug>/integrations/tokens/<int:token_id>/revoke/",
+        integration_views.revoke_token,
+        name="revoke_token",
+    ),
     path("s/<shop:slug>/poster.png", shop_views.qr_poster, {"fmt": "png"}, name="qr_poster_png"),
     path("s/<shop:slug>/poster.pdf", shop_views.qr_poster, {"fmt": "pdf"}, name="qr_poster_pdf"),
     path("s/<shop:slug>/stats/", insights_views.stats_page, name="stats"),
@@ -66,6 +91,11 @@ urlpatterns = [
         "s/<shop:slug>/reservations/<int:reservation_id>/cancel/",
         pickup_views.cancel,
         name="reservation_cancel",
+    ),
+    path("s/<shop:slug>/reviews/", review_views.reviews_page, name="reviews"),
+    path("s/<shop:slug>/reviews/<int:review_id>/reply/", review_views.reply, name="review_reply"),
+    path(
+        "s/<shop:slug>/reviews/<int:review_id>/report/", review_views.report, name="review_report"
     ),
     path("s/<shop:slug>/pickup/", pickup_views.pick_up, name="pick_up"),
     path("s/<shop:slug>/redeem/<code:code>/", pickup_views.redeem, name="redeem"),

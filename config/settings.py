@@ -66,6 +66,8 @@ INSTALLED_APPS = [
     "shops",
     "livestock",
     "pickup",
+    "reviews",
+    "integrations",
     "insights",
     "storefront",
 ]
@@ -421,6 +423,33 @@ PICKUP_PHONE_RETENTION_DAYS = env_int("PICKUP_PHONE_RETENTION_DAYS", 30)
 # many phones behind one address.
 PICKUP_RATE_LIMIT = env_int("PICKUP_RATE_LIMIT", 600)
 PICKUP_RATE_WINDOW_SECONDS = env_int("PICKUP_RATE_WINDOW_SECONDS", 600)
+
+# --- Reviews (reviews/) ----------------------------------------------------------------
+
+# Days after writing during which a customer may still change their review.
+REVIEW_EDIT_DAYS = env_int("REVIEW_EDIT_DAYS", 7)
+REVIEW_MAX_TEXT = env_int("REVIEW_MAX_TEXT", 500)
+REVIEW_MAX_REPLY = env_int("REVIEW_MAX_REPLY", 1000)
+# Review writes (new, edit, delete) per client IP, and per reservation, per window.
+REVIEW_RATE_LIMIT = env_int("REVIEW_RATE_LIMIT", 30)
+REVIEW_EDITS_PER_RESERVATION = env_int("REVIEW_EDITS_PER_RESERVATION", 10)
+REVIEW_RATE_WINDOW_SECONDS = env_int("REVIEW_RATE_WINDOW_SECONDS", 3600)
 # Wrong pickup codes one shop (or café) may try per window before redemption is paused.
 PICKUP_CODE_ATTEMPTS = env_int("PICKUP_CODE_ATTEMPTS", 10)
 PICKUP_CODE_WINDOW_SECONDS = env_int("PICKUP_CODE_WINDOW_SECONDS", 600)
+
+# --- Webhooks (docs/integrations.md) ------------------------------------------------------
+
+# Development and tests only: allow http:// URLs and loopback/private addresses.
+WEBHOOK_ALLOW_INSECURE = env_bool("WEBHOOK_ALLOW_INSECURE", False)
+# First retry after about this many seconds, doubling (with jitter) up to WEBHOOK_RETRY_MAX_DELAY.
+WEBHOOK_RETRY_BASE_SECONDS = env_int("WEBHOOK_RETRY_BASE_SECONDS", 30)
+WEBHOOK_RETRY_MAX_DELAY_SECONDS = env_int("WEBHOOK_RETRY_MAX_DELAY_SECONDS", 6 * 3600)
+# An event failing for this long is given up and its endpoint disabled (the owner is told).
+WEBHOOK_RETRY_FOR_SECONDS = env_int("WEBHOOK_RETRY_FOR_SECONDS", 3 * 24 * 3600)
+# Per attempt: connect, send and wait for the response headers within this many seconds.
+WEBHOOK_TIMEOUT_SECONDS = env_int("WEBHOOK_TIMEOUT_SECONDS", 10)
+# After a secret rotation the old secret also signs for this long (two v1 signatures).
+WEBHOOK_SECRET_OVERLAP_HOURS = env_int("WEBHOOK_SECRET_OVERLAP_HOURS", 24)
+# Delivered events and their attempt log are kept this many days.
+WEBHOOK_LOG_DAYS = env_int("WEBHOOK_LOG_DAYS", 30)

@@ -9,6 +9,7 @@ urlpatterns = [
     path("", include("storefront.urls")),
     path("", include("livestock.urls")),
     path("", include("pickup.urls")),
+    path("", include("reviews.urls")),
     path("owner/", include("config.owner_urls")),
     path("admin/", admin.site.urls),
     path("api/", api.urls),

@@ -13,7 +13,7 @@ from livestock.payloads import listing_payload
 from livestock.schemas import ListingWriteOut, StockResultOut
 from shops.api_schemas import BODY_ERRORS, OWNER_ERRORS, documented
 from shops.auth import owner_auth, shop_for_actor
-from shops.models import ApiToken
+from shops.models import ApiToken, TokenScope
 
 router = Router(tags=["stock"], auth=owner_auth)
 
@@ -66,7 +66,7 @@ class ListingIn(Schema):
     ),
 )
 def create_listing(request: HttpRequest, slug: str, payload: ListingIn):
-    shop = shop_for_actor(request.auth, request.user, slug)
+    shop = shop_for_actor(request.auth, request.user, slug, scope=TokenScope.STOCK_WRITE)
     listing, result = services.post_arrival(
         shop=shop,
         name=payload.name,
@@ -124,7 +124,7 @@ class ListingEditIn(Schema):
 )
 def edit_listing(request: HttpRequest, slug: str, listing_id: int, payload: ListingEditIn):
     """Only the fields sent change; ``max_per_customer: null`` returns to the default."""
-    shop = shop_for_actor(request.auth, request.user, slug)
+    shop = shop_for_actor(request.auth, request.user, slug, scope=TokenScope.STOCK_WRITE)
     changes = payload.dict(exclude_unset=True)
     for field in ("name", "unit", "price", "pickup_price", "staff_note"):
         if field in changes and changes[field] is None:
@@ -165,7 +165,7 @@ def change_stock(
     payload: StockIn,
     idempotency_key: Annotated[str | None, Header(alias="Idempotency-Key")] = None,
 ):
-    shop = shop_for_actor(request.auth, request.user, slug)
+    shop = shop_for_actor(request.auth, request.user, slug, scope=TokenScope.STOCK_WRITE)
     result, replayed = services.adjust_stock(
         shop=shop,
         listing_id=listing_id,

@@ -30,6 +30,7 @@ from livestock import media
 from livestock.models import Listing, ListingOption, StockEvent
 from livestock.payloads import listing_payload, stock_message
 from livestock.streams import publish_stock_message
+from shops import events
 from shops.errors import Conflict, InvalidInput, NotFound
 from shops.idempotency import run_once
 from shops.models import Shop
@@ -138,11 +139,16 @@ def _record_change(
     actor: Actor,
     note: str = "",
     reload: bool = True,
+    listing_event: str | None = None,
 ) -> StockResult:
-    """Bump the shop's version, log the change and schedule its broadcast (in a transaction).
+    """Bump the shop's version, log the change, tell the capabilities and schedule the
+    broadcast (in a transaction).
 
-    ``reload=False`` is for a listing whose loaded state (options included) is already what
-    the database holds after the change, so the payload is built without reading it again.
+    Every version gets one ``stock.changed`` event, so an integration that applies them in
+    version order never sees a gap; ``listing_event`` (created, updated, ended) is recorded
+    beside it for a change to the listing itself. ``reload=False`` is for a listing whose
+    loaded state (options included) is already what the database holds after the change, so
+    the payload is built without reading it again.
     """
     version = _bump_stock_version(shop)
     if reload:
@@ -163,6 +169,28 @@ def _record_change(
         # rollups (insights) time arrivals and sell-outs from it.
         created_at=timezone.now(),
     )
+    events.record(
+        type=events.STOCK_CHANGED,
+        shop_id=shop.pk,
+        shop_slug=shop.slug,
+        version=version,
+        data={
+            "shop": shop.slug,
+            "listing_id": listing.pk,
+            "available": listing.available,
+            "version": version,
+            "delta": delta,
+            "reason": reason,
+        },
+    )
+    if listing_event is not None:
+        events.record(
+            type=listing_event,
+            shop_id=shop.pk,
+            shop_slug=shop.slug,
+            version=version,
+            data={"shop": shop.slug, "version": version, "listing": payload},
+        )
     publish_stock_message(shop.pk, stock_message(shop.slug, version, payload))
     return StockResult(listing_id=listing.pk, available=listing.available, version=version)
 
@@ -239,6 +267,7 @@ def change_stock_in_transaction(
     reason: str,
     actor: Actor,
     note: str = "",
+    listing_event: str | None = None,
 ) -> StockResult:
     """The shared core of every count change; the caller holds the transaction.
 
@@ -268,7 +297,14 @@ def change_stock_in_transaction(
             )
     _apply_delta(listing, delta)
     return _record_change(
-        shop=shop, listing=listing, delta=delta, reason=reason, actor=actor, note=note, reload=False
+        shop=shop,
+        listing=listing,
+        delta=delta,
+        reason=reason,
+        actor=actor,
+        note=note,
+        reload=False,
+        listing_event=listing_event,
     )
 
 
@@ -389,7 +425,12 @@ def post_arrival(
             for i, o in enumerate(options)
         )
         result = _record_change(
-            shop=shop, listing=listing, delta=available, reason=Reason.ARRIVAL, actor=actor
+            shop=shop,
+            listing=listing,
+            delta=available,
+            reason=Reason.ARRIVAL,
+            actor=actor,
+            listing_event=events.LISTING_CREATED,
         )
     return listing, result
 
@@ -453,7 +494,14 @@ def edit_listing(
                 "updated_at",
             ]
         )
-        return _record_change(shop=shop, listing=listing, delta=0, reason=Reason.EDIT, actor=actor)
+        return _record_change(
+            shop=shop,
+            listing=listing,
+            delta=0,
+            reason=Reason.EDIT,
+            actor=actor,
+            listing_event=events.LISTING_UPDATED,
+        )
 
 
 def end_listing(*, shop: Shop, listing_id: int, actor: Actor = SYSTEM) -> StockResult:
@@ -463,7 +511,14 @@ def end_listing(*, shop: Shop, listing_id: int, actor: Actor = SYSTEM) -> StockR
         if not listing.is_active:
             raise Conflict(_("이미 판매가 종료된 상품입니다."), code="listing_ended")
         Listing.objects.filter(pk=listing.pk).update(is_active=False, updated_at=timezone.now())
-        return _record_change(shop=shop, listing=listing, delta=0, reason=Reason.ENDED, actor=actor)
+        return _record_change(
+            shop=shop,
+            listing=listing,
+            delta=0,
+            reason=Reason.ENDED,
+            actor=actor,
+            listing_event=events.LISTING_ENDED,
+        )
 
 
 def prune_stock_events(*, older_than_days: int) -> int:
@@ -493,6 +548,14 @@ def announce_admin_save(
             set_to=initial_available,
             reason=Reason.ARRIVAL,
             actor=actor,
+            listing_event=events.LISTING_CREATED,
         )
     listing = _locked_listing(shop, listing.pk)
-    return _record_change(shop=shop, listing=listing, delta=0, reason=Reason.EDIT, actor=actor)
+    return _record_change(
+        shop=shop,
+        listing=listing,
+        delta=0,
+        reason=Reason.EDIT,
+        actor=actor,
+        listing_event=events.LISTING_UPDATED,
+    )

@@ -4,6 +4,7 @@ session, so no CSRF token is needed; abuse is held back by per-IP and per-phone 
 
 from __future__ import annotations
 
+from datetime import date
 from typing import Annotated, Any
 
 from django.http import HttpRequest, HttpResponse
@@ -11,13 +12,15 @@ from django.utils.translation import gettext as _
 from ninja import Header, Router, Schema, Status
 from pydantic import Field, StrictBool, StrictInt
 
+from livestock.services import Actor
 from pickup import clients, limits, reservation_selectors, selectors
 from pickup.models import PartnerInvitation
-from pickup.payloads import reservation_payload
+from pickup.payloads import reservation_payload, reservation_pos_payload
 from pickup.schemas import (
     InvitationOut,
     InvitationsOut,
     PickupPointOut,
+    PosReservationOut,
     ReservationCreatedOut,
     ReservationOut,
 )
@@ -25,8 +28,8 @@ from pickup.services import points as point_services
 from pickup.services import reservations as reservation_services
 from shops.api_schemas import BODY_ERRORS, OWNER_ERRORS, PUBLIC_SHOP_ERRORS, described, documented
 from shops.auth import MANAGING_ROLES, client_ip, owner_auth, shop_for_actor
-from shops.errors import NotFound
-from shops.models import ApiToken
+from shops.errors import InvalidInput, NotFound
+from shops.models import ApiToken, TokenScope
 from shops.selectors import public_shop, service_area
 from shops.sharing import attribute_reservation
 from shops.validation import json_body
@@ -407,3 +410,143 @@ def cancel_reservation(request: HttpRequest, token: str):
         reservation_id=reservation.pk, by="customer", reason=reason
     )
     return reservation_payload(_by_token(token))
+
+
+# --- reservations for point-of-sale tools (owner token or session) ----------------------
+
+
+def _pos_day(raw: str | None):
+    if raw is None or raw == "":
+        return None
+    try:
+        return date.fromisoformat(raw) if len(raw) == 10 else None
+    except ValueError:
+        return None
+
+
+@router.get(
+    "/shops/{shop:slug}/reservations",
+    auth=owner_auth,
+    summary="하루 예약 목록 (POS용, 모든 상태, 수령 시간 순)",
+    **documented(
+        {200: list[PosReservationOut]},
+        OWNER_CALL,
+        {422: ["invalid_date"]},
+        description="``date=YYYY-MM-DD`` (기본: 오늘, 서울 시간). Token scope: "
+        "``reservations:read``.",
+    ),
+)
+def list_pos_reservations(request: HttpRequest, slug: str, date: str | None = None):
+    shop = shop_for_actor(
+        request.auth, request.user, slug, MANAGING_ROLES, scope=TokenScope.RESERVATIONS_READ
+    )
+    day = _pos_day(date)
+    if date and day is None:
+        raise InvalidInput(
+            _("날짜는 YYYY-MM-DD 형식으로 보내 주세요. 예: 2026-11-20"), code="invalid_date"
+        )
+    return [reservation_pos_payload(r) for r in reservation_selectors.shop_day(shop, day)]
+
+
+class PosStepIn(Schema):
+    reason: str = Field("", max_length=200, description="취소 사유 (cancel만, 선택)")
+
+
+def _pos_step(request: HttpRequest, slug: str, reservation_id: int, step: str, key: str | None):
+    shop = shop_for_actor(
+        request.auth, request.user, slug, MANAGING_ROLES, scope=TokenScope.RESERVATIONS_WRITE
+    )
+    reason: Any = ""
+    if step == "cancel" and request.body:
+        body = json_body(request, default={})
+        reason = body.get("reason", "") if isinstance(body, dict) else None
+    if isinstance(request.auth, ApiToken):
+        actor = Actor(label=f"token:{request.auth.hint}")
+    else:
+        actor = Actor(user=request.user, label="api")
+    reservation, _replayed = reservation_services.advance(
+        shop=shop,
+        reservation_id=reservation_id,
+        step=step,
+        reason=reason,
+        actor=actor,
+        idempotency_key=key,
+    )
+    return reservation_pos_payload(reservation_selectors.shop_reservation(shop, reservation.pk))
+
+
+POS_STEP_ERRORS = (
+    OWNER_CALL,
+    BODY_ERRORS,
+    {
+        400: ["invalid_idempotency_key"],
+        404: ["reservation_not_found"],
+        409: ["invalid_transition"],
+        422: ["idempotency_key_reused"],
+    },
+)
+POS_STEP_NOTE = (
+    "A step the status does not allow: 409 ``invalid_transition`` with ``status_now`` and "
+    "``reason``. ``Idempotency-Key`` replays the first answer. Token scope: "
+    "``reservations:write``."
+)
+IdempotencyKey = Annotated[str | None, Header(alias="Idempotency-Key")]
+
+
+@router.post(
+    "/shops/{shop:slug}/reservations/{reservation_id}/ready",
+    auth=owner_auth,
+    summary="준비 완료 (포장해 픽업 지점에 둠)",
+    **documented({200: PosReservationOut}, *POS_STEP_ERRORS, description=POS_STEP_NOTE),
+)
+def pos_ready(
+    request: HttpRequest, slug: str, reservation_id: int, idempotency_key: IdempotencyKey = None
+):
+    return _pos_step(request, slug, reservation_id, "ready", idempotency_key)
+
+
+@router.post(
+    "/shops/{shop:slug}/reservations/{reservation_id}/picked-up",
+    auth=owner_auth,
+    summary="수령 완료 (건네줌)",
+    **documented({200: PosReservationOut}, *POS_STEP_ERRORS, description=POS_STEP_NOTE),
+)
+def pos_picked_up(
+    request: HttpRequest, slug: str, reservation_id: int, idempotency_key: IdempotencyKey = None
+):
+    return _pos_step(request, slug, reservation_id, "picked-up", idempotency_key)
+
+
+@router.post(
+    "/shops/{shop:slug}/reservations/{reservation_id}/no-show",
+    auth=owner_auth,
+    summary="노쇼 처리 (수령 시간이 끝난 뒤)",
+    **documented({200: PosReservationOut}, *POS_STEP_ERRORS, description=POS_STEP_NOTE),
+)
+def pos_no_show(
+    request: HttpRequest, slug: str, reservation_id: int, idempotency_key: IdempotencyKey = None
+):
+    return _pos_step(request, slug, reservation_id, "no-show", idempotency_key)
+
+
+@router.post(
+    "/shops/{shop:slug}/reservations/{reservation_id}/cancel",
+    auth=owner_auth,
+    summary='가게가 예약 취소 (본문 선택: {"reason": "…"})',
+    openapi_extra={
+        "requestBody": {
+            "required": False,
+            "content": {"application/json": {"schema": PosStepIn.model_json_schema()}},
+        }
+    },
+    **documented(
+        {200: PosReservationOut},
+        *POS_STEP_ERRORS,
+        {422: ["too_long", "control_characters"]},
+        description=POS_STEP_NOTE,
+    ),
+)
+def pos_cancel(
+    request: HttpRequest, slug: str, reservation_id: int, idempotency_key: IdempotencyKey = None
+):
+    return _pos_step(request, slug, reservation_id, "cancel", idempotency_key)

@@ -88,3 +88,31 @@ def reservation_staff_payload(reservation: Reservation) -> dict[str, Any]:
         "phone_masked": mask_phone(reservation.phone),
         "cancel_reason": reservation.cancel_reason,
     }
+
+
+def reservation_pos_payload(reservation: Reservation) -> dict[str, Any]:
+    """What a point-of-sale tool sees (the POS list and the ``reservation.*`` events): no
+    secret link, no name, the phone masked (DESIGN.md's contract)."""
+    return {
+        "id": reservation.pk,
+        "shop": reservation.shop.slug,
+        "status": reservation.status,
+        "code": reservation.code,
+        "listing_id": reservation.listing_id,
+        "option_id": reservation.option_id,
+        "item_name": reservation.item_name,
+        "quantity": reservation.quantity,
+        "units": reservation.units,
+        "total_price": reservation.total_price,
+        "pickup_point_id": reservation.pickup_point_id,
+        "pickup_date": reservation.date.isoformat(),
+        "window": _window(reservation),
+        "pickup_starts_at": _local(reservation.pickup_starts_at),
+        "pickup_ends_at": _local(reservation.pickup_ends_at),
+        "phone": mask_phone(reservation.phone),
+        "cancel_reason": reservation.cancel_reason,
+        "cancelled_by": reservation.cancelled_by,
+        "version": reservation.version,
+        "created_at": _local(reservation.created_at),
+        "updated_at": _local(reservation.updated_at),
+    }

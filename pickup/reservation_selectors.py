@@ -168,3 +168,17 @@ def place_handover(place: PickupPlace, day: date | None = None) -> list[Reservat
 
 def reservation_by_code(shop: Shop, code: str) -> Reservation | None:
     return _with_relations(Reservation.objects.filter(shop=shop, code=code)).first()
+
+
+def shop_day(shop: Shop, day: date | None = None) -> list[Reservation]:
+    """One day's reservations of a shop, every status, in pickup order (the POS list)."""
+    day = day or _today(None)
+    return list(
+        _with_relations(Reservation.objects.filter(shop=shop, date=day)).order_by(
+            "pickup_starts_at", "id"
+        )
+    )
+
+
+def shop_reservation(shop: Shop, reservation_id: int) -> Reservation | None:
+    return _with_relations(Reservation.objects.filter(shop=shop, pk=reservation_id)).first()

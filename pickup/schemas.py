@@ -103,3 +103,30 @@ __all__ = [
     "ReservationOut",
     "ReservationCreatedOut",
 ]
+
+
+class PosReservationOut(OutSchema):
+    """A reservation as a point-of-sale tool sees it (and as ``reservation.*`` webhooks
+    carry it): no secret link, no name, the phone masked."""
+
+    id: int
+    shop: str
+    status: str = Field(description="confirmed, ready, picked_up, cancelled, no_show")
+    code: str = Field(description="손님이 보여 주는 수령 코드")
+    listing_id: int | None
+    option_id: int | None
+    item_name: str
+    quantity: int
+    units: int
+    total_price: int
+    pickup_point_id: int
+    pickup_date: str
+    window: WindowOut | None
+    pickup_starts_at: str | None
+    pickup_ends_at: str | None
+    phone: str = Field(description="가린 휴대폰 번호, 예: 010-****-1234")
+    cancel_reason: str
+    cancelled_by: str
+    version: int = Field(description="이 예약의 변경 번호 (변경마다 1씩 커짐)")
+    created_at: str | None
+    updated_at: str | None

@@ -44,7 +44,7 @@ BODY_ERRORS: dict[int, list[str]] = {
 }
 OWNER_ERRORS: dict[int, list[str]] = {
     401: ["unauthorized"],
-    403: ["forbidden", "csrf_failed"],
+    403: ["forbidden", "csrf_failed", "missing_scope"],
     404: ["shop_not_found"],
 }
 PUBLIC_SHOP_ERRORS: dict[int, list[str]] = {404: ["shop_not_found"]}

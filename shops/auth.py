@@ -119,16 +119,42 @@ def shops_for_user(user: AbstractBaseUser, roles: tuple[str, ...] | None = None)
     return Shop.objects.filter(pk__in=memberships.values("shop_id"))
 
 
+def require_scope(auth: object, scope: str | None) -> None:
+    """A token must hold ``scope`` (``None``: every scope); members signed in are not
+    scoped (their role decides)."""
+    if isinstance(auth, ApiToken) and not auth.allows(scope):
+        if scope is None:
+            raise PermissionDenied(
+                _("이 작업에는 모든 권한을 가진 API 토큰이 필요합니다."),
+                code="missing_scope",
+                scope="*",
+            )
+        raise PermissionDenied(
+            _("이 API 토큰에는 '%(scope)s' 권한이 없습니다.") % {"scope": scope},
+            code="missing_scope",
+            scope=scope,
+        )
+
+
 def shop_for_actor(
-    auth: object, user: AbstractBaseUser | None, slug: str, roles: tuple[str, ...] | None = None
+    auth: object,
+    user: AbstractBaseUser | None,
+    slug: str,
+    roles: tuple[str, ...] | None = None,
+    *,
+    scope: str | None = None,
 ) -> Shop:
-    """The shop named by ``slug`` if the caller (token or logged-in member) may act for it."""
+    """The shop named by ``slug`` if the caller (token or logged-in member) may act for it.
+
+    A token must also hold ``scope`` (a ``TokenScope`` value); a call naming none needs a
+    token with every scope."""
     shop = Shop.objects.filter(slug=slug).first()
     if shop is None:
         raise NotFound(_("가게를 찾을 수 없습니다."), code="shop_not_found")
     if isinstance(auth, ApiToken):
         if auth.shop_id != shop.pk:
             raise PermissionDenied(_("이 토큰으로는 이 가게를 관리할 수 없습니다."))
+        require_scope(auth, scope)
         return shop
     if user is None or not shops_for_user(user, roles).filter(pk=shop.pk).exists():
         raise PermissionDenied(_("이 가게를 관리할 권한이 없습니다."))

@@ -173,8 +173,30 @@ def hash_token(raw: str) -> str:
     return hashlib.sha256(raw.encode()).hexdigest()
 
 
+class TokenScope(models.TextChoices):
+    """What an API token may do. A token carries a list of them; the console and the
+    ``shop_token`` command give new tokens every scope unless told otherwise."""
+
+    STOCK_WRITE = "stock:write", _("재고·상품 쓰기")
+    RESERVATIONS_READ = "reservations:read", _("예약 보기")
+    RESERVATIONS_WRITE = "reservations:write", _("예약 처리")
+    WEBHOOKS_MANAGE = "webhooks:manage", _("웹훅 관리")
+
+
+ALL_SCOPES: tuple[str, ...] = tuple(TokenScope.values)
+
+
+def all_scopes() -> list[str]:
+    return list(ALL_SCOPES)
+
+
 class ApiToken(models.Model):
-    """A shop's integration credential. Only the SHA-256 of the token is stored."""
+    """A shop's integration credential. Only the SHA-256 of the token is stored.
+
+    ``scopes`` lists what it may do (``TokenScope``); a call outside them is a 403
+    ``missing_scope``. Calls that name no scope (the shop's settings: pickup points, the
+    service area, hours) need a token holding every scope.
+    """
 
     shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="api_tokens")
     name = models.CharField(_("이름"), max_length=80, default="integration")
@@ -183,6 +205,7 @@ class ApiToken(models.Model):
     created_at = models.DateTimeField(auto_now_add=True)
     last_used_at = models.DateTimeField(null=True, blank=True, editable=False)
     revoked_at = models.DateTimeField(_("폐기 시각"), null=True, blank=True)
+    scopes = models.JSONField(_("권한"), default=all_scopes)
 
     class Meta:
         verbose_name = _("API 토큰")
@@ -192,10 +215,30 @@ class ApiToken(models.Model):
         return f"{self.name} ({self.hint}…)"
 
     @classmethod
-    def issue(cls, shop: Shop, name: str = "integration") -> tuple[ApiToken, str]:
+    def issue(
+        cls, shop: Shop, name: str = "integration", scopes: tuple[str, ...] | list[str] = ALL_SCOPES
+    ) -> tuple[ApiToken, str]:
+        """A new token with ``scopes`` (each a ``TokenScope`` value); the raw token is
+        returned once and never stored."""
+        unknown = set(scopes) - set(ALL_SCOPES)
+        if unknown:
+            raise ValueError(f"unknown token scopes {sorted(unknown)}")
         raw = TOKEN_PREFIX + secrets.token_urlsafe(32)
-        token = cls.objects.create(shop=shop, name=name, key_hash=hash_token(raw), hint=raw[:10])
+        token = cls.objects.create(
+            shop=shop,
+            name=name,
+            key_hash=hash_token(raw),
+            hint=raw[:10],
+            scopes=[scope for scope in ALL_SCOPES if scope in scopes],
+        )
         return token, raw
+
+    def allows(self, scope: str | None) -> bool:
+        """Whether this token may make a call needing ``scope`` (None: every scope)."""
+        held = set(self.scopes or ())
+        if scope is None:
+            return held >= set(ALL_SCOPES)
+        return scope in held
 
 
 class ShareChannel(models.TextChoices):

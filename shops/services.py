@@ -33,9 +33,10 @@ from django.utils.translation import gettext as _
 from shops import geo, live
 from shops.cache import CacheUnavailable
 from shops.errors import Conflict, InvalidInput, NotFound, PermissionDenied
-from shops.models import Membership, ShareChannel, ShareStat, Shop
+from shops.models import ALL_SCOPES, ApiToken, Membership, ShareChannel, ShareStat, Shop
 from shops.selectors import service_area
 from shops.signals import service_area_changed
+from shops.validation import clean_text
 
 logger = logging.getLogger(__name__)
 
@@ -379,3 +380,40 @@ def set_service_area(
     for name in ("lat", "lng", "service_radius_m", "service_polygon", "service_polygon_hash"):
         setattr(shop, name, getattr(locked, name))
     return AreaChange(shop=shop, paused=paused)
+
+
+# --- API tokens ------------------------------------------------------------------------
+
+MAX_TOKEN_NAME = 80
+
+
+def issue_api_token(*, shop: Shop, name: Any, scopes: Any) -> tuple[ApiToken, str]:
+    """A new integration token for ``shop`` with the chosen scopes; the raw token is returned
+    once (the console shows it once) and only its hash is kept."""
+    name = clean_text(name or "integration", label=_("토큰 이름"), max_length=MAX_TOKEN_NAME)
+    if not isinstance(scopes, list | tuple) or not scopes:
+        raise InvalidInput(_("권한을 하나 이상 골라 주세요."), code="scopes_required")
+    unknown = [s for s in scopes if s not in ALL_SCOPES]
+    if unknown:
+        raise InvalidInput(
+            _("알 수 없는 권한입니다: %(scopes)s") % {"scopes": ", ".join(map(str, unknown))},
+            code="unknown_scope",
+        )
+    with transaction.atomic():
+        return ApiToken.issue(shop, name=name or "integration", scopes=tuple(scopes))
+
+
+def revoke_api_token(*, shop: Shop, token_id: int, now: Any = None) -> ApiToken:
+    """The token stops working at once; revoking twice changes nothing."""
+    with transaction.atomic():
+        token = (
+            ApiToken.objects.select_for_update(of=("self",))
+            .filter(pk=token_id, shop_id=shop.pk)
+            .first()
+        )
+        if token is None:
+            raise NotFound(_("토큰을 찾을 수 없습니다."), code="token_not_found")
+        if token.revoked_at is None:
+            token.revoked_at = now or timezone.now()
+            token.save(update_fields=["revoked_at"])
+    return token

@@ -75,6 +75,8 @@ class Preview:
     empty_label: str = "오늘 입고를 준비하고 있어요"
     price_label: str = "픽업가 {price}원"
     featured: bool = False
+    rating: str = ""
+    """The shop's reviews in the footer, e.g. "★4.8 (126)"; empty with none."""
 
     def fingerprint(self) -> str:
         """A short digest of everything drawn except the caption (which says when it was
@@ -261,7 +263,11 @@ def draw_preview(preview: Preview) -> Image.Image:
     footer_y = (FOOTER_TOP + PREVIEW_HEIGHT) // 2
     brand, brand_font = fit_text(clean_text(preview.brand), 200, 26, 18, bold=True)
     draw.text((PAD, footer_y), brand, font=brand_font, fill=ACCENT, anchor="lm")
-    caption_parts = [clean_text(preview.more_label), clean_text(preview.caption)]
+    caption_parts = [
+        clean_text(preview.rating),
+        clean_text(preview.more_label),
+        clean_text(preview.caption),
+    ]
     caption_text = " · ".join(part for part in caption_parts if part)
     if caption_text:
         brand_width = int(brand_font.getlength(brand)) if brand else 0

@@ -27,6 +27,7 @@ from django.utils.translation import gettext as _
 from livestock import selectors as stock_selectors
 from livestock.models import Listing
 from pickup import reservation_selectors
+from reviews import selectors as review_selectors
 from shops.models import Shop
 from storefront import og_image
 
@@ -68,9 +69,20 @@ def _status_label(listing: Listing) -> str:
 
 
 def build_preview(
-    shop: Shop, listings: Sequence[Listing], featured: Listing | None = None, *, drawn_at=None
+    shop: Shop,
+    listings: Sequence[Listing],
+    featured: Listing | None = None,
+    *,
+    drawn_at=None,
+    rating: str | None = None,
 ) -> og_image.Preview:
-    """What the image shows, always in the site's default language (scrapers send none)."""
+    """What the image shows, always in the site's default language (scrapers send none).
+    The shop's image carries its reviews' "★4.8 (126)" (``rating``, read here unless the
+    caller has it already); a listing's does not."""
+    if featured is not None:
+        rating = ""
+    elif rating is None:
+        rating = review_selectors.shop_summary(shop).stars
     ordered = _ordered(listings, featured)
     shown = ordered[:PREVIEW_ROWS]
     hidden = len(ordered) - len(shown)
@@ -95,6 +107,7 @@ def build_preview(
             empty_label=_("오늘 입고를 준비하고 있어요"),
             price_label=_("픽업가 {price}원"),
             featured=featured is not None,
+            rating=rating,
         )
 
 

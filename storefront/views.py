@@ -19,6 +19,7 @@ from livestock import selectors as stock_selectors
 from livestock.models import Listing
 from pickup import selectors as pickup_selectors
 from pickup.clients import remember_device
+from reviews import selectors as review_selectors
 from shops import area_map, sharing
 from shops.areas import NEIGHBOURHOODS, neighbourhood
 from shops.errors import InvalidInput
@@ -26,6 +27,7 @@ from shops.models import Shop
 from shops.selectors import service_area, shop_by_slug
 from shops.services import parse_point
 from storefront import nearby, previews
+from storefront.structured_data import json_ld_script, shop_json_ld
 
 TOP_LISTINGS = 3
 LIVE_SHOPS = 10
@@ -104,12 +106,16 @@ def _share_context(
     version: int,
     listings: Sequence[Listing],
     listing: Listing | None = None,
+    stars: str = "",
 ) -> dict[str, Any]:
-    """Everything the Open Graph tags and the share sheet need."""
+    """Everything the Open Graph tags and the share sheet need; ``stars`` ("★4.8 (126)",
+    the shop page's) leads the description and is drawn in the shop's preview image."""
     page_path = listing_path(shop, listing) if listing is not None else shop.get_absolute_url()
     canonical = request.build_absolute_uri(page_path)
-    preview = previews.build_preview(shop, listings, listing)
+    preview = previews.build_preview(shop, listings, listing, rating=stars)
     texts = previews.share_texts(shop, listings, listing)
+    if stars:
+        texts = {**texts, "description": f"{stars} · {texts['description']}"}
     links = {channel: sharing.share_url(canonical, channel) for channel in sharing.SHARE_CHANNELS}
     return {
         **texts,
@@ -149,6 +155,11 @@ def shop_page(request: HttpRequest, slug: str) -> HttpResponse:
     listings = list(stock_selectors.active_listings(shop.pk))
     near, _label, _error = _location(request)
     pickup_points = pickup_selectors.public_pickup_points(shop, near)
+    summary = review_selectors.shop_summary(shop)
+    photos_only = request.GET.get("reviews") == "photo"
+    reviews = review_selectors.shop_reviews(shop, photos_only=photos_only)
+    recent = reviews if not photos_only else review_selectors.shop_reviews(shop)
+    canonical = request.build_absolute_uri(shop.get_absolute_url())
     response = render(
         request,
         "shops/shop_page.html",
@@ -159,7 +170,12 @@ def shop_page(request: HttpRequest, slug: str) -> HttpResponse:
             "pickup_points": pickup_points,
             "pickup_near": near,
             "pickup_map": mark_safe(pickup_map(shop, pickup_points, near)),  # noqa: S308
-            "share": _share_context(request, shop, version, listings),
+            "share": _share_context(request, shop, version, listings, stars=summary.stars),
+            "review_summary": summary,
+            "reviews": reviews,
+            "photos_only": photos_only,
+            "review_filter_url": shop.get_absolute_url(),
+            "json_ld": json_ld_script(shop_json_ld(shop, canonical, summary, recent)),
         },
     )
     sharing.note_visit(request, response, shop)
@@ -185,6 +201,8 @@ def listing_page(request: HttpRequest, slug: str, listing_id: int) -> HttpRespon
             "version": version,
             "share": _share_context(request, shop, version, listings, listing),
             "on_listing_page": True,
+            "review_summary": review_selectors.listing_summary(listing.pk),
+            "reviews": review_selectors.listing_reviews(listing.pk),
         },
     )
     sharing.note_visit(request, response, shop)

@@ -22,10 +22,15 @@ from livestock.services import Actor, change_stock_in_transaction
 from pickup import codes, limits
 from pickup.clients import Client, customer_key
 from pickup.models import PickupPlace, PickupPoint, Reservation, ReservationEvent
-from pickup.payloads import reservation_payload, reservation_staff_payload
+from pickup.payloads import (
+    reservation_payload,
+    reservation_pos_payload,
+    reservation_staff_payload,
+)
 from pickup.services.checks import RawInput, check_id
 from pickup.services.windows import pickup_slot
 from pickup.streams import record_reservation_change
+from shops import events
 from shops.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
 from shops.idempotency import Stored, run_once
 from shops.models import Shop
@@ -33,6 +38,13 @@ from shops.validation import clean_text
 
 ReservationStatus = Reservation.Status
 Reason = StockEvent.Reason
+
+EVENT_OF_STATUS = {
+    ReservationStatus.READY: events.RESERVATION_READY,
+    ReservationStatus.PICKED_UP: events.RESERVATION_PICKED_UP,
+    ReservationStatus.CANCELLED: events.RESERVATION_CANCELLED,
+    ReservationStatus.NO_SHOW: events.RESERVATION_NO_SHOW,
+}
 
 CUSTOMER = Actor(label="customer")
 SYSTEM = Actor(label="system")
@@ -95,6 +107,13 @@ def _announce(reservation: Reservation, *, created: bool = False) -> Reservation
         reservation=reservation,
         public=reservation_payload(reservation),
         staff=reservation_staff_payload(reservation),
+    )
+    events.record(
+        type=events.RESERVATION_CREATED if created else EVENT_OF_STATUS[reservation.status],
+        shop_id=reservation.shop_id,
+        shop_slug=reservation.shop.slug,
+        version=reservation.version,
+        data=reservation_pos_payload(reservation),
     )
     return reservation
 
@@ -504,6 +523,17 @@ def mark_picked_up(*, shop: Shop, code: RawInput, now: datetime | None = None) -
     )
 
 
+def hand_over(*, shop: Shop, reservation_id: int, now: datetime | None = None) -> Reservation:
+    """The shop hands an order over, named by its id (a point-of-sale tool that already
+    matched the customer, so no code is typed and no wrong-code limit applies)."""
+    now = _now(now)
+    with transaction.atomic():
+        reservation = _locked_open_reservation(reservation_id, shop)
+        _close(reservation, ReservationStatus.PICKED_UP, now)
+        _announce(reservation)
+    return reservation
+
+
 def hand_over_at_place(
     *, place: PickupPlace, code: RawInput, now: datetime | None = None
 ) -> Reservation:
@@ -578,3 +608,82 @@ def purge_expired_phones(*, now: datetime | None = None) -> int:
         )
         .update(phone="", phone_erased_at=now)
     )
+
+
+# --- point-of-sale steps ---------------------------------------------------------------
+
+POS_STEPS = ("ready", "picked-up", "no-show", "cancel")
+# The refusals that mean "the reservation's status does not allow this step".
+NOT_ALLOWED_NOW = {
+    "already_picked_up",
+    "already_cancelled",
+    "already_no_show",
+    "invalid_status",
+    "window_not_over",
+}
+
+
+def advance(
+    *,
+    shop: Shop,
+    reservation_id: int,
+    step: str,
+    reason: RawInput = "",
+    actor: Actor = SYSTEM,
+    idempotency_key: str | None = None,
+    now: datetime | None = None,
+) -> tuple[Reservation, bool]:
+    """A point-of-sale tool moves a reservation one step (``POS_STEPS``); returns it and
+    whether the answer is a replay of an earlier request with the same Idempotency-Key.
+
+    A step the status does not allow is a ``Conflict`` with code ``invalid_transition``
+    (``status`` says where the reservation is, ``reason`` the specific refusal). A shop
+    cancelling without a reason gives the customer a plain one.
+    """
+    if step not in POS_STEPS:
+        raise NotFound(_("알 수 없는 처리입니다."), code="unknown_step")
+    if step == "cancel":
+        reason = _check_reason(reason) or _("가게 사정으로 취소되었습니다.")
+
+    def action() -> Reservation:
+        try:
+            if step == "ready":
+                return mark_ready(shop=shop, reservation_id=reservation_id, now=now)
+            if step == "picked-up":
+                return hand_over(shop=shop, reservation_id=reservation_id, now=now)
+            if step == "no-show":
+                return mark_no_show(reservation_id=reservation_id, shop=shop, actor=actor, now=now)
+            return cancel_reservation(
+                reservation_id=reservation_id,
+                by=Reservation.CancelledBy.SHOP,
+                shop=shop,
+                reason=reason,
+                actor=actor,
+                now=now,
+            )
+        except Conflict as refused:
+            if refused.code not in NOT_ALLOWED_NOW:
+                raise
+            current = (
+                Reservation.objects.filter(pk=reservation_id)
+                .values_list("status", flat=True)
+                .first()
+            )
+            raise Conflict(
+                refused.detail,
+                code="invalid_transition",
+                status=409,
+                reason=refused.code,
+                status_now=current,
+            ) from None
+
+    with transaction.atomic():
+        return run_once(
+            shop_id=shop.pk,
+            scope=f"pos:{step}",
+            key=idempotency_key,
+            request_data={"reservation_id": reservation_id, "step": step, "reason": reason},
+            action=action,
+            remember=lambda reservation: {"reservation_id": reservation.pk},
+            recall=_recall_reservation,
+        )

@@ -25,7 +25,10 @@ pytestmark = pytest.mark.django_db
 # UPDATE ... RETURNING bumps the owner and café feeds together, one INSERT logs both changes
 # (pickup/streams.py).
 # On PostgreSQL two more: the deferred foreign-key checks are run before the feeds are locked.
-RESERVE_BUDGET = 18 + (2 if connection.vendor == "postgresql" else 0)
+# Two for the webhook outbox (integrations/outbox.py): the shop's endpoints are looked up for
+# each of the reservation's two events (stock.changed, reservation.created), in the
+# transaction, so an endpoint added a moment ago is never missed.
+RESERVE_BUDGET = 18 + 2 + (2 if connection.vendor == "postgresql" else 0)
 OPTION_LOOKUP = 1
 
 

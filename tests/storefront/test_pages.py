@@ -28,7 +28,8 @@ class ListingRows(HTMLParser):
         attrs = dict(attrs)
         if tag == "template":
             self.current = "template"
-        if tag == "script":
+        # Data blocks (JSON-LD, json_script) are never run; every other script must be a file.
+        if tag == "script" and attrs.get("type") not in ("application/ld+json", "application/json"):
             self.scripts.append(attrs.get("src") or "")
         if "data-listing-id" in attrs and self.current != "template" and attrs["data-listing-id"]:
             self.current = attrs["data-listing-id"]

@@ -52,7 +52,9 @@ class PageTags(HTMLParser):
         elif tag == "link" and attrs.get("rel") == "canonical":
             self.canonical = attrs.get("href")
         elif tag == "script" and not attrs.get("src"):
-            self.inline_scripts += 1
+            # A JSON-LD data block is never run (and CSP does not apply to it); code would be.
+            if attrs.get("type") != "application/ld+json":
+                self.inline_scripts += 1
         elif tag == "title":
             self._in_title = True
 

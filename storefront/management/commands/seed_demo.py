@@ -179,6 +179,7 @@ OWNER_PERMISSIONS = [
     ("pickup", "pickuppoint", ["view", "add", "change"]),
     ("pickup", "pickupwindow", ["view", "add", "change", "delete"]),
     ("pickup", "reservation", ["view"]),
+    ("reviews", "review", ["view"]),
 ]
 
 

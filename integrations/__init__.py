@@ -1,0 +1,1 @@
+"""Integrations: the webhook outbox, signed deliveries, and the shop's endpoints (floor 4)."""
