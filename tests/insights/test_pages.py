@@ -72,3 +72,12 @@ def test_staff_and_strangers_do_not_see_the_numbers(shop, other_shop, clock):
     stranger = Client()
     stranger.force_login(factories.make_owner(other_shop, "other"))
     assert stranger.get(f"/owner/s/{shop.slug}/stats/").status_code == 404
+
+
+def test_numbers_page_in_english(shop, owner, clock):
+    client = Client(headers={"Accept-Language": "en"})
+    client.force_login(owner)
+    page = client.get(f"/owner/s/{shop.slug}/stats/").content.decode()
+    assert "Reservations and pickups by day" in page
+    assert "How much to prepare tomorrow" in page
+    assert "₩0" in page
