@@ -50,7 +50,7 @@ drills: install
 	$(BIN)/python -m pytest -m multiprocess -v $(PYTEST_ARGS) || $(PYTEST_EXIT)
 
 # The benchmark scripts (bench/ also holds modules they share: bare_asgi.py, daphne_pool.py).
-BENCHMARKS := og nearby reserve fanout webhooks push http_floor
+BENCHMARKS := og nearby reserve fanout webhooks push insights http_floor
 
 bench: install
 	@for name in $(BENCHMARKS); do echo "== bench/$$name.py"; $(BIN)/python bench/$$name.py || exit 1; done

@@ -15,6 +15,7 @@ from ninja.errors import AuthenticationError, HttpError, ValidationError
 from ninja.parser import Parser
 from ninja.renderers import JSONRenderer
 
+from insights.api import router as insights_router
 from integrations.api import router as integrations_router
 from livestock.api import router as livestock_router
 from notify.api import router as notify_router
@@ -58,6 +59,7 @@ api.add_router("/", pickup_router)
 api.add_router("/", reviews_router)
 api.add_router("/", integrations_router)
 api.add_router("/", notify_router)
+api.add_router("/", insights_router)
 
 STATUS_CODES = {
     400: "bad_request",

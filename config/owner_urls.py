@@ -3,6 +3,7 @@
 from django.contrib.auth import views as auth_views
 from django.urls import path
 
+from insights import views as insights_views
 from integrations import owner_views as integration_views
 from livestock import owner_views as stock_views
 from pickup import owner_views as pickup_views
@@ -73,6 +74,8 @@ urlpatterns = [
     ),
     path("s/<shop:slug>/poster.png", shop_views.qr_poster, {"fmt": "png"}, name="qr_poster_png"),
     path("s/<shop:slug>/poster.pdf", shop_views.qr_poster, {"fmt": "pdf"}, name="qr_poster_pdf"),
+    path("s/<shop:slug>/stats/", insights_views.stats_page, name="stats"),
+    path("s/<shop:slug>/stats.csv", insights_views.stats_csv, name="stats_csv"),
     path("s/<shop:slug>/reservations/", pickup_views.reservations, name="reservations"),
     path(
         "s/<shop:slug>/reservations/<int:reservation_id>/ready/",

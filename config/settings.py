@@ -69,6 +69,7 @@ INSTALLED_APPS = [
     "reviews",
     "integrations",
     "notify",
+    "insights",
     "storefront",
 ]
 
@@ -351,6 +352,8 @@ LIVESTOCK_HEARTBEAT_SECONDS = float(os.environ.get("LIVESTOCK_HEARTBEAT_SECONDS"
 LIVESTOCK_EVENTS_KEPT = env_int("LIVESTOCK_EVENTS_KEPT", 500)
 # Older stock history is pruned nightly (the latest LIVESTOCK_EVENTS_KEPT per shop stay).
 LIVESTOCK_EVENTS_RETENTION_DAYS = env_int("LIVESTOCK_EVENTS_RETENTION_DAYS", 30)
+# Daily rollups of the owner's numbers (insights/) are kept this long.
+INSIGHTS_RETENTION_DAYS = env_int("INSIGHTS_RETENTION_DAYS", 731)
 # Recent changes per reservation feed (owner console, café page) kept for a resync.
 RESERVATION_EVENTS_KEPT = env_int("RESERVATION_EVENTS_KEPT", 200)
 # How the live hub writes frames to daphne's sockets: direct (default), prepared or asgi

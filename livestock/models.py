@@ -158,6 +158,8 @@ class StockEvent(models.Model):
         constraints = [
             models.UniqueConstraint(fields=["shop", "version"], name="stockevent_unique_version"),
         ]
+        # The daily rollups (insights) read one shop's day of events.
+        indexes = [models.Index(fields=["shop", "created_at"], name="stockevent_shop_created_idx")]
 
     def __str__(self) -> str:
         return f"v{self.version} {self.listing_id} {self.delta:+d}"

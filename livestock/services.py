@@ -165,6 +165,9 @@ def _record_change(
         actor=actor.user if actor.user is not None and actor.user.is_authenticated else None,
         actor_label=actor.label[:80],
         payload=payload,
+        # Read the clock here, not through the field default bound at import: the daily
+        # rollups (insights) time arrivals and sell-outs from it.
+        created_at=timezone.now(),
     )
     events.record(
         type=events.STOCK_CHANGED,

@@ -58,3 +58,12 @@ def remember_device(request: HttpRequest, response: HttpResponse) -> HttpRespons
             samesite="Lax",
         )
     return response
+
+
+def customer_key(*, shop_id: int, phone: str) -> str:
+    """A keyed hash of a normalised phone number, per shop: the same customer at the same
+    shop gives the same key, and nothing gives the number back (HMAC-SHA256 keyed with a key
+    derived from SECRET_KEY; another shop's key for the same phone differs, so keys cannot
+    be joined across shops). Stored on the reservation and erased with its phone number
+    (see docs/privacy.md)."""
+    return _digest("customer", f"{shop_id}:{phone}")

@@ -294,6 +294,11 @@ class Reservation(models.Model):
     # and of the network address, kept only while the reservation is open.
     client_device = models.CharField(max_length=64, blank=True, editable=False)
     client_network = models.CharField(max_length=64, blank=True, editable=False)
+    # Repeat customers without keeping who they are (docs/privacy.md): a keyed hash of the
+    # phone (pickup.clients.customer_key), erased together with the phone; and whether, when
+    # this reservation was made, the same customer had already picked up an order here.
+    customer_key = models.CharField(max_length=64, blank=True, editable=False)
+    returning_customer = models.BooleanField(_("재구매 손님"), default=False, editable=False)
 
     objects = ReservationQuerySet.as_manager()
 
@@ -305,6 +310,10 @@ class Reservation(models.Model):
             models.Index(fields=["shop", "date"], name="reservation_shop_date_idx"),
             models.Index(fields=["status", "pickup_ends_at"], name="reservation_open_due_idx"),
             models.Index(fields=["phone", "shop"], name="reservation_phone_idx"),
+            models.Index(fields=["shop", "customer_key"], name="reservation_customer_idx"),
+            # The daily rollups (insights) read one shop's day by when things happened.
+            models.Index(fields=["shop", "created_at"], name="reservation_shop_created_idx"),
+            models.Index(fields=["shop", "ended_at"], name="reservation_shop_ended_idx"),
         ]
         constraints = [
             models.UniqueConstraint(fields=["shop", "code"], name="reservation_unique_code"),

@@ -20,7 +20,7 @@ from django.utils.translation import gettext as _
 from livestock.models import Listing, ListingOption, StockEvent
 from livestock.services import Actor, change_stock_in_transaction
 from pickup import codes, limits
-from pickup.clients import Client
+from pickup.clients import Client, customer_key
 from pickup.models import PickupPlace, PickupPoint, Reservation, ReservationEvent
 from pickup.payloads import (
     reservation_payload,
@@ -130,11 +130,23 @@ def _unique_code(shop: Shop) -> str:
 # --- reserve ---------------------------------------------------------------------------
 
 
-def _check_phone_limits(shop: Shop, phone: str, now: datetime) -> None:
+def _check_phone_limits(shop: Shop, phone: str, key: str, now: datetime) -> bool:
+    """Refuse a phone over its no-show or open-reservation limit; return whether the same
+    customer (by keyed hash, which outlives a phone erased without consent) has picked up an
+    order here before. One query."""
     since = now - timedelta(days=settings.PICKUP_PHONE_RETENTION_DAYS)
-    counts = Reservation.objects.filter(shop_id=shop.pk, phone=phone).aggregate(
-        no_shows=Count("pk", filter=Q(status=ReservationStatus.NO_SHOW, ended_at__gte=since)),
-        active=Count("pk", filter=Q(status__in=Reservation.OPEN_STATUSES)),
+    same_phone = Q(phone=phone)
+    counts = (
+        Reservation.objects.filter(shop_id=shop.pk)
+        .filter(same_phone | Q(customer_key=key))
+        .aggregate(
+            no_shows=Count(
+                "pk",
+                filter=same_phone & Q(status=ReservationStatus.NO_SHOW, ended_at__gte=since),
+            ),
+            active=Count("pk", filter=same_phone & Q(status__in=Reservation.OPEN_STATUSES)),
+            collected=Count("pk", filter=Q(customer_key=key, status=ReservationStatus.PICKED_UP)),
+        )
     )
     if counts["no_shows"] >= settings.PICKUP_NO_SHOW_LIMIT:
         raise PermissionDenied(
@@ -154,6 +166,7 @@ def _check_phone_limits(shop: Shop, phone: str, now: datetime) -> None:
             % {"max": settings.PICKUP_MAX_ACTIVE_PER_PHONE},
             code="too_many_active_reservations",
         )
+    return counts["collected"] > 0
 
 
 def _over_limit(listing: Listing, limit: int, *, held: int) -> Conflict:
@@ -297,7 +310,8 @@ def reserve(
             point=point, shop=shop, window_id=window_id, now=now, day=chosen_day
         )
         day = timezone.localtime(starts).date()
-        _check_phone_limits(shop, phone, now)
+        key = customer_key(shop_id=shop.pk, phone=phone)
+        returning = _check_phone_limits(shop, phone, key, now)
         per_item = option.units if option else 1
         units = per_item * quantity
         limit = listing.per_customer_limit
@@ -340,6 +354,8 @@ def reserve(
             updated_at=now,
             client_device=client.device,
             client_network=client.network,
+            customer_key=key,
+            returning_customer=returning,
         )
         # Created from the loaded shop, point (with its place) and window: nothing to reload.
         return _announce(reservation, created=True)
@@ -584,15 +600,19 @@ def purge_expired_phones(*, now: datetime | None = None) -> int:
     """Erase the phone of reservations that ended longer ago than the retention period.
 
     Without the customer's consent to keep it, the number goes as soon as the reservation ends.
+    The keyed hash of the phone (``customer_key``, which counts repeat customers) is kept for
+    the retention period either way and then erased; the daily rollups need neither
+    (docs/privacy.md).
     """
     now = _now(now)
     cutoff = now - timedelta(days=settings.PICKUP_PHONE_RETENTION_DAYS)
     # The live feeds' logs hold names and masked phones too; a page a day behind gets a
     # snapshot anyway.
     ReservationEvent.objects.filter(created_at__lt=now - timedelta(days=1)).delete()
+    ended = Reservation.objects.filter(status__in=Reservation.FINAL_STATUSES)
+    ended.filter(ended_at__lte=cutoff).exclude(customer_key="").update(customer_key="")
     return (
-        Reservation.objects.filter(status__in=Reservation.FINAL_STATUSES)
-        .exclude(phone="")
+        ended.exclude(phone="")
         .filter(
             Q(phone_consent=True, ended_at__lte=cutoff) | Q(phone_consent=False, ended_at__lte=now)
         )
