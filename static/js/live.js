@@ -3,6 +3,7 @@
 // version === last + 1, otherwise ask the server to resync; heartbeats reveal a message that
 // never arrived.
 
+import { gettext, interpolate } from "./i18n.js";
 import { followStream } from "./livesocket.js";
 
 // One connection per live shop on the page (the shop page has one; "near me" several).
@@ -15,13 +16,13 @@ function startLive(root) {
   const announcer = root.querySelector("[data-announcer]");
   const liveBadge = root.querySelector("[data-live-status]");
   const isConsole = root.hasAttribute("data-console");
-  const lang = document.documentElement.lang || "ko";
   const won = new Intl.NumberFormat("ko-KR");
-  const text = lang.startsWith("en")
-    ? { left: "left", soldOut: "sold out", price: (n) => `₩${won.format(n)}`,
-        limit: (n, unit) => `Max ${n} ${unit} per person` }
-    : { left: "남음", soldOut: "품절", price: (n) => `${won.format(n)}원`,
-        limit: (n, unit) => `1인 최대 ${n}${unit}` };
+  const text = {
+    soldOut: (name) => interpolate(gettext("%(name)s 품절"), { name }),
+    left: (name, n, unit) => interpolate(gettext("%(name)s %(n)s%(unit)s 남음"), { name, n, unit }),
+    price: (n) => interpolate(gettext("%(amount)s원"), { amount: won.format(n) }),
+    limit: (n, unit) => interpolate(gettext("1인 최대 %(n)s%(unit)s"), { n, unit }),
+  };
 
   let pollTimer = null;
 
@@ -64,8 +65,8 @@ function startLive(root) {
     row.dispatchEvent(new CustomEvent("listing:update", { bubbles: true, detail: listing }));
     if (announce && announcer && before !== String(listing.available)) {
       announcer.textContent = soldOut
-        ? `${listing.name} ${text.soldOut}`
-        : `${listing.name} ${listing.available}${listing.unit} ${text.left}`;
+        ? text.soldOut(listing.name)
+        : text.left(listing.name, listing.available, listing.unit);
     }
     updateEmpty();
   }

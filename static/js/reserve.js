@@ -2,28 +2,19 @@
 // the live counts (`listing:update` from live.js), says so the moment the chosen item sells
 // out, and posts to the API with an Idempotency-Key so a double tap reserves once.
 
+import { gettext, interpolate } from "./i18n.js";
+
 const STORE = "dongne5km:reservations";
-const TEXT = (document.documentElement.lang || "ko").startsWith("en")
-  ? {
-      canReserve: (n) => `${n} can be reserved now`,
-      justSoldOut: "Just sold out",
-      itemSoldOut: (name) => `${name} just sold out. Please choose another item.`,
-      fewerLeft: (n) => `Only ${n} left now. Please lower the quantity.`,
-      total: (amount) => `Estimated total ₩${amount} (pickup price, pay at pickup)`,
-      soldOutTag: " (Sold out)",
-      failed: "Couldn't make the reservation. Please try again.",
-      offline: "Please check your network connection. Tapping again still reserves only once.",
-    }
-  : {
-      canReserve: (n) => `지금 ${n}개 예약 가능`,
-      justSoldOut: "방금 품절되었습니다",
-      itemSoldOut: (name) => `${name}이(가) 방금 품절되었습니다. 다른 상품을 골라 주세요.`,
-      fewerLeft: (n) => `남은 수량이 ${n}개로 줄었습니다. 수량을 줄여 주세요.`,
-      total: (amount) => `예상 금액 ${amount}원 (픽업가, 현장 결제)`,
-      soldOutTag: " (품절)",
-      failed: "예약하지 못했습니다. 다시 시도해 주세요.",
-      offline: "네트워크 연결을 확인해 주세요. 다시 눌러도 한 번만 예약됩니다.",
-    };
+const TEXT = {
+  canReserve: (n) => interpolate(gettext("지금 %(n)s개 예약 가능"), { n }),
+  justSoldOut: gettext("방금 품절되었습니다"),
+  itemSoldOut: (name) => interpolate(gettext("%(name)s이(가) 방금 품절되었습니다. 다른 상품을 골라 주세요."), { name }),
+  fewerLeft: (n) => interpolate(gettext("남은 수량이 %(n)s개로 줄었습니다. 수량을 줄여 주세요."), { n }),
+  total: (amount) => interpolate(gettext("예상 금액 %(amount)s원 (픽업가, 현장 결제)"), { amount }),
+  soldOutTag: ` (${gettext("품절")})`,
+  failed: gettext("예약하지 못했습니다. 다시 시도해 주세요."),
+  offline: gettext("네트워크 연결을 확인해 주세요. 다시 눌러도 한 번만 예약됩니다."),
+};
 const box = document.querySelector("[data-reserve]");
 if (box) {
   showMine(box);
