@@ -17,7 +17,7 @@ from django.urls import reverse
 from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
-from pickup import clients, limits, streams
+from pickup import clients, form_fields, limits, streams
 from pickup import reservation_selectors as selectors
 from pickup.codes import format_code, mask_phone
 from pickup.minimap import minimap
@@ -91,7 +91,12 @@ def _slot_choices(shop) -> list[dict[str, Any]]:
 
 
 def reserve_form_context(
-    shop, request: HttpRequest, *, values: dict[str, str] | None = None, error: str | None = None
+    shop,
+    request: HttpRequest,
+    *,
+    values: dict[str, str] | None = None,
+    error: str | None = None,
+    error_code: str | None = None,
 ) -> dict[str, Any]:
     return {
         "shop": shop,
@@ -100,6 +105,9 @@ def reserve_form_context(
         "slots": _slot_choices(shop),
         "values": values or {},
         "error": error,
+        # The field the error is about (shown next to it), "" for the form as a whole.
+        "error_field": form_fields.field_for(error_code) if error else "",
+        "error_fields": form_fields.RESERVE_ERROR_FIELDS,
         "idempotency_key": (values or {}).get("idempotency_key") or uuid.uuid4().hex,
     }
 
@@ -137,7 +145,9 @@ def reserve_submit(request: HttpRequest, slug: str) -> HttpResponse:
             client=clients.client_for(request, ip),
         )
     except DomainError as exc:
-        context = reserve_form_context(shop, request, values=values, error=exc.detail)
+        context = reserve_form_context(
+            shop, request, values=values, error=exc.detail, error_code=exc.code
+        )
         return clients.remember_device(
             request, render(request, "pickup/reserve_page.html", context, status=exc.status)
         )

@@ -1,3 +1,5 @@
+import json
+
 from django import template
 
 from pickup.codes import format_code, mask_phone
@@ -10,6 +12,12 @@ register = template.Library()
 def reserve_form(context, shop):
     """The reserve form on the shop page (a normal POST form; reserve.js enhances it)."""
     return reserve_form_context(shop, context["request"])
+
+
+@register.filter
+def as_json(value) -> str:
+    """For a data- attribute (autoescaping turns the quotes into entities the browser reads)."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 @register.filter

@@ -60,6 +60,12 @@ function enhance(box, form) {
     if (count) available.set(row.dataset.listingId, Number(count.textContent));
   }
 
+  // A refused reservation's message: next to the field it is about (the server's error code
+  // says which, data-error-fields), or above the button when it is about the whole form. It
+  // stays, announced (role="alert"), until the shopper changes that field (or the form).
+  const errorFields = JSON.parse(form.dataset.errorFields || "{}");
+  let formError = errorBox.hidden ? "" : errorBox.textContent;
+
   const selected = () => item.options[item.selectedIndex];
 
   function showError(message) {
@@ -67,23 +73,57 @@ function enhance(box, form) {
     errorBox.hidden = !message;
   }
 
-  // keepError: after a refused reservation its message stays until the form changes.
-  function refresh(keepError = false) {
+  function controlFor(box) {
+    return form.querySelector(`[aria-describedby~="${box.id}"]`);
+  }
+
+  function showFieldError(box, message) {
+    box.textContent = message;
+    box.hidden = !message;
+    const control = controlFor(box);
+    if (control && message) control.setAttribute("aria-invalid", "true");
+    else if (control) control.removeAttribute("aria-invalid");
+  }
+
+  function report(code, message) {
+    const box = form.querySelector(`[data-field-error="${errorFields[code] || "-"}"]`);
+    if (box) {
+      showFieldError(box, message);
+      controlFor(box)?.focus({ preventScroll: true });
+      box.scrollIntoView({ block: "center", behavior: "smooth" });
+    } else {
+      formError = message;
+    }
+  }
+
+  for (const box of form.querySelectorAll("[data-field-error]")) {
+    const control = controlFor(box);
+    const clear = () => { if (!box.hidden) showFieldError(box, ""); };
+    control?.addEventListener("input", clear);
+    control?.addEventListener("change", clear);
+  }
+  const changed = () => { formError = ""; refresh(); };
+  form.addEventListener("input", changed);
+  form.addEventListener("change", changed);
+
+  // The live counts' own warnings come first; otherwise the form's last refusal stays.
+  function refresh() {
     const option = selected();
     if (!option) return;
     const left = available.get(option.dataset.listing);
     const units = Number(option.dataset.units || 1);
     const qty = Math.max(1, Number(quantity.value) || 1);
+    let warning = "";
     if (left !== undefined) {
       const canTake = Math.floor(left / units);
       const perPerson = Math.floor(Number(option.dataset.limit || 100) / units);
       quantity.max = String(Math.max(1, Math.min(100, canTake, perPerson)));
       stockLine.textContent = canTake > 0 ? TEXT.canReserve(canTake) : TEXT.justSoldOut;
       submit.disabled = canTake < qty;
-      if (canTake === 0) showError(TEXT.itemSoldOut(option.dataset.name));
-      else if (canTake < qty) showError(TEXT.fewerLeft(canTake));
-      else if (!keepError) showError("");
+      if (canTake === 0) warning = TEXT.itemSoldOut(option.dataset.name);
+      else if (canTake < qty) warning = TEXT.fewerLeft(canTake);
     }
+    showError(warning || formError);
     total.textContent = TEXT.total(won.format(Number(option.dataset.price) * qty));
   }
 
@@ -99,8 +139,6 @@ function enhance(box, form) {
     }
     refresh();
   });
-  item.addEventListener("change", () => refresh());
-  quantity.addEventListener("input", () => refresh());
   refresh();
 
   form.addEventListener("submit", async (event) => {
@@ -120,6 +158,8 @@ function enhance(box, form) {
     if (optionId) body.option_id = Number(optionId);
     if (windowId) body.pickup_window = Number(windowId);
     submit.disabled = true;
+    formError = "";
+    for (const box of form.querySelectorAll("[data-field-error]")) showFieldError(box, "");
     showError("");
     try {
       const response = await fetch(box.dataset.apiUrl, {
@@ -139,15 +179,14 @@ function enhance(box, form) {
       }
       if (result.code === "insufficient_stock" && typeof result.available === "number") {
         available.set(listingId, result.available);
-        refresh();
       }
-      showError(result.detail || TEXT.failed);
+      report(result.code, result.detail || TEXT.failed);
       keyInput.value = crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random();
     } catch (err) {
-      showError(TEXT.offline);
+      report("", TEXT.offline);
     } finally {
       submit.disabled = false;
-      refresh(true);
+      refresh();
     }
   });
 }
