@@ -26,6 +26,7 @@ from shops.auth import client_ip
 from shops.errors import DomainError, InvalidInput
 from shops.selectors import shop_by_slug
 from shops.sharing import attribute_reservation
+from shops.units import unit_text
 
 
 def _int_or_raw(value: str | None) -> Any:
@@ -44,6 +45,14 @@ def _item_choices(shop) -> list[dict[str, Any]]:
         options = list(listing.options.all())
         for option in options or [None]:
             units = option.units if option else 1
+            limit = listing.per_customer_limit
+            # Counts in the unit the customer buys: an option's own count, not base units.
+            limit_text = (
+                _("1인 최대 %(n)s개") % {"n": limit // units}
+                if option
+                else _("1인 최대 %(limit)s%(unit)s")
+                % {"limit": limit, "unit": unit_text(listing.unit)}
+            )
             items.append(
                 {
                     "value": f"{listing.pk}:{option.pk}" if option else str(listing.pk),
@@ -52,8 +61,10 @@ def _item_choices(shop) -> list[dict[str, Any]]:
                     "price": option.pickup_price if option else listing.pickup_price,
                     "name": f"{listing.name} · {option.label}" if option else listing.name,
                     "unit": listing.unit,
+                    "option": option.label if option else "",
                     "sold_out": listing.available < units,
-                    "limit": listing.per_customer_limit,
+                    "limit": limit,
+                    "limit_text": limit_text,
                 }
             )
     return items

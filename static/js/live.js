@@ -5,6 +5,7 @@
 
 import { gettext, interpolate } from "./i18n.js";
 import { followStream } from "./livesocket.js";
+import { hasDiscount, unitText } from "./units.js";
 
 // One connection per live shop on the page (the shop page has one; "near me" several).
 for (const root of document.querySelectorAll("[data-live-shop]")) startLive(root);
@@ -19,9 +20,10 @@ function startLive(root) {
   const won = new Intl.NumberFormat("ko-KR");
   const text = {
     soldOut: (name) => interpolate(gettext("%(name)s 품절"), { name }),
-    left: (name, n, unit) => interpolate(gettext("%(name)s %(n)s%(unit)s 남음"), { name, n, unit }),
+    left: (name, n, unit) => interpolate(gettext("%(name)s %(n)s%(unit)s 남음"), { name, n, unit: unitText(unit) }),
+    optionLeft: (n) => interpolate(gettext("%(n)s개 남음"), { n }),
     price: (n) => interpolate(gettext("%(amount)s원"), { amount: won.format(n) }),
-    limit: (n, unit) => interpolate(gettext("1인 최대 %(n)s%(unit)s"), { n, unit }),
+    limit: (n, unit) => interpolate(gettext("1인 최대 %(n)s%(unit)s"), { n, unit: unitText(unit) }),
   };
 
   let pollTimer = null;
@@ -51,9 +53,15 @@ function startLive(root) {
     }
     const before = row.querySelector('[data-field="available"]')?.textContent;
     setField(row, "name", listing.name);
-    setField(row, "unit", listing.unit);
+    setField(row, "unit", unitText(listing.unit));
     setField(row, "available", String(listing.available));
-    setField(row, "price", text.price(listing.price));
+    const regular = setField(row, "price", text.price(listing.price));
+    if (regular) regular.hidden = !hasDiscount(listing.price, listing.pickup_price);
+    // Each option's own count, in the unit the customer buys it in.
+    for (const option of row.querySelectorAll("[data-option-units]")) {
+      const left = option.querySelector("[data-option-left]");
+      if (left) left.textContent = text.optionLeft(Math.floor(listing.available / Number(option.dataset.optionUnits || 1)));
+    }
     setField(row, "pickup_price", text.price(listing.pickup_price));
     if (listing.max_per_customer) setField(row, "limit", text.limit(listing.max_per_customer, listing.unit));
     const note = setField(row, "staff_note", listing.staff_note || "");

@@ -3,13 +3,19 @@
 // out, and posts to the API with an Idempotency-Key so a double tap reserves once.
 
 import { gettext, interpolate } from "./i18n.js";
+import { unitText } from "./units.js";
 
 const STORE = "dongne5km:reservations";
 const TEXT = {
-  canReserve: (n) => interpolate(gettext("지금 %(n)s개 예약 가능"), { n }),
+  // Counts in the unit the customer buys: the option ("1팩 99개"), else the listing's unit.
+  canReserve: (n, option) => (option.dataset.option
+    ? interpolate(gettext("지금 %(option)s %(n)s개 예약 가능"), { option: option.dataset.option, n })
+    : interpolate(gettext("지금 %(n)s%(unit)s 예약 가능"), { n, unit: unitText(option.dataset.unit) })),
   justSoldOut: gettext("방금 품절되었습니다"),
-  itemSoldOut: (name) => interpolate(gettext("%(name)s이(가) 방금 품절되었습니다. 다른 상품을 골라 주세요."), { name }),
-  fewerLeft: (n) => interpolate(gettext("남은 수량이 %(n)s개로 줄었습니다. 수량을 줄여 주세요."), { n }),
+  itemSoldOut: (name) => interpolate(gettext("%(name)s: 방금 품절되었습니다. 다른 상품을 골라 주세요."), { name }),
+  fewerLeft: (n, option) => (option.dataset.option
+    ? interpolate(gettext("지금 %(option)s %(n)s개만 남았습니다. 수량을 줄여 주세요."), { option: option.dataset.option, n })
+    : interpolate(gettext("지금 %(n)s%(unit)s만 남았습니다. 수량을 줄여 주세요."), { n, unit: unitText(option.dataset.unit) })),
   total: (amount) => interpolate(gettext("예상 금액 %(amount)s원 (픽업가, 현장 결제)"), { amount }),
   soldOutTag: ` (${gettext("품절")})`,
   failed: gettext("예약하지 못했습니다. 다시 시도해 주세요."),
@@ -118,10 +124,10 @@ function enhance(box, form) {
       const canTake = Math.floor(left / units);
       const perPerson = Math.floor(Number(option.dataset.limit || 100) / units);
       quantity.max = String(Math.max(1, Math.min(100, canTake, perPerson)));
-      stockLine.textContent = canTake > 0 ? TEXT.canReserve(canTake) : TEXT.justSoldOut;
+      stockLine.textContent = canTake > 0 ? TEXT.canReserve(canTake, option) : TEXT.justSoldOut;
       submit.disabled = canTake < qty;
       if (canTake === 0) warning = TEXT.itemSoldOut(option.dataset.name);
-      else if (canTake < qty) warning = TEXT.fewerLeft(canTake);
+      else if (canTake < qty) warning = TEXT.fewerLeft(canTake, option);
     }
     showError(warning || formError);
     total.textContent = TEXT.total(won.format(Number(option.dataset.price) * qty));

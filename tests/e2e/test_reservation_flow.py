@@ -33,7 +33,7 @@ def test_reserve_count_drops_elsewhere_code_qr_and_ready_live(new_phone, shop, o
 
     # The other phone's count dropped at once, and its form says 4 no longer fit.
     expect(neighbour.count_of(listing.pk)).to_have_text("3")
-    expect(neighbour.page.locator("[data-reserve-error]")).to_contain_text("3개로 줄었습니다")
+    expect(neighbour.page.locator("[data-reserve-error]")).to_contain_text("지금 3팩만 남았습니다")
     expect(neighbour.page.get_by_role("button", name="예약하기")).to_be_disabled()
     neighbour.screenshot("count-dropped")
 
