@@ -109,17 +109,25 @@ def reserve_form_context(
     error: str | None = None,
     error_code: str | None = None,
 ) -> dict[str, Any]:
+    items = _item_choices(shop)
+    values = dict(values or {})
+    wanted = values.get("item", "")
+    if wanted and not any(item["value"] == wanted for item in items):
+        # A bare listing id (a card's 예약하기): its first way to buy it.
+        values["item"] = next(
+            (item["value"] for item in items if str(item["listing_id"]) == wanted), ""
+        )
     return {
         "shop": shop,
         "request": request,
-        "items": _item_choices(shop),
+        "items": items,
         "slots": _slot_choices(shop),
-        "values": values or {},
+        "values": values,
         "error": error,
         # The field the error is about (shown next to it), "" for the form as a whole.
         "error_field": form_fields.field_for(error_code) if error else "",
         "error_fields": form_fields.RESERVE_ERROR_FIELDS,
-        "idempotency_key": (values or {}).get("idempotency_key") or uuid.uuid4().hex,
+        "idempotency_key": values.get("idempotency_key") or uuid.uuid4().hex,
     }
 
 

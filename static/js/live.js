@@ -49,6 +49,7 @@ function startLive(root) {
       if (!template) return;
       row = template.content.firstElementChild.cloneNode(true);
       row.dataset.listingId = String(listing.id);
+      completeNewRow(row, listing);
       list.prepend(row);
     }
     const before = row.querySelector('[data-field="available"]')?.textContent;
@@ -70,6 +71,8 @@ function startLive(root) {
     row.classList.toggle("is-sold-out", soldOut);
     const badge = row.querySelector('[data-field="soldout"]');
     if (badge) badge.hidden = !soldOut;
+    const reserve = row.querySelector('[data-field="reserve"]');
+    if (reserve) reserve.hidden = soldOut;
     row.dispatchEvent(new CustomEvent("listing:update", { bubbles: true, detail: listing }));
     if (announce && announcer && before !== String(listing.available)) {
       announcer.textContent = soldOut
@@ -77,6 +80,25 @@ function startLive(root) {
         : text.left(listing.name, listing.available, listing.unit);
     }
     updateEmpty();
+  }
+
+  // A listing posted while the page is open: the same card the server would have drawn
+  // (photo, share link, its own 예약하기; reserve.js adds it to the form).
+  function completeNewRow(row, listing) {
+    const photo = row.querySelector('[data-field="photo"]');
+    if (photo && listing.photo_url) {
+      photo.src = listing.photo_url;
+      photo.alt = listing.name;
+      photo.hidden = false;
+    }
+    const share = row.querySelector('[data-field="share"]');
+    if (share) share.href = `${share.dataset.shareBase}${listing.id}/`;
+    const reserve = row.querySelector('[data-field="reserve"]');
+    if (reserve) {
+      reserve.dataset.reserveListing = String(listing.id);
+      reserve.href = `${location.pathname}?item=${listing.id}#reserve`;
+      setField(row, "reserve_name", ` ${listing.name}`);
+    }
   }
 
   function updateEmpty() {

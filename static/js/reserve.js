@@ -17,6 +17,7 @@ const TEXT = {
     ? interpolate(gettext("지금 %(option)s %(n)s개만 남았습니다. 수량을 줄여 주세요."), { option: option.dataset.option, n })
     : interpolate(gettext("지금 %(n)s%(unit)s만 남았습니다. 수량을 줄여 주세요."), { n, unit: unitText(option.dataset.unit) })),
   total: (amount) => interpolate(gettext("예상 금액 %(amount)s원 (픽업가, 현장 결제)"), { amount }),
+  price: (amount) => interpolate(gettext("%(amount)s원"), { amount: new Intl.NumberFormat("ko-KR").format(amount) }),
   soldOutTag: ` (${gettext("품절")})`,
   failed: gettext("예약하지 못했습니다. 다시 시도해 주세요."),
   offline: gettext("네트워크 연결을 확인해 주세요. 다시 눌러도 한 번만 예약됩니다."),
@@ -133,8 +134,46 @@ function enhance(box, form) {
     total.textContent = TEXT.total(won.format(Number(option.dataset.price) * qty));
   }
 
+  // 예약하기 on a card: choose that item here, no page load (without JS the link reloads the
+  // page with ?item=<id>, which the server preselects).
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest?.("[data-reserve-listing]");
+    if (!link || !link.dataset.reserveListing) return;
+    const option = [...item.options].find((o) => o.dataset.listing === link.dataset.reserveListing && !o.disabled);
+    if (!option) return;
+    event.preventDefault();
+    item.value = option.value;
+    item.dispatchEvent(new Event("change", { bubbles: true }));
+    box.scrollIntoView({ behavior: "smooth", block: "start" });
+    quantity.focus({ preventScroll: true });
+  });
+
+  // A listing posted while the page is open joins the form.
+  function addItem(listing) {
+    const limit = listing.max_per_customer || 100;
+    const ways = listing.options && listing.options.length ? listing.options : [null];
+    for (const way of ways) {
+      const option = document.createElement("option");
+      option.value = way ? `${listing.id}:${way.id}` : String(listing.id);
+      option.dataset.listing = String(listing.id);
+      option.dataset.units = String(way ? way.units : 1);
+      option.dataset.price = String(way ? way.pickup_price : listing.pickup_price);
+      option.dataset.name = way ? `${listing.name} · ${way.label}` : listing.name;
+      option.dataset.unit = listing.unit;
+      option.dataset.option = way ? way.label : "";
+      option.dataset.limit = String(limit);
+      const limitText = way
+        ? interpolate(gettext("1인 최대 %(n)s개"), { n: Math.floor(limit / way.units) })
+        : interpolate(gettext("1인 최대 %(n)s%(unit)s"), { n: limit, unit: unitText(listing.unit) });
+      option.textContent = `${option.dataset.name} — ${TEXT.price(option.dataset.price)} · ${limitText}`;
+      item.append(option);
+    }
+  }
+
   document.addEventListener("listing:update", (event) => {
     const listing = event.detail;
+    const known = [...item.options].some((o) => o.dataset.listing === String(listing.id));
+    if (!known && listing.status === "on_sale") addItem(listing);
     available.set(String(listing.id), listing.status === "on_sale" ? listing.available : 0);
     for (const option of item.options) {
       if (option.dataset.listing !== String(listing.id)) continue;
