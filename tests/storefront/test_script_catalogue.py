@@ -3,6 +3,7 @@ not from string tables of their own."""
 
 from __future__ import annotations
 
+import json
 import re
 from pathlib import Path
 
@@ -45,8 +46,8 @@ def test_catalogue_is_english_under_english():
     assert response.status_code == 200
     assert response["Content-Type"].startswith("text/javascript")
     body = response.content.decode()
-    assert '"%(n)s can be reserved now"' in body
-    assert '"\\uc9c0\\uae08 %(n)s\\uac1c \\uc608\\uc57d \\uac00\\ub2a5"' in body  # its msgid
+    assert '"Available to reserve now: %(n)s%(unit)s"' in body
+    assert json.dumps("지금 %(n)s%(unit)s 예약 가능") in body  # its msgid, as the view writes it
 
 
 def test_catalogue_is_korean_under_korean_and_follows_the_language_cookie():
@@ -55,12 +56,12 @@ def test_catalogue_is_korean_under_korean_and_follows_the_language_cookie():
     assert korean.status_code == 200
     body = korean.content.decode()
     # Korean is the source language: no English replaces the msgids, gettext returns them.
-    assert "can be reserved now" not in body
+    assert "Available to reserve now" not in body
     assert "django.gettext = function" in body
 
     client = Client(HTTP_ACCEPT_LANGUAGE="ko")
     client.cookies[settings.LANGUAGE_COOKIE_NAME] = "en"
-    assert "can be reserved now" in client.get("/jsi18n/?l=en").content.decode()
+    assert "Available to reserve now" in client.get("/jsi18n/?l=en").content.decode()
 
 
 def test_catalogue_is_cached_per_language():
@@ -69,8 +70,8 @@ def test_catalogue_is_cached_per_language():
     korean = Client(HTTP_ACCEPT_LANGUAGE="ko").get("/jsi18n/?l=ko")
     again = Client(HTTP_ACCEPT_LANGUAGE="en").get("/jsi18n/?l=en")
     assert "max-age=3600" in english["Cache-Control"]
-    assert "can be reserved now" in again.content.decode()
-    assert "can be reserved now" not in korean.content.decode()
+    assert "Available to reserve now" in again.content.decode()
+    assert "Available to reserve now" not in korean.content.decode()
 
 
 def _scripts(html: str) -> list[str]:
