@@ -153,7 +153,7 @@ def owner_day(shop: Shop, day: date | None = None) -> list[PointGroup]:
 def place_by_staff_token(token: str) -> PickupPlace | None:
     if not token or len(token) > 64:
         return None
-    return PickupPlace.objects.filter(staff_token=token).first()
+    return PickupPlace.objects.filter(staff_token=token, staff_link_active=True).first()
 
 
 def place_handover(place: PickupPlace, day: date | None = None) -> list[Reservation]:

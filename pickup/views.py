@@ -19,10 +19,10 @@ from django.views.decorators.http import require_POST
 
 from pickup import clients, form_fields, limits, streams
 from pickup import reservation_selectors as selectors
-from pickup.codes import format_code, mask_phone
+from pickup.codes import format_code, mask_phone, normalize_code
 from pickup.minimap import minimap
 from pickup.services import reservations as reservation_services
-from shops.auth import client_ip
+from shops.auth import client_ip, shops_for_user
 from shops.errors import DomainError, InvalidInput
 from shops.selectors import shop_by_slug
 from shops.sharing import attribute_reservation
@@ -178,11 +178,42 @@ def reserve_submit(request: HttpRequest, slug: str) -> HttpResponse:
 
 
 def _redeem_qr(request: HttpRequest, reservation) -> str:
-    """The QR on the customer's screen: the owner's redeem page for this code."""
+    """The QR on the customer's screen: /h/<shop>/<code>/, which takes whoever hands the order
+    over (the shop's staff, or the café's staff) to their own page for this code."""
     url = request.build_absolute_uri(
-        reverse("owner:redeem", kwargs={"slug": reservation.shop.slug, "code": reservation.code})
+        reverse(
+            "pickup:handover_qr", kwargs={"slug": reservation.shop.slug, "code": reservation.code}
+        )
     )
     return segno.make(url, error="m").svg_inline(scale=5, dark="#111", light="#fff", omitsize=True)
+
+
+def handover_qr(request: HttpRequest, slug: str, code: str) -> HttpResponse:
+    """Where the customer's QR leads. The shop's staff (signed in) go to the owner's redeem
+    page; café staff (this phone opened their café's staff link) to their handover page with
+    the order first; anyone else learns what the code is for, and nothing about the order."""
+    shop = shop_by_slug(slug)
+    if shop is None:
+        raise Http404("shop")
+    if request.user.is_authenticated and shops_for_user(request.user).filter(pk=shop.pk).exists():
+        return redirect("owner:redeem", slug=shop.slug, code=code)
+    tokens = request.session.get(CAFE_SESSION_KEY, [])
+    if tokens:
+        normalized = normalize_code(code)
+        reservation = selectors.reservation_by_code(shop, normalized) if normalized else None
+        place = reservation.pickup_point.place if reservation else None
+        if place is not None and place.staff_link_active and place.staff_token in tokens:
+            return redirect(
+                f"{reverse('pickup:cafe_page', args=[place.staff_token])}?code={normalized}"
+            )
+    response = render(
+        request,
+        "pickup/handover_help.html",
+        {"shop": shop, "redeem_url": reverse("owner:redeem", args=[shop.slug, code])},
+    )
+    response["X-Robots-Tag"] = "noindex"
+    response["Referrer-Policy"] = "same-origin"
+    return response
 
 
 def reservation_page(request: HttpRequest, token: str) -> HttpResponse:
@@ -238,17 +269,48 @@ def _place_or_404(token: str):
     return place
 
 
+CAFE_SESSION_KEY = "cafe_staff_tokens"
+
+
+def _remember_cafe(request: HttpRequest, token: str) -> None:
+    """This phone opened a café's staff link: a customer's QR scanned on it later leads here."""
+    tokens = [t for t in request.session.get(CAFE_SESSION_KEY, []) if t != token]
+    request.session[CAFE_SESSION_KEY] = [token, *tokens][:5]
+
+
 def cafe_page(request: HttpRequest, token: str) -> HttpResponse:
     place = _place_or_404(token)
+    _remember_cafe(request, token)
     feed_version = streams.feed_version(streams.place_feed(place.pk))  # before the list
     reservations = selectors.place_handover(place)
+    open_reservations = [r for r in reservations if r.is_open]
+    # A scanned QR or a typed code: that order first, with its own 전달 완료.
+    asked = request.GET.get("code", "")[:20]
+    found, code_error = None, ""
+    if asked:
+        scope = f"place:{place.pk}"
+        try:
+            limits.check_code_attempts(scope=scope)
+        except DomainError as exc:
+            code_error = exc.detail
+        else:
+            wanted = normalize_code(asked)
+            found = next((r for r in open_reservations if wanted and r.code == wanted), None)
+            if found is None:
+                limits.record_code_failure(scope=scope)
+                code_error = _(
+                    "이 카페에서 오늘 전달할 주문 중에 그 코드가 없습니다. 코드를 다시 확인해 주세요."
+                )
     response = render(
         request,
         "pickup/cafe.html",
         {
             "place": place,
             "feed_version": feed_version,
-            "open_reservations": [r for r in reservations if r.is_open],
+            "asked_code": asked,
+            "found": found,
+            "code_error": code_error,
+            "open_reservations": [r for r in open_reservations if r is not found],
             "done_reservations": [r for r in reservations if not r.is_open],
         },
     )

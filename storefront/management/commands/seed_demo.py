@@ -290,4 +290,11 @@ class Command(BaseCommand):
             self.stdout.write(
                 f"  {shop.slug}  {shop.name}  /s/{shop.slug}/  (partner cafés: {cafes})"
             )
+        self.stdout.write("Café staff links (each café's handover page; renew or turn off at")
+        self.stdout.write("  /owner/s/<slug>/cafes/):")
+        places = PickupPlace.objects.filter(
+            owner_shop__in=shops, staff_link_active=True, partnerships__is_shop_counter=False
+        ).distinct()
+        for place in places.order_by("pk"):
+            self.stdout.write(f"  {place.name}  /cafe/{place.staff_token}/")
         self.stdout.write(f"Owner login: {DEMO_OWNER} / {DEMO_PASSWORD}  (/owner/, /admin/)")
