@@ -34,6 +34,7 @@ from pickup.services import windows as window_services
 from shops import area_map, geo, geocoding
 from shops.auth import MANAGING_ROLES, console_shop
 from shops.errors import DomainError, InvalidInput
+from shops.korean import particles
 from shops.models import Shop
 from shops.selectors import service_area
 from shops.services import set_service_area
@@ -190,7 +191,8 @@ def add_point(request: HttpRequest, slug: str) -> HttpResponse:
         form.add_error(None, exc.detail)
         return _page(request, shop, point_form=form, status=400)
     messages.success(
-        request, _("'%(name)s'을(를) 픽업 지점으로 추가했습니다.") % {"name": point.place.name}
+        request,
+        particles(_("'%(name)s'을(를) 픽업 지점으로 추가했습니다.") % {"name": point.place.name}),
     )
     return redirect("owner:service_area", slug=shop.slug)
 
@@ -244,17 +246,21 @@ def partner(request: HttpRequest, slug: str) -> HttpResponse:
         if isinstance(result, PartnerInvitation):
             messages.info(
                 request,
-                _(
-                    "'%(name)s'을(를) 관리하는 가게에 제휴를 요청했습니다. "
-                    "수락하면 픽업 지점으로 쓸 수 있습니다."
-                )
-                % {"name": result.place.name},
+                particles(
+                    _(
+                        "'%(name)s'을(를) 관리하는 가게에 제휴를 요청했습니다. "
+                        "수락하면 픽업 지점으로 쓸 수 있습니다."
+                    )
+                    % {"name": result.place.name}
+                ),
             )
         else:
             messages.success(
                 request,
-                _("'%(name)s'을(를) 함께 쓰는 픽업 지점으로 추가했습니다.")
-                % {"name": result.place.name},
+                particles(
+                    _("'%(name)s'을(를) 함께 쓰는 픽업 지점으로 추가했습니다.")
+                    % {"name": result.place.name}
+                ),
             )
     return redirect("owner:service_area", slug=shop.slug)
 
@@ -271,10 +277,10 @@ def answer_invitation(
             point = point_services.accept_partner_invitation(
                 shop=shop, invitation_id=invitation_id, user=request.user
             )
-            message = _("%(shop)s에서 '%(name)s'을(를) 함께 쓰도록 수락했습니다.") % {
-                "shop": point.shop.name,
-                "name": point.place.name,
-            }
+            message = particles(
+                _("%(shop)s에서 '%(name)s'을(를) 함께 쓰도록 수락했습니다.")
+                % {"shop": point.shop.name, "name": point.place.name}
+            )
         elif decision == "decline":
             invitation = point_services.decline_partner_invitation(
                 shop=shop, invitation_id=invitation_id, user=request.user
