@@ -45,7 +45,7 @@ def test_final_consonant():
 
 
 def test_domain_errors_carry_the_fitting_particle():
-    error = InvalidInput("%(field)s은(는) 숫자로 입력해 주세요." % {"field": "가격"})
+    error = InvalidInput("가격은(는) 숫자로 입력해 주세요.")
     assert error.detail == "가격은 숫자로 입력해 주세요."
     assert error.as_dict()["detail"] == "가격은 숫자로 입력해 주세요."
     assert str(InvalidInput("상품 이름은(는) 필수")) == "상품 이름은 필수"
