@@ -62,7 +62,9 @@ def test_reserve_count_drops_elsewhere_code_qr_and_ready_live(new_phone, shop, o
     customer.screenshot("ready")
 
     # The customer cancels after all: the stock is back on the other phone.
+    # Destructive: the first tap asks, the second cancels.
     customer.page.get_by_role("button", name="예약 취소").tap()
+    customer.page.get_by_role("button", name="한 번 더 누르면 예약 취소").tap()
     expect(neighbour.count_of(listing.pk)).to_have_text("5")
     expect(customer.reservation_status()).to_have_text("취소됨")
     for phone in (customer, neighbour, boss):

@@ -75,6 +75,7 @@ def test_shop_cancelling_takes_the_code_away(new_phone, owner_login, shop):
     row = boss.page.locator(f'[data-reservation-id="{Reservation.objects.get().pk}"]')
     row.get_by_label("취소 사유").fill("재고 착오")
     row.get_by_role("button", name="예약 취소").tap()
+    row.get_by_role("button", name="한 번 더 누르면 예약 취소").tap()
     expect(customer.reservation_status()).to_have_text("취소됨")
     expect(page.locator(".qr svg")).to_be_hidden()
     expect(page.locator("[data-status-help]")).to_contain_text("다시 예약해 주세요")
