@@ -1,7 +1,7 @@
 from django import template
 from django.utils.translation import gettext as _
 
-from shops import units
+from shops import maplinks, units
 
 register = template.Library()
 
@@ -34,3 +34,22 @@ def count_in(available, per) -> int:
 @register.filter
 def discounted(listing_or_option) -> bool:
     return units.has_discount(listing_or_option.price, listing_or_option.pickup_price)
+
+
+@register.inclusion_tag("_directions.html")
+def directions(name, lat, lng):
+    """길찾기: Naver Map and Kakao Map, for a shop or a pickup place."""
+    if lat is None or lng is None:
+        return {"links": None}
+    return {
+        "name": name,
+        "links": {
+            "naver": maplinks.naver_directions(name, float(lat), float(lng)),
+            "kakao": maplinks.kakao_directions(name, float(lat), float(lng)),
+        },
+    }
+
+
+@register.filter
+def tel_href(phone) -> str:
+    return maplinks.tel_href(phone)
