@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime
@@ -10,6 +11,7 @@ from django.db.models import Count, Q
 from django.utils import timezone
 
 from livestock.models import Listing
+from pickup.codes import InvalidPhone, normalize_phone
 from pickup.models import PickupPlace, PickupPoint, PickupWindow, Reservation
 from shops.models import Shop
 
@@ -168,3 +170,19 @@ def place_handover(place: PickupPlace, day: date | None = None) -> list[Reservat
 
 def reservation_by_code(shop: Shop, code: str) -> Reservation | None:
     return _with_relations(Reservation.objects.filter(shop=shop, code=code)).first()
+
+
+def open_reservations_for(code: str, phone: str) -> list[Reservation]:
+    """A customer's open reservations found with the pickup code plus the phone number they
+    gave (the whole number, or only its last 4 digits): "내 예약" on a device without the
+    link. Both must match; codes are unique per shop, so several shops may answer."""
+    digits = re.sub(r"\D", "", phone or "")
+    queryset = Reservation.objects.open().filter(code=code)
+    if len(digits) == 4:
+        queryset = queryset.filter(phone__endswith=digits)
+    else:
+        try:
+            queryset = queryset.filter(phone=normalize_phone(phone))
+        except InvalidPhone:
+            return []
+    return list(_with_relations(queryset).order_by("date", "pickup_starts_at", "id")[:10])

@@ -339,3 +339,35 @@ def cafe_handover(request: HttpRequest, token: str) -> HttpResponse:
             },
         )
     return redirect("pickup:cafe_page", token=token)
+
+
+def find_reservations(request: HttpRequest) -> HttpResponse:
+    """ "내 예약" on any device: the pickup code plus the phone number (or its last 4 digits)
+    finds the open reservations they belong to. Wrong tries count per client address against
+    the same limit as wrong pickup codes."""
+    values = {"code": "", "phone": ""}
+    found: list = []
+    error, status = "", 200
+    if request.method == "POST":
+        values = {key: request.POST.get(key, "")[:30] for key in values}
+        scope = f"lookup:{client_ip(request)}"
+        try:
+            limits.check_code_attempts(scope=scope)
+            code = normalize_code(values["code"])
+            found = selectors.open_reservations_for(code, values["phone"]) if code else []
+            if not found:
+                limits.record_code_failure(scope=scope)
+                error = _("그 코드와 번호로 진행 중인 예약을 찾지 못했습니다. 다시 확인해 주세요.")
+        except DomainError as exc:
+            error, status = exc.detail, exc.status
+        if len(found) == 1:
+            return redirect("pickup:reservation_page", token=found[0].token)
+    response = render(
+        request,
+        "pickup/find_reservations.html",
+        {"values": values, "found": found, "error": error},
+        status=status,
+    )
+    response["Cache-Control"] = "private, no-store"
+    response["X-Robots-Tag"] = "noindex"
+    return response

@@ -51,6 +51,7 @@ def test_every_page_kind_has_no_axe_violation(new_phone, shop, owner_login, lang
         ("cafe", f"/cafe/{cafe.place.staff_token}/"),
         ("handover-help", f"/h/{shop.slug}/{reservation.code}/"),
         ("not-found", "/s/no-such-shop/"),
+        ("find-reservation", "/my/"),
     ]
     for name, url in pages:
         customer.page.goto(url)
