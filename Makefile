@@ -9,7 +9,7 @@ PORT   ?= 8000
 # Embedded defaults for a local run: SQLite, in-memory channel layer, SQLite task queue.
 export DEBUG ?= 1
 
-.PHONY: install run migrate seed test test-services drills bench lint messages collectstatic clean
+.PHONY: check-port install run migrate seed test test-services drills bench lint messages collectstatic clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -25,7 +25,14 @@ migrate: install
 seed: migrate
 	$(BIN)/python manage.py seed_demo
 
-run: seed
+# A port already taken (another `make run`, another app) says so and how to pick another,
+# before anything starts and fails with a traceback.
+check-port:
+	@$(PYTHON) -c "import socket, sys; s = socket.socket(); s.settimeout(1); sys.exit(1 if s.connect_ex(('$(HOST)', int('$(PORT)'))) == 0 else 0)" \
+	  || { echo "" >&2; echo "  Port $(PORT) on $(HOST) is already in use (is another 'make run' still running?)." >&2; \
+	       echo "  Stop it, or start on another port:  make run PORT=8001" >&2; echo "" >&2; exit 1; }
+
+run: check-port seed
 	@echo ""
 	@echo "  동네5km is starting: open http://$(HOST):$(PORT)/  (owner console: http://$(HOST):$(PORT)/owner/)"
 	@echo ""

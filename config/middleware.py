@@ -6,8 +6,9 @@ import logging
 import re
 
 from csp.middleware import CSPMiddleware as BaseCSPMiddleware
+from django.conf import settings
 from django.core.exceptions import DisallowedHost
-from django.http import HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
@@ -117,3 +118,23 @@ class CSPMiddleware(BaseCSPMiddleware):
         update["connect-src"] = [*connect, origin]
         parts.update = update
         return parts
+
+
+class SiteNotFoundMiddleware:
+    """With DEBUG on (``make run``), a page that raises Http404 (an unknown shop, listing or
+    reservation) still shows the site's own 404 page, as it does in production, instead of
+    Django's technical page; the API keeps its JSON 404s. Unmatched URLs still get Django's
+    page under DEBUG, which lists the URL patterns a developer wants to see."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        return self.get_response(request)
+
+    def process_exception(self, request: HttpRequest, exception: Exception):
+        if isinstance(exception, Http404) and settings.DEBUG:
+            from storefront.views import not_found
+
+            return not_found(request, exception)
+        return None

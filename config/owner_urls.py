@@ -99,6 +99,17 @@ urlpatterns = [
     ),
     path("s/<shop:slug>/pickup/", pickup_views.pick_up, name="pick_up"),
     path("s/<shop:slug>/redeem/<code:code>/", pickup_views.redeem, name="redeem"),
+    path("s/<shop:slug>/cafes/", pickup_views.cafe_links, name="cafe_links"),
+    path(
+        "s/<shop:slug>/cafes/<int:place_id>/link/renew/",
+        pickup_views.renew_cafe_link,
+        name="renew_cafe_link",
+    ),
+    path(
+        "s/<shop:slug>/cafes/<int:place_id>/link/off/",
+        pickup_views.revoke_cafe_link,
+        name="revoke_cafe_link",
+    ),
     path("s/<shop:slug>/windows/", pickup_views.add_window, name="add_window"),
     path("s/<shop:slug>/hours/", pickup_views.hours_page, name="hours"),
     path("s/<shop:slug>/hours/save/", pickup_views.save_hours, name="save_hours"),

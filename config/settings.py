@@ -89,6 +89,8 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # django-csp plus the site's own websocket origin in connect-src (config/middleware.py).
     "config.middleware.CSPMiddleware",
+    # Under DEBUG (make run) an unknown shop still shows the site's own 404 page.
+    "config.middleware.SiteNotFoundMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into its refusal page.
     "axes.middleware.AxesMiddleware",
 ]

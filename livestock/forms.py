@@ -73,7 +73,9 @@ class OptionForm(TextInputFormMixin, forms.Form):
         required=False,
         widget=forms.TextInput(attrs={"placeholder": _("예: 반팩")}),
     )
-    units = forms.IntegerField(label=_("차감 수량"), min_value=1, max_value=1000, required=False)
+    units = forms.IntegerField(
+        label=_("수량 단위 몇 개분"), min_value=1, max_value=1000, required=False
+    )
     price = forms.IntegerField(label=_("가격"), min_value=0, max_value=100_000_000, required=False)
     pickup_price = forms.IntegerField(
         label=_("픽업 가격"), min_value=0, max_value=100_000_000, required=False
@@ -83,7 +85,9 @@ class OptionForm(TextInputFormMixin, forms.Form):
         data = super().clean()
         if data.get("label"):
             if data.get("units") is None or data.get("price") is None:
-                raise forms.ValidationError(_("옵션의 차감 수량과 가격을 입력해 주세요."))
+                raise forms.ValidationError(
+                    _("옵션이 수량 단위 몇 개분인지와 가격을 입력해 주세요.")
+                )
             if data.get("pickup_price") is None:
                 data["pickup_price"] = data["price"]
         return data

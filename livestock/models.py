@@ -90,10 +90,10 @@ class ListingOption(models.Model):
     listing = models.ForeignKey(Listing, on_delete=models.CASCADE, related_name="options")
     label = models.CharField(_("옵션 이름"), max_length=40)
     units = models.PositiveIntegerField(
-        _("차감 수량"),
+        _("수량 단위 몇 개분"),
         default=1,
         validators=[MinValueValidator(1)],
-        help_text=_("이 옵션 1개가 차감하는 기본 단위 수"),
+        help_text=_("이 옵션 1개가 상품 수량 단위 몇 개인지 (예: 단위가 반팩이면 1팩은 2)"),
     )
     price = models.PositiveIntegerField(_("가격(원)"))
     pickup_price = models.PositiveIntegerField(_("픽업 가격(원)"))

@@ -451,7 +451,8 @@ def _check_options(options: Iterable[OptionSpec]) -> None:
             or not (1 <= option.units <= 1000)
         ):
             raise InvalidInput(
-                _("옵션의 차감 수량은 1~1000 사이 정수여야 합니다."), code="invalid_option"
+                _("옵션이 수량 단위 몇 개분인지는 1~1000 사이 정수여야 합니다."),
+                code="invalid_option",
             )
         _check_prices(option.price, option.pickup_price)
 

@@ -17,7 +17,7 @@ class ServiceAreaForm(TextInputFormMixin, forms.Form):
         widget=forms.TextInput(attrs={"inputmode": "numeric"}),
     )
     polygon = forms.CharField(
-        label=_("구역 다각형 (GeoJSON, 선택)"),
+        label=_("구역 모양 직접 정하기 (선택, 전문가용)"),
         required=False,
         max_length=200_000,
         help_text=_(

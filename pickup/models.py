@@ -39,6 +39,9 @@ class PickupPlace(models.Model):
     staff_token = models.CharField(
         max_length=64, unique=True, default=new_staff_token, editable=False
     )
+    # The staff link /cafe/<staff_token>/ works only while this is on; the owning shop
+    # renews it (a new token: the old link stops working) or turns it off from the console.
+    staff_link_active = models.BooleanField(_("직원 링크 사용"), default=True, editable=False)
     owner_shop = models.ForeignKey(
         Shop,
         on_delete=models.SET_NULL,

@@ -12,11 +12,13 @@ from __future__ import annotations
 import json
 from datetime import date, time, timedelta
 
+import segno
 from django.conf import settings
 from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
@@ -34,6 +36,7 @@ from pickup.services import windows as window_services
 from shops import area_map, calendar, geo, geocoding
 from shops.auth import MANAGING_ROLES, console_shop
 from shops.errors import DomainError, InvalidInput
+from shops.korean import particles
 from shops.models import Shop
 from shops.public_holidays import holiday_suggestions
 from shops.selectors import (
@@ -197,7 +200,8 @@ def add_point(request: HttpRequest, slug: str) -> HttpResponse:
         form.add_error(None, exc.detail)
         return _page(request, shop, point_form=form, status=400)
     messages.success(
-        request, _("'%(name)s'을(를) 픽업 지점으로 추가했습니다.") % {"name": point.place.name}
+        request,
+        particles(_("'%(name)s'을(를) 픽업 지점으로 추가했습니다.") % {"name": point.place.name}),
     )
     return redirect("owner:service_area", slug=shop.slug)
 
@@ -251,17 +255,21 @@ def partner(request: HttpRequest, slug: str) -> HttpResponse:
         if isinstance(result, PartnerInvitation):
             messages.info(
                 request,
-                _(
-                    "'%(name)s'을(를) 관리하는 가게에 제휴를 요청했습니다. "
-                    "수락하면 픽업 지점으로 쓸 수 있습니다."
-                )
-                % {"name": result.place.name},
+                particles(
+                    _(
+                        "'%(name)s'을(를) 관리하는 가게에 제휴를 요청했습니다. "
+                        "수락하면 픽업 지점으로 쓸 수 있습니다."
+                    )
+                    % {"name": result.place.name}
+                ),
             )
         else:
             messages.success(
                 request,
-                _("'%(name)s'을(를) 함께 쓰는 픽업 지점으로 추가했습니다.")
-                % {"name": result.place.name},
+                particles(
+                    _("'%(name)s'을(를) 함께 쓰는 픽업 지점으로 추가했습니다.")
+                    % {"name": result.place.name}
+                ),
             )
     return redirect("owner:service_area", slug=shop.slug)
 
@@ -278,10 +286,10 @@ def answer_invitation(
             point = point_services.accept_partner_invitation(
                 shop=shop, invitation_id=invitation_id, user=request.user
             )
-            message = _("%(shop)s에서 '%(name)s'을(를) 함께 쓰도록 수락했습니다.") % {
-                "shop": point.shop.name,
-                "name": point.place.name,
-            }
+            message = particles(
+                _("%(shop)s에서 '%(name)s'을(를) 함께 쓰도록 수락했습니다.")
+                % {"shop": point.shop.name, "name": point.place.name}
+            )
         elif decision == "decline":
             invitation = point_services.decline_partner_invitation(
                 shop=shop, invitation_id=invitation_id, user=request.user
@@ -616,3 +624,72 @@ def remove_closure(request: HttpRequest, slug: str, closure_id: int) -> HttpResp
     else:
         messages.success(request, _("휴무일을 지웠습니다."))
     return redirect("owner:hours", slug=shop.slug)
+
+
+# --- café staff links --------------------------------------------------------------------
+
+
+def _staff_link_qr(url: str) -> str:
+    return segno.make(url, error="m").svg_inline(scale=4, dark="#111", light="#fff", omitsize=True)
+
+
+@login_required
+def cafe_links(request: HttpRequest, slug: str) -> HttpResponse:
+    """The partner cafés' staff links: each owned café's link and a QR to scan at its counter."""
+    shop = console_shop(request, slug, MANAGING_ROLES)
+    cafes = []
+    for point in selectors.owner_pickup_points(shop):
+        if point.is_shop_counter:
+            continue
+        place = point.place
+        owned = place.owner_shop_id == shop.pk
+        url = (
+            request.build_absolute_uri(reverse("pickup:cafe_page", args=[place.staff_token]))
+            if owned and place.staff_link_active
+            else ""
+        )
+        cafes.append(
+            {
+                "point": point,
+                "place": place,
+                "owned": owned,
+                "url": url,
+                "qr_svg": mark_safe(_staff_link_qr(url)) if url else "",  # noqa: S308 (segno's SVG)
+            }
+        )
+    response = render(request, "pickup/owner_cafe_links.html", {"shop": shop, "cafes": cafes})
+    response["Referrer-Policy"] = "same-origin"
+    response["Cache-Control"] = "private, no-store"
+    return response
+
+
+def _staff_link_change(request: HttpRequest, slug: str, place_id: int, *, renew: bool):
+    shop = console_shop(request, slug, MANAGING_ROLES)
+    change = point_services.renew_staff_link if renew else point_services.revoke_staff_link
+    try:
+        place = change(shop=shop, place_id=place_id)
+    except DomainError as exc:
+        messages.error(request, exc.detail)
+    else:
+        messages.success(
+            request,
+            (
+                _("%(name)s 직원 링크를 새로 만들었습니다. 예전 링크는 더 이상 열리지 않습니다.")
+                if renew
+                else _("%(name)s 직원 링크를 껐습니다. 다시 초대하려면 새 링크를 만드세요.")
+            )
+            % {"name": place.name},
+        )
+    return redirect("owner:cafe_links", slug=slug)
+
+
+@login_required
+@require_POST
+def renew_cafe_link(request: HttpRequest, slug: str, place_id: int) -> HttpResponse:
+    return _staff_link_change(request, slug, place_id, renew=True)
+
+
+@login_required
+@require_POST
+def revoke_cafe_link(request: HttpRequest, slug: str, place_id: int) -> HttpResponse:
+    return _staff_link_change(request, slug, place_id, renew=False)

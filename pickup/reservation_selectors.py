@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import re
 from collections import OrderedDict, defaultdict
 from dataclasses import dataclass, field
 from datetime import date, datetime, timedelta
@@ -11,6 +12,7 @@ from django.db.models import Count, Q, Sum
 from django.utils import timezone
 
 from livestock.models import Listing
+from pickup.codes import InvalidPhone, normalize_phone
 from pickup.models import PickupPlace, PickupPoint, PickupWindow, Reservation
 from pickup.selectors import place_calendar
 from shops import calendar
@@ -264,7 +266,7 @@ def owner_day(shop: Shop, day: date | None = None) -> list[PointGroup]:
 def place_by_staff_token(token: str) -> PickupPlace | None:
     if not token or len(token) > 64:
         return None
-    return PickupPlace.objects.filter(staff_token=token).first()
+    return PickupPlace.objects.filter(staff_token=token, staff_link_active=True).first()
 
 
 def place_handover(place: PickupPlace, day: date | None = None) -> list[Reservation]:
@@ -335,3 +337,19 @@ def prep_list(shop: Shop, day: date) -> list[tuple[str, int]]:
         .order_by("item_name")
     )
     return [(row["item_name"], row["quantity"]) for row in rows]
+
+
+def open_reservations_for(code: str, phone: str) -> list[Reservation]:
+    """A customer's open reservations found with the pickup code plus the phone number they
+    gave (the whole number, or only its last 4 digits): "내 예약" on a device without the
+    link. Both must match; codes are unique per shop, so several shops may answer."""
+    digits = re.sub(r"\D", "", phone or "")
+    queryset = Reservation.objects.open().filter(code=code)
+    if len(digits) == 4:
+        queryset = queryset.filter(phone__endswith=digits)
+    else:
+        try:
+            queryset = queryset.filter(phone=normalize_phone(phone))
+        except InvalidPhone:
+            return []
+    return list(_with_relations(queryset).order_by("date", "pickup_starts_at", "id")[:10])

@@ -12,5 +12,7 @@ urlpatterns = [
     path("r/<token:token>/", views.reservation_page, name="reservation_page"),
     path("r/<token:token>/cancel/", views.reservation_cancel, name="reservation_cancel"),
     path("cafe/<token:token>/", views.cafe_page, name="cafe_page"),
+    path("h/<shop:slug>/<code:code>/", views.handover_qr, name="handover_qr"),
+    path("my/", views.find_reservations, name="find_reservations"),
     path("cafe/<token:token>/handover/", views.cafe_handover, name="cafe_handover"),
 ]

@@ -10,6 +10,8 @@ from typing import Any
 
 from django.db import InterfaceError, OperationalError
 
+from shops.korean import particles
+
 # Not the user's doing: the database is away (restarting, failing over, out of connections).
 # Pages answer 503 with Retry-After, sockets close with "try again later", background loops
 # skip a beat. Shared by config's middleware and health check and the apps' consumers.
@@ -23,8 +25,10 @@ class DomainError(Exception):
     def __init__(
         self, detail: str, *, code: str | None = None, status: int | None = None, **extra: Any
     ) -> None:
+        # Korean particles after names filled in: "'%(name)s'을(를)" → "'카페'를".
+        detail = particles(str(detail))
         super().__init__(detail)
-        self.detail = str(detail)
+        self.detail = detail
         if code is not None:
             self.code = code
         if status is not None:

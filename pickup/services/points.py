@@ -19,7 +19,13 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from livestock import media
-from pickup.models import PartnerInvitation, PickupPlace, PickupPoint, PickupWindow
+from pickup.models import (
+    PartnerInvitation,
+    PickupPlace,
+    PickupPoint,
+    PickupWindow,
+    new_staff_token,
+)
 from pickup.services.checks import RawInput, check_id, clock_time, text
 from pickup.services.windows import window_within_hours
 from shops import geo
@@ -458,3 +464,50 @@ def check_place_changes(*, place: PickupPlace, changes: dict[str, RawInput]) -> 
                 code="hours_exclude_windows",
             )
     return update
+
+
+# --- café staff links ------------------------------------------------------------------
+
+
+def _owned_place(shop: Shop, place_id: RawInput) -> PickupPlace:
+    """A café this shop offers and owns (only the owning shop manages its staff link)."""
+    place_id = check_id(place_id, code="place_not_found", detail=_("픽업 장소를 찾을 수 없습니다."))
+    point = (
+        PickupPoint.objects.select_related("place")
+        .filter(shop=shop, place_id=place_id, is_shop_counter=False)
+        .first()
+    )
+    if point is None:
+        raise NotFound(_("픽업 장소를 찾을 수 없습니다."), code="place_not_found")
+    if point.place.owner_shop_id != shop.pk:
+        raise PermissionDenied(
+            _("이 카페의 직원 링크는 카페를 등록한 가게가 관리합니다."), code="not_place_owner"
+        )
+    return point.place
+
+
+def _set_staff_link(shop: Shop, place_id: RawInput, *, active: bool) -> PickupPlace:
+    with transaction.atomic():
+        place = _owned_place(shop, place_id)
+        place = PickupPlace.objects.select_for_update(of=("self",)).get(pk=place.pk)
+        place.staff_token = new_staff_token()
+        place.staff_link_active = active
+        place.save(update_fields=["staff_token", "staff_link_active"])
+    logger.info(
+        "café staff link %s: place %s by shop %s",
+        "renewed" if active else "turned off",
+        place.pk,
+        shop.pk,
+    )
+    return place
+
+
+def renew_staff_link(*, shop: Shop, place_id: RawInput) -> PickupPlace:
+    """Invite a café's staff: a fresh link (and QR); any earlier link stops working."""
+    return _set_staff_link(shop, place_id, active=True)
+
+
+def revoke_staff_link(*, shop: Shop, place_id: RawInput) -> PickupPlace:
+    """Turn a café's staff link off: the link stops working (an open staff page at its next
+    reload or reconnect)."""
+    return _set_staff_link(shop, place_id, active=False)

@@ -1,3 +1,5 @@
+import json
+
 from django import template
 
 from pickup.codes import format_code, mask_phone
@@ -7,9 +9,18 @@ register = template.Library()
 
 
 @register.inclusion_tag("pickup/_reserve_form.html", takes_context=True)
-def reserve_form(context, shop):
-    """The reserve form on the shop page (a normal POST form; reserve.js enhances it)."""
-    return reserve_form_context(shop, context["request"])
+def reserve_form(context, shop, listing=None):
+    """The reserve form on the shop and item pages (a normal POST form; reserve.js enhances
+    it), with that item chosen: the item page's, or ``?item=<id>`` from a card's 예약하기."""
+    request = context["request"]
+    wanted = str(listing.pk) if listing is not None else request.GET.get("item", "")[:40]
+    return reserve_form_context(shop, request, values={"item": wanted} if wanted else None)
+
+
+@register.filter
+def as_json(value) -> str:
+    """For a data- attribute (autoescaping turns the quotes into entities the browser reads)."""
+    return json.dumps(value, ensure_ascii=False, sort_keys=True)
 
 
 @register.filter

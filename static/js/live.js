@@ -3,7 +3,9 @@
 // version === last + 1, otherwise ask the server to resync; heartbeats reveal a message that
 // never arrived.
 
+import { gettext, interpolate } from "./i18n.js";
 import { followStream } from "./livesocket.js";
+import { hasDiscount, unitText } from "./units.js";
 
 // One connection per live shop on the page (the shop page has one; "near me" several).
 for (const root of document.querySelectorAll("[data-live-shop]")) startLive(root);
@@ -15,13 +17,14 @@ function startLive(root) {
   const announcer = root.querySelector("[data-announcer]");
   const liveBadge = root.querySelector("[data-live-status]");
   const isConsole = root.hasAttribute("data-console");
-  const lang = document.documentElement.lang || "ko";
   const won = new Intl.NumberFormat("ko-KR");
-  const text = lang.startsWith("en")
-    ? { left: "left", soldOut: "sold out", price: (n) => `₩${won.format(n)}`,
-        limit: (n, unit) => `Max ${n} ${unit} per person` }
-    : { left: "남음", soldOut: "품절", price: (n) => `${won.format(n)}원`,
-        limit: (n, unit) => `1인 최대 ${n}${unit}` };
+  const text = {
+    soldOut: (name) => interpolate(gettext("%(name)s 품절"), { name }),
+    left: (name, n, unit) => interpolate(gettext("%(name)s %(n)s%(unit)s 남음"), { name, n, unit: unitText(unit) }),
+    optionLeft: (n) => interpolate(gettext("%(n)s개 남음"), { n }),
+    price: (n) => interpolate(gettext("%(amount)s원"), { amount: won.format(n) }),
+    limit: (n, unit) => interpolate(gettext("1인 최대 %(n)s%(unit)s"), { n, unit: unitText(unit) }),
+  };
 
   let pollTimer = null;
 
@@ -46,13 +49,20 @@ function startLive(root) {
       if (!template) return;
       row = template.content.firstElementChild.cloneNode(true);
       row.dataset.listingId = String(listing.id);
+      completeNewRow(row, listing);
       list.prepend(row);
     }
     const before = row.querySelector('[data-field="available"]')?.textContent;
     setField(row, "name", listing.name);
-    setField(row, "unit", listing.unit);
+    setField(row, "unit", unitText(listing.unit));
     setField(row, "available", String(listing.available));
-    setField(row, "price", text.price(listing.price));
+    const regular = setField(row, "price", text.price(listing.price));
+    if (regular) regular.hidden = !hasDiscount(listing.price, listing.pickup_price);
+    // Each option's own count, in the unit the customer buys it in.
+    for (const option of row.querySelectorAll("[data-option-units]")) {
+      const left = option.querySelector("[data-option-left]");
+      if (left) left.textContent = text.optionLeft(Math.floor(listing.available / Number(option.dataset.optionUnits || 1)));
+    }
     setField(row, "pickup_price", text.price(listing.pickup_price));
     if (listing.max_per_customer) setField(row, "limit", text.limit(listing.max_per_customer, listing.unit));
     const note = setField(row, "staff_note", listing.staff_note || "");
@@ -61,13 +71,34 @@ function startLive(root) {
     row.classList.toggle("is-sold-out", soldOut);
     const badge = row.querySelector('[data-field="soldout"]');
     if (badge) badge.hidden = !soldOut;
+    const reserve = row.querySelector('[data-field="reserve"]');
+    if (reserve) reserve.hidden = soldOut;
     row.dispatchEvent(new CustomEvent("listing:update", { bubbles: true, detail: listing }));
     if (announce && announcer && before !== String(listing.available)) {
       announcer.textContent = soldOut
-        ? `${listing.name} ${text.soldOut}`
-        : `${listing.name} ${listing.available}${listing.unit} ${text.left}`;
+        ? text.soldOut(listing.name)
+        : text.left(listing.name, listing.available, listing.unit);
     }
     updateEmpty();
+  }
+
+  // A listing posted while the page is open: the same card the server would have drawn
+  // (photo, share link, its own 예약하기; reserve.js adds it to the form).
+  function completeNewRow(row, listing) {
+    const photo = row.querySelector('[data-field="photo"]');
+    if (photo && listing.photo_url) {
+      photo.src = listing.photo_url;
+      photo.alt = listing.name;
+      photo.hidden = false;
+    }
+    const share = row.querySelector('[data-field="share"]');
+    if (share) share.href = `${share.dataset.shareBase}${listing.id}/`;
+    const reserve = row.querySelector('[data-field="reserve"]');
+    if (reserve) {
+      reserve.dataset.reserveListing = String(listing.id);
+      reserve.href = `${location.pathname}?item=${listing.id}#reserve`;
+      setField(row, "reserve_name", ` ${listing.name}`);
+    }
   }
 
   function updateEmpty() {

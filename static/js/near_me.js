@@ -1,11 +1,11 @@
 // Near me: ask the browser for the location and reload the page with it.
 // Without JavaScript (or without permission) the neighbourhood / coordinates form still works.
 
+import { gettext } from "./i18n.js";
+
 const button = document.querySelector("[data-geolocate]");
 const errorBox = document.querySelector("[data-geolocate-error]");
-const text = (document.documentElement.lang || "ko").startsWith("en")
-  ? { noLocation: "Couldn't get your location. Pick a neighbourhood below or enter coordinates." }
-  : { noLocation: "위치를 가져오지 못했습니다. 아래에서 동네를 고르거나 좌표를 입력해 주세요." };
+const text = { noLocation: gettext("위치를 가져오지 못했습니다. 아래에서 동네를 고르거나 좌표를 입력해 주세요.") };
 
 function showError(message) {
   if (!errorBox) return;

@@ -4,33 +4,23 @@
 // browser cannot make one (no push support, iOS outside a home-screen app, blocked, offline),
 // the page says so instead of failing silently.
 
-const EN = (document.documentElement.lang || "ko").startsWith("en");
-const T = EN ? {
-  unsupported: "This browser cannot receive web push notifications.",
-  ios: "On iPhone and iPad, add Dongne 5km to the home screen first, then turn notifications on there.",
-  denied: "Notifications are blocked. Allow them for this site in the browser settings.",
-  failed: "Could not create a push subscription: this browser cannot reach its push service (offline or not supported). Please try again later.",
-  followed: "Following: you will hear about today's arrivals and restocks.",
-  unfollowed: "Notifications from this shop are off.",
-  restock: "We will tell you once when it is back in stock.",
-  reservation: "You will be notified about this reservation.",
-  staff: "New reservations will be pushed to this phone.",
-  none: "This device follows no shop yet.",
-  error: "Something went wrong. Please try again.",
-  arrivals: "arrivals", restockTopic: "restocks", night: "also at night",
-} : {
-  unsupported: "이 브라우저는 웹 푸시 알림을 받을 수 없어요.",
-  ios: "iPhone·iPad에서는 먼저 홈 화면에 추가한 뒤, 홈 화면의 동네5km에서 알림을 켜 주세요.",
-  denied: "알림이 차단되어 있어요. 브라우저 설정에서 이 사이트의 알림을 허용해 주세요.",
-  failed: "알림 구독을 만들지 못했어요. 이 브라우저가 푸시 서비스에 연결할 수 없습니다(오프라인이거나 지원하지 않음). 잠시 뒤 다시 시도해 주세요.",
-  followed: "단골 알림을 켰어요. 오늘 입고·재입고 소식을 보내 드릴게요.",
-  unfollowed: "이 가게의 알림을 껐어요.",
-  restock: "다시 들어오면 한 번 알려 드릴게요.",
-  reservation: "이 예약의 알림을 보내 드릴게요.",
-  staff: "이 휴대폰으로 새 예약을 알려 드릴게요.",
-  none: "이 기기에서 받는 단골 알림이 없습니다.",
-  error: "문제가 생겼어요. 다시 시도해 주세요.",
-  arrivals: "오늘 입고", restockTopic: "재입고", night: "야간 포함",
+import { gettext } from "./i18n.js";
+
+const T = {
+  unsupported: gettext("이 브라우저는 웹 푸시 알림을 받을 수 없어요."),
+  ios: gettext("iPhone·iPad에서는 먼저 홈 화면에 추가한 뒤, 홈 화면의 동네5km에서 알림을 켜 주세요."),
+  denied: gettext("알림이 차단되어 있어요. 브라우저 설정에서 이 사이트의 알림을 허용해 주세요."),
+  failed: gettext("알림 구독을 만들지 못했어요. 이 브라우저가 푸시 서비스에 연결할 수 없습니다(오프라인이거나 지원하지 않음). 잠시 뒤 다시 시도해 주세요."),
+  followed: gettext("단골 알림을 켰어요. 오늘 입고·재입고 소식을 보내 드릴게요."),
+  unfollowed: gettext("이 가게의 알림을 껐어요."),
+  restock: gettext("다시 들어오면 한 번 알려 드릴게요."),
+  reservation: gettext("이 예약의 알림을 보내 드릴게요."),
+  staff: gettext("이 휴대폰으로 새 예약을 알려 드릴게요."),
+  none: gettext("이 기기에서 받는 단골 알림이 없습니다."),
+  error: gettext("문제가 생겼어요. 다시 시도해 주세요."),
+  arrivals: gettext("오늘 입고"),
+  restockTopic: gettext("재입고"),
+  night: gettext("야간 포함"),
 };
 
 const isIOS = /iPad|iPhone|iPod/.test(navigator.userAgent)

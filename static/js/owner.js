@@ -1,9 +1,9 @@
 // Owner console: post the count buttons without leaving the page.
 // The new count arrives through the live socket like on every customer's phone.
 
-const text = (document.documentElement.lang || "ko").startsWith("en")
-  ? { failed: "Couldn't process the request.", offline: "Please check your network connection." }
-  : { failed: "요청을 처리하지 못했습니다.", offline: "네트워크 연결을 확인해 주세요." };
+import { gettext } from "./i18n.js";
+
+const text = { failed: gettext("요청을 처리하지 못했습니다."), offline: gettext("네트워크 연결을 확인해 주세요.") };
 
 for (const form of document.querySelectorAll("[data-stock-form]")) {
   form.addEventListener("submit", async (event) => {

@@ -2,6 +2,7 @@
 // fallback) and "my reservations" remembered in this browser. The socket follows the
 // reservation's versioned stream (livesocket.js): each message holds the whole reservation.
 
+import { gettext } from "./i18n.js";
 import { followStream } from "./livesocket.js";
 
 const STORE = "dongne5km:reservations";
@@ -10,35 +11,20 @@ if (root) start(root);
 
 // A broadcast is built once for everyone (in the language of whoever changed the status), so
 // the status words come from this page's own language, the server's label being the fallback.
-const TEXT = {
-  ko: {
-    label: {
-      confirmed: "예약 확정", ready: "준비 완료", picked_up: "수령 완료",
-      cancelled: "취소됨", no_show: "미수령(노쇼)",
-    },
-    help: {
-      confirmed: "가게에서 준비하고 있습니다. 준비되면 여기에 바로 표시됩니다.",
-      ready: "준비되었습니다! 픽업 장소에서 코드를 보여 주세요.",
-      picked_up: "수령이 끝났습니다. 감사합니다.",
-      cancelled: "취소된 예약입니다.",
-      no_show: "수령 시간이 지나 미수령으로 처리되었습니다.",
-    },
-  },
-  en: {
-    label: {
-      confirmed: "Confirmed", ready: "Ready", picked_up: "Picked up",
-      cancelled: "Cancelled", no_show: "Not picked up (no-show)",
-    },
-    help: {
-      confirmed: "The shop is getting your order ready. You'll see it here the moment it's ready.",
-      ready: "It's ready! Show your code at the pickup spot.",
-      picked_up: "Picked up. Thank you!",
-      cancelled: "This reservation was cancelled.",
-      no_show: "The pickup time passed, so this was marked as not picked up.",
-    },
-  },
+const LABEL = {
+  confirmed: gettext("예약 확정"),
+  ready: gettext("준비 완료"),
+  picked_up: gettext("수령 완료"),
+  cancelled: gettext("취소됨"),
+  no_show: gettext("미수령(노쇼)"),
 };
-const { label: LABEL, help: HELP } = (document.documentElement.lang || "ko").startsWith("en") ? TEXT.en : TEXT.ko;
+const HELP = {
+  confirmed: gettext("가게에서 준비하고 있습니다. 준비되면 여기에 바로 표시됩니다."),
+  ready: gettext("준비되었습니다! 픽업 장소에서 코드를 보여 주세요."),
+  picked_up: gettext("이용해 주셔서 고맙습니다. 오늘 들어온 다른 상품도 가게 페이지에서 볼 수 있습니다."),
+  cancelled: gettext("이 예약은 취소되어 코드를 더 쓸 수 없습니다. 필요하면 가게 페이지에서 다시 예약해 주세요."),
+  no_show: gettext("수령 시간이 지나 코드를 더 쓸 수 없습니다. 아직 필요하면 가게 페이지에서 다시 예약해 주세요."),
+};
 
 function remember(root) {
   let mine = [];
@@ -54,7 +40,6 @@ function start(root) {
   remember(root);
   const label = root.querySelector("[data-status-label]");
   const help = root.querySelector("[data-status-help]");
-  const cancelForm = root.querySelector("[data-cancel-form]");
   let pollTimer = null;
 
   function apply(reservation) {
@@ -65,7 +50,11 @@ function start(root) {
     let text = HELP[reservation.status] || "";
     if (reservation.status === "cancelled" && reservation.cancel_reason) text += ` (${reservation.cancel_reason})`;
     help.textContent = text;
-    if (cancelForm) cancelForm.hidden = !["confirmed", "ready"].includes(reservation.status);
+    // The code and QR, the amount due, the cancel button, the way back to the shop: each
+    // part says which statuses it belongs to (data-show-when).
+    for (const part of root.querySelectorAll("[data-show-when]")) {
+      part.hidden = !part.dataset.showWhen.split(" ").includes(reservation.status);
+    }
     remember(root);
   }
 

@@ -2,28 +2,26 @@
 // the live counts (`listing:update` from live.js), says so the moment the chosen item sells
 // out, and posts to the API with an Idempotency-Key so a double tap reserves once.
 
+import { gettext, interpolate } from "./i18n.js";
+import { unitText } from "./units.js";
+
 const STORE = "dongne5km:reservations";
-const TEXT = (document.documentElement.lang || "ko").startsWith("en")
-  ? {
-      canReserve: (n) => `${n} can be reserved now`,
-      justSoldOut: "Just sold out",
-      itemSoldOut: (name) => `${name} just sold out. Please choose another item.`,
-      fewerLeft: (n) => `Only ${n} left now. Please lower the quantity.`,
-      total: (amount) => `Estimated total ₩${amount} (pickup price, pay at pickup)`,
-      soldOutTag: " (Sold out)",
-      failed: "Couldn't make the reservation. Please try again.",
-      offline: "Please check your network connection. Tapping again still reserves only once.",
-    }
-  : {
-      canReserve: (n) => `지금 ${n}개 예약 가능`,
-      justSoldOut: "방금 품절되었습니다",
-      itemSoldOut: (name) => `${name}이(가) 방금 품절되었습니다. 다른 상품을 골라 주세요.`,
-      fewerLeft: (n) => `남은 수량이 ${n}개로 줄었습니다. 수량을 줄여 주세요.`,
-      total: (amount) => `예상 금액 ${amount}원 (픽업가, 현장 결제)`,
-      soldOutTag: " (품절)",
-      failed: "예약하지 못했습니다. 다시 시도해 주세요.",
-      offline: "네트워크 연결을 확인해 주세요. 다시 눌러도 한 번만 예약됩니다.",
-    };
+const TEXT = {
+  // Counts in the unit the customer buys: the option ("1팩 99개"), else the listing's unit.
+  canReserve: (n, option) => (option.dataset.option
+    ? interpolate(gettext("지금 %(option)s %(n)s개 예약 가능"), { option: option.dataset.option, n })
+    : interpolate(gettext("지금 %(n)s%(unit)s 예약 가능"), { n, unit: unitText(option.dataset.unit) })),
+  justSoldOut: gettext("방금 품절되었습니다"),
+  itemSoldOut: (name) => interpolate(gettext("%(name)s: 방금 품절되었습니다. 다른 상품을 골라 주세요."), { name }),
+  fewerLeft: (n, option) => (option.dataset.option
+    ? interpolate(gettext("지금 %(option)s %(n)s개만 남았습니다. 수량을 줄여 주세요."), { option: option.dataset.option, n })
+    : interpolate(gettext("지금 %(n)s%(unit)s만 남았습니다. 수량을 줄여 주세요."), { n, unit: unitText(option.dataset.unit) })),
+  total: (amount) => interpolate(gettext("예상 금액 %(amount)s원 (픽업가, 현장 결제)"), { amount }),
+  price: (amount) => interpolate(gettext("%(amount)s원"), { amount: new Intl.NumberFormat("ko-KR").format(amount) }),
+  soldOutTag: ` (${gettext("품절")})`,
+  failed: gettext("예약하지 못했습니다. 다시 시도해 주세요."),
+  offline: gettext("네트워크 연결을 확인해 주세요. 다시 눌러도 한 번만 예약됩니다."),
+};
 const box = document.querySelector("[data-reserve]");
 if (box) {
   showMine(box);
@@ -69,6 +67,12 @@ function enhance(box, form) {
     if (count) available.set(row.dataset.listingId, Number(count.textContent));
   }
 
+  // A refused reservation's message: next to the field it is about (the server's error code
+  // says which, data-error-fields), or above the button when it is about the whole form. It
+  // stays, announced (role="alert"), until the shopper changes that field (or the form).
+  const errorFields = JSON.parse(form.dataset.errorFields || "{}");
+  let formError = errorBox.hidden ? "" : errorBox.textContent;
+
   const selected = () => item.options[item.selectedIndex];
 
   function showError(message) {
@@ -76,28 +80,100 @@ function enhance(box, form) {
     errorBox.hidden = !message;
   }
 
-  // keepError: after a refused reservation its message stays until the form changes.
-  function refresh(keepError = false) {
+  function controlFor(box) {
+    return form.querySelector(`[aria-describedby~="${box.id}"]`);
+  }
+
+  function showFieldError(box, message) {
+    box.textContent = message;
+    box.hidden = !message;
+    const control = controlFor(box);
+    if (control && message) control.setAttribute("aria-invalid", "true");
+    else if (control) control.removeAttribute("aria-invalid");
+  }
+
+  function report(code, message) {
+    const box = form.querySelector(`[data-field-error="${errorFields[code] || "-"}"]`);
+    if (box) {
+      showFieldError(box, message);
+      controlFor(box)?.focus({ preventScroll: true });
+      box.scrollIntoView({ block: "center", behavior: "smooth" });
+    } else {
+      formError = message;
+    }
+  }
+
+  for (const box of form.querySelectorAll("[data-field-error]")) {
+    const control = controlFor(box);
+    const clear = () => { if (!box.hidden) showFieldError(box, ""); };
+    control?.addEventListener("input", clear);
+    control?.addEventListener("change", clear);
+  }
+  const changed = () => { formError = ""; refresh(); };
+  form.addEventListener("input", changed);
+  form.addEventListener("change", changed);
+
+  // The live counts' own warnings come first; otherwise the form's last refusal stays.
+  function refresh() {
     const option = selected();
     if (!option) return;
     const left = available.get(option.dataset.listing);
     const units = Number(option.dataset.units || 1);
     const qty = Math.max(1, Number(quantity.value) || 1);
+    let warning = "";
     if (left !== undefined) {
       const canTake = Math.floor(left / units);
       const perPerson = Math.floor(Number(option.dataset.limit || 100) / units);
       quantity.max = String(Math.max(1, Math.min(100, canTake, perPerson)));
-      stockLine.textContent = canTake > 0 ? TEXT.canReserve(canTake) : TEXT.justSoldOut;
+      stockLine.textContent = canTake > 0 ? TEXT.canReserve(canTake, option) : TEXT.justSoldOut;
       submit.disabled = canTake < qty;
-      if (canTake === 0) showError(TEXT.itemSoldOut(option.dataset.name));
-      else if (canTake < qty) showError(TEXT.fewerLeft(canTake));
-      else if (!keepError) showError("");
+      if (canTake === 0) warning = TEXT.itemSoldOut(option.dataset.name);
+      else if (canTake < qty) warning = TEXT.fewerLeft(canTake, option);
     }
+    showError(warning || formError);
     total.textContent = TEXT.total(won.format(Number(option.dataset.price) * qty));
+  }
+
+  // 예약하기 on a card: choose that item here, no page load (without JS the link reloads the
+  // page with ?item=<id>, which the server preselects).
+  document.addEventListener("click", (event) => {
+    const link = event.target.closest?.("[data-reserve-listing]");
+    if (!link || !link.dataset.reserveListing) return;
+    const option = [...item.options].find((o) => o.dataset.listing === link.dataset.reserveListing && !o.disabled);
+    if (!option) return;
+    event.preventDefault();
+    item.value = option.value;
+    item.dispatchEvent(new Event("change", { bubbles: true }));
+    box.scrollIntoView({ behavior: "smooth", block: "start" });
+    quantity.focus({ preventScroll: true });
+  });
+
+  // A listing posted while the page is open joins the form.
+  function addItem(listing) {
+    const limit = listing.max_per_customer || 100;
+    const ways = listing.options && listing.options.length ? listing.options : [null];
+    for (const way of ways) {
+      const option = document.createElement("option");
+      option.value = way ? `${listing.id}:${way.id}` : String(listing.id);
+      option.dataset.listing = String(listing.id);
+      option.dataset.units = String(way ? way.units : 1);
+      option.dataset.price = String(way ? way.pickup_price : listing.pickup_price);
+      option.dataset.name = way ? `${listing.name} · ${way.label}` : listing.name;
+      option.dataset.unit = listing.unit;
+      option.dataset.option = way ? way.label : "";
+      option.dataset.limit = String(limit);
+      const limitText = way
+        ? interpolate(gettext("1인 최대 %(n)s개"), { n: Math.floor(limit / way.units) })
+        : interpolate(gettext("1인 최대 %(n)s%(unit)s"), { n: limit, unit: unitText(listing.unit) });
+      option.textContent = `${option.dataset.name} — ${TEXT.price(option.dataset.price)} · ${limitText}`;
+      item.append(option);
+    }
   }
 
   document.addEventListener("listing:update", (event) => {
     const listing = event.detail;
+    const known = [...item.options].some((o) => o.dataset.listing === String(listing.id));
+    if (!known && listing.status === "on_sale") addItem(listing);
     available.set(String(listing.id), listing.status === "on_sale" ? listing.available : 0);
     for (const option of item.options) {
       if (option.dataset.listing !== String(listing.id)) continue;
@@ -108,8 +184,6 @@ function enhance(box, form) {
     }
     refresh();
   });
-  item.addEventListener("change", () => refresh());
-  quantity.addEventListener("input", () => refresh());
   refresh();
 
   form.addEventListener("submit", async (event) => {
@@ -130,6 +204,8 @@ function enhance(box, form) {
     if (windowId) body.pickup_window = Number(windowId);
     if (pickupDate) body.pickup_date = pickupDate;
     submit.disabled = true;
+    formError = "";
+    for (const box of form.querySelectorAll("[data-field-error]")) showFieldError(box, "");
     showError("");
     try {
       const response = await fetch(box.dataset.apiUrl, {
@@ -149,15 +225,14 @@ function enhance(box, form) {
       }
       if (result.code === "insufficient_stock" && typeof result.available === "number") {
         available.set(listingId, result.available);
-        refresh();
       }
-      showError(result.detail || TEXT.failed);
+      report(result.code, result.detail || TEXT.failed);
       keyInput.value = crypto.randomUUID ? crypto.randomUUID() : String(Date.now()) + Math.random();
     } catch (err) {
-      showError(TEXT.offline);
+      report("", TEXT.offline);
     } finally {
       submit.disabled = false;
-      refresh(true);
+      refresh();
     }
   });
 }

@@ -26,13 +26,13 @@ def test_english_customer_reserves_and_sees_live_status_in_english(new_phone, sh
 
     form = page.locator("[data-reserve-form]")
     form.get_by_label("Quantity", exact=True).fill("2")
-    expect(form.locator("[data-reserve-stock]")).to_have_text("5 can be reserved now")
+    expect(form.locator("[data-reserve-stock]")).to_have_text("Available to reserve now: 5팩")
     expect(form.locator("[data-reserve-total]")).to_have_text(
         "Estimated total ₩15,800 (pickup price, pay at pickup)"
     )
     form.get_by_label("Quantity", exact=True).fill("6")
     expect(form.locator("[data-reserve-error]")).to_have_text(
-        "Only 5 left now. Please lower the quantity."
+        "Only 5팩 left now. Please lower the quantity."
     )
     customer.screenshot("form-en")
 

@@ -1,5 +1,6 @@
 """ "1인 최대 N팩" on a phone: shown next to the item, and a refused reservation says why,
-with JavaScript (the API's Korean sentence stays on the form) and without (the form page)."""
+with JavaScript (the API's Korean sentence stays next to the quantity) and without (the form
+page, same place)."""
 
 from __future__ import annotations
 
@@ -34,7 +35,8 @@ def test_a_second_reservation_past_the_limit_is_refused_with_the_reason(
     form.get_by_label("휴대폰 번호").fill("010-2222-3333")
     form.locator("input[name=consent]").check()
     form.get_by_role("button", name="예약하기").tap()
-    error = customer.page.locator("[data-reserve-error]")
+    # About the quantity: shown next to that field.
+    error = customer.page.locator('[data-field-error="quantity"]')
     expect(error).to_contain_text("1인 최대 3팩")
     expect(error).to_contain_text("이미 2팩")
     customer.screenshot("limit-refused")

@@ -37,6 +37,8 @@ def test_owner_tap_updates_the_customer_page_without_reload(new_phone, shop, lis
     row.get_by_role("button", name="수량 맞추기").tap()
     expect(customer.count_of(listing.pk)).to_have_text("57")
     boss.tap_stock_button(listing.pk, "품절")
+    expect(boss.count_of(listing.pk)).to_have_text("57")  # asks first: 40 → 0 is one tap away
+    boss.tap_stock_button(listing.pk, "한 번 더 누르면 품절")
     expect(boss.count_of(listing.pk)).to_have_text("0")
     expect(customer.count_of(listing.pk)).to_have_text("0")
     expect(customer.sold_out_badge(listing.pk)).to_be_visible()

@@ -33,7 +33,7 @@ def test_reserve_count_drops_elsewhere_code_qr_and_ready_live(new_phone, shop, o
 
     # The other phone's count dropped at once, and its form says 4 no longer fit.
     expect(neighbour.count_of(listing.pk)).to_have_text("3")
-    expect(neighbour.page.locator("[data-reserve-error]")).to_contain_text("3개로 줄었습니다")
+    expect(neighbour.page.locator("[data-reserve-error]")).to_contain_text("지금 3팩만 남았습니다")
     expect(neighbour.page.get_by_role("button", name="예약하기")).to_be_disabled()
     neighbour.screenshot("count-dropped")
 
@@ -62,7 +62,9 @@ def test_reserve_count_drops_elsewhere_code_qr_and_ready_live(new_phone, shop, o
     customer.screenshot("ready")
 
     # The customer cancels after all: the stock is back on the other phone.
+    # Destructive: the first tap asks, the second cancels.
     customer.page.get_by_role("button", name="예약 취소").tap()
+    customer.page.get_by_role("button", name="한 번 더 누르면 예약 취소").tap()
     expect(neighbour.count_of(listing.pk)).to_have_text("5")
     expect(customer.reservation_status()).to_have_text("취소됨")
     for phone in (customer, neighbour, boss):

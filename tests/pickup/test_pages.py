@@ -206,7 +206,7 @@ def test_reservation_page_shows_code_qr_place_window_and_cancel(
     assert cancelled.status_code == 302
     r.refresh_from_db()
     assert r.status == "cancelled" and Listing.objects.get(pk=listing.pk).available == 200
-    assert "취소된 예약입니다" in browser.get(f"/r/{r.token}/").content.decode()
+    assert "이 예약은 취소되어" in browser.get(f"/r/{r.token}/").content.decode()
 
 
 def test_qr_leads_to_the_owner_only_redeem_page(

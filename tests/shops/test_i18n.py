@@ -18,6 +18,10 @@ from tests import factories
 LOCALE_DIR = Path(settings.BASE_DIR) / "locale" / "en" / "LC_MESSAGES"
 PO_FILE = LOCALE_DIR / "django.po"
 MO_FILE = LOCALE_DIR / "django.mo"
+# The page scripts' words (static/js), served by /jsi18n/.
+JS_PO_FILE = LOCALE_DIR / "djangojs.po"
+JS_MO_FILE = LOCALE_DIR / "djangojs.mo"
+JS_DIR = Path(settings.BASE_DIR) / "static" / "js"
 HANGUL = re.compile("[\uac00-\ud7a3]")
 
 
@@ -211,14 +215,22 @@ def parse_po(path: Path) -> list[dict]:
 PLACEHOLDER = re.compile(r"%\(\w+\)[-#0 +]*\d*(?:\.\d+)?[sdfr]|\{\w*\}")
 
 
-def translations() -> list[dict]:
-    return [e for e in parse_po(PO_FILE) if e["msgid"] and not e["obsolete"]]
+def translations(po_file: Path = PO_FILE) -> list[dict]:
+    return [e for e in parse_po(po_file) if e["msgid"] and not e["obsolete"]]
 
 
-def test_every_catalogue_entry_is_translated():
-    entries = translations()
-    assert len(entries) > 400
-    header = parse_po(PO_FILE)[0]
+CATALOGUES = pytest.mark.parametrize(
+    ("po_file", "mo_file", "at_least"),
+    [(PO_FILE, MO_FILE, 400), (JS_PO_FILE, JS_MO_FILE, 20)],
+    ids=["django", "djangojs"],
+)
+
+
+@CATALOGUES
+def test_every_catalogue_entry_is_translated(po_file, mo_file, at_least):
+    entries = translations(po_file)
+    assert len(entries) > at_least
+    header = parse_po(po_file)[0]
     assert header["msgid"] == "" and "fuzzy" not in header["flags"]
     assert "Language: en" in header["msgstr"][0]
     for entry in entries:
@@ -233,12 +245,13 @@ def test_every_catalogue_entry_is_translated():
             ), (entry["msgid"], text)
 
 
-def test_compiled_catalogue_matches_the_po():
+@CATALOGUES
+def test_compiled_catalogue_matches_the_po(po_file, mo_file, at_least):
     """The committed .mo is what the .po says (a newcomer may have no msgfmt to rebuild it)."""
-    assert MO_FILE.exists()
-    with MO_FILE.open("rb") as fp:
+    assert mo_file.exists()
+    with mo_file.open("rb") as fp:
         compiled = gettext.GNUTranslations(fp)
-    for entry in translations():
+    for entry in translations(po_file):
         if entry["msgid_plural"]:
             assert compiled.ngettext(entry["msgid"], entry["msgid_plural"], 1) == entry["msgstr"][0]
             assert compiled.ngettext(entry["msgid"], entry["msgid_plural"], 5) == entry["msgstr"][1]
@@ -271,18 +284,21 @@ def test_templates_have_no_korean_outside_translate_tags():
     assert untranslated == []
 
 
-def test_page_scripts_with_korean_text_also_speak_english():
-    """Static JS has no gettext catalogue: a module with Korean messages picks its words from
-    <html lang>, and has an English set next to the Korean one."""
-    for script in sorted((Path(settings.BASE_DIR) / "static" / "js").glob("*.js")):
-        code = "\n".join(
-            line
-            for line in script.read_text(encoding="utf-8").splitlines()
-            if not line.lstrip().startswith("//")
-        )
-        if HANGUL.search(code):
-            assert "document.documentElement.lang" in code, script.name
-            assert '"en"' in code or "en:" in code, script.name
+JS_MSGIDS = re.compile(r'gettext\(("(?:[^"\\]|\\.)*")\)')
+
+
+def test_every_string_a_page_script_translates_is_in_the_script_catalogue():
+    """Static JS asks Django's JavaScript catalogue (djangojs) for its words: each
+    ``gettext("…")`` has an English entry (makemessages -d djangojs re-run and translated)."""
+    msgids = {
+        ast.literal_eval(match)
+        for script in JS_DIR.glob("*.js")
+        for match in JS_MSGIDS.findall(script.read_text(encoding="utf-8"))
+    }
+    assert len(msgids) > 20
+    with JS_MO_FILE.open("rb") as fp:
+        compiled = gettext.GNUTranslations(fp)
+    assert sorted(m for m in msgids if compiled.gettext(m) == m) == []
 
 
 def test_language_switcher_names_each_language_in_itself(db, en_client):

@@ -48,7 +48,7 @@ def test_near_me_with_a_neighbourhood_lists_shops_nearest_first_with_live_counts
 def test_near_me_with_coordinates_and_nothing_around(client, shop):
     response = client.get("/", {"lat": "35.1", "lng": "129.0"})
     assert response.status_code == 200
-    assert "포함하는 가게가 아직 없습니다" in response.content.decode()
+    assert "예약을 받는 가게가 아직 없습니다" in response.content.decode()
 
 
 @pytest.mark.parametrize(

@@ -84,7 +84,10 @@ def test_shop_page_shows_everything_without_javascript(shop):
 
 def test_shop_page_loads_only_module_scripts_from_static(shop):
     html = Client().get(f"/s/{shop.slug}/").content.decode()
-    assert parse(html).scripts and all(src.startswith("/static/") for src in parse(html).scripts)
+    scripts = parse(html).scripts
+    # Its own modules from /static/, plus the page scripts' word catalogue (also same-origin).
+    assert scripts and all(src.startswith(("/static/", "/jsi18n/?")) for src in scripts)
+    assert [src for src in scripts if src.startswith("/jsi18n/")] == ["/jsi18n/?l=ko"]
     assert "<script>" not in html
 
 

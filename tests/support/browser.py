@@ -12,6 +12,7 @@ from pathlib import Path
 
 from playwright.sync_api import Browser, Page, expect
 
+from tests.support.a11y import violations
 from tests.support.processes import ARTIFACTS
 
 PHONE = {"width": 390, "height": 844}
@@ -35,9 +36,12 @@ class Phone:
             timezone_id="Asia/Seoul",
             java_script_enabled=javascript,
         )
+        self.context_javascript = javascript
         self.context.set_default_timeout(15_000)
         self.page: Page = self.context.new_page()
         self.errors: list[str] = []
+        # axe-core's findings on every page this phone took a screenshot of (assert_healthy).
+        self.a11y: list[str] = []
         self.page.on("console", self._console)
         self.page.on("pageerror", lambda error: self.errors.append(f"pageerror: {error}"))
 
@@ -100,6 +104,8 @@ class Phone:
         SCREENSHOTS.mkdir(parents=True, exist_ok=True)
         path = SCREENSHOTS / f"{self.test_name}-{self.label}-{name}.png"
         self.page.screenshot(path=str(path), full_page=True)
+        if self.context_javascript:
+            self.a11y += [f"{name} {self.page.url}: {line}" for line in violations(self.page)]
         return path
 
     def sideways_overflow(self) -> int:
@@ -110,6 +116,7 @@ class Phone:
 
     def assert_healthy(self) -> None:
         assert self.errors == [], f"{self.label}: {self.errors}"
+        assert self.a11y == [], f"{self.label}: " + "\n".join(self.a11y)
         assert self.sideways_overflow() <= 0, f"{self.label} scrolls sideways"
 
     def close(self) -> None:

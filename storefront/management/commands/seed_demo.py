@@ -35,11 +35,12 @@ SHOPS = [
         "kakao_channel_url": "https://pf.kakao.com/_dongne5km",
         "listings": [
             (
+                # Counted in its smallest option (반팩); "1팩" takes two of them.
                 "단감",
-                "팩",
+                "반팩",
                 200,
-                9000,
-                7900,
+                5000,
+                4200,
                 "직원이 직접 먹어 본 후기: 아삭하고 달아요",
                 [("1팩", 2, 9000, 7900), ("반팩", 1, 5000, 4200)],
             ),
@@ -62,10 +63,10 @@ SHOPS = [
             ("소금빵", "개", 60, 3500, 3200, "오븐에서 나온 지 10분", []),
             (
                 "통밀 캄파뉴",
-                "개",
+                "반 덩이",
                 12,
-                8000,
-                7200,
+                4200,
+                3800,
                 "",
                 [("한 덩이", 2, 8000, 7200), ("반 덩이", 1, 4200, 3800)],
             ),
@@ -319,4 +320,11 @@ class Command(BaseCommand):
                 f"  {shop.slug}  {shop.name}  /s/{shop.slug}/  (partner cafés: {cafes})"
             )
         self.stdout.write("Hours: 연남 동네빵집 closed on Mondays; 카페 나루 closes 14:00–15:00.")
+        self.stdout.write("Café staff links (each café's handover page; renew or turn off at")
+        self.stdout.write("  /owner/s/<slug>/cafes/):")
+        places = PickupPlace.objects.filter(
+            owner_shop__in=shops, staff_link_active=True, partnerships__is_shop_counter=False
+        ).distinct()
+        for place in places.order_by("pk"):
+            self.stdout.write(f"  {place.name}  /cafe/{place.staff_token}/")
         self.stdout.write(f"Owner login: {DEMO_OWNER} / {DEMO_PASSWORD}  (/owner/, /admin/)")
