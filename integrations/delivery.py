@@ -28,11 +28,14 @@ import httpx
 from django.conf import settings
 from django.db import connection, transaction
 from django.db.models import Q
+from django.urls import reverse
 from django.utils import timezone
 from standardwebhooks.webhooks import Webhook
 
 from integrations import addresses, backoff
 from integrations.models import Delivery, DeliveryAttempt, WebhookEndpoint
+from shops.models import Shop
+from shops.signals import owner_alert
 
 logger = logging.getLogger(__name__)
 
@@ -233,6 +236,19 @@ def _record_successes(endpoint: WebhookEndpoint, sent: list[tuple[Delivery, date
     sent.clear()
 
 
+def _tell_the_owner_it_was_disabled(endpoint: WebhookEndpoint, at: datetime) -> None:
+    shop = Shop.objects.only("slug").get(pk=endpoint.shop_id)
+    owner_alert.send(
+        sender=WebhookEndpoint,
+        shop_id=endpoint.shop_id,
+        key=f"webhook-disabled:{endpoint.pk}:{at.isoformat()}",
+        title="연동 웹훅이 꺼졌어요",
+        body=f"{endpoint.url[:80]} 주소가 3일 동안 응답하지 않아 보내기를 멈췄어요. "
+        "콘솔의 연동 화면에서 확인하고 다시 보내 주세요.",
+        path=reverse("owner:integrations", kwargs={"slug": shop.slug}),
+    )
+
+
 def _record_failure(endpoint: WebhookEndpoint, delivery: Delivery, at: datetime, outcome: Outcome):
     """Log the failed attempt and set when to try again; after the retry period, give the
     event up and disable the endpoint. Returns when to try again (None: given up)."""
@@ -266,12 +282,18 @@ def _record_failure(endpoint: WebhookEndpoint, delivery: Delivery, at: datetime,
         )
         if retry_at is None:
             fields["status"] = Delivery.Status.FAILED
-            WebhookEndpoint.objects.filter(pk=endpoint.pk).update(
-                status=WebhookEndpoint.Status.DISABLED,
-                disabled_at=at,
-                disabled_reason=f"{delivery.attempts + 1} attempts over "
-                f"{settings.WEBHOOK_RETRY_FOR_SECONDS // 3600} h; last: {outcome.error}"[:300],
+            disabled = (
+                WebhookEndpoint.objects.filter(pk=endpoint.pk)
+                .exclude(status=WebhookEndpoint.Status.DISABLED)
+                .update(
+                    status=WebhookEndpoint.Status.DISABLED,
+                    disabled_at=at,
+                    disabled_reason=f"{delivery.attempts + 1} attempts over "
+                    f"{settings.WEBHOOK_RETRY_FOR_SECONDS // 3600} h; last: {outcome.error}"[:300],
+                )
             )
+            if disabled:
+                _tell_the_owner_it_was_disabled(endpoint, at)
         else:
             fields["next_attempt_at"] = retry_at
         Delivery.objects.filter(pk=delivery.pk, status=Delivery.Status.PENDING).update(**fields)

@@ -96,7 +96,7 @@ def _targets(push: Push) -> dict[int, bool]:
             )
         )
         return targets
-    if push.kind == Push.Kind.NEW_RESERVATION:
+    if push.kind in (Push.Kind.NEW_RESERVATION, Push.Kind.OWNER_ALERT):
         subs = StaffAlert.objects.filter(shop_id=push.shop_id).values_list(
             "subscription_id", flat=True
         )

@@ -121,3 +121,17 @@ def new_reservation(reservation, *, now: datetime):
         "ttl": _reservation_ttl(reservation, now),
         "urgency": "high",
     }
+
+
+def owner_alert(*, title: str, body: str, path: str, key: str):
+    """Not advertising: the shop's own business, to its owner and staff."""
+    return {
+        "advertising": False,
+        "title": title,
+        "body": body,
+        "path": path,
+        "tag": f"owner-{key}"[:64],
+        "topic": None,
+        "ttl": 24 * HOUR,
+        "urgency": "normal",
+    }

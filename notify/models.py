@@ -172,6 +172,8 @@ class Push(models.Model):
         REMINDER = "reminder", _("수령 마감 알림")
         CANCELLED = "cancelled", _("가게 취소")
         NEW_RESERVATION = "new_reservation", _("새 예약")
+        # A new review, an integration that gave up: to the phones that asked for owner alerts.
+        OWNER_ALERT = "owner_alert", _("가게 알림")
 
     class State(models.TextChoices):
         # Not fanned out yet (an arrival waits here for more posts of the same minute).

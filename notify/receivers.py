@@ -6,6 +6,7 @@ from __future__ import annotations
 from notify import services
 from pickup.signals import reservation_push_requested
 from shops import events
+from shops.signals import owner_alert
 
 
 def on_business_event(sender, event: events.BusinessEvent, **kwargs) -> None:
@@ -16,7 +17,12 @@ def on_reservation_push_requested(sender, reservation, subscription, origin: str
     services.watch_reservation(reservation=reservation, subscription=subscription, origin=origin)
 
 
+def on_owner_alert(sender, shop_id: int, key: str, title: str, body: str, path: str, **kwargs):
+    services.alert_owner(shop_id=shop_id, key=key, title=title, body=body, path=path)
+
+
 events.happened.connect(on_business_event, dispatch_uid="notify_business_events")
+owner_alert.connect(on_owner_alert, dispatch_uid="notify_owner_alert")
 reservation_push_requested.connect(
     on_reservation_push_requested, dispatch_uid="notify_reservation_push"
 )

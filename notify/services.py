@@ -22,6 +22,7 @@ from typing import Any
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.db import IntegrityError, transaction
+from django.urls import reverse
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -408,10 +409,45 @@ def _reservation(event: events.BusinessEvent, now: datetime) -> None:
     )
 
 
+def alert_owner(*, shop_id: int, key: str, title: str, body: str, path: str) -> Push | None:
+    """Something needs the owner's attention (shops.signals.owner_alert, or a new review):
+    one push per ``key`` to the phones that asked for "새 예약" (owner and staff alerts)."""
+    if not StaffAlert.objects.filter(shop_id=shop_id).exists():
+        return None
+    now = timezone.now()
+    push, created = Push.objects.get_or_create(
+        dedupe_key=f"owner:{key}"[:100],
+        defaults={
+            "kind": Push.Kind.OWNER_ALERT,
+            "shop_id": shop_id,
+            "data": messages.owner_alert(title=title, body=body, path=path, key=key),
+            "due_at": now,
+            "created_at": now,
+        },
+    )
+    if created:
+        _schedule_fan_out(push)
+    return push
+
+
+def _new_review(event: events.BusinessEvent) -> None:
+    data = event.data
+    stars = "★" * int(data.get("rating") or 0)
+    alert_owner(
+        shop_id=event.shop_id,
+        key=f"review:{data['review_id']}",
+        title=f"새 리뷰 {stars} · {data.get('item_name', '')}"[:120],
+        body="리뷰를 읽고 답글을 남겨 보세요. 솔직한 리뷰는 지우지 않고 답글로 답합니다.",
+        path=reverse("owner:reviews", kwargs={"slug": event.shop_slug}),
+    )
+
+
 def on_event(event: events.BusinessEvent) -> None:
     """Inside the change's transaction: write the push row, schedule its fan-out on commit."""
     now = timezone.now()
-    if event.type == events.LISTING_CREATED:
+    if event.type == events.REVIEW_CREATED:
+        _new_review(event)
+    elif event.type == events.LISTING_CREATED:
         _arrival(event, now)
     elif event.type == events.STOCK_CHANGED:
         _restock(event, now)

@@ -13,6 +13,7 @@ from standardwebhooks.webhooks import Webhook, WebhookVerificationError
 from integrations import addresses, delivery, services, tasks
 from integrations.models import Delivery, DeliveryAttempt, WebhookEndpoint
 from livestock import services as stock
+from shops.signals import owner_alert
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -247,6 +248,19 @@ def test_the_connection_goes_to_the_checked_address_with_the_name_as_host(
 def test_three_days_of_failure_gives_up_and_disables_the_endpoint(
     shop, listing, endpoint, receiver, clock
 ):
+    alerts: list[dict] = []
+
+    def heard(sender, **kwargs):
+        alerts.append(kwargs)
+
+    owner_alert.connect(heard, dispatch_uid="test-owner-alert")
+    try:
+        _give_up_after_three_days(shop, listing, endpoint, receiver, clock, alerts)
+    finally:
+        owner_alert.disconnect(dispatch_uid="test-owner-alert")
+
+
+def _give_up_after_three_days(shop, listing, endpoint, receiver, clock, alerts):
     stock.adjust_stock(shop=shop, listing_id=listing.pk, delta=-1, reason="counter_sale")
     stock.adjust_stock(shop=shop, listing_id=listing.pk, delta=-1, reason="counter_sale")
     started = clock.now
@@ -261,6 +275,10 @@ def test_three_days_of_failure_gives_up_and_disables_the_endpoint(
     endpoint.refresh_from_db()
     assert head.status == "failed"
     assert endpoint.status == "disabled" and endpoint.disabled_reason
+    # The owner is told once, with the console page that shows it.
+    assert [(a["shop_id"], a["path"]) for a in alerts] == [
+        (shop.pk, f"/owner/s/{shop.slug}/integrations/")
+    ]
     assert clock.now == started + timedelta(days=3)
     assert 10 <= head.attempts <= 25
     assert Delivery.objects.order_by("id").last().status == "pending"  # kept for later
