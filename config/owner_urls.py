@@ -33,6 +33,11 @@ urlpatterns = [
         name="change_stock",
     ),
     path(
+        "s/<shop:slug>/listings/<int:listing_id>/edit/",
+        stock_views.edit_listing,
+        name="edit_listing",
+    ),
+    path(
         "s/<shop:slug>/listings/<int:listing_id>/end/", stock_views.end_listing, name="end_listing"
     ),
     path("s/<shop:slug>/area/", pickup_views.area_page, name="service_area"),
