@@ -53,6 +53,7 @@ urlpatterns = [
         pickup_views.answer_invitation,
         name="partner_invitation",
     ),
+    path("s/<shop:slug>/details/", shop_views.shop_details, name="shop_details"),
     path("s/<shop:slug>/sharing/", shop_views.sharing_page, name="sharing"),
     path("s/<shop:slug>/integrations/", integration_views.integrations_page, name="integrations"),
     path("s/<shop:slug>/integrations/webhooks/", integration_views.add_webhook, name="add_webhook"),

@@ -16,8 +16,9 @@ from django.views.decorators.http import require_POST
 from livestock import selectors, services
 from livestock.forms import ArrivalForm, ListingEditForm, OptionFormSet, StockForm
 from livestock.models import Listing
-from shops.auth import console_shop
+from shops.auth import console_shop, shops_for_user
 from shops.errors import DomainError
+from shops.models import Membership
 
 
 def _actor(request: HttpRequest) -> services.Actor:
@@ -40,6 +41,11 @@ def shop_console(request: HttpRequest, slug: str) -> HttpResponse:
             "listings": list(selectors.active_listings(shop.pk)),
             "stock_form": StockForm(),
             "ended": selectors.recently_ended(shop.pk),
+            "can_manage": shops_for_user(
+                request.user, (Membership.Role.OWNER, Membership.Role.MANAGER)
+            )
+            .filter(pk=shop.pk)
+            .exists(),
         },
     )
 
