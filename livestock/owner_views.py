@@ -90,7 +90,7 @@ def post_arrival(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "owner/arrival_form.html",
-        {"shop": shop, "form": form, "options": options, "reposting": bool(initial)},
+        {"shop": shop, "form": form, "options": options},
         status=400 if request.method == "POST" else 200,
     )
 
@@ -151,7 +151,13 @@ def end_listing(request: HttpRequest, slug: str, listing_id: int) -> HttpRespons
 def _repost_initial(shop, listing_id: str | None) -> tuple[dict, list[dict]]:
     """ "다시 올리기": an earlier listing of this shop fills the arrival form; the count is
     left for the owner to type, since today's arrival is rarely yesterday's."""
-    if not listing_id or not listing_id.isdigit():
+    # ASCII digits of a size a bigint holds: anything else (PostgreSQL would refuse it with an
+    # error, not an empty result) simply leaves the form empty.
+    if (
+        not listing_id
+        or not (listing_id.isascii() and listing_id.isdigit())
+        or len(listing_id) > 15
+    ):
         return {}, []
     listing = Listing.objects.filter(pk=int(listing_id), shop=shop).first()
     if listing is None:

@@ -217,7 +217,7 @@ def test_repost_of_another_shops_listing_prefills_nothing(owner_client, shop, ot
     form = owner_client.get(f"/owner/s/{shop.slug}/listings/new/?from={theirs.pk}")
     assert form.status_code == 200
     assert "남의 사과" not in form.content.decode()
-    for junk in ("abc", "-1", "99999999999999999999"):
+    for junk in ("abc", "-1", "99999999999999999999", "²", "1e3", ""):
         assert (
             owner_client.get(f"/owner/s/{shop.slug}/listings/new/?from={junk}").status_code == 200
         )
