@@ -33,6 +33,11 @@ urlpatterns = [
         name="change_stock",
     ),
     path(
+        "s/<shop:slug>/listings/<int:listing_id>/edit/",
+        stock_views.edit_listing,
+        name="edit_listing",
+    ),
+    path(
         "s/<shop:slug>/listings/<int:listing_id>/end/", stock_views.end_listing, name="end_listing"
     ),
     path("s/<shop:slug>/area/", pickup_views.area_page, name="service_area"),
@@ -48,6 +53,7 @@ urlpatterns = [
         pickup_views.answer_invitation,
         name="partner_invitation",
     ),
+    path("s/<shop:slug>/details/", shop_views.shop_details, name="shop_details"),
     path("s/<shop:slug>/sharing/", shop_views.sharing_page, name="sharing"),
     path("s/<shop:slug>/integrations/", integration_views.integrations_page, name="integrations"),
     path("s/<shop:slug>/integrations/webhooks/", integration_views.add_webhook, name="add_webhook"),

@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 from django.utils.translation import gettext_lazy as _
 
+from livestock import media
 from shops.validation import TextInputFormMixin
 
 
@@ -102,3 +103,29 @@ class StockForm(TextInputFormMixin, forms.Form):
     )
     set = forms.IntegerField(required=False, min_value=0, max_value=settings.MAX_STOCK_COUNT)
     action = forms.ChoiceField(required=False, choices=[("sold_out", "sold_out"), ("set", "set")])
+
+
+class ListingEditForm(TextInputFormMixin, forms.Form):
+    """The owner fixes what they posted; the count itself stays with the count buttons."""
+
+    name = ArrivalForm.base_fields["name"]
+    unit = ArrivalForm.base_fields["unit"]
+    price = ArrivalForm.base_fields["price"]
+    pickup_price = ArrivalForm.base_fields["pickup_price"]
+    max_per_customer = ArrivalForm.base_fields["max_per_customer"]
+    staff_note = ArrivalForm.base_fields["staff_note"]
+    photo = forms.FileField(
+        label=_("사진 바꾸기"),
+        required=False,
+        widget=forms.FileInput(attrs={"accept": "image/*"}),
+        help_text=_("새 사진을 고르면 지금 사진 대신 보입니다. 비우면 그대로 둡니다."),
+    )
+
+    def clean_photo(self):
+        return media.form_check(self.cleaned_data.get("photo"), media.check_photo)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("price") is not None and data.get("pickup_price") is None:
+            data["pickup_price"] = data["price"]
+        return data

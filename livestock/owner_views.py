@@ -14,10 +14,11 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from livestock import selectors, services
-from livestock.forms import ArrivalForm, OptionFormSet, StockForm
+from livestock.forms import ArrivalForm, ListingEditForm, OptionFormSet, StockForm
 from livestock.models import Listing
-from shops.auth import console_shop
+from shops.auth import console_shop, shops_for_user
 from shops.errors import DomainError
+from shops.models import Membership
 
 
 def _actor(request: HttpRequest) -> services.Actor:
@@ -39,6 +40,12 @@ def shop_console(request: HttpRequest, slug: str) -> HttpResponse:
             "version": selectors.current_version(shop.pk) or 0,
             "listings": list(selectors.active_listings(shop.pk)),
             "stock_form": StockForm(),
+            "ended": selectors.recently_ended(shop.pk),
+            "can_manage": shops_for_user(
+                request.user, (Membership.Role.OWNER, Membership.Role.MANAGER)
+            )
+            .filter(pk=shop.pk)
+            .exists(),
         },
     )
 
@@ -46,8 +53,9 @@ def shop_console(request: HttpRequest, slug: str) -> HttpResponse:
 @login_required
 def post_arrival(request: HttpRequest, slug: str) -> HttpResponse:
     shop = console_shop(request, slug)
-    form = ArrivalForm(request.POST or None, request.FILES or None)
-    options = OptionFormSet(request.POST or None, prefix="opt")
+    initial, option_initial = _repost_initial(shop, request.GET.get("from"))
+    form = ArrivalForm(request.POST or None, request.FILES or None, initial=initial)
+    options = OptionFormSet(request.POST or None, prefix="opt", initial=option_initial)
     if request.method == "POST" and form.is_valid() and options.is_valid():
         data = form.cleaned_data
         try:
@@ -138,3 +146,71 @@ def end_listing(request: HttpRequest, slug: str, listing_id: int) -> HttpRespons
     else:
         messages.success(request, _("판매를 종료했습니다."))
     return redirect("owner:shop_console", slug=shop.slug)
+
+
+def _repost_initial(shop, listing_id: str | None) -> tuple[dict, list[dict]]:
+    """ "다시 올리기": an earlier listing of this shop fills the arrival form; the count is
+    left for the owner to type, since today's arrival is rarely yesterday's."""
+    # ASCII digits of a size a bigint holds: anything else (PostgreSQL would refuse it with an
+    # error, not an empty result) simply leaves the form empty.
+    if (
+        not listing_id
+        or not (listing_id.isascii() and listing_id.isdigit())
+        or len(listing_id) > 15
+    ):
+        return {}, []
+    listing = Listing.objects.filter(pk=int(listing_id), shop=shop).first()
+    if listing is None:
+        return {}, []
+    initial = {
+        "name": listing.name,
+        "unit": listing.unit,
+        "price": listing.price,
+        "pickup_price": listing.pickup_price,
+        "max_per_customer": listing.max_per_customer,
+        "staff_note": listing.staff_note,
+    }
+    options = [
+        {"label": o.label, "units": o.units, "price": o.price, "pickup_price": o.pickup_price}
+        for o in listing.options.all()
+    ]
+    return initial, options
+
+
+@login_required
+def edit_listing(request: HttpRequest, slug: str, listing_id: int) -> HttpResponse:
+    shop = console_shop(request, slug)
+    listing = get_object_or_404(Listing, pk=listing_id, shop=shop)
+    initial = {
+        "name": listing.name,
+        "unit": listing.unit,
+        "price": listing.price,
+        "pickup_price": listing.pickup_price,
+        "max_per_customer": listing.max_per_customer,
+        "staff_note": listing.staff_note,
+    }
+    form = ListingEditForm(request.POST or None, request.FILES or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        data = form.cleaned_data
+        try:
+            services.edit_listing(
+                shop=shop,
+                listing_id=listing.pk,
+                changes={field: data[field] for field in services.EDITABLE_FIELDS},
+                actor=_actor(request),
+            )
+            if data.get("photo"):
+                services.replace_photo(
+                    shop=shop, listing_id=listing.pk, photo=data["photo"], actor=_actor(request)
+                )
+        except DomainError as exc:
+            form.add_error("photo" if "photo" in exc.code else None, exc.detail)
+        else:
+            messages.success(request, _("'%(name)s' 내용을 고쳤습니다.") % {"name": data["name"]})
+            return redirect("owner:shop_console", slug=shop.slug)
+    return render(
+        request,
+        "owner/listing_edit.html",
+        {"shop": shop, "listing": listing, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )

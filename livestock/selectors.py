@@ -2,10 +2,12 @@
 
 from __future__ import annotations
 
+from datetime import timedelta
 from typing import Any
 
 from django.conf import settings
 from django.db.models import QuerySet
+from django.utils import timezone
 
 from livestock.models import Listing, StockEvent
 from livestock.payloads import listing_payload, snapshot_message
@@ -94,3 +96,24 @@ def shop_listing(shop_id: int, listing_id: int) -> Listing | None:
     return (
         Listing.objects.filter(shop_id=shop_id, pk=listing_id).prefetch_related("options").first()
     )
+
+
+def recently_ended(shop_id: int, *, days: int = 7, limit: int = 10) -> list[Listing]:
+    """Listings taken off the board in the last ``days``, newest first, one per name:
+    what "다시 올리기" offers to post again."""
+    since = timezone.now() - timedelta(days=days)
+    seen: set[tuple[str, str]] = set()
+    found: list[Listing] = []
+    for listing in (
+        Listing.objects.filter(shop_id=shop_id, is_active=False, arrived_at__gte=since)
+        .prefetch_related("options")
+        .order_by("-arrived_at", "-id")[: limit * 5]
+    ):
+        key = (listing.name, listing.unit)
+        if key in seen:
+            continue
+        seen.add(key)
+        found.append(listing)
+        if len(found) == limit:
+            break
+    return found

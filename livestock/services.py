@@ -15,6 +15,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from datetime import timedelta
+from functools import partial
 from typing import Any
 
 from django.conf import settings
@@ -495,6 +496,33 @@ def edit_listing(
                 "updated_at",
             ]
         )
+        return _record_change(
+            shop=shop,
+            listing=listing,
+            delta=0,
+            reason=Reason.EDIT,
+            actor=actor,
+            listing_event=events.LISTING_UPDATED,
+        )
+
+
+def replace_photo(
+    *, shop: Shop, listing_id: int, photo: UploadedFile, actor: Actor = SYSTEM
+) -> StockResult:
+    """Owner swaps a listing's photo; the upload passes the one photo check first.
+
+    The old file is removed only after the new one is committed, so a change that rolls
+    back leaves the listing with the photo it had.
+    """
+    media.check_photo(photo)
+    with transaction.atomic():
+        listing = _locked_listing(shop, listing_id)
+        old = listing.photo.name
+        listing.photo.save(photo.name, photo, save=False)
+        listing.save(update_fields=["photo", "updated_at"])
+        if old and old != listing.photo.name:
+            storage = listing.photo.storage
+            transaction.on_commit(partial(storage.delete, old), robust=True)
         return _record_change(
             shop=shop,
             listing=listing,

@@ -66,7 +66,7 @@ def check_code_attempts(*, scope: str) -> None:
     """Refuse (429) while ``scope`` (a shop's counter, a café) has had too many wrong codes."""
     if _hits(_code_attempt_key(scope)) >= settings.PICKUP_CODE_ATTEMPTS:
         raise RateLimited(
-            _("잘못된 코드가 너무 많이 입력되었습니다. 잠시 후 다시 시도해 주세요."),
+            _("잘못된 수령 코드가 너무 많이 입력되었습니다. 잠시 후 다시 시도해 주세요."),
             code="too_many_code_attempts",
         )
 

@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 import secrets
+from datetime import date
 
 from django.conf import settings
 from django.core.validators import MaxValueValidator, MinValueValidator
@@ -335,6 +336,11 @@ class Reservation(models.Model):
     @property
     def is_open(self) -> bool:
         return self.status in self.OPEN_STATUSES
+
+    def owner_may_call(self, today: date) -> bool:
+        """The owner sees the full number (and a call button) only while it is needed: an
+        open reservation for today (Asia/Seoul) whose number has not been erased."""
+        return self.is_open and self.date == today and bool(self.phone) and not self.phone_erased_at
 
     @property
     def group_name(self) -> str:

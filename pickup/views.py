@@ -304,7 +304,7 @@ def cafe_page(request: HttpRequest, token: str) -> HttpResponse:
             if found is None:
                 limits.record_code_failure(scope=scope)
                 code_error = _(
-                    "이 카페에서 오늘 전달할 주문 중에 그 코드가 없습니다. 코드를 다시 확인해 주세요."
+                    "이 카페에서 오늘 전달할 주문 중에 그 수령 코드가 없습니다. 수령 코드를 다시 확인해 주세요."
                 )
     response = render(
         request,
@@ -367,7 +367,9 @@ def find_reservations(request: HttpRequest) -> HttpResponse:
             found = selectors.open_reservations_for(code, values["phone"]) if code else []
             if not found:
                 limits.record_code_failure(scope=scope)
-                error = _("그 코드와 번호로 진행 중인 예약을 찾지 못했습니다. 다시 확인해 주세요.")
+                error = _(
+                    "그 수령 코드와 번호로 진행 중인 예약을 찾지 못했습니다. 다시 확인해 주세요."
+                )
         except DomainError as exc:
             error, status = exc.detail, exc.status
         if len(found) == 1:

@@ -26,10 +26,13 @@ from datetime import date, datetime
 from typing import Any
 
 from django.core.cache import cache
+from django.core.exceptions import ValidationError as DjangoValidationError
+from django.core.validators import URLValidator
 from django.db import IntegrityError, connection, transaction
 from django.db.models import F
 from django.utils import timezone
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy as _lazy
 
 from shops import calendar, geo, live
 from shops.cache import CacheUnavailable
@@ -531,3 +534,65 @@ def add_shop_closure_in_transaction(*, shop: Shop, day: date, reason: str) -> Sh
     if ShopClosure.objects.filter(shop=shop, date=day).exists():
         raise Conflict(_("이미 휴무일로 정한 날입니다."), code="closure_exists")
     return ShopClosure.objects.create(shop=shop, date=day, reason=reason)
+
+
+# --- shop details the customers read --------------------------------------------------
+
+SHOP_DETAIL_FIELDS = (
+    "notice",
+    "opening_hours",
+    "response_hours",
+    "return_policy",
+    "kakao_channel_url",
+    "naver_url",
+)
+_DETAIL_LIMITS = {
+    "notice": (_lazy("안내 배너"), 200, False),
+    "opening_hours": (_lazy("영업시간 안내"), 200, False),
+    "response_hours": (_lazy("문의 응답 시간"), 100, False),
+    "return_policy": (_lazy("교환·환불 안내"), 2000, True),
+}
+_LINK_LABELS = {"kakao_channel_url": _lazy("카카오톡 채널"), "naver_url": _lazy("네이버 링크")}
+
+
+def _check_link(value: Any, label: str) -> str:
+    text = clean_text(value, label=label, max_length=200)
+    if not text:
+        return ""
+    try:
+        URLValidator(schemes=["http", "https"])(text)
+    except DjangoValidationError:
+        raise InvalidInput(
+            _("%(field)s은(는) https://로 시작하는 주소로 입력해 주세요.") % {"field": label},
+            code="invalid_url",
+        ) from None
+    return text
+
+
+def update_shop_details(*, shop: Shop, changes: dict[str, Any]) -> Shop:
+    """A manager rewrites what the shop page says about the shop: the banner, hours text,
+    return policy and contact links. Text is stored as written (markup included; every page
+    escapes it); control characters, over-long text and non-web links are refused."""
+    unknown = set(changes) - set(SHOP_DETAIL_FIELDS)
+    if unknown:
+        raise InvalidInput(
+            _("수정할 수 없는 항목입니다: %(f)s") % {"f": ", ".join(sorted(unknown))},
+            code="unknown_field",
+        )
+    cleaned: dict[str, str] = {}
+    for field_name, value in changes.items():
+        if field_name in _LINK_LABELS:
+            cleaned[field_name] = _check_link(value, str(_LINK_LABELS[field_name]))
+        else:
+            label, limit, multiline = _DETAIL_LIMITS[field_name]
+            cleaned[field_name] = clean_text(
+                value, label=str(label), max_length=limit, multiline=multiline
+            )
+    with transaction.atomic():
+        locked = Shop.objects.select_for_update(of=("self",), no_key=True).get(pk=shop.pk)
+        for field_name, value in cleaned.items():
+            setattr(locked, field_name, value)
+        locked.save(update_fields=list(cleaned))
+    for field_name, value in cleaned.items():
+        setattr(shop, field_name, value)
+    return shop

@@ -3,6 +3,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.contrib import messages
 from django.contrib.auth.decorators import login_required
 from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import redirect, render
@@ -10,10 +11,14 @@ from django.utils.translation import gettext as _
 
 from livestock import selectors as stock_selectors
 from shops import selectors, sharing
+from shops import services as shop_services
 from shops.auth import console_shop, shops_for_user
-from shops.models import ShareChannel
+from shops.errors import DomainError
+from shops.models import Membership, ShareChannel
 from storefront import og_image, previews
+from storefront.forms import ShopDetailsForm
 
+MANAGEMENT = (Membership.Role.OWNER, Membership.Role.MANAGER)
 POSTER_TYPES = {"png": "image/png", "pdf": "application/pdf"}
 
 
@@ -71,3 +76,25 @@ def qr_poster(request: HttpRequest, slug: str, fmt: str) -> HttpResponse:
     response["Content-Disposition"] = f'inline; filename="{shop.slug}-qr-poster.{fmt}"'
     response["Cache-Control"] = "private, no-cache"
     return response
+
+
+@login_required
+def shop_details(request: HttpRequest, slug: str) -> HttpResponse:
+    """Owners and managers rewrite the banner, hours text, policy and links; staff cannot."""
+    shop = console_shop(request, slug, roles=MANAGEMENT)
+    initial = {name: getattr(shop, name) for name in shop_services.SHOP_DETAIL_FIELDS}
+    form = ShopDetailsForm(request.POST or None, initial=initial)
+    if request.method == "POST" and form.is_valid():
+        try:
+            shop_services.update_shop_details(shop=shop, changes=dict(form.cleaned_data))
+        except DomainError as exc:
+            form.add_error(None, exc.detail)
+        else:
+            messages.success(request, _("가게 안내를 저장했습니다."))
+            return redirect("owner:shop_console", slug=shop.slug)
+    return render(
+        request,
+        "owner/shop_details.html",
+        {"shop": shop, "form": form},
+        status=400 if request.method == "POST" else 200,
+    )

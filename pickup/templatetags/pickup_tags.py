@@ -2,7 +2,7 @@ import json
 
 from django import template
 
-from pickup.codes import format_code, mask_phone
+from pickup.codes import format_code, mask_phone, national_phone
 from pickup.views import reserve_form_context
 
 register = template.Library()
@@ -32,3 +32,12 @@ def masked_phone(value: str) -> str:
 @register.filter
 def code_display(value: str) -> str:
     return format_code(value or "")
+
+
+@register.filter
+def callable_phone(reservation, today) -> str:
+    """The full national number for the owner's call button, or "" when only the masked
+    one may be shown (not today, no longer open, or erased after retention)."""
+    if today is None or not reservation.owner_may_call(today):
+        return ""
+    return national_phone(reservation.phone)

@@ -55,7 +55,7 @@ def test_english_customer_reserves_and_sees_live_status_in_english(new_phone, sh
 
     expect(customer.reservation_status()).to_have_text("Ready")
     expect(page.locator("[data-status-help]")).to_have_text(
-        "It's ready! Show your code at the pickup spot."
+        "It's ready! Show your pickup code at the pickup spot."
     )
     customer.screenshot("ready-en")
     for phone in (customer, boss):

@@ -162,7 +162,7 @@ def test_typed_code_brings_the_order_up_and_wrong_codes_are_limited(order, cafe_
 
     for _ in range(3):
         html = staff.get(f"/cafe/{place.staff_token}/", {"code": "ZZZZZZ"}).content.decode()
-        assert "그 코드가 없습니다" in html and "이 주문을 전달하세요" not in html
+        assert "그 수령 코드가 없습니다" in html and "이 주문을 전달하세요" not in html
         assert 'aria-invalid="true"' in html and 'role="alert"' in html
     html = staff.get(f"/cafe/{place.staff_token}/", {"code": order.code}).content.decode()
     assert "이 주문을 전달하세요" not in html  # limited now, even for the right code

@@ -238,7 +238,8 @@ def test_owner_sees_today_grouped_with_a_prep_list_and_acts(
     html = owner_client.get(f"/owner/s/{shop.slug}/reservations/").content.decode()
     assert html.index("골목 카페") < html.index("12:00–14:00") < html.index("17:00–19:00")
     assert "<strong>5</strong> × 단감" in html  # prep list for the café: 2 + 3
-    assert "010-****-4321" in html and "1111" not in html
+    # Today's open reservation: the full number with a call button (tests/pickup/test_owner_phone.py).
+    assert "010-1111-4321" in html and 'href="tel:+821011114321"' in html
     assert "js/owner_reservations.js" in html
 
     base = f"/owner/s/{shop.slug}/reservations"

@@ -80,7 +80,10 @@ def test_picked_up_reservation_thanks_and_points_back_to_the_shop(reservation, s
 
 @pytest.mark.parametrize(
     ("status", "sentence"),
-    [("cancelled", "취소되어 코드를 더 쓸 수 없습니다"), ("no_show", "코드를 더 쓸 수 없습니다")],
+    [
+        ("cancelled", "취소되어 수령 코드를 더 쓸 수 없습니다"),
+        ("no_show", "코드를 더 쓸 수 없습니다"),
+    ],
 )
 def test_ended_reservation_says_the_code_is_void_and_how_to_reserve_again(
     reservation, shop, status, sentence
