@@ -124,10 +124,7 @@ def _page(
             ],
             "incoming": selectors.incoming_invitations(shop),
             "outgoing": outgoing,
-            "area_form": area_form
-            or ServiceAreaForm(
-                initial={"radius_m": shop.service_radius_m, "polygon": polygon_text}
-            ),
+            "area_form": area_form or ServiceAreaForm.for_shop(shop.service_radius_m, polygon_text),
             "point_form": point_form or PickupPointForm(),
         },
         status=status,
