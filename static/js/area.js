@@ -132,7 +132,7 @@ for (const map of document.querySelectorAll("svg[data-area-map]")) {
       if (drawing) {
         pin.setAttribute("hidden", "");
         if (status) status.textContent = gettext("그리기 중: 그림에서 구역의 모서리를 차례로 누르세요.");
-        picker.scrollIntoView({ behavior: "smooth", block: "center" });
+        picker.scrollIntoView({ block: "nearest" });
       } else if (status) status.textContent = "";
     });
     form.querySelector("[data-draw-undo]").addEventListener("click", () => {
