@@ -138,3 +138,13 @@ def test_address_not_found_is_shown_beside_the_field(shop, owner_client, monkeyp
     start = html.index("data-address-search")
     block = html[start : html.index("</div>\n", html.index('id="address-error"', start))]
     assert "주소를 찾지 못했습니다" in block and "address-search" in block
+
+
+def test_area_page_reads_in_english(shop, owner_client):
+    html = owner_client.get(
+        f"/owner/s/{shop.slug}/area/", headers={"Accept-Language": "en"}
+    ).content.decode()
+    form = area_form(html)
+    assert "1 km · 15 minutes on foot" in form and "Type it in" in form
+    assert "Undo last point" in form and "Advanced: paste the shape as text" in form
+    assert "Find the place from the address" in html
