@@ -148,3 +148,16 @@ def test_area_page_reads_in_english(shop, owner_client):
     assert "1 km · 15 minutes on foot" in form and "Type it in" in form
     assert "Undo last point" in form and "Advanced: paste the shape as text" in form
     assert "Find the place from the address" in html
+
+
+def test_address_found_is_told_in_the_address_block(shop, owner_client, monkeypatch):
+    from tests.shops.test_area_pages import FakeLocation
+
+    monkeypatch.setattr(geocoding, "get_geocoder", lambda: FakeGeocoder(result=FakeLocation()))
+    html = owner_client.post(
+        f"/owner/s/{shop.slug}/area/points/",
+        {"name": "카페 보리", "address": "포은로 8길", "geocode": "1"},
+    ).content.decode()
+    start = html.index("data-address-search")
+    block = html[start : html.index("</div>\n", html.index('role="status"', start))]
+    assert "주소에서 좌표를 찾았습니다: 서울 마포구 포은로" in block
