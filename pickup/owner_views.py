@@ -97,7 +97,13 @@ def tile_map_data(shop: Shop, points: list) -> dict | None:
 
 
 def _page(
-    request: HttpRequest, shop: Shop, *, area_form=None, point_form=None, status: int = 200
+    request: HttpRequest,
+    shop: Shop,
+    *,
+    area_form=None,
+    point_form=None,
+    address_note: str = "",
+    status: int = 200,
 ) -> HttpResponse:
     points = selectors.owner_pickup_points(shop)
     area = service_area(shop)
@@ -124,11 +130,9 @@ def _page(
             ],
             "incoming": selectors.incoming_invitations(shop),
             "outgoing": outgoing,
-            "area_form": area_form
-            or ServiceAreaForm(
-                initial={"radius_m": shop.service_radius_m, "polygon": polygon_text}
-            ),
+            "area_form": area_form or ServiceAreaForm.for_shop(shop.service_radius_m, polygon_text),
             "point_form": point_form or PickupPointForm(),
+            "address_note": address_note,
         },
         status=status,
     )
@@ -183,12 +187,12 @@ def add_point(request: HttpRequest, slug: str) -> HttpResponse:
                 "address": data["address"],
             }
         )
-        messages.info(
-            request,
-            _("주소에서 좌표를 찾았습니다: %(address)s. 그림에서 위치를 확인한 뒤 추가하세요.")
-            % {"address": found.address},
-        )
-        return _page(request, shop, point_form=filled)
+        # Shown in the address block: the form posts to its own anchor, so that is where
+        # the owner is looking (a message at the top of the page would be off screen).
+        note = _(
+            "주소에서 좌표를 찾았습니다: %(address)s. 그림에서 위치를 확인한 뒤 추가하세요."
+        ) % {"address": found.address}
+        return _page(request, shop, point_form=filled, address_note=note)
     if not data.get("lat") or not data.get("lng"):
         form.add_error(
             None, _("위치를 정해 주세요: 좌표를 입력하거나, 그림을 누르거나, 주소로 찾으세요.")
