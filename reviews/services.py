@@ -5,7 +5,7 @@ to do. Each owns its transaction and writes its ``ReviewLog`` row in it.
   409 ``already_reviewed``); the customer holding its secret link may edit the review for
   ``REVIEW_EDIT_DAYS`` days and delete it at any time.
 * A photo goes through the one upload validator (``livestock.media.check_photo``), then
-  ``reviews.photos.prepare`` keeps an upright, resized JPEG copy without EXIF.
+  ``livestock.images.prepare`` keeps an upright, resized JPEG copy without EXIF.
 * A new review is told to the capabilities as ``review.created`` (shops/events.py: ids
   and rating, no text) inside its transaction, for the owner's push once notify listens.
 * The owner replies once per review (the reply can be edited) and may report a review for
@@ -30,9 +30,9 @@ from django.db import IntegrityError, transaction
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
-from livestock import media
+from livestock import images, media
 from pickup.models import Reservation
-from reviews import photos, rules
+from reviews import rules
 from reviews.models import Review, ReviewLog
 from shops import events
 from shops.errors import Conflict, InvalidInput, NotFound
@@ -74,7 +74,7 @@ def _check_text(value: RawInput) -> str:
 def _prepared_photo(photo: UploadedFile) -> ContentFile:
     media.check_photo(photo)
     try:
-        data = photos.prepare(photo)
+        data = images.prepare(photo)
     except (OSError, ValueError, SyntaxError):
         raise InvalidInput(
             _("사진 파일을 읽을 수 없습니다. JPG, PNG, WebP 사진을 올려 주세요."),

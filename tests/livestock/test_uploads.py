@@ -202,7 +202,8 @@ def test_admin_stores_uploads_under_the_detected_extension(admin_owner, shop):
     listing = Listing.objects.get(name="배")
     assert listing.video.name.startswith(f"listings/{shop.pk}/")
     assert listing.video.name.endswith(".mov")
-    assert listing.photo.name.endswith(".png")
+    assert listing.photo.name.endswith(".jpg")  # re-encoded copies, never the upload
+    assert {v["ext"] for v in listing.photo_variants} == {"jpg", "webp"}
     with default_storage.open(listing.video.name) as stored:
         assert stored.read()[4:12] == b"ftypqt  "
 
