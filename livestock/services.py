@@ -27,9 +27,8 @@ from django.db.models import F
 from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 from django.utils.translation import gettext as _
-from PIL import Image
 
-from livestock import images, media
+from livestock import media
 from livestock.models import Listing, ListingOption, StockEvent, listing_media_path
 from livestock.payloads import listing_payload, stock_message
 from livestock.streams import publish_stock_message
@@ -443,15 +442,9 @@ def attach_photo(*, listing: Listing, photo: UploadedFile) -> None:
     WebP and JPEG, upright, no EXIF/GPS) and point ``listing.photo`` at the largest JPEG.
 
     The upload itself is never stored. The caller (post_arrival, the admin's save, inside
-    their transaction) has run ``media.check_photo`` and saves the listing.
+    their transaction) saves the listing.
     """
-    try:
-        copies = images.variants(photo)
-    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
-        raise InvalidInput(
-            _("사진 파일을 읽을 수 없습니다. JPG, PNG, WebP 사진을 올려 주세요."),
-            code="invalid_photo",
-        ) from None
+    copies = media.photo_copies(photo)
     base = listing_media_path(listing, "photo").rsplit(".", 1)[0]
     stored = [
         {
