@@ -3,6 +3,7 @@ from __future__ import annotations
 from django import forms
 from django.conf import settings
 from django.contrib import admin
+from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -86,6 +87,14 @@ class ListingAdmin(ShopScopedAdmin):
         )
 
     def save_model(self, request: HttpRequest, obj: Listing, form, change: bool) -> None:
+        upload = form.cleaned_data.get("photo")
+        if "photo" in form.changed_data and isinstance(upload, UploadedFile):
+            # Stored as its resized copies without EXIF, like a photo from the console.
+            services.attach_photo(listing=obj, photo=upload)
+            form.changed_data.append("photo_variants")
+        elif "photo" in form.changed_data:
+            obj.photo_variants = []  # cleared
+            form.changed_data.append("photo_variants")
         if change:
             # ``available`` belongs to the stock service; never write back the form's copy.
             fields = [f for f in form.changed_data if f != "initial_available"]

@@ -16,6 +16,7 @@ from typing import BinaryIO
 
 from django.conf import settings
 from django.core.exceptions import SuspiciousFileOperation, ValidationError
+from django.core.files.base import ContentFile
 from django.core.files.storage import FileSystemStorage
 from django.core.files.uploadedfile import UploadedFile
 from django.http import Http404, HttpRequest
@@ -25,6 +26,7 @@ from django.views import static
 from mutagen.mp4 import AtomError, Atoms
 from PIL import Image, UnidentifiedImageError
 
+from livestock import images
 from shops.errors import InvalidInput
 
 PHOTO_FORMATS = {"JPEG": "jpg", "PNG": "png", "WEBP": "webp"}
@@ -96,6 +98,31 @@ def check_video(upload: UploadedFile) -> float:
         )
     _rename(upload, ext)
     return seconds
+
+
+def prepared_photo(upload: UploadedFile, *, name: str = "photo.jpg") -> ContentFile:
+    """Check a photo and return the one copy to store in its place: upright, at most
+    1280 px, JPEG without EXIF/GPS (``livestock.images.prepare``). For review and café
+    photos; listings keep several copies (``livestock.services.attach_photo``)."""
+    check_photo(upload)
+    return ContentFile(_decoded(images.prepare, upload), name=name)
+
+
+def photo_copies(upload: UploadedFile) -> list[images.Variant]:
+    """Check a photo and return the resized copies a listing keeps (``images.variants``)."""
+    check_photo(upload)
+    return _decoded(images.variants, upload)
+
+
+def _decoded(make, upload: UploadedFile):
+    # Pillow's verify() passed, but decoding every pixel can still fail (a cut-off file).
+    try:
+        return make(upload)
+    except (OSError, ValueError, SyntaxError, Image.DecompressionBombError):
+        raise InvalidInput(
+            _("사진 파일을 읽을 수 없습니다. JPG, PNG, WebP 사진을 올려 주세요."),
+            code="invalid_photo",
+        ) from None
 
 
 def form_check(upload: UploadedFile | None, check) -> UploadedFile | None:

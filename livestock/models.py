@@ -1,6 +1,7 @@
 from __future__ import annotations
 
 from django.conf import settings
+from django.core.files.storage import default_storage
 from django.core.validators import MinValueValidator
 from django.db import models
 from django.db.models import Q
@@ -35,6 +36,10 @@ class Listing(models.Model):
     pickup_price = models.PositiveIntegerField(_("픽업 가격(원)"))
     photo = models.ImageField(_("사진"), upload_to=listing_media_path, blank=True)
     video = models.FileField(_("짧은 영상"), upload_to=listing_media_path, blank=True)
+    # The resized copies of ``photo`` (livestock.images.variants), smallest first:
+    # [{"name": <storage name>, "width": w, "height": h, "ext": "webp" | "jpg"}, ...].
+    # Empty for a photo stored before they existed: pages then show ``photo`` itself.
+    photo_variants = models.JSONField(default=list, blank=True, editable=False)
     staff_note = models.CharField(_("직원 한마디"), max_length=300, blank=True)
     is_active = models.BooleanField(_("판매 중"), default=True)
     max_per_customer = models.PositiveIntegerField(
@@ -73,6 +78,32 @@ class Listing(models.Model):
         if self.available <= 0:
             return self.Status.SOLD_OUT
         return self.Status.ON_SALE
+
+    def _photo_srcset(self, ext: str) -> str:
+        return ", ".join(
+            f"{default_storage.url(v['name'])} {v['width']}w"
+            for v in self.photo_variants
+            if v.get("ext") == ext
+        )
+
+    @property
+    def photo_srcset_webp(self) -> str:
+        """``srcset`` of the WebP copies ("" when there are none)."""
+        return self._photo_srcset("webp")
+
+    @property
+    def photo_srcset_jpg(self) -> str:
+        """``srcset`` of the JPEG copies, the fallback for browsers without WebP."""
+        return self._photo_srcset("jpg")
+
+    @property
+    def photo_card(self) -> dict | None:
+        """The JPEG copy a card's ``src`` names (the smallest), with its width and height;
+        None when the photo has no copies (then ``photo.url`` is the only file)."""
+        jpgs = [v for v in self.photo_variants if v.get("ext") == "jpg"]
+        if not jpgs:
+            return None
+        return {**jpgs[0], "url": default_storage.url(jpgs[0]["name"])}
 
     @property
     def per_customer_limit(self) -> int:

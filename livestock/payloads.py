@@ -19,6 +19,8 @@ def listing_payload(listing: Listing) -> dict[str, Any]:
         "staff_note": listing.staff_note,
         "max_per_customer": listing.per_customer_limit,
         "photo_url": listing.photo.url if listing.photo else None,
+        # The smallest copy (320 px), for a card; None for a photo stored without copies.
+        "photo_card_url": card["url"] if (card := listing.photo_card) else None,
         "video_url": listing.video.url if listing.video else None,
         "arrived_at": listing.arrived_at.isoformat(),
         "options": [

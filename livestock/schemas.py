@@ -26,7 +26,10 @@ class ListingOut(OutSchema):
     status: str = Field(description="active, sold_out, ended …")
     staff_note: str
     max_per_customer: int = Field(description="1인 최대 수량")
-    photo_url: str | None
+    photo_url: str | None = Field(description="사진 (가장 큰 사본, EXIF 없음)")
+    photo_card_url: str | None = Field(
+        default=None, description="목록 카드용 작은 사진 (320px), 사본이 없으면 null"
+    )
     video_url: str | None
     arrived_at: str = Field(description="ISO 8601 시각")
     options: list[OptionOut]

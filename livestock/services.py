@@ -20,6 +20,8 @@ from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
+from django.core.files.base import ContentFile
+from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import UploadedFile
 from django.db import connections, router, transaction
 from django.db.models import F
@@ -28,7 +30,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 
 from livestock import media
-from livestock.models import Listing, ListingOption, StockEvent
+from livestock.models import Listing, ListingOption, StockEvent, listing_media_path
 from livestock.payloads import listing_payload, stock_message
 from livestock.streams import publish_stock_message
 from shops import events
@@ -410,7 +412,7 @@ def post_arrival(
             max_per_customer=max_per_customer,
         )
         if photo is not None:
-            listing.photo.save(photo.name, photo, save=False)
+            attach_photo(listing=listing, photo=photo)
         if video is not None:
             listing.video.save(video.name, video, save=False)
         listing.save()
@@ -434,6 +436,29 @@ def post_arrival(
             listing_event=events.LISTING_CREATED,
         )
     return listing, result
+
+
+def attach_photo(*, listing: Listing, photo: UploadedFile) -> None:
+    """Store a checked photo as its resized copies (livestock.images: 320/640/1280 px wide,
+    WebP and JPEG, upright, no EXIF/GPS) and point ``listing.photo`` at the largest JPEG.
+
+    The upload itself is never stored. The caller (post_arrival, the admin's save, inside
+    their transaction) saves the listing.
+    """
+    copies = media.photo_copies(photo)
+    base = listing_media_path(listing, "photo").rsplit(".", 1)[0]
+    stored = [
+        {
+            "name": default_storage.save(f"{base}-{copy.width}.{copy.ext}", ContentFile(copy.data)),
+            "width": copy.width,
+            "height": copy.height,
+            "ext": copy.ext,
+        }
+        for copy in copies
+    ]
+    # A new name, not the upload (a form may have put it there uncommitted): never stored.
+    listing.photo = [v for v in stored if v["ext"] == "jpg"][-1]["name"]
+    listing.photo_variants = stored
 
 
 def _check_options(options: Iterable[OptionSpec]) -> None:

@@ -8,6 +8,7 @@ from __future__ import annotations
 
 from django import forms
 from django.contrib import admin, messages
+from django.core.files.uploadedfile import UploadedFile
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -165,6 +166,9 @@ class PickupPlaceAdmin(ShopScopedAdmin):
 
     def save_model(self, request: HttpRequest, obj: PickupPlace, form, change: bool) -> None:
         if not change:
+            upload = form.cleaned_data.get("photo")
+            if isinstance(upload, UploadedFile):
+                obj.photo = media.prepared_photo(upload, name="place.jpg")  # no EXIF/GPS kept
             super().save_model(request, obj, form, change)
             return
         changes = {name: form.cleaned_data.get(name) for name in form.changed_data}

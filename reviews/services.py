@@ -4,8 +4,8 @@ to do. Each owns its transaction and writes its ``ReviewLog`` row in it.
 * Only a reservation that was picked up can be reviewed, once (409 ``not_picked_up``,
   409 ``already_reviewed``); the customer holding its secret link may edit the review for
   ``REVIEW_EDIT_DAYS`` days and delete it at any time.
-* A photo goes through the one upload validator (``livestock.media.check_photo``), then
-  ``reviews.photos.prepare`` keeps an upright, resized JPEG copy without EXIF.
+* A photo goes through the one upload validator, then ``livestock.media.prepared_photo``
+  keeps an upright, resized JPEG copy without EXIF.
 * A new review is told to the capabilities as ``review.created`` (shops/events.py: ids
   and rating, no text) inside its transaction, for the owner's push once notify listens.
 * The owner replies once per review (the reply can be edited) and may report a review for
@@ -24,7 +24,6 @@ from functools import partial
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
-from django.core.files.base import ContentFile
 from django.core.files.uploadedfile import UploadedFile
 from django.db import IntegrityError, transaction
 from django.utils import timezone
@@ -32,7 +31,7 @@ from django.utils.translation import gettext as _
 
 from livestock import media
 from pickup.models import Reservation
-from reviews import photos, rules
+from reviews import rules
 from reviews.models import Review, ReviewLog
 from shops import events
 from shops.errors import Conflict, InvalidInput, NotFound
@@ -69,18 +68,6 @@ def _check_text(value: RawInput) -> str:
         max_length=settings.REVIEW_MAX_TEXT,
         multiline=True,
     )
-
-
-def _prepared_photo(photo: UploadedFile) -> ContentFile:
-    media.check_photo(photo)
-    try:
-        data = photos.prepare(photo)
-    except (OSError, ValueError, SyntaxError):
-        raise InvalidInput(
-            _("사진 파일을 읽을 수 없습니다. JPG, PNG, WebP 사진을 올려 주세요."),
-            code="invalid_photo",
-        ) from None
-    return ContentFile(data, name="review.jpg")
 
 
 def _log(review: Review, action: str, actor: Actor, now: datetime) -> None:
@@ -145,7 +132,7 @@ def write_review(
     now = now or timezone.now()
     rating = _check_rating(rating)
     text = _check_text(text)
-    prepared = _prepared_photo(photo) if photo is not None else None
+    prepared = media.prepared_photo(photo, name="review.jpg") if photo is not None else None
     with transaction.atomic():
         locked = _locked_reservation(reservation)
         if locked.status != Reservation.Status.PICKED_UP:
@@ -206,7 +193,7 @@ def edit_review(
     now = now or timezone.now()
     rating = _check_rating(rating)
     text = _check_text(text)
-    prepared = _prepared_photo(photo) if photo is not None else None
+    prepared = media.prepared_photo(photo, name="review.jpg") if photo is not None else None
     with transaction.atomic():
         locked = _locked_reservation(reservation)
         review = _locked_review_of(locked)

@@ -157,8 +157,7 @@ def add_pickup_point(
     with transaction.atomic():
         place = PickupPlace(lat=lat_f, lng=lng_f, owner_shop=shop, **fields)
         if photo:
-            media.check_photo(photo)
-            place.photo = photo
+            place.photo = media.prepared_photo(photo, name="place.jpg")  # no EXIF/GPS kept
         place.save()
         return PickupPoint.objects.create(shop=shop, place=place, position=_next_position(shop))
 
@@ -427,6 +426,8 @@ def check_place_changes(*, place: PickupPlace, changes: dict[str, RawInput]) -> 
             clean[name] = clock_time(
                 value, _("여는 시각") if name == "opens_at" else _("닫는 시각")
             )
+        elif name == "photo" and isinstance(value, UploadedFile):
+            clean[name] = media.prepared_photo(value, name="place.jpg")  # no EXIF/GPS kept
         elif name in ("lat", "lng", "photo"):
             clean[name] = value
     update = {name: value for name, value in clean.items() if getattr(place, name) != value}

@@ -87,7 +87,7 @@ function startLive(root) {
   function completeNewRow(row, listing) {
     const photo = row.querySelector('[data-field="photo"]');
     if (photo && listing.photo_url) {
-      photo.src = listing.photo_url;
+      photo.src = listing.photo_card_url || listing.photo_url;
       photo.alt = listing.name;
       photo.hidden = false;
     }

@@ -59,6 +59,7 @@ def test_card_button_and_live_added_item_reserve(new_phone, shop, owner_login, t
     image = row.locator('img[data-field="photo"]')
     expect(image).to_be_visible()
     expect(image).to_have_attribute("alt", "홍시")
+    expect(image).to_have_attribute("src", re.compile(r"-\d+\.jpg$"))  # a resized copy
     assert page.evaluate("(img) => img.complete && img.naturalWidth > 0", image.element_handle()), (
         "the photo loads"
     )

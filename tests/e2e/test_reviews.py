@@ -11,8 +11,8 @@ from playwright.sync_api import expect
 
 from reviews.models import Review
 from tests import factories
-from tests.reviews.conftest import jpeg_with_exif
 from tests.support.axe import assert_no_violations
+from tests.support.media import jpeg_with_exif
 from tests.support.services import shared_redis_url
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]

@@ -2,12 +2,14 @@
 
 from __future__ import annotations
 
+import gzip
 import json
 import re
 import subprocess
 import sys
 import urllib.request
 
+import brotli
 import pytest
 from websockets.sync.client import connect
 
@@ -139,6 +141,23 @@ def test_collected_static_files_are_served_hashed_with_debug_off(start_daphne, s
     with urllib.request.urlopen(f"{server.url}{css.group(1)}") as response:
         assert response.status == 200
         assert "immutable" in response.headers.get("Cache-Control", "")
+        plain = response.read()
+    # Pre-compressed beside each file, sent to whoever asks, cached for years.
+    for accept, encoding, decode in (
+        ("gzip", "gzip", gzip.decompress),
+        ("br, gzip", "br", brotli.decompress),
+    ):
+        request = urllib.request.Request(
+            f"{server.url}{css.group(1)}", headers={"Accept-Encoding": accept}
+        )
+        with urllib.request.urlopen(request) as response:
+            assert response.headers["Content-Encoding"] == encoding
+            assert "Accept-Encoding" in response.headers["Vary"]
+            max_age = re.search(r"max-age=(\d+)", response.headers["Cache-Control"])
+            assert int(max_age.group(1)) >= 365 * 24 * 3600
+            body = response.read()
+            assert len(body) < len(plain) and decode(body) == plain
+    assert (static_root / css.group(1).removeprefix("/static/")).with_suffix(".css.br").exists()
 
 
 @pytest.mark.parametrize(

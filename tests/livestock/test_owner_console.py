@@ -64,7 +64,8 @@ def test_post_arrival_with_photo_video_and_options(owner_client, shop):
     assert response.status_code == 302, response.content.decode()[:2000]
     listing = Listing.objects.get()
     assert (listing.name, listing.available, listing.pickup_price) == ("단감", 200, 7900)
-    assert listing.photo.name.endswith(".png")
+    # A photo is kept as resized JPEG/WebP copies; the listing's photo is the largest JPEG.
+    assert listing.photo.name.endswith(".jpg")
     assert listing.video.name.endswith(".mp4")
     assert [(o.label, o.units) for o in listing.options.all()] == [("1팩", 2), ("반팩", 1)]
     assert StockEvent.objects.get().reason == "arrival"
@@ -72,7 +73,7 @@ def test_post_arrival_with_photo_video_and_options(owner_client, shop):
     assert listing.photo.url in page and listing.video.url in page
     media = Client().get(listing.photo.url)
     assert media.status_code == 200
-    assert media["Content-Type"] == "image/png"
+    assert media["Content-Type"] == "image/jpeg"
 
 
 @pytest.mark.parametrize(

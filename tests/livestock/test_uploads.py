@@ -22,7 +22,7 @@ from livestock.models import Listing
 from pickup.models import PickupPlace
 from shops.errors import InvalidInput
 from tests import factories
-from tests.support.media import HTML, SCRIPT, SVG, fragmented_movie, movie, png
+from tests.support.media import HTML, SCRIPT, SVG, fragmented_movie, jpeg_with_exif, movie, png
 
 
 def upload(name: str, data: bytes, content_type: str = "application/octet-stream"):
@@ -202,7 +202,8 @@ def test_admin_stores_uploads_under_the_detected_extension(admin_owner, shop):
     listing = Listing.objects.get(name="배")
     assert listing.video.name.startswith(f"listings/{shop.pk}/")
     assert listing.video.name.endswith(".mov")
-    assert listing.photo.name.endswith(".png")
+    assert listing.photo.name.endswith(".jpg")  # re-encoded copies, never the upload
+    assert {v["ext"] for v in listing.photo_variants} == {"jpg", "webp"}
     with default_storage.open(listing.video.name) as stored:
         assert stored.read()[4:12] == b"ftypqt  "
 
@@ -237,10 +238,24 @@ def test_admin_pickup_place_photo_goes_through_the_same_check(admin_owner, shop)
     assert response.status_code == 200
     place.refresh_from_db()
     assert not place.photo
-    response = admin_owner.post(url, {**data, "photo": upload("cafe.gif", png())})
+    response = admin_owner.post(url, {**data, "photo": upload("cafe.gif", jpeg_with_exif())})
     assert response.status_code == 302, response.content.decode()[:3000]
     place.refresh_from_db()
-    assert place.photo.name.startswith("places/") and place.photo.name.endswith(".png")
+    # Kept as an upright JPEG copy without the phone's EXIF (GPS, maker).
+    assert place.photo.name.startswith("places/") and place.photo.name.endswith(".jpg")
+    with default_storage.open(place.photo.name) as stored:
+        data = stored.read()
+    assert b"PhoneMaker" not in data and b"Exif" not in data
+
+
+def test_pickup_point_service_keeps_a_photo_without_exif(shop):
+    point = factories.make_pickup_point(
+        shop, photo=upload("IMG_2.jpg", jpeg_with_exif((2400, 1600)))
+    )
+    with default_storage.open(point.place.photo.name) as stored:
+        data = stored.read()
+    assert b"PhoneMaker" not in data and b"Exif" not in data
+    assert point.place.photo.width == 853 and point.place.photo.height == 1280  # upright
 
 
 def test_pickup_point_service_checks_its_photo(shop):

@@ -17,8 +17,8 @@ from pickup.services import reservations as reservation_services
 from reviews import services
 from reviews.models import Review, ReviewLog
 from tests import factories
-from tests.reviews.conftest import jpeg_with_exif
 from tests.support import media
+from tests.support.media import jpeg_with_exif
 
 pytestmark = pytest.mark.django_db
 

@@ -16,8 +16,8 @@ from django.test import Client
 from reviews import services
 from reviews.models import Review
 from tests import factories
-from tests.reviews.conftest import jpeg_with_exif
 from tests.support import media
+from tests.support.media import jpeg_with_exif
 
 pytestmark = pytest.mark.django_db
 

@@ -7,9 +7,10 @@ import io
 import pytest
 from PIL import Image
 
-from reviews import photos, rules
-from tests.reviews.conftest import jpeg_with_exif
+from livestock import images
+from reviews import rules
 from tests.support import media
+from tests.support.media import jpeg_with_exif
 
 
 @pytest.mark.parametrize(
@@ -38,7 +39,7 @@ def test_average_and_star_label():
 def test_photo_is_turned_upright_resized_and_stripped_of_exif():
     original = jpeg_with_exif((2400, 1600), orientation=6)
     assert b"PhoneMaker" in original
-    stored = photos.prepare(io.BytesIO(original))
+    stored = images.prepare(io.BytesIO(original))
     with Image.open(io.BytesIO(stored)) as image:
         assert image.format == "JPEG"
         # Orientation 6 means "rotate to show": the stored copy is already portrait.
@@ -51,14 +52,14 @@ def test_photo_is_turned_upright_resized_and_stripped_of_exif():
 def test_small_transparent_png_becomes_a_white_backed_jpeg():
     buffer = io.BytesIO()
     Image.new("RGBA", (40, 30), (0, 0, 0, 0)).save(buffer, format="PNG")
-    stored = photos.prepare(buffer)
+    stored = images.prepare(buffer)
     with Image.open(io.BytesIO(stored)) as image:
         assert image.size == (40, 30)
         assert image.getpixel((5, 5))[0] > 240
 
 
 def test_plain_png_keeps_its_size():
-    stored = photos.prepare(io.BytesIO(media.png((40, 30))))
+    stored = images.prepare(io.BytesIO(media.png((40, 30))))
     with Image.open(io.BytesIO(stored)) as image:
         assert image.size == (40, 30)
 

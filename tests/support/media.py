@@ -256,3 +256,16 @@ SVG = (
     b'<svg xmlns="http://www.w3.org/2000/svg" width="10" height="10">'
     b"<script>alert(document.domain)</script></svg>\n"
 )
+
+
+def jpeg_with_exif(size=(2400, 1600), orientation: int = 6) -> bytes:
+    """A camera-like JPEG: big, with EXIF (a GPS position and an orientation tag)."""
+    image = Image.new("RGB", size, (200, 80, 30))
+    exif = Image.Exif()
+    exif[0x0112] = orientation  # Orientation: rotate 90° CW to display
+    exif[0x010F] = "PhoneMaker"  # Make
+    gps = {1: "N", 2: (37.0, 33.0, 21.0), 3: "E", 4: (126.0, 54.0, 7.0)}
+    exif[0x8825] = gps
+    out = io.BytesIO()
+    image.save(out, format="JPEG", exif=exif)
+    return out.getvalue()
