@@ -542,12 +542,12 @@ def replace_photo(
     media.check_photo(photo)
     with transaction.atomic():
         listing = _locked_listing(shop, listing_id)
-        old = listing.photo.name
-        listing.photo.save(photo.name, photo, save=False)
-        listing.save(update_fields=["photo", "updated_at"])
-        if old and old != listing.photo.name:
-            storage = listing.photo.storage
-            transaction.on_commit(partial(storage.delete, old), robust=True)
+        old = {listing.photo.name, *(v["name"] for v in listing.photo_variants or [])} - {""}
+        attach_photo(listing=listing, photo=photo)
+        listing.save(update_fields=["photo", "photo_variants", "updated_at"])
+        storage = listing.photo.storage
+        for name in sorted(old - {v["name"] for v in listing.photo_variants}):
+            transaction.on_commit(partial(storage.delete, name), robust=True)
         return _record_change(
             shop=shop,
             listing=listing,

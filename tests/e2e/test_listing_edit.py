@@ -57,7 +57,7 @@ def test_owner_edits_a_listing_and_reposts_an_ended_one(new_phone, shop, owner_l
         8500,
         40,
     )
-    assert saved.photo.name.endswith(".png")
+    assert saved.photo.name.endswith(".jpg") and saved.photo_variants  # resized copies
 
     # The shopper's open page follows without a reload.
     expect(

@@ -112,9 +112,10 @@ def test_photo_is_replaced_and_the_old_file_removed_after_commit(
     owner_client.post(edit_url(shop, listing), edit_form(photo=first))
     listing.refresh_from_db()
     old_name = listing.photo.name
-    assert old_name.endswith(".png")
+    old_copies = [v["name"] for v in listing.photo_variants]
+    assert old_name.endswith(".jpg") and old_name in old_copies  # stored as resized copies
     storage = listing.photo.storage
-    assert storage.exists(old_name)
+    assert all(storage.exists(name) for name in old_copies)
     second = SimpleUploadedFile("b.png", png_bytes((30, 20)), content_type="image/png")
     with django_capture_on_commit_callbacks(execute=True):
         response = owner_client.post(edit_url(shop, listing), edit_form(photo=second))
@@ -122,9 +123,10 @@ def test_photo_is_replaced_and_the_old_file_removed_after_commit(
     listing.refresh_from_db()
     assert listing.photo.name != old_name
     assert storage.exists(listing.photo.name)
-    assert not storage.exists(old_name)
+    assert not any(storage.exists(name) for name in old_copies)
+    assert all(storage.exists(v["name"]) for v in listing.photo_variants)
     page = Client().get(f"/s/{shop.slug}/").content.decode()
-    assert listing.photo.url in page
+    assert any(storage.url(v["name"]) in page for v in listing.photo_variants)
 
 
 def test_a_bad_photo_is_refused_and_nothing_changes(owner_client, shop, listing):
@@ -156,7 +158,8 @@ def test_replace_photo_service_checks_content_and_scope(shop, other_shop, listin
         photo=SimpleUploadedFile("x.png", png_bytes(), content_type="image/png"),
     )
     listing.refresh_from_db()
-    assert listing.photo.name.endswith(".png")
+    assert listing.photo.name.endswith(".jpg")  # the largest JPEG copy, EXIF-free
+    assert {v["ext"] for v in listing.photo_variants} == {"jpg", "webp"}
     assert StockEvent.objects.get(version=result.version).reason == "edit"
 
 
