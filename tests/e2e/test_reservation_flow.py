@@ -52,7 +52,9 @@ def test_reserve_count_drops_elsewhere_code_qr_and_ready_live(new_phone, shop, o
     boss = new_phone("owner")
     boss.log_in(*owner_login, f"/owner/s/{shop.slug}/reservations/")
     expect(boss.page.locator(".prep-list")).to_contain_text("단감")
-    expect(boss.page.get_by_text("010-****-5678")).to_be_visible()
+    # Today's open reservation: the owner sees the whole number with a call button.
+    expect(boss.page.locator("[data-full-phone]")).to_have_text("010-1234-5678")
+    expect(boss.page.locator('a[href^="tel:"]')).to_be_visible()
     boss.page.get_by_role("button", name="준비 완료").tap()
     expect(boss.page.get_by_text("준비 완료로 알렸습니다")).to_be_visible()
     boss.screenshot("ready")
