@@ -198,6 +198,18 @@ def _record_change(
     return StockResult(listing_id=listing.pk, available=listing.available, version=version)
 
 
+def _announce_edit(*, shop: Shop, listing: Listing, actor: Actor) -> StockResult:
+    """A change to the listing itself (text, price, photo): a new version, no count change."""
+    return _record_change(
+        shop=shop,
+        listing=listing,
+        delta=0,
+        reason=Reason.EDIT,
+        actor=actor,
+        listing_event=events.LISTING_UPDATED,
+    )
+
+
 def _bump_stock_version(shop: Shop) -> int:
     """Add one to the shop's gap-free version and return the new value.
 
@@ -521,14 +533,7 @@ def edit_listing(
                 "updated_at",
             ]
         )
-        return _record_change(
-            shop=shop,
-            listing=listing,
-            delta=0,
-            reason=Reason.EDIT,
-            actor=actor,
-            listing_event=events.LISTING_UPDATED,
-        )
+        return _announce_edit(shop=shop, listing=listing, actor=actor)
 
 
 def replace_photo(
@@ -548,14 +553,7 @@ def replace_photo(
         storage = listing.photo.storage
         for name in sorted(old - {v["name"] for v in listing.photo_variants}):
             transaction.on_commit(partial(storage.delete, name), robust=True)
-        return _record_change(
-            shop=shop,
-            listing=listing,
-            delta=0,
-            reason=Reason.EDIT,
-            actor=actor,
-            listing_event=events.LISTING_UPDATED,
-        )
+        return _announce_edit(shop=shop, listing=listing, actor=actor)
 
 
 def end_listing(*, shop: Shop, listing_id: int, actor: Actor = SYSTEM) -> StockResult:
@@ -605,11 +603,4 @@ def announce_admin_save(
             listing_event=events.LISTING_CREATED,
         )
     listing = _locked_listing(shop, listing.pk)
-    return _record_change(
-        shop=shop,
-        listing=listing,
-        delta=0,
-        reason=Reason.EDIT,
-        actor=actor,
-        listing_event=events.LISTING_UPDATED,
-    )
+    return _announce_edit(shop=shop, listing=listing, actor=actor)
