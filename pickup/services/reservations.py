@@ -13,7 +13,7 @@ from datetime import datetime, timedelta
 
 from django.conf import settings
 from django.db import transaction
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db.models import Count, Exists, Q, QuerySet, Sum
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,7 +31,14 @@ from pickup.services.checks import RawInput, check_id
 from pickup.services.windows import check_pickup_date, pickup_slot
 from pickup.streams import record_reservation_change
 from shops import events
-from shops.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
+from shops.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+)
 from shops.idempotency import Stored, run_once
 from shops.models import Shop
 from shops.services import lock_calendar_shared
@@ -130,24 +137,43 @@ def _unique_code(shop: Shop) -> str:
 # --- reserve ---------------------------------------------------------------------------
 
 
-def _check_phone_limits(shop: Shop, phone: str, key: str, now: datetime) -> bool:
-    """Refuse a phone over its no-show or open-reservation limit; return whether the same
-    customer (by keyed hash, which outlives a phone erased without consent) has picked up an
-    order here before. One query."""
+def _customer_counts(
+    listing: Listing, *, phone: str, key: str, client: Client, now: datetime
+) -> dict[str, int]:
+    """Everything the limits count about this customer at the shop, in one query over the
+    rows that share the phone, the keyed phone, the device or the network."""
     since = now - timedelta(days=settings.PICKUP_PHONE_RETENTION_DAYS)
     same_phone = Q(phone=phone)
-    counts = (
-        Reservation.objects.filter(shop_id=shop.pk)
-        .filter(same_phone | Q(customer_key=key))
-        .aggregate(
-            no_shows=Count(
-                "pk",
-                filter=same_phone & Q(status=ReservationStatus.NO_SHOW, ended_at__gte=since),
-            ),
-            active=Count("pk", filter=same_phone & Q(status__in=Reservation.OPEN_STATUSES)),
-            collected=Count("pk", filter=Q(customer_key=key, status=ReservationStatus.PICKED_UP)),
-        )
-    )
+    person = same_phone
+    anyone = same_phone | Q(customer_key=key)
+    is_open = Q(status__in=Reservation.OPEN_STATUSES)
+    this_listing = is_open & Q(listing_id=listing.pk)
+    counts = {
+        "no_shows": Count(
+            "pk", filter=same_phone & Q(status=ReservationStatus.NO_SHOW, ended_at__gte=since)
+        ),
+        "active": Count("pk", filter=same_phone & is_open),
+        "collected": Count("pk", filter=Q(customer_key=key, status=ReservationStatus.PICKED_UP)),
+    }
+    if client.device:
+        device = Q(client_device=client.device)
+        person |= device
+        anyone |= device
+        counts["device_open"] = Count("pk", filter=is_open & device)
+    counts["person"] = Sum("units", filter=this_listing & person)
+    if client.network:
+        network = Q(client_network=client.network)
+        anyone |= network
+        counts["network"] = Sum("units", filter=this_listing & network)
+        counts["network_open"] = Count("pk", filter=is_open & network)
+    found = Reservation.objects.filter(shop_id=listing.shop_id).filter(anyone).aggregate(**counts)
+    return {name: value or 0 for name, value in found.items()}
+
+
+def _check_phone_limits(counts: dict[str, int]) -> bool:
+    """Refuse a phone over its no-show or open-reservation limit; return whether the same
+    customer (by keyed hash, which outlives a phone erased without consent) has picked up an
+    order here before."""
     if counts["no_shows"] >= settings.PICKUP_NO_SHOW_LIMIT:
         raise PermissionDenied(
             _(
@@ -187,7 +213,7 @@ def _over_limit(listing: Listing, limit: int, *, held: int) -> Conflict:
 
 
 def _check_customer_holdings(
-    listing: Listing, limit: int, *, phone: str, client: Client, units: int
+    listing: Listing, limit: int, counts: dict[str, int], *, units: int
 ) -> None:
     """Refuse when this customer would hold more than ``limit`` units of the listing, or
     more open reservations at the shop than one phone may (PICKUP_MAX_ACTIVE_PER_PHONE), so
@@ -197,25 +223,11 @@ def _check_customer_holdings(
     PICKUP_NETWORK_ALLOWANCE times as much (many customers share a carrier's address). The
     units of one listing are counted under its row lock, so they hold exactly under a race.
     """
-    person = Q(phone=phone)
-    if client.device:
-        person |= Q(client_device=client.device)
-    this_listing = Q(listing_id=listing.pk)
-    sums = {"person": Sum("units", filter=this_listing & person)}
-    if client.device:
-        sums["device_open"] = Count("pk", filter=Q(client_device=client.device))
-    if client.network:
-        network = Q(client_network=client.network)
-        sums["network"] = Sum("units", filter=this_listing & network)
-        sums["network_open"] = Count("pk", filter=network)
-    held = Reservation.objects.filter(
-        shop_id=listing.shop_id, status__in=Reservation.OPEN_STATUSES
-    ).aggregate(**sums)
-    person_held = held["person"] or 0
+    person_held = counts["person"]
     if person_held + units > limit:
         raise _over_limit(listing, limit, held=person_held)
     most_open = settings.PICKUP_MAX_ACTIVE_PER_PHONE
-    if (held.get("device_open") or 0) >= most_open:
+    if counts.get("device_open", 0) >= most_open:
         raise RateLimited(
             _(
                 "한 기기로 이 가게에 동시에 %(max)d건까지 예약할 수 있습니다. "
@@ -225,14 +237,14 @@ def _check_customer_holdings(
             code="too_many_active_reservations",
         )
     allowance = settings.PICKUP_NETWORK_ALLOWANCE
-    if (held.get("network") or 0) + units > limit * allowance:
+    if counts.get("network", 0) + units > limit * allowance:
         raise RateLimited(
             _("이 네트워크에서 이 상품을 너무 많이 예약했습니다. 받으신 뒤 다시 예약해 주세요."),
             code="limit_per_network",
             limit=limit,
             unit=listing.unit,
         )
-    if (held.get("network_open") or 0) >= most_open * allowance:
+    if counts.get("network_open", 0) >= most_open * allowance:
         raise RateLimited(
             _("이 네트워크에서 이 가게에 예약이 너무 많습니다. 받으신 뒤 다시 예약해 주세요."),
             code="limit_per_network",
@@ -286,7 +298,12 @@ def reserve(
         # First lock after the idempotency key: a closing of the day waits for this
         # reservation, or this one sees the closure (pickup/services/__init__.py).
         lock_calendar_shared(shop)
-        listing = Listing.objects.filter(pk=listing_id, shop_id=shop.pk).first()
+        code = codes.new_code()
+        listing = (
+            Listing.objects.filter(pk=listing_id, shop_id=shop.pk)
+            .annotate(code_taken=Exists(Reservation.objects.filter(shop_id=shop.pk, code=code)))
+            .first()
+        )
         if listing is None:
             raise NotFound(_("이 가게에 해당 상품이 없습니다."), code="listing_not_found")
         if not listing.is_active:
@@ -311,26 +328,39 @@ def reserve(
         )
         day = timezone.localtime(starts).date()
         key = customer_key(shop_id=shop.pk, phone=phone)
-        returning = _check_phone_limits(shop, phone, key, now)
         per_item = option.units if option else 1
         units = per_item * quantity
         limit = listing.per_customer_limit
-        # More than is left is insufficient_stock (decided under the lock below), whatever
-        # the limit: the customer can act on the count that is left.
-        if limit < units <= listing.available:
-            raise _over_limit(listing, limit, held=0)
         unit_price = option.pickup_price if option else listing.pickup_price
-        code = _unique_code(shop)
-        change_stock_in_transaction(
-            shop=shop,
-            listing_id=listing.pk,
-            delta=-units,
-            reason=Reason.RESERVED,
-            actor=CUSTOMER,
-            note=f"reservation {code}",
-        )
+        if listing.code_taken:
+            code = _unique_code(shop)
+
+        def check_limits() -> tuple[bool, dict[str, int]]:
+            """The phone's limits, then the listing's "1인 최대" for this one request; one
+            query, made under the listing's row lock, that also counts the holdings."""
+            counts = _customer_counts(listing, phone=phone, key=key, client=client, now=now)
+            returning = _check_phone_limits(counts)
+            # More than is left is insufficient_stock (decided under the lock), whatever
+            # the limit: the customer can act on the count that is left.
+            if limit < units <= listing.available:
+                raise _over_limit(listing, limit, held=0)
+            return returning, counts
+
+        try:
+            change_stock_in_transaction(
+                shop=shop,
+                listing_id=listing.pk,
+                delta=-units,
+                reason=Reason.RESERVED,
+                actor=CUSTOMER,
+                note=f"reservation {code}",
+            )
+        except DomainError:
+            check_limits()  # a refusal of the customer comes before one of the stock
+            raise
+        returning, counts = check_limits()
         # Under the listing's row lock: whatever else this customer holds is committed.
-        _check_customer_holdings(listing, limit, phone=phone, client=client, units=units)
+        _check_customer_holdings(listing, limit, counts, units=units)
         item_name = f"{listing.name} ({option.label})" if option else listing.name
         reservation = Reservation.objects.create(
             shop=shop,
