@@ -10,10 +10,11 @@ changes are announced after commit. The lock order is in ``pickup/services/__ini
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Count, Exists, Q, QuerySet, Sum
+from django.db import connection, transaction
+from django.db.models import Exists, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -137,37 +138,82 @@ def _unique_code(shop: Shop) -> str:
 # --- reserve ---------------------------------------------------------------------------
 
 
+@cache
+def _customer_counts_sql(vendor: str, device: bool, network: bool) -> str:
+    """The limits' one aggregate (see _customer_counts), written once per database vendor
+    and kind of client: it runs on every reservation."""
+    quote = connection.ops.quote_name
+    column = {f.name: quote(f.column) for f in Reservation._meta.concrete_fields}
+    is_open = f"{column['status']} IN ({', '.join(['%s'] * len(Reservation.OPEN_STATUSES))})"
+    phone, key = f"{column['phone']} = %s", f"{column['customer_key']} = %s"
+    this_listing = f"{is_open} AND {column['listing']} = %s"
+    person, anyone = [phone], [phone, key]
+    counted = [
+        (
+            "no_shows",
+            f"COUNT(*) FILTER (WHERE {phone} AND {column['status']} = %s"
+            f" AND {column['ended_at']} >= %s)",
+        ),
+        ("active", f"COUNT(*) FILTER (WHERE {phone} AND {is_open})"),
+        ("collected", f"COUNT(*) FILTER (WHERE {key} AND {column['status']} = %s)"),
+    ]
+    if device:
+        same_device = f"{column['client_device']} = %s"
+        person.append(same_device)
+        anyone.append(same_device)
+        counted.append(("device_open", f"COUNT(*) FILTER (WHERE {is_open} AND {same_device})"))
+    counted.append(
+        (
+            "person",
+            f"SUM({column['units']}) FILTER (WHERE {this_listing} AND ({' OR '.join(person)}))",
+        )
+    )
+    if network:
+        same_network = f"{column['client_network']} = %s"
+        anyone.append(same_network)
+        counted.append(
+            ("network", f"SUM({column['units']}) FILTER (WHERE {this_listing} AND {same_network})")
+        )
+        counted.append(("network_open", f"COUNT(*) FILTER (WHERE {is_open} AND {same_network})"))
+    return (
+        f"SELECT {', '.join(sql for _name, sql in counted)}"
+        f" FROM {quote(Reservation._meta.db_table)}"
+        f" WHERE {column['shop']} = %s AND ({' OR '.join(anyone)})"
+    )
+
+
 def _customer_counts(
     listing: Listing, *, phone: str, key: str, client: Client, now: datetime
 ) -> dict[str, int]:
     """Everything the limits count about this customer at the shop, in one query over the
-    rows that share the phone, the keyed phone, the device or the network."""
+    rows that share the phone, the keyed phone, the device or the network: no-shows and open
+    reservations of the phone, pickups of the keyed phone, and the open reservations and
+    units of this listing the person (phone or device) and the network hold."""
     since = now - timedelta(days=settings.PICKUP_PHONE_RETENTION_DAYS)
-    same_phone = Q(phone=phone)
-    person = same_phone
-    anyone = same_phone | Q(customer_key=key)
-    is_open = Q(status__in=Reservation.OPEN_STATUSES)
-    this_listing = is_open & Q(listing_id=listing.pk)
-    counts = {
-        "no_shows": Count(
-            "pk", filter=same_phone & Q(status=ReservationStatus.NO_SHOW, ended_at__gte=since)
-        ),
-        "active": Count("pk", filter=same_phone & is_open),
-        "collected": Count("pk", filter=Q(customer_key=key, status=ReservationStatus.PICKED_UP)),
-    }
+    since = Reservation._meta.get_field("ended_at").get_db_prep_value(since, connection)
+    is_open = [str(status) for status in Reservation.OPEN_STATUSES]
+    names = ["no_shows", "active", "collected"]
+    params: list[object] = [phone, str(ReservationStatus.NO_SHOW), since]
+    params += [phone, *is_open]
+    params += [key, str(ReservationStatus.PICKED_UP)]
+    person, anyone = [phone], [phone, key]
     if client.device:
-        device = Q(client_device=client.device)
-        person |= device
-        anyone |= device
-        counts["device_open"] = Count("pk", filter=is_open & device)
-    counts["person"] = Sum("units", filter=this_listing & person)
+        names.append("device_open")
+        params += [*is_open, client.device]
+        person.append(client.device)
+        anyone.append(client.device)
+    names.append("person")
+    params += [*is_open, listing.pk, *person]
     if client.network:
-        network = Q(client_network=client.network)
-        anyone |= network
-        counts["network"] = Sum("units", filter=this_listing & network)
-        counts["network_open"] = Count("pk", filter=is_open & network)
-    found = Reservation.objects.filter(shop_id=listing.shop_id).filter(anyone).aggregate(**counts)
-    return {name: value or 0 for name, value in found.items()}
+        names += ["network", "network_open"]
+        params += [*is_open, listing.pk, client.network, *is_open, client.network]
+        anyone.append(client.network)
+    params += [listing.shop_id, *anyone]
+    sql = _customer_counts_sql(connection.vendor, bool(client.device), bool(client.network))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return {name: value or 0 for name, value in zip(names, row, strict=True)}
 
 
 def _check_phone_limits(counts: dict[str, int]) -> bool:
@@ -390,7 +436,7 @@ def reserve(
         # Created from the loaded shop, point (with its place) and window: nothing to reload.
         return _announce(reservation, created=True)
 
-    with transaction.atomic():
+    with transaction.atomic(), events.one_change():
         return run_once(
             shop_id=shop.pk,
             scope="reserve",
