@@ -6,7 +6,8 @@ of the shop's gap-free ``stock_version``, a StockEvent row, and the broadcast sc
 after commit, so a change that rolls back is never announced.
 
 Locks follow the project's one order (written out in pickup/services/__init__.py): idempotency key →
-listing (``FOR UPDATE OF`` the listing only) → shop (the version bump). Callers that also
+listing (``FOR UPDATE OF`` the listing only, or the conditional UPDATE of a count change that
+needs no read first) → shop (the version bump). Callers that also
 lock pickup windows or reservations take those before calling in here.
 """
 
