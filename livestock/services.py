@@ -22,7 +22,7 @@ from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import connections, router, transaction
 from django.db.models import F
 from django.db.transaction import TransactionManagementError
@@ -631,13 +631,45 @@ def replace_photo(
     media.check_photo(photo)
     with transaction.atomic():
         listing = _locked_listing(shop, listing_id)
-        old = {listing.photo.name, *(v["name"] for v in listing.photo_variants or [])} - {""}
-        attach_photo(listing=listing, photo=photo)
-        listing.save(update_fields=["photo", "photo_variants", "updated_at"])
-        storage = listing.photo.storage
-        for name in sorted(old - {v["name"] for v in listing.photo_variants}):
-            transaction.on_commit(partial(storage.delete, name), robust=True)
+        _swap_photo(listing, photo)
         return _announce_edit(shop=shop, listing=listing, actor=actor)
+
+
+def refresh_old_photo(*, shop: Shop, listing_id: int, actor: Actor = SYSTEM) -> StockResult | None:
+    """A photo stored before resized copies existed (as uploaded, EXIF and GPS included)
+    becomes the copies every new photo gets; the original file goes after commit.
+
+    Returns None, changing nothing, for a listing without such a photo (none, or already
+    refreshed), so running it again is harmless. A file that is gone or cannot be read is
+    refused (``photo_missing``, ``invalid_photo``) and the listing left as it was.
+    """
+    with transaction.atomic():
+        listing = _locked_listing(shop, listing_id)
+        if not listing.photo or listing.photo_variants:
+            return None
+        name = listing.photo.name
+        try:
+            with listing.photo.storage.open(name, "rb") as stored:
+                data = stored.read()
+        except FileNotFoundError:
+            raise NotFound(
+                _("사진 파일이 저장소에 없습니다: %(name)s") % {"name": name},
+                code="photo_missing",
+            ) from None
+        photo = SimpleUploadedFile(name.rsplit("/", 1)[-1], data)
+        media.check_photo(photo)
+        _swap_photo(listing, photo)
+        return _announce_edit(shop=shop, listing=listing, actor=actor)
+
+
+def _swap_photo(listing: Listing, photo: UploadedFile) -> None:
+    """Store ``photo``'s copies on the locked listing; its old files go after commit."""
+    old = {listing.photo.name, *(v["name"] for v in listing.photo_variants or [])} - {""}
+    attach_photo(listing=listing, photo=photo)
+    listing.save(update_fields=["photo", "photo_variants", "updated_at"])
+    storage = listing.photo.storage
+    for name in sorted(old - {v["name"] for v in listing.photo_variants}):
+        transaction.on_commit(partial(storage.delete, name), robust=True)
 
 
 def end_listing(*, shop: Shop, listing_id: int, actor: Actor = SYSTEM) -> StockResult:
