@@ -23,7 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
-from django.utils.translation import gettext_lazy as _lazy
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from livestock.services import Actor
@@ -51,14 +51,14 @@ from shops.selectors import (
 from shops.services import calendar_message, set_service_area, set_weekly_hours
 
 DIRECTIONS = (
-    _lazy("북쪽"),
-    _lazy("북동쪽"),
-    _lazy("동쪽"),
-    _lazy("남동쪽"),
-    _lazy("남쪽"),
-    _lazy("남서쪽"),
-    _lazy("서쪽"),
-    _lazy("북서쪽"),
+    gettext_lazy("북쪽"),
+    gettext_lazy("북동쪽"),
+    gettext_lazy("동쪽"),
+    gettext_lazy("남동쪽"),
+    gettext_lazy("남쪽"),
+    gettext_lazy("남서쪽"),
+    gettext_lazy("서쪽"),
+    gettext_lazy("북서쪽"),
 )
 
 
@@ -75,7 +75,9 @@ def where_from_shop(area: geo.ServiceArea, lat: float, lng: float) -> str:
             "dir": direction,
             "far": geo.format_distance(math.hypot(east, north)),
         }
-    return f"{where}, {_('구역 안') if inside else _('구역 밖')}"
+    if inside:
+        return _("%(where)s, 구역 안") % {"where": where}
+    return _("%(where)s, 구역 밖") % {"where": where}
 
 
 def area_picture(
