@@ -560,6 +560,42 @@ def edit_listing(
         return _announce_edit(shop=shop, listing=listing, actor=actor)
 
 
+def check_options_free(
+    listing: Listing,
+    *,
+    removed: Sequence[ListingOption] = (),
+    resized: Sequence[ListingOption] = (),
+) -> None:
+    """Refuse removing or resizing an option that open reservations hold (pickup answers
+    ``options_held``); the console's edit (under the listing's lock) and the admin ask here."""
+    asked = {option.pk for option in (*removed, *resized)}
+    if not asked:
+        return
+    held: set[int] = set()
+    for _receiver, ids in options_held.send(
+        sender=ListingOption, listing=listing, option_ids=asked
+    ):
+        held.update(ids or ())
+    for option in removed:
+        if option.pk in held:
+            raise OptionInUse(
+                _(
+                    "'%(label)s' 옵션은 아직 찾아가지 않은 예약이 있어 지울 수 없습니다. "
+                    "예약이 끝난 뒤 지워 주세요."
+                )
+                % {"label": option.label}
+            )
+    for option in resized:
+        if option.pk in held:
+            raise OptionInUse(
+                _(
+                    "'%(label)s' 옵션은 아직 찾아가지 않은 예약이 있어 몇 개분인지 바꿀 수 "
+                    "없습니다. 이름과 가격은 바꿀 수 있습니다."
+                )
+                % {"label": option.label}
+            )
+
+
 def _replace_options(listing: Listing, specs: list[OptionSpec]) -> None:
     """Make the listing's options ``specs`` (checked), under the listing's row lock.
 
@@ -584,31 +620,7 @@ def _replace_options(listing: Listing, specs: list[OptionSpec]) -> None:
         for spec in specs
         if spec.id is not None and spec.units != current[spec.id].units
     ]
-    if removed or resized:
-        asked = {option.pk for option in (*removed, *resized)}
-        held: set[int] = set()
-        for _receiver, ids in options_held.send(
-            sender=ListingOption, listing=listing, option_ids=asked
-        ):
-            held.update(ids or ())
-        for option in removed:
-            if option.pk in held:
-                raise OptionInUse(
-                    _(
-                        "'%(label)s' 옵션은 아직 찾아가지 않은 예약이 있어 지울 수 없습니다. "
-                        "예약이 끝난 뒤 지워 주세요."
-                    )
-                    % {"label": option.label}
-                )
-        for option in resized:
-            if option.pk in held:
-                raise OptionInUse(
-                    _(
-                        "'%(label)s' 옵션은 아직 찾아가지 않은 예약이 있어 몇 개분인지 바꿀 수 "
-                        "없습니다. 이름과 가격은 바꿀 수 있습니다."
-                    )
-                    % {"label": option.label}
-                )
+    check_options_free(listing, removed=removed, resized=resized)
     ListingOption.objects.filter(pk__in=[option.pk for option in removed]).delete()
     for position, spec in enumerate(specs):
         option = current[spec.id] if spec.id is not None else ListingOption(listing=listing)

@@ -534,3 +534,41 @@ def test_bad_option_rows_are_refused_with_a_message(owner_client, shop, boxed, r
     assert boxed.name == "단감"
     assert options_of(boxed) == [("1팩", 2, 9000, 7900), ("반팩", 1, 5000, 4200)]
     assert StockEvent.objects.count() == events
+
+
+def test_the_admin_keeps_the_same_rule_for_held_options(shop, boxed, point, admin_client):
+    pack, half = boxed.options.all()
+    factories.make_reservation(shop, boxed, point, quantity=1, option_id=pack.pk)
+
+    def post(pack_row: dict) -> object:
+        data = {
+            "name": "단감",
+            "unit": "반팩",
+            "price": "9000",
+            "pickup_price": "7900",
+            "staff_note": "",
+            "is_active": "on",
+            "options-TOTAL_FORMS": "2",
+            "options-INITIAL_FORMS": "2",
+            "options-MIN_NUM_FORMS": "0",
+            "options-MAX_NUM_FORMS": "1000",
+        }
+        rows = [
+            {"id": pack.pk, "label": "1팩", "units": 2, "price": 9000, "pickup_price": 7900}
+            | pack_row,
+            {"id": half.pk, "label": "반팩", "units": 1, "price": 5000, "pickup_price": 4200},
+        ]
+        for i, row in enumerate(rows):
+            data.update({f"options-{i}-{key}": str(value) for key, value in row.items()})
+            data[f"options-{i}-listing"] = str(boxed.pk)
+            data[f"options-{i}-position"] = str(i)
+        return admin_client.post(f"/admin/livestock/listing/{boxed.pk}/change/", data)
+
+    for change, word in (({"units": 3}, "몇 개분인지"), ({"DELETE": "on"}, "지울 수 없습니다")):
+        response = post(change)
+        assert response.status_code == 200  # the form again, with the reason
+        assert word in response.content.decode()
+        assert options_of(boxed) == [("1팩", 2, 9000, 7900), ("반팩", 1, 5000, 4200)]
+    response = post({"label": "한 팩", "pickup_price": 7500})
+    assert response.status_code == 302
+    assert options_of(boxed)[0] == ("한 팩", 2, 9000, 7500)
