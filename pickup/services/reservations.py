@@ -299,6 +299,25 @@ def _check_customer_holdings(
         )
 
 
+def _option_as_reserved(option: ListingOption) -> ListingOption:
+    """The option read again under its listing's row lock, which the owner's edits hold too:
+    refused when it was removed or changed since it was read, so a reservation never points at
+    an option that is gone or takes units or a price the option no longer has."""
+    current = ListingOption.objects.filter(pk=option.pk, listing_id=option.listing_id).first()
+    if current is None:
+        raise NotFound(_("이 상품에 해당 옵션이 없습니다."), code="option_not_found")
+    if (current.label, current.units, current.pickup_price) != (
+        option.label,
+        option.units,
+        option.pickup_price,
+    ):
+        raise Conflict(
+            _("고르신 옵션이 방금 바뀌었습니다. 내용을 확인하고 다시 예약해 주세요."),
+            code="option_changed",
+        )
+    return current
+
+
 def reserve(
     *,
     shop: Shop,
@@ -405,6 +424,8 @@ def reserve(
             check_limits()  # a refusal of the customer comes before one of the stock
             raise
         returning, counts = check_limits()
+        if option is not None:
+            option = _option_as_reserved(option)
         # Under the listing's row lock: whatever else this customer holds is committed.
         _check_customer_holdings(listing, limit, counts, units=units)
         item_name = f"{listing.name} ({option.label})" if option else listing.name
