@@ -6,7 +6,8 @@ of the shop's gap-free ``stock_version``, a StockEvent row, and the broadcast sc
 after commit, so a change that rolls back is never announced.
 
 Locks follow the project's one order (written out in pickup/services/__init__.py): idempotency key →
-listing (``FOR UPDATE OF`` the listing only) → shop (the version bump). Callers that also
+listing (``FOR UPDATE OF`` the listing only, or the conditional UPDATE of a count change that
+needs no read first) → shop (the version bump). Callers that also
 lock pickup windows or reservations take those before calling in here.
 """
 
@@ -15,7 +16,7 @@ from __future__ import annotations
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass, replace
 from datetime import timedelta
-from functools import partial
+from functools import cache, partial
 from typing import Any
 
 from django.conf import settings
@@ -24,7 +25,7 @@ from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
 from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import connections, router, transaction
-from django.db.models import F
+from django.db.models import F, prefetch_related_objects
 from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -257,6 +258,54 @@ def _locked_listing(shop: Shop, listing_id: Any) -> Listing:
     return listing
 
 
+@cache
+def _move_sql(vendor: str) -> str:
+    """``UPDATE … RETURNING`` of a listing's count, written once per database vendor."""
+    connection = connections[router.db_for_write(Listing)]
+    quote = connection.ops.quote_name
+    fields = Listing._meta.concrete_fields
+    column = {f.name: quote(f.column) for f in fields}
+    available = column["available"]
+    return (
+        f"UPDATE {quote(Listing._meta.db_table)}"
+        f" SET {available} = {available} + %s, {column['updated_at']} = %s"
+        f" WHERE {column['id']} = %s AND {column['shop']} = %s AND {column['is_active']} = %s"
+        f" AND {available} >= %s AND {available} <= %s"
+        f" RETURNING {', '.join(column[f.name] for f in fields)}"
+    )
+
+
+def _moved_listing(shop: Shop, listing_id: Any, delta: Any) -> Listing | None:
+    """The common count change in one statement: the conditional UPDATE takes the row lock,
+    checks the listing is on sale and the result stays within 0..MAX_STOCK_COUNT, and returns
+    the row as it now is (options read after, under the lock). None when it does not apply
+    (unusual input, a refusal to explain, an old SQLite): the caller then takes the long way,
+    which reads the row under its lock and says why."""
+    limit = settings.MAX_STOCK_COUNT
+    if (
+        isinstance(listing_id, bool)
+        or not isinstance(listing_id, int)
+        or isinstance(delta, bool)
+        or not isinstance(delta, int)
+        or delta == 0
+        or not -limit <= delta <= limit
+    ):
+        return None
+    connection = connections[router.db_for_write(Listing)]
+    if not connection.features.can_return_columns_from_insert:
+        return None
+    sql = _move_sql(connection.vendor)
+    updated_at = timezone.now()
+    stamp = Listing._meta.get_field("updated_at").get_db_prep_value(updated_at, connection)
+    params = [delta, stamp, listing_id, shop.pk, True, max(0, -delta), limit - max(0, delta)]
+    rows = list(Listing.objects.raw(sql, params))
+    if not rows:
+        return None
+    listing = rows[0]
+    prefetch_related_objects([listing], "options")
+    return listing
+
+
 def _apply_delta(listing: Listing, delta: int) -> None:
     """Conditional UPDATE: matches no row when the result would fall below zero.
 
@@ -297,6 +346,18 @@ def change_stock_in_transaction(
     if transaction.get_autocommit(using=router.db_for_write(Listing)):
         raise TransactionManagementError(
             "change_stock_in_transaction needs the caller's transaction."
+        )
+    listing = _moved_listing(shop, listing_id, delta) if set_to is None else None
+    if listing is not None:
+        return _record_change(
+            shop=shop,
+            listing=listing,
+            delta=delta,
+            reason=reason,
+            actor=actor,
+            note=note,
+            reload=False,
+            listing_event=listing_event,
         )
     listing = _locked_listing(shop, listing_id)
     if not listing.is_active:
