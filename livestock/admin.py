@@ -28,7 +28,7 @@ class ListingOptionFormSet(forms.BaseInlineFormSet):
             if not self._should_delete_form(form) and "units" in form.changed_data
         ]
         try:
-            services.check_options_free(self.instance, removed=removed, resized=resized)
+            services.check_options_free(listing=self.instance, removed=removed, resized=resized)
         except DomainError as exc:
             raise forms.ValidationError(exc.detail) from None
 

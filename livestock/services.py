@@ -622,8 +622,8 @@ def edit_listing(
 
 
 def check_options_free(
-    listing: Listing,
     *,
+    listing: Listing,
     removed: Sequence[ListingOption] = (),
     resized: Sequence[ListingOption] = (),
 ) -> None:
@@ -681,7 +681,7 @@ def _replace_options(listing: Listing, specs: list[OptionSpec]) -> None:
         for spec in specs
         if spec.id is not None and spec.units != current[spec.id].units
     ]
-    check_options_free(listing, removed=removed, resized=resized)
+    check_options_free(listing=listing, removed=removed, resized=resized)
     ListingOption.objects.filter(pk__in=[option.pk for option in removed]).delete()
     for position, spec in enumerate(specs):
         option = current[spec.id] if spec.id is not None else ListingOption(listing=listing)
