@@ -26,6 +26,8 @@ class Journey:
         self.number = 0
         self.visited: dict[str, list[str]] = {}
         self.checked: dict[str, set[str]] = {}
+        for old in JOURNEYS.glob(f"{who}-*.png"):
+            old.unlink()
 
     def watch(self, phone: Phone) -> Phone:
         """Remember every document this phone loads (redirects land on their last address)."""
