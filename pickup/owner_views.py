@@ -38,6 +38,7 @@ from pickup.services import windows as window_services
 from shops import area_map, calendar, geo, geocoding
 from shops.auth import MANAGING_ROLES, console_shop
 from shops.errors import DomainError, InvalidInput
+from shops.feedback import for_form
 from shops.korean import particles
 from shops.models import Shop
 from shops.public_holidays import holiday_suggestions
@@ -411,11 +412,11 @@ def reservations(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _run(request: HttpRequest, action, success: str) -> None:
+def _run(request: HttpRequest, action, success: str, form: str = "") -> None:
     try:
         reservation = action()
     except DomainError as exc:
-        messages.error(request, exc.detail)
+        messages.error(request, exc.detail, extra_tags=for_form(form) if form else "")
     else:
         messages.success(
             request, success % {"code": format_code(reservation.code), "name": reservation.name}
@@ -477,6 +478,8 @@ def pick_up(request: HttpRequest, slug: str) -> HttpResponse:
         request,
         lambda: reservation_services.mark_picked_up(shop=shop, code=request.POST.get("code", "")),
         _("%(code)s (%(name)s) 수령 완료."),
+        # Only the typed code has a field to put the sentence next to; buttons use the list.
+        form="pickup-code" if request.POST.get("form") == "pickup-code" else "",
     )
     return _back(slug)
 
@@ -533,7 +536,8 @@ def add_window(request: HttpRequest, slug: str) -> HttpResponse:
             weekdays=sum(1 << d for d in set(days)) if days else ALL_WEEKDAYS,
         )
     except DomainError as exc:
-        messages.error(request, exc.detail)
+        point = request.POST.get("pickup_point", "")
+        messages.error(request, exc.detail, extra_tags=for_form("window", point[:12]))
     else:
         messages.success(request, _("픽업 시간대를 추가했습니다."))
     return _back(slug)

@@ -88,6 +88,48 @@ def arrival_field(phone: Phone, shop, login) -> Refused:
     return Refused(row, page.get_by_label("상품명"), "필수 항목")
 
 
+def pickup_code(phone: Phone, shop, login) -> Refused:
+    phone.log_in(*login, f"/owner/s/{shop.slug}/reservations/")
+    page = phone.page
+    code = page.get_by_label("수령 코드")
+    code.fill("ZZZ999")
+    page.get_by_role("button", name="수령 완료", exact=True).tap()
+    section = page.get_by_role("region", name="수령 처리")
+    return Refused(section, page.get_by_label("수령 코드"), "수령 코드")
+
+
+def pickup_window(phone: Phone, shop, login) -> Refused:
+    counter = factories.shop_counter(shop)
+    phone.log_in(*login, f"/owner/s/{shop.slug}/reservations/")
+    page = phone.page
+    form = page.locator("form.window-form", has=page.locator(f"input[value='{counter.pk}']"))
+    form.get_by_label("시작").fill("14:00")
+    form.get_by_label("끝").fill("12:00")
+    form.get_by_role("button", name="추가").tap()
+    form = page.locator("form.window-form", has=page.locator(f"input[value='{counter.pk}']"))
+    return Refused(form, form.get_by_label("끝"), "끝나는 시각은 시작 시각보다 늦어야 합니다")
+
+
+def webhook_url(phone: Phone, shop, login) -> Refused:
+    phone.log_in(*login, f"/owner/s/{shop.slug}/integrations/")
+    page = phone.page
+    page.get_by_label("받을 주소 (https)").fill("https://127.0.0.1/hooks")
+    page.get_by_role("button", name="웹훅 추가").tap()
+    form = page.locator("form", has=page.get_by_label("받을 주소 (https)"))
+    return Refused(form, page.get_by_label("받을 주소 (https)"), "주소")
+
+
+def token_scopes(phone: Phone, shop, login) -> Refused:
+    phone.log_in(*login, f"/owner/s/{shop.slug}/integrations/")
+    page = phone.page
+    form = page.locator("form", has=page.get_by_label("이름", exact=True))
+    for box in form.get_by_role("checkbox").all():
+        box.uncheck()
+    form.get_by_role("button", name="토큰 만들기").tap()
+    form = page.locator("form", has=page.get_by_label("이름", exact=True))
+    return Refused(form, None, "권한을 하나 이상 골라 주세요")
+
+
 FORMS: dict[str, Callable[..., Refused]] = {
     "owner-login": owner_login,
     "find-reservation": find_reservation,
@@ -95,6 +137,10 @@ FORMS: dict[str, Callable[..., Refused]] = {
     "near-me": near_me,
     "shop-details": shop_details,
     "arrival-field": arrival_field,
+    "pickup-code": pickup_code,
+    "pickup-window": pickup_window,
+    "webhook-url": webhook_url,
+    "token-scopes": token_scopes,
 }
 
 
