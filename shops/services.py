@@ -463,7 +463,9 @@ def check_weekly_hours(raw: Any) -> dict[str, list[list[str]]]:
     try:
         return calendar.weekly_as_json(calendar.parse_weekly(raw))
     except calendar.CalendarError as error:
-        raise InvalidInput(calendar_message(error), code=error.code) from None
+        day = error.params.get("day")
+        field = {"field": day} if day in calendar.WEEKDAYS else {}
+        raise InvalidInput(calendar_message(error), code=error.code, **field) from None
 
 
 def check_date(value: Any, *, code: str = "invalid_date") -> date:

@@ -2,7 +2,9 @@
 what was typed, announced (role=alert), on a 390×844 phone, and the page with the error has no
 axe violation. The reservation form, the listing edit form, the arrival form's options and
 the area's address search are walked in their own tests (test_reserve_errors.py,
-test_listing_edit.py, test_owner_journey.py, test_area_setup.py); these are the others."""
+test_listing_edit.py, test_owner_journey.py, test_area_setup.py); these are the others.
+Console forms that post and come back to a list page leave their sentence next to the form
+through a form-bound message (shops/feedback.py)."""
 
 from __future__ import annotations
 
@@ -130,6 +132,29 @@ def token_scopes(phone: Phone, shop, login) -> Refused:
     return Refused(form, None, "권한을 하나 이상 골라 주세요")
 
 
+def weekly_hours(phone: Phone, shop, login) -> Refused:
+    phone.log_in(*login, f"/owner/s/{shop.slug}/hours/")
+    page = phone.page
+    for day in ("mon", "wed", "thu", "fri"):
+        page.locator(f"#hours-{day}").fill("09:00-19:00")
+    page.locator("#hours-tue").fill("19:00-09:00")
+    page.get_by_role("button", name="영업시간 저장").tap()
+    # What was typed stays: a week of hours is a lot to type twice.
+    expect(page.locator("#hours-wed")).to_have_value("09:00-19:00")
+    row = page.locator(".field", has=page.locator("#hours-tue"))
+    return Refused(row, page.locator("#hours-tue"), "닫는 시각(09:00)은 여는 시각(19:00)보다")
+
+
+def stock_count(phone: Phone, shop, login) -> Refused:
+    listing = factories.make_listing(shop, "단감", 40)
+    phone.log_in(*login, f"/owner/s/{shop.slug}/")
+    row = phone.page.locator(f'[data-listing-id="{listing.pk}"]')
+    row.get_by_label("정확한 수량").fill("5000000")
+    row.get_by_role("button", name="수량 맞추기").tap()
+    expect(phone.count_of(listing.pk)).to_have_text("40")
+    return Refused(row, None, "수량")
+
+
 FORMS: dict[str, Callable[..., Refused]] = {
     "owner-login": owner_login,
     "find-reservation": find_reservation,
@@ -141,6 +166,8 @@ FORMS: dict[str, Callable[..., Refused]] = {
     "pickup-window": pickup_window,
     "webhook-url": webhook_url,
     "token-scopes": token_scopes,
+    "weekly-hours": weekly_hours,
+    "stock-count": stock_count,
 }
 
 
