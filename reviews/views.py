@@ -14,6 +14,7 @@ from pickup import reservation_selectors
 from reviews import limits, rules, selectors, services
 from shops.auth import client_ip
 from shops.errors import DomainError
+from shops.feedback import for_form
 
 
 def _back(token: str) -> HttpResponse:
@@ -40,7 +41,7 @@ def review_submit(request: HttpRequest, token: str) -> HttpResponse:
             services.edit_review(**fields, remove_photo=request.POST.get("remove_photo") == "on")
             done = _("리뷰를 고쳤습니다.")
     except DomainError as exc:
-        messages.error(request, exc.detail)
+        messages.error(request, exc.detail, extra_tags=for_form("review"))
     else:
         messages.success(request, done)
     return _back(token)

@@ -155,6 +155,23 @@ def stock_count(phone: Phone, shop, login) -> Refused:
     return Refused(row, None, "수량")
 
 
+def review_photo(phone: Phone, shop, login) -> Refused:
+    from pickup.services import reservations
+
+    listing = factories.make_listing(shop, "단감", 20)
+    reservation = factories.make_reservation(shop, listing, factories.shop_counter(shop))
+    reservations.mark_picked_up(shop=shop, code=reservation.code)
+    page = phone.page
+    page.goto(f"/r/{reservation.token}/")
+    form = page.locator("form.review-form")
+    form.get_by_text("★ 5점").tap()
+    form.get_by_label("사진 한 장 (선택, JPG·PNG·WebP)").set_input_files(
+        {"name": "dangam.jpg", "mimeType": "image/jpeg", "buffer": b"not a picture"}
+    )
+    form.get_by_role("button", name="리뷰 올리기").tap()
+    return Refused(page.locator("form.review-form"), None, "사진")
+
+
 FORMS: dict[str, Callable[..., Refused]] = {
     "owner-login": owner_login,
     "find-reservation": find_reservation,
@@ -168,6 +185,7 @@ FORMS: dict[str, Callable[..., Refused]] = {
     "token-scopes": token_scopes,
     "weekly-hours": weekly_hours,
     "stock-count": stock_count,
+    "review-photo": review_photo,
 }
 
 
