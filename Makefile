@@ -9,7 +9,7 @@ PORT   ?= 8000
 # Embedded defaults for a local run: SQLite, in-memory channel layer, SQLite task queue.
 export DEBUG ?= 1
 
-.PHONY: check-port install run migrate seed test test-services drills bench lint messages collectstatic clean
+.PHONY: check-port install run migrate seed test test-services drills bench lighthouse lint messages collectstatic clean
 
 $(STAMP): pyproject.toml
 	$(PYTHON) -m venv $(VENV)
@@ -61,6 +61,11 @@ BENCHMARKS := og nearby reserve fanout webhooks push insights http_floor
 
 bench: install
 	@for name in $(BENCHMARKS); do echo "== bench/$$name.py"; $(BIN)/python bench/$$name.py || exit 1; done
+
+# Lighthouse (npx fetches it from npm) on the pages of each journey, against the demo data on a
+# production-like daphne; prints a table of scores. Not part of `make test` or CI.
+lighthouse: install
+	CHROME_PATH=$${CHROME_PATH:-/usr/bin/chromium} $(BIN)/python bench/lighthouse.py
 
 # ruff's linter and its formatter (CI fails on either).
 lint: install

@@ -24,6 +24,7 @@ from shops import services as shop_services
 from shops.auth import MANAGING_ROLES, console_shop
 from shops.errors import DomainError, InvalidInput
 from shops.events import EVENT_TYPES
+from shops.feedback import for_form
 from shops.models import ApiToken, Shop, TokenScope
 
 EVENT_LABELS = {
@@ -39,7 +40,14 @@ EVENT_LABELS = {
 }
 
 
-def _page(request: HttpRequest, shop: Shop, *, revealed: dict | None = None, status: int = 200):
+def _page(
+    request: HttpRequest,
+    shop: Shop,
+    *,
+    revealed: dict | None = None,
+    status: int = 200,
+    webhook_url: str = "",
+):
     tokens = list(ApiToken.objects.filter(shop_id=shop.pk).order_by("-created_at"))
     response = render(
         request,
@@ -52,6 +60,7 @@ def _page(request: HttpRequest, shop: Shop, *, revealed: dict | None = None, sta
             "scopes": TokenScope.choices,
             "tokens": tokens,
             "revealed": revealed,
+            "webhook_url": webhook_url,
         },
         status=status,
     )
@@ -73,8 +82,8 @@ def add_webhook(request: HttpRequest, slug: str) -> HttpResponse:
             shop=shop, url=request.POST.get("url", ""), events=request.POST.getlist("events")
         )
     except DomainError as exc:
-        messages.error(request, exc.detail)
-        return _page(request, shop, status=422)
+        messages.error(request, exc.detail, extra_tags=for_form("webhook"))
+        return _page(request, shop, status=422, webhook_url=request.POST.get("url", "")[:2000])
     return _page(
         request,
         shop,
@@ -174,7 +183,7 @@ def add_token(request: HttpRequest, slug: str) -> HttpResponse:
             shop=shop, name=request.POST.get("name", ""), scopes=request.POST.getlist("scopes")
         )
     except DomainError as exc:
-        messages.error(request, exc.detail)
+        messages.error(request, exc.detail, extra_tags=for_form("token"))
         return _page(request, shop, status=422)
     return _page(
         request,

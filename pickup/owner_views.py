@@ -38,6 +38,7 @@ from pickup.services import windows as window_services
 from shops import area_map, calendar, geo, geocoding
 from shops.auth import MANAGING_ROLES, console_shop
 from shops.errors import DomainError, InvalidInput
+from shops.feedback import for_form
 from shops.korean import particles
 from shops.models import Shop
 from shops.public_holidays import holiday_suggestions
@@ -411,11 +412,11 @@ def reservations(request: HttpRequest, slug: str) -> HttpResponse:
     )
 
 
-def _run(request: HttpRequest, action, success: str) -> None:
+def _run(request: HttpRequest, action, success: str, form: str = "") -> None:
     try:
         reservation = action()
     except DomainError as exc:
-        messages.error(request, exc.detail)
+        messages.error(request, exc.detail, extra_tags=for_form(form) if form else "")
     else:
         messages.success(
             request, success % {"code": format_code(reservation.code), "name": reservation.name}
@@ -477,6 +478,8 @@ def pick_up(request: HttpRequest, slug: str) -> HttpResponse:
         request,
         lambda: reservation_services.mark_picked_up(shop=shop, code=request.POST.get("code", "")),
         _("%(code)s (%(name)s) 수령 완료."),
+        # Only the typed code has a field to put the sentence next to; buttons use the list.
+        form="pickup-code" if request.POST.get("form") == "pickup-code" else "",
     )
     return _back(slug)
 
@@ -533,7 +536,8 @@ def add_window(request: HttpRequest, slug: str) -> HttpResponse:
             weekdays=sum(1 << d for d in set(days)) if days else ALL_WEEKDAYS,
         )
     except DomainError as exc:
-        messages.error(request, exc.detail)
+        point = request.POST.get("pickup_point", "")
+        messages.error(request, exc.detail, extra_tags=for_form("window", point[:12]))
     else:
         messages.success(request, _("픽업 시간대를 추가했습니다."))
     return _back(slug)
@@ -556,13 +560,13 @@ def remove_window(request: HttpRequest, slug: str, window_id: int) -> HttpRespon
 
 
 def _weekly_from_form(request: HttpRequest, prefix: str = "") -> dict[str, list[list[str]]]:
-    try:
-        return {
-            day: calendar.parse_day_text(request.POST.get(f"{prefix}{day}", "")[:200])
-            for day in calendar.WEEKDAYS
-        }
-    except calendar.CalendarError as error:
-        raise InvalidInput(calendar_message(error), code=error.code) from None
+    weekly = {}
+    for day in calendar.WEEKDAYS:
+        try:
+            weekly[day] = calendar.parse_day_text(request.POST.get(f"{prefix}{day}", "")[:200])
+        except calendar.CalendarError as error:
+            raise InvalidInput(calendar_message(error), code=error.code, field=day) from None
+    return weekly
 
 
 def _day_fields(weekly: dict | None) -> list[dict[str, str]]:
@@ -621,10 +625,33 @@ def save_hours(request: HttpRequest, slug: str) -> HttpResponse:
         else:
             set_weekly_hours(shop=shop, weekly=weekly)
     except DomainError as exc:
-        messages.error(request, exc.detail)
-    else:
-        messages.success(request, _("영업시간을 저장했습니다."))
+        return _refused_hours(request, shop, place_id, exc)
+    messages.success(request, _("영업시간을 저장했습니다."))
     return redirect("owner:hours", slug=shop.slug)
+
+
+def _refused_hours(
+    request: HttpRequest, shop: Shop, place_id: str, exc: DomainError
+) -> HttpResponse:
+    """The hours page again with what was typed (a week of hours is a lot to type twice) and
+    the sentence on the day it is about, or on the form when it is about the whole week."""
+    day = exc.extra.get("field", "")
+    typed = [
+        {**field, "text": request.POST.get(field["key"], "")[:200]}
+        | ({"error": exc.detail} if field["key"] == day else {})
+        for field in _day_fields(None)
+    ]
+    context = _hours_context(shop)
+    form = next((p for p in context["places"] if str(p["place"].pk) == place_id), None)
+    if form is None and not place_id:
+        form = context
+    if form is None:
+        messages.error(request, exc.detail)
+        return redirect("owner:hours", slug=shop.slug)
+    form["days"] = typed
+    if not day:
+        form["hours_error"] = exc.detail
+    return render(request, "pickup/owner_hours.html", context, status=exc.status)
 
 
 @login_required

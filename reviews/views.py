@@ -11,13 +11,23 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from pickup import reservation_selectors
+from pickup.models import Reservation
 from reviews import limits, rules, selectors, services
 from shops.auth import client_ip
 from shops.errors import DomainError
+from shops.feedback import for_form
 
 
 def _back(token: str) -> HttpResponse:
     return redirect(reverse("pickup:reservation_page", kwargs={"token": token}) + "#review")
+
+
+def _review_form_tag(reservation) -> str:
+    """Next to the form when the page shows it again; otherwise in the page's list."""
+    if reservation.status != Reservation.Status.PICKED_UP:
+        return ""
+    review = selectors.review_of_reservation(reservation)
+    return for_form("review") if review is None or services.can_edit(review) else ""
 
 
 @require_POST
@@ -40,7 +50,7 @@ def review_submit(request: HttpRequest, token: str) -> HttpResponse:
             services.edit_review(**fields, remove_photo=request.POST.get("remove_photo") == "on")
             done = _("리뷰를 고쳤습니다.")
     except DomainError as exc:
-        messages.error(request, exc.detail)
+        messages.error(request, exc.detail, extra_tags=_review_form_tag(reservation))
     else:
         messages.success(request, done)
     return _back(token)

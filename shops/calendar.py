@@ -73,8 +73,12 @@ def parse_weekly(raw: Any) -> Weekly:
         for item in ranges:
             if not isinstance(item, list | tuple) or len(item) != 2:
                 raise CalendarError("invalid_hours", day=day)
-            opens = parse_clock(item[0])
-            closes = parse_clock(item[1], allow_midnight_end=True)
+            try:
+                opens = parse_clock(item[0])
+                closes = parse_clock(item[1], allow_midnight_end=True)
+            except CalendarError as error:
+                error.params.setdefault("day", day)
+                raise
             if closes <= opens:
                 raise CalendarError("reversed_range", day=day, opens=item[0], closes=item[1])
             parsed.append((opens, closes))

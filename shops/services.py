@@ -37,7 +37,7 @@ from django.utils.translation import gettext_lazy as _lazy
 
 from shops import calendar, geo, live
 from shops.cache import CacheUnavailable
-from shops.errors import Conflict, InvalidInput, NotFound, PermissionDenied
+from shops.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from shops.models import (
     ALL_SCOPES,
     ApiToken,
@@ -463,7 +463,9 @@ def check_weekly_hours(raw: Any) -> dict[str, list[list[str]]]:
     try:
         return calendar.weekly_as_json(calendar.parse_weekly(raw))
     except calendar.CalendarError as error:
-        raise InvalidInput(calendar_message(error), code=error.code) from None
+        day = error.params.get("day")
+        field = {"field": day} if day in calendar.WEEKDAYS else {}
+        raise InvalidInput(calendar_message(error), code=error.code, **field) from None
 
 
 def check_date(value: Any, *, code: str = "invalid_date") -> date:
@@ -588,13 +590,18 @@ def update_shop_details(
         )
     cleaned: dict[str, str] = {}
     for field_name, value in changes.items():
-        if field_name in _LINK_LABELS:
-            cleaned[field_name] = _check_link(value, str(_LINK_LABELS[field_name]))
-        else:
-            label, limit, multiline = _DETAIL_LIMITS[field_name]
-            cleaned[field_name] = clean_text(
-                value, label=str(label), max_length=limit, multiline=multiline
-            )
+        try:
+            if field_name in _LINK_LABELS:
+                cleaned[field_name] = _check_link(value, str(_LINK_LABELS[field_name]))
+            else:
+                label, limit, multiline = _DETAIL_LIMITS[field_name]
+                cleaned[field_name] = clean_text(
+                    value, label=str(label), max_length=limit, multiline=multiline
+                )
+        except DomainError as exc:
+            # Forms show the sentence next to this field; API callers learn which one it was.
+            exc.extra.setdefault("field", field_name)
+            raise
     with transaction.atomic():
         locked = Shop.objects.select_for_update(of=("self",), no_key=True).get(pk=shop.pk)
         diff = {

@@ -90,7 +90,8 @@ def shop_details(request: HttpRequest, slug: str) -> HttpResponse:
                 shop=shop, changes=dict(form.cleaned_data), changed_by=request.user
             )
         except DomainError as exc:
-            form.add_error(None, exc.detail)
+            field = exc.extra.get("field")
+            form.add_error(field if field in form.fields else None, exc.detail)
         else:
             messages.success(request, _("가게 안내를 저장했습니다."))
             return redirect("owner:shop_console", slug=shop.slug)

@@ -19,6 +19,7 @@ def review_box(context, reservation):
     return {
         "request": context.get("request"),
         "csrf_token": context.get("csrf_token"),
+        "messages": context.get("messages", ()),
         "reservation": reservation,
         "review": review,
         "can_edit": review is None or services.can_edit(review),

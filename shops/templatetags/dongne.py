@@ -1,7 +1,7 @@
 from django import template
 from django.utils.translation import gettext as _
 
-from shops import maplinks, units
+from shops import feedback, maplinks, units
 
 register = template.Library()
 
@@ -53,3 +53,16 @@ def directions(name, lat, lng):
 @register.filter
 def tel_href(phone) -> str:
     return maplinks.tel_href(phone)
+
+
+@register.filter
+def page_messages(messages) -> list:
+    """The messages about the whole page; those tied to one form show next to it."""
+    return [message for message in messages if not feedback.form_of(message)]
+
+
+@register.simple_tag
+def form_message(messages, *parts) -> str:
+    """The sentence a refused post left for this form (``{% form_message messages "x" as e %}``)."""
+    name = feedback.for_form(*parts).removeprefix(feedback.PREFIX)
+    return next((str(m) for m in messages if feedback.form_of(m) == name), "")

@@ -3,6 +3,7 @@ tomorrow's prep list and the stock held for later days. Clock: Friday 2026-11-20
 
 from __future__ import annotations
 
+import re
 from datetime import date
 
 import pytest
@@ -48,9 +49,14 @@ def test_hours_form_saves_ranges_and_closed_days(owner_client, shop, clock):
 def test_bad_hours_in_the_form_store_nothing(owner_client, shop, clock, text):
     fields = {d: "09:00-19:00" for d in ("mon", "tue", "wed", "thu", "fri", "sat", "sun")}
     fields["tue"] = text
-    response = owner_client.post(f"/owner/s/{shop.slug}/hours/save/", fields, follow=True)
+    response = owner_client.post(f"/owner/s/{shop.slug}/hours/save/", fields)
     assert ShopCalendar.objects.get(shop=shop).weekly is None
-    assert '<li class="message error">' in response.content.decode()
+    assert response.status_code == 422
+    html = response.content.decode()
+    # The week as typed stays, and the sentence sits on the day it is about.
+    assert f'value="{text}"' in html and 'value="09:00-19:00"' in html
+    assert 'aria-describedby="hours-tue-error"' in html
+    assert re.search(r'role="alert" id="hours-tue-error">[^<]+<', html)
 
 
 def test_closing_a_day_with_reservations_asks_first(

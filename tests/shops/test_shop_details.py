@@ -187,3 +187,14 @@ def test_the_admin_shows_changes_read_only(shop, owner, admin_client):
         admin_client.post(f"/admin/shops/shopdetailchange/{change.pk}/delete/", {"post": "yes"})
     ).status_code == 403
     assert ShopDetailChange.objects.filter(pk=change.pk).exists()
+
+
+def test_a_refused_field_is_named_and_the_console_shows_it_on_that_field(owner_client, shop):
+    with pytest.raises(InvalidInput) as caught:
+        services.update_shop_details(shop=shop, changes={"naver_url": "ftp://naver.me/x"})
+    assert caught.value.extra["field"] == "naver_url"
+
+    response = owner_client.post(url(shop), details(naver_url="javascript:alert(1)"))
+    assert response.status_code == 400
+    form = response.context["form"]
+    assert form.errors["naver_url"] and not form.non_field_errors()
