@@ -216,7 +216,8 @@ def _per_visitor(request: HttpRequest, response: HttpResponse, shop_id: int) -> 
     from pickup.clients import remember_device
     from shops import sharing
 
-    sharing.note_visit(request, response, Shop(pk=shop_id))
+    if sharing.ref_channel(request) is not None:
+        sharing.note_visit(request, response, Shop(pk=shop_id))
     remember_device(request, response)
 
 
