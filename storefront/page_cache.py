@@ -127,7 +127,7 @@ def nearby_state(request: HttpRequest) -> tuple | None:
     )
 
 
-def _route(path: str) -> tuple[str, str] | None:
+def route_of(path: str) -> tuple[str, str] | None:
     if path == NEARBY_PATH:
         return "", NEARBY
     for pattern, kind in ROUTES:
@@ -137,7 +137,7 @@ def _route(path: str) -> tuple[str, str] | None:
     return None
 
 
-def _anonymous(request: HttpRequest) -> bool:
+def anonymous(request: HttpRequest) -> bool:
     cookies = request.COOKIES
     return settings.SESSION_COOKIE_NAME not in cookies and "messages" not in cookies
 
@@ -147,9 +147,9 @@ class PublicReadCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method != "GET" or not _anonymous(request):
+        if request.method != "GET" or not anonymous(request):
             return self.get_response(request)
-        route = _route(request.path_info)
+        route = route_of(request.path_info)
         query = request.META.get("QUERY_STRING", "")
         if route is None or len(query) > MAX_QUERY:
             return self.get_response(request)
