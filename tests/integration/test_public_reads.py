@@ -12,7 +12,6 @@ from django.core import signals
 from django.db import connections
 
 from livestock import services as stock_services
-from tests import factories
 from tests.integration.test_asgi_http import asgi_request
 
 pytestmark = pytest.mark.django_db(transaction=True)
