@@ -9,10 +9,10 @@ import django  # noqa: E402
 django.setup(set_prefix=False)
 
 from config.http import ThreadPoolASGIHandler  # noqa: E402
-from config.public_reads import PublicJSONCacheApp  # noqa: E402
+from config.public_reads import PublicReadsApp  # noqa: E402
 
 django_asgi_app = ThreadPoolASGIHandler()
-http_app = PublicJSONCacheApp(django_asgi_app, django_asgi_app.executor)
+http_app = PublicReadsApp(django_asgi_app, django_asgi_app.executor)
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import re_path  # noqa: E402

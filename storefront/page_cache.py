@@ -26,6 +26,7 @@ import re
 import threading
 import uuid
 from collections import OrderedDict
+from collections.abc import Callable
 from dataclasses import dataclass
 from typing import Any
 
@@ -189,8 +190,7 @@ class PublicReadCacheMiddleware:
             return None
         body = response.content
         if kind == PAGE:
-            body = CSRF_FIELD.sub(rb"\1" + CSRF_HOLE + rb"\2", body)
-            body = IDEMPOTENCY_FIELD.sub(rb"\1" + IDEMPOTENCY_HOLE + rb"\2", body)
+            body = without_visitor_values(body)
         headers = tuple(
             (name, value) for name, value in response.items() if name.lower() not in DROPPED_HEADERS
         )
@@ -199,19 +199,31 @@ class PublicReadCacheMiddleware:
     def _replay(self, request: HttpRequest, stored: Stored) -> HttpResponse:
         body = stored.body
         if stored.kind == PAGE:
-            if CSRF_HOLE in body:
-                body = body.replace(CSRF_HOLE, get_token(request).encode())
-            while IDEMPOTENCY_HOLE in body:
-                body = body.replace(IDEMPOTENCY_HOLE, uuid.uuid4().hex.encode(), 1)
+            body = with_visitor_values(body, get_token(request), uuid.uuid4)
         response = HttpResponse(body, status=stored.status)
         for name, value in stored.headers:
             response[name] = value
         if stored.kind == PAGE:
-            _per_visitor(request, response, stored.shop_id)
+            per_visitor(request, response, stored.shop_id)
         return response
 
 
-def _per_visitor(request: HttpRequest, response: HttpResponse, shop_id: int) -> None:
+def without_visitor_values(page: bytes) -> bytes:
+    """A rendered page with its CSRF tokens and idempotency keys cut out."""
+    page = CSRF_FIELD.sub(rb"\1" + CSRF_HOLE + rb"\2", page)
+    return IDEMPOTENCY_FIELD.sub(rb"\1" + IDEMPOTENCY_HOLE + rb"\2", page)
+
+
+def with_visitor_values(page: bytes, csrf_token: str, new_key: Callable[[], uuid.UUID]) -> bytes:
+    """The cut-out values filled in for one visitor: their token, a fresh key per form."""
+    if CSRF_HOLE in page:
+        page = page.replace(CSRF_HOLE, csrf_token.encode())
+    while IDEMPOTENCY_HOLE in page:
+        page = page.replace(IDEMPOTENCY_HOLE, new_key().hex.encode(), 1)
+    return page
+
+
+def per_visitor(request: HttpRequest, response: HttpResponse, shop_id: int) -> None:
     """What the page views do for each visitor besides drawing the page."""
     from pickup.clients import remember_device
     from shops import sharing

@@ -87,10 +87,10 @@ async def test_a_request_is_one_hand_off_to_a_worker_thread(shop, listing, hand_
 async def test_a_repeat_shop_read_is_one_hand_off_and_skips_django(shop, listing, hand_offs):
     status, headers, body = await asgi_request("GET", f"/api/shops/{shop.slug}")
     assert status == 200 and json.loads(body)["slug"] == shop.slug
-    assert hand_offs == ["PublicJSONCacheApp._key_for_scope", "ThreadPoolASGIHandler.respond"]
+    assert hand_offs == ["PublicReadsApp._prepare", "ThreadPoolASGIHandler.respond"]
     hand_offs.clear()
     again = await asgi_request("GET", f"/api/shops/{shop.slug}")
-    assert hand_offs == ["PublicJSONCacheApp._key_for_scope"], hand_offs
+    assert hand_offs == ["PublicReadsApp._prepare"], hand_offs
     assert again == (status, headers, body)
     assert b"content-security-policy" in headers
 
