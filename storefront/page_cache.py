@@ -44,7 +44,8 @@ from shops.models import Shop, ShopCalendar, ShopClosure
 from shops.selectors import nearby_shops
 from shops.services import mark_public_pages_changed, parse_point
 
-MAX_ENTRIES = 4096
+# A shop page is ~40 KB: at most ~40 MB per store and process.
+MAX_ENTRIES = 1024
 MAX_QUERY = 256
 PAGE, JSON, NEARBY = "page", "json", "nearby"
 NEARBY_PATH = "/api/shops/nearby"
