@@ -17,7 +17,7 @@ from django.dispatch import receiver
 from django.utils import timezone
 
 from integrations.models import Delivery, WebhookEndpoint
-from shops.events import BusinessEvent, happened
+from shops.events import BusinessEvent, happened, shared_reads
 
 
 def new_message_id() -> str:
@@ -39,10 +39,19 @@ def webhook_body(event: BusinessEvent) -> str:
 
 
 def _listening(event: BusinessEvent) -> list[int]:
-    rows = WebhookEndpoint.objects.filter(shop_id=event.shop_id).exclude(
-        status=WebhookEndpoint.Status.DISABLED
-    )
-    return [pk for pk, events in rows.values_list("pk", "events") if event.type in (events or ())]
+    """The shop's endpoints that take this event; read once per change (shops.events)."""
+    shared = shared_reads()
+    key = ("integrations.outbox", event.shop_id)
+    rows = shared.get(key) if shared is not None else None
+    if rows is None:
+        rows = list(
+            WebhookEndpoint.objects.filter(shop_id=event.shop_id)
+            .exclude(status=WebhookEndpoint.Status.DISABLED)
+            .values_list("pk", "events")
+        )
+        if shared is not None:
+            shared[key] = rows
+    return [pk for pk, events in rows if event.type in (events or ())]
 
 
 @receiver(happened, dispatch_uid="integrations.outbox")

@@ -10,10 +10,32 @@ from django.utils.translation import gettext_lazy as _
 from livestock import media, services
 from livestock.models import Listing, ListingOption, StockEvent
 from shops.admin import ReadOnlyAdminMixin, ShopScopedAdmin, TextGuardAdminMixin
+from shops.errors import DomainError
+
+
+class ListingOptionFormSet(forms.BaseInlineFormSet):
+    """The console's rule here too: an option open reservations hold keeps its size and stays."""
+
+    def clean(self) -> None:
+        super().clean()
+        if self.instance.pk is None:
+            return
+        kept = [form for form in self.forms if form.instance.pk is not None]
+        removed = [form.instance for form in kept if self._should_delete_form(form)]
+        resized = [
+            ListingOption.objects.get(pk=form.instance.pk)
+            for form in kept
+            if not self._should_delete_form(form) and "units" in form.changed_data
+        ]
+        try:
+            services.check_options_free(listing=self.instance, removed=removed, resized=resized)
+        except DomainError as exc:
+            raise forms.ValidationError(exc.detail) from None
 
 
 class ListingOptionInline(TextGuardAdminMixin, admin.TabularInline):
     model = ListingOption
+    formset = ListingOptionFormSet
     extra = 0
     fields = ("label", "units", "price", "pickup_price", "position")
 

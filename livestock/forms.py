@@ -94,7 +94,46 @@ class OptionForm(TextInputFormMixin, forms.Form):
         return data
 
 
-OptionFormSet = forms.formset_factory(OptionForm, extra=2, max_num=5)
+MAX_OPTIONS = 5
+
+OptionFormSet = forms.formset_factory(OptionForm, extra=2, max_num=MAX_OPTIONS)
+
+
+class OptionEditForm(OptionForm):
+    """One option on the 고치기 page: a posted one (with its ``id``) or a blank row to add."""
+
+    id = forms.IntegerField(required=False, min_value=1, widget=forms.HiddenInput)
+
+    def clean(self):
+        data = super().clean()
+        if data.get("id") and not data.get("label") and not data.get("DELETE"):
+            raise forms.ValidationError(
+                _("옵션 이름을 입력해 주세요. 이 옵션을 없애려면 '지우기'를 고르세요.")
+            )
+        return data
+
+
+class BaseOptionEditFormSet(forms.BaseFormSet):
+    default_error_messages = {
+        **forms.BaseFormSet.default_error_messages,
+        "too_many_forms": _("옵션은 %(num)d개까지 둘 수 있습니다."),
+    }
+
+    def add_fields(self, form, index):
+        super().add_fields(form, index)
+        if "DELETE" in form.fields:
+            form.fields["DELETE"].label = _("지우기")
+
+
+OptionEditFormSet = forms.formset_factory(
+    OptionEditForm,
+    formset=BaseOptionEditFormSet,
+    extra=2,
+    max_num=MAX_OPTIONS,
+    validate_max=True,
+    can_delete=True,
+    can_delete_extra=False,
+)
 
 
 class StockForm(TextInputFormMixin, forms.Form):

@@ -14,11 +14,19 @@ from django.utils.translation import gettext as _
 from django.views.decorators.http import require_POST
 
 from livestock import selectors, services
-from livestock.forms import ArrivalForm, ListingEditForm, OptionFormSet, StockForm
+from livestock.forms import (
+    ArrivalForm,
+    ListingEditForm,
+    OptionEditFormSet,
+    OptionFormSet,
+    StockForm,
+)
 from livestock.models import Listing
 from shops.auth import console_shop, shops_for_user
 from shops.errors import DomainError
 from shops.models import Membership
+
+OPTION_PREFIX = "opt"
 
 
 def _actor(request: HttpRequest) -> services.Actor:
@@ -177,6 +185,21 @@ def _repost_initial(shop, listing_id: str | None) -> tuple[dict, list[dict]]:
     return initial, options
 
 
+def _option_specs(options) -> list[services.OptionSpec]:
+    """The 고치기 page's option rows as the whole new list: ticked 지우기 and blank rows left out."""
+    return [
+        services.OptionSpec(
+            id=o.get("id"),
+            label=o["label"],
+            units=o["units"],
+            price=o["price"],
+            pickup_price=o["pickup_price"],
+        )
+        for o in options.cleaned_data
+        if o.get("label") and not o.get("DELETE")
+    ]
+
+
 @login_required
 def edit_listing(request: HttpRequest, slug: str, listing_id: int) -> HttpResponse:
     shop = console_shop(request, slug)
@@ -189,14 +212,30 @@ def edit_listing(request: HttpRequest, slug: str, listing_id: int) -> HttpRespon
         "max_per_customer": listing.max_per_customer,
         "staff_note": listing.staff_note,
     }
+    option_initial = [
+        {
+            "id": o.pk,
+            "label": o.label,
+            "units": o.units,
+            "price": o.price,
+            "pickup_price": o.pickup_price,
+        }
+        for o in listing.options.all()
+    ]
     form = ListingEditForm(request.POST or None, request.FILES or None, initial=initial)
-    if request.method == "POST" and form.is_valid():
+    # A post without the option rows (a page from before they were on it) leaves them alone.
+    options_sent = f"{OPTION_PREFIX}-TOTAL_FORMS" in request.POST
+    options = OptionEditFormSet(
+        request.POST if options_sent else None, prefix=OPTION_PREFIX, initial=option_initial
+    )
+    if request.method == "POST" and form.is_valid() and (not options_sent or options.is_valid()):
         data = form.cleaned_data
         try:
             services.edit_listing(
                 shop=shop,
                 listing_id=listing.pk,
                 changes={field: data[field] for field in services.EDITABLE_FIELDS},
+                options=_option_specs(options) if options_sent else None,
                 actor=_actor(request),
             )
             if data.get("photo"):
@@ -211,6 +250,6 @@ def edit_listing(request: HttpRequest, slug: str, listing_id: int) -> HttpRespon
     return render(
         request,
         "owner/listing_edit.html",
-        {"shop": shop, "listing": listing, "form": form},
+        {"shop": shop, "listing": listing, "form": form, "options": options},
         status=400 if request.method == "POST" else 200,
     )

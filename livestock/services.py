@@ -6,25 +6,26 @@ of the shop's gap-free ``stock_version``, a StockEvent row, and the broadcast sc
 after commit, so a change that rolls back is never announced.
 
 Locks follow the project's one order (written out in pickup/services/__init__.py): idempotency key →
-listing (``FOR UPDATE OF`` the listing only) → shop (the version bump). Callers that also
+listing (``FOR UPDATE OF`` the listing only, or the conditional UPDATE of a count change that
+needs no read first) → shop (the version bump). Callers that also
 lock pickup windows or reservations take those before calling in here.
 """
 
 from __future__ import annotations
 
 from collections.abc import Iterable, Sequence
-from dataclasses import dataclass
+from dataclasses import dataclass, replace
 from datetime import timedelta
-from functools import partial
+from functools import cache, partial
 from typing import Any
 
 from django.conf import settings
 from django.contrib.auth.models import AbstractBaseUser
 from django.core.files.base import ContentFile
 from django.core.files.storage import default_storage
-from django.core.files.uploadedfile import UploadedFile
+from django.core.files.uploadedfile import SimpleUploadedFile, UploadedFile
 from django.db import connections, router, transaction
-from django.db.models import F
+from django.db.models import F, prefetch_related_objects
 from django.db.transaction import TransactionManagementError
 from django.utils import timezone
 from django.utils.translation import gettext as _
@@ -32,6 +33,7 @@ from django.utils.translation import gettext as _
 from livestock import media
 from livestock.models import Listing, ListingOption, StockEvent, listing_media_path
 from livestock.payloads import listing_payload, stock_message
+from livestock.signals import options_held
 from livestock.streams import publish_stock_message
 from shops import events
 from shops.errors import Conflict, InvalidInput, NotFound
@@ -81,6 +83,8 @@ class OptionSpec:
     units: int
     price: int
     pickup_price: int
+    # The option this spec keeps (edit_listing); None for a new one.
+    id: int | None = None
 
 
 # --- validation ------------------------------------------------------------------------
@@ -254,6 +258,54 @@ def _locked_listing(shop: Shop, listing_id: Any) -> Listing:
     return listing
 
 
+@cache
+def _move_sql(vendor: str) -> str:
+    """``UPDATE … RETURNING`` of a listing's count, written once per database vendor."""
+    connection = connections[router.db_for_write(Listing)]
+    quote = connection.ops.quote_name
+    fields = Listing._meta.concrete_fields
+    column = {f.name: quote(f.column) for f in fields}
+    available = column["available"]
+    return (
+        f"UPDATE {quote(Listing._meta.db_table)}"
+        f" SET {available} = {available} + %s, {column['updated_at']} = %s"
+        f" WHERE {column['id']} = %s AND {column['shop']} = %s AND {column['is_active']} = %s"
+        f" AND {available} >= %s AND {available} <= %s"
+        f" RETURNING {', '.join(column[f.name] for f in fields)}"
+    )
+
+
+def _moved_listing(shop: Shop, listing_id: Any, delta: Any) -> Listing | None:
+    """The common count change in one statement: the conditional UPDATE takes the row lock,
+    checks the listing is on sale and the result stays within 0..MAX_STOCK_COUNT, and returns
+    the row as it now is (options read after, under the lock). None when it does not apply
+    (unusual input, a refusal to explain, an old SQLite): the caller then takes the long way,
+    which reads the row under its lock and says why."""
+    limit = settings.MAX_STOCK_COUNT
+    if (
+        isinstance(listing_id, bool)
+        or not isinstance(listing_id, int)
+        or isinstance(delta, bool)
+        or not isinstance(delta, int)
+        or delta == 0
+        or not -limit <= delta <= limit
+    ):
+        return None
+    connection = connections[router.db_for_write(Listing)]
+    if not connection.features.can_return_columns_from_insert:
+        return None
+    sql = _move_sql(connection.vendor)
+    updated_at = timezone.now()
+    stamp = Listing._meta.get_field("updated_at").get_db_prep_value(updated_at, connection)
+    params = [delta, stamp, listing_id, shop.pk, True, max(0, -delta), limit - max(0, delta)]
+    rows = list(Listing.objects.raw(sql, params))
+    if not rows:
+        return None
+    listing = rows[0]
+    prefetch_related_objects([listing], "options")
+    return listing
+
+
 def _apply_delta(listing: Listing, delta: int) -> None:
     """Conditional UPDATE: matches no row when the result would fall below zero.
 
@@ -294,6 +346,18 @@ def change_stock_in_transaction(
     if transaction.get_autocommit(using=router.db_for_write(Listing)):
         raise TransactionManagementError(
             "change_stock_in_transaction needs the caller's transaction."
+        )
+    listing = _moved_listing(shop, listing_id, delta) if set_to is None else None
+    if listing is not None:
+        return _record_change(
+            shop=shop,
+            listing=listing,
+            delta=delta,
+            reason=reason,
+            actor=actor,
+            note=note,
+            reload=False,
+            listing_event=listing_event,
         )
     listing = _locked_listing(shop, listing_id)
     if not listing.is_active:
@@ -405,8 +469,7 @@ def post_arrival(
     available = _check_count(available, _("수량"))
     _check_prices(price, pickup_price)
     max_per_customer = _check_max_per_customer(max_per_customer)
-    options = list(options)
-    _check_options(options)
+    options = _check_options(options)
     if photo is not None:
         media.check_photo(photo)
     if video is not None:
@@ -473,8 +536,10 @@ def attach_photo(*, listing: Listing, photo: UploadedFile) -> None:
     listing.photo_variants = stored
 
 
-def _check_options(options: Iterable[OptionSpec]) -> None:
+def _check_options(options: Iterable[OptionSpec]) -> list[OptionSpec]:
+    """The options checked, their labels trimmed."""
     labels: set[str] = set()
+    checked: list[OptionSpec] = []
     for option in options:
         label = _check_text(option.label, _("옵션 이름"), 40, required=True)
         if label in labels:
@@ -493,20 +558,38 @@ def _check_options(options: Iterable[OptionSpec]) -> None:
                 code="invalid_option",
             )
         _check_prices(option.price, option.pickup_price)
+        checked.append(replace(option, label=label))
+    return checked
 
 
 EDITABLE_FIELDS = {"name", "unit", "price", "pickup_price", "staff_note", "max_per_customer"}
 
 
+class OptionInUse(Conflict):
+    code = "option_in_use"
+
+
 def edit_listing(
-    *, shop: Shop, listing_id: int, changes: dict[str, Any], actor: Actor = SYSTEM
+    *,
+    shop: Shop,
+    listing_id: int,
+    changes: dict[str, Any],
+    options: Sequence[OptionSpec] | None = None,
+    actor: Actor = SYSTEM,
 ) -> StockResult:
-    """Owner fixes a listing's text or price; open pages get the new ``L`` like any change."""
+    """Owner fixes a listing's text, price or options; open pages get the new ``L`` like any
+    change.
+
+    ``options`` (None leaves them alone) is the whole new list, in order: a spec with an
+    ``id`` changes that option, one without adds an option, and an option left out is removed.
+    """
     unknown = set(changes) - EDITABLE_FIELDS
     if unknown:
         raise InvalidInput(
             _("수정할 수 없는 항목입니다: %(f)s") % {"f": ", ".join(sorted(unknown))}
         )
+    if options is not None:
+        options = _check_options(options)
     with transaction.atomic():
         listing = _locked_listing(shop, listing_id)
         if "name" in changes:
@@ -522,6 +605,8 @@ def edit_listing(
         listing.price = changes.get("price", listing.price)
         listing.pickup_price = changes.get("pickup_price", listing.pickup_price)
         _check_prices(listing.price, listing.pickup_price)
+        if options is not None:
+            _replace_options(listing, options)
         listing.save(
             update_fields=[
                 "name",
@@ -536,6 +621,78 @@ def edit_listing(
         return _announce_edit(shop=shop, listing=listing, actor=actor)
 
 
+def check_options_free(
+    *,
+    listing: Listing,
+    removed: Sequence[ListingOption] = (),
+    resized: Sequence[ListingOption] = (),
+) -> None:
+    """Refuse removing or resizing an option that open reservations hold (pickup answers
+    ``options_held``); the console's edit (under the listing's lock) and the admin ask here."""
+    asked = {option.pk for option in (*removed, *resized)}
+    if not asked:
+        return
+    held: set[int] = set()
+    for _receiver, ids in options_held.send(
+        sender=ListingOption, listing=listing, option_ids=asked
+    ):
+        held.update(ids or ())
+    for option in removed:
+        if option.pk in held:
+            raise OptionInUse(
+                _(
+                    "'%(label)s' 옵션은 아직 찾아가지 않은 예약이 있어 지울 수 없습니다. "
+                    "예약이 끝난 뒤 지워 주세요."
+                )
+                % {"label": option.label}
+            )
+    for option in resized:
+        if option.pk in held:
+            raise OptionInUse(
+                _(
+                    "'%(label)s' 옵션은 아직 찾아가지 않은 예약이 있어 몇 개분인지 바꿀 수 "
+                    "없습니다. 이름과 가격은 바꿀 수 있습니다."
+                )
+                % {"label": option.label}
+            )
+
+
+def _replace_options(listing: Listing, specs: list[OptionSpec]) -> None:
+    """Make the listing's options ``specs`` (checked), under the listing's row lock.
+
+    A reservation keeps the base units it took (``Reservation.units``), so stock returns stay
+    right whatever an option becomes; still, an option that open reservations hold keeps its
+    size and stays, so what the owner hands over matches what the customer reserved. New
+    reservations of the listing wait for its lock, so none can slip in after the check.
+    """
+    current = {option.pk: option for option in listing.options.all()}
+    kept: set[int] = set()
+    for spec in specs:
+        if spec.id is None:
+            continue
+        if isinstance(spec.id, bool) or not isinstance(spec.id, int) or spec.id not in current:
+            raise NotFound(_("이 상품에 해당 옵션이 없습니다."), code="option_not_found")
+        if spec.id in kept:
+            raise InvalidInput(_("같은 옵션이 두 번 있습니다."), code="duplicate_option")
+        kept.add(spec.id)
+    removed = [option for pk, option in current.items() if pk not in kept]
+    resized = [
+        current[spec.id]
+        for spec in specs
+        if spec.id is not None and spec.units != current[spec.id].units
+    ]
+    check_options_free(listing=listing, removed=removed, resized=resized)
+    ListingOption.objects.filter(pk__in=[option.pk for option in removed]).delete()
+    for position, spec in enumerate(specs):
+        option = current[spec.id] if spec.id is not None else ListingOption(listing=listing)
+        option.label = spec.label
+        option.units = spec.units
+        option.price = spec.price
+        option.pickup_price = spec.pickup_price
+        option.position = position
+        option.save()
+
+
 def replace_photo(
     *, shop: Shop, listing_id: int, photo: UploadedFile, actor: Actor = SYSTEM
 ) -> StockResult:
@@ -547,13 +704,45 @@ def replace_photo(
     media.check_photo(photo)
     with transaction.atomic():
         listing = _locked_listing(shop, listing_id)
-        old = {listing.photo.name, *(v["name"] for v in listing.photo_variants or [])} - {""}
-        attach_photo(listing=listing, photo=photo)
-        listing.save(update_fields=["photo", "photo_variants", "updated_at"])
-        storage = listing.photo.storage
-        for name in sorted(old - {v["name"] for v in listing.photo_variants}):
-            transaction.on_commit(partial(storage.delete, name), robust=True)
+        _swap_photo(listing, photo)
         return _announce_edit(shop=shop, listing=listing, actor=actor)
+
+
+def refresh_old_photo(*, shop: Shop, listing_id: int, actor: Actor = SYSTEM) -> StockResult | None:
+    """A photo stored before resized copies existed (as uploaded, EXIF and GPS included)
+    becomes the copies every new photo gets; the original file goes after commit.
+
+    Returns None, changing nothing, for a listing without such a photo (none, or already
+    refreshed), so running it again is harmless. A file that is gone or cannot be read is
+    refused (``photo_missing``, ``invalid_photo``) and the listing left as it was.
+    """
+    with transaction.atomic():
+        listing = _locked_listing(shop, listing_id)
+        if not listing.photo or listing.photo_variants:
+            return None
+        name = listing.photo.name
+        try:
+            with listing.photo.storage.open(name, "rb") as stored:
+                data = stored.read()
+        except FileNotFoundError:
+            raise NotFound(
+                _("사진 파일이 저장소에 없습니다: %(name)s") % {"name": name},
+                code="photo_missing",
+            ) from None
+        photo = SimpleUploadedFile(name.rsplit("/", 1)[-1], data)
+        media.check_photo(photo)
+        _swap_photo(listing, photo)
+        return _announce_edit(shop=shop, listing=listing, actor=actor)
+
+
+def _swap_photo(listing: Listing, photo: UploadedFile) -> None:
+    """Store ``photo``'s copies on the locked listing; its old files go after commit."""
+    old = {listing.photo.name, *(v["name"] for v in listing.photo_variants or [])} - {""}
+    attach_photo(listing=listing, photo=photo)
+    listing.save(update_fields=["photo", "photo_variants", "updated_at"])
+    storage = listing.photo.storage
+    for name in sorted(old - {v["name"] for v in listing.photo_variants}):
+        transaction.on_commit(partial(storage.delete, name), robust=True)
 
 
 def end_listing(*, shop: Shop, listing_id: int, actor: Actor = SYSTEM) -> StockResult:

@@ -411,6 +411,7 @@ class CancelIn(Schema):
             ],
             409: [
                 "listing_ended",
+                "option_changed",
                 "pickup_point_paused",
                 "limit_per_customer",
                 "window_full",

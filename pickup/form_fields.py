@@ -11,6 +11,7 @@ RESERVE_ERROR_FIELDS: dict[str, str] = {
     "listing_not_found": "item",
     "listing_ended": "item",
     "option_not_found": "item",
+    "option_changed": "item",
     "insufficient_stock": "quantity",
     "invalid_quantity": "quantity",
     "limit_per_customer": "quantity",

@@ -315,6 +315,9 @@ class Reservation(models.Model):
             models.Index(fields=["status", "pickup_ends_at"], name="reservation_open_due_idx"),
             models.Index(fields=["phone", "shop"], name="reservation_phone_idx"),
             models.Index(fields=["shop", "customer_key"], name="reservation_customer_idx"),
+            # The "1인 최대" limits count what a device or a network holds at the shop.
+            models.Index(fields=["shop", "client_device"], name="reservation_device_idx"),
+            models.Index(fields=["shop", "client_network"], name="reservation_network_idx"),
             # The daily rollups (insights) read one shop's day by when things happened.
             models.Index(fields=["shop", "created_at"], name="reservation_shop_created_idx"),
             models.Index(fields=["shop", "ended_at"], name="reservation_shop_ended_idx"),

@@ -10,6 +10,7 @@ owner_reservations.js keeps that list live.
 from __future__ import annotations
 
 import json
+import math
 from datetime import date, time, timedelta
 
 import segno
@@ -22,6 +23,7 @@ from django.urls import reverse
 from django.utils import timezone
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
+from django.utils.translation import gettext_lazy
 from django.views.decorators.http import require_POST
 
 from livestock.services import Actor
@@ -48,8 +50,44 @@ from shops.selectors import (
 )
 from shops.services import calendar_message, set_service_area, set_weekly_hours
 
+DIRECTIONS = (
+    gettext_lazy("북쪽"),
+    gettext_lazy("북동쪽"),
+    gettext_lazy("동쪽"),
+    gettext_lazy("남동쪽"),
+    gettext_lazy("남쪽"),
+    gettext_lazy("남서쪽"),
+    gettext_lazy("서쪽"),
+    gettext_lazy("북서쪽"),
+)
 
-def area_picture(shop: Shop, points: list, *, interactive: bool = True) -> str:
+
+def where_from_shop(area: geo.ServiceArea, lat: float, lng: float) -> str:
+    """Where a spot lies, in the words area.js uses for a tap: "가게에서 북동쪽 약 1.2km"."""
+    xs, ys = area.to_local([lat], [lng])
+    east, north = float(xs[0]), float(ys[0])
+    inside = area.check(lat, lng).inside
+    if math.hypot(east, north) < 15:
+        where = _("가게 바로 앞")
+    else:
+        direction = DIRECTIONS[round((math.degrees(math.atan2(east, north)) % 360) / 45) % 8]
+        where = _("가게에서 %(dir)s 약 %(far)s") % {
+            "dir": direction,
+            "far": geo.format_distance(math.hypot(east, north)),
+        }
+    if inside:
+        return _("%(where)s, 구역 안") % {"where": where}
+    return _("%(where)s, 구역 밖") % {"where": where}
+
+
+def area_picture(
+    shop: Shop,
+    points: list,
+    *,
+    interactive: bool = True,
+    found: tuple[float, float] | None = None,
+) -> str:
+    """The offline picture; ``found`` (lat, lng) is an address just found, marked in red."""
     markers = [
         area_map.MapMarker(
             label=f"{point.place.name}" + ("" if point.is_active else f" ({_('일시 중지')})"),
@@ -60,13 +98,19 @@ def area_picture(shop: Shop, points: list, *, interactive: bool = True) -> str:
         )
         for index, point in enumerate(points)
     ]
-    return area_map.render_area_svg(
-        service_area(shop),
-        markers,
-        interactive=interactive,
-        title=_("%(shop)s 서비스 구역: 반경 %(radius)s")
-        % {"shop": shop.name, "radius": geo.format_distance(shop.service_radius_m)},
-    )
+    area = service_area(shop)
+    title = _("%(shop)s 서비스 구역: 반경 %(radius)s") % {
+        "shop": shop.name,
+        "radius": geo.format_distance(shop.service_radius_m),
+    }
+    if found is not None:
+        label = _("찾은 주소")
+        markers.append(area_map.MapMarker(label=label, lat=found[0], lng=found[1], kind="found"))
+        title += ". " + _("빨간 표시 %(label)s: %(where)s") % {
+            "label": label,
+            "where": where_from_shop(area, *found),
+        }
+    return area_map.render_area_svg(area, markers, interactive=interactive, title=title)
 
 
 def tile_map_data(shop: Shop, points: list) -> dict | None:
@@ -103,6 +147,7 @@ def _page(
     area_form=None,
     point_form=None,
     address_note: str = "",
+    found: tuple[float, float] | None = None,
     status: int = 200,
 ) -> HttpResponse:
     points = selectors.owner_pickup_points(shop)
@@ -119,7 +164,8 @@ def _page(
         "owner/area.html",
         {
             "shop": shop,
-            "picture": mark_safe(area_picture(shop, points)),  # noqa: S308 - escaped by geo
+            # Escaped by shops.area_map.
+            "picture": mark_safe(area_picture(shop, points, found=found)),  # noqa: S308
             "tile_map": tile_map_data(shop, points),
             "area_km2": area.area_km2(),
             "radius_text": geo.format_distance(shop.service_radius_m),
@@ -190,9 +236,15 @@ def add_point(request: HttpRequest, slug: str) -> HttpResponse:
         # Shown in the address block: the form posts to its own anchor, so that is where
         # the owner is looking (a message at the top of the page would be off screen).
         note = _(
-            "주소에서 좌표를 찾았습니다: %(address)s. 그림에서 위치를 확인한 뒤 추가하세요."
-        ) % {"address": found.address}
-        return _page(request, shop, point_form=filled, address_note=note)
+            "주소에서 좌표를 찾았습니다: %(address)s. 그림의 빨간 표시(%(where)s)에서 위치를 "
+            "확인한 뒤 추가하세요."
+        ) % {
+            "address": found.address,
+            "where": where_from_shop(service_area(shop), found.lat, found.lng),
+        }
+        return _page(
+            request, shop, point_form=filled, address_note=note, found=(found.lat, found.lng)
+        )
     if not data.get("lat") or not data.get("lng"):
         form.add_error(
             None, _("위치를 정해 주세요: 좌표를 입력하거나, 그림을 누르거나, 주소로 찾으세요.")

@@ -4,14 +4,16 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 from datetime import date, timedelta
+from functools import cache
 from typing import Any
 
+from django.db import connection
 from django.db.models import Q, QuerySet
 
 from pickup.models import PartnerInvitation, PickupPlace, PickupPoint, PlaceClosure
 from shops import calendar, geo
-from shops.models import Shop
-from shops.selectors import service_area, shop_calendar
+from shops.models import Shop, ShopCalendar, ShopClosure
+from shops.selectors import service_area
 
 
 def pickup_point_payload(point: PickupPoint, distance_m: float | None = None) -> dict[str, Any]:
@@ -170,9 +172,59 @@ def place_calendar(place: PickupPlace, *, start: date, days: int) -> calendar.Ca
     return calendar.Calendar(weekly=place_weekly(place), closed=frozenset(closed))
 
 
+@cache
+def _pickup_calendar_sql(vendor: str) -> str:
+    """The shop's weekly hours and both closure lists in one statement, written once per
+    database vendor (a reservation reads them on every request)."""
+    quote = connection.ops.quote_name
+
+    def table(model: type) -> str:
+        return quote(model._meta.db_table)
+
+    def column(model: type, name: str) -> str:
+        return quote(model._meta.get_field(name).column)
+
+    closures = "SELECT {kind}, NULL, {d} FROM {t} WHERE {owner} = %s AND {d} >= %s AND {d} <= %s"
+    return " UNION ALL ".join(
+        [
+            f"SELECT 0, {column(ShopCalendar, 'weekly')}, NULL FROM {table(ShopCalendar)}"
+            f" WHERE {column(ShopCalendar, 'shop')} = %s",
+            closures.format(
+                kind=1,
+                d=column(ShopClosure, "date"),
+                t=table(ShopClosure),
+                owner=column(ShopClosure, "shop"),
+            ),
+            closures.format(
+                kind=2,
+                d=column(PlaceClosure, "date"),
+                t=table(PlaceClosure),
+                owner=column(PlaceClosure, "place"),
+            ),
+        ]
+    )
+
+
 def pickup_calendar(*, shop: Shop, place: PickupPlace, start: date, days: int) -> calendar.Calendar:
-    """When a pickup of ``shop``'s order at ``place`` can happen: both are open."""
+    """When a pickup of ``shop``'s order at ``place`` can happen: both are open. One query
+    (shops.selectors.shop_calendar and place_calendar read the same rows in three)."""
+    first, last = (
+        connection.ops.adapt_datefield_value(d) for d in (start, start + timedelta(days=days))
+    )
+    weekly_field = ShopCalendar._meta.get_field("weekly")
+    weekly = None
+    closed: tuple[set[date], set[date]] = (set(), set())
+    with connection.cursor() as cursor:
+        cursor.execute(
+            _pickup_calendar_sql(connection.vendor),
+            [shop.pk, shop.pk, first, last, place.pk, first, last],
+        )
+        for kind, stored, day in cursor.fetchall():
+            if kind == 0:
+                weekly = weekly_field.from_db_value(stored, None, connection)
+            else:
+                closed[kind - 1].add(day if isinstance(day, date) else date.fromisoformat(day))
     return calendar.combine(
-        shop_calendar(shop, start=start, days=days),
-        place_calendar(place, start=start, days=days),
+        calendar.Calendar(weekly=calendar.weekly_from_json(weekly), closed=frozenset(closed[0])),
+        calendar.Calendar(weekly=place_weekly(place), closed=frozenset(closed[1])),
     )

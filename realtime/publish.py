@@ -11,7 +11,6 @@ from __future__ import annotations
 
 import logging
 from collections.abc import Iterable
-from functools import partial
 from typing import Any
 
 from asgiref.sync import async_to_sync
@@ -65,6 +64,29 @@ def publish_on_commit(group: str, message: dict[str, Any]) -> None:
     publish_many_on_commit([(group, message)])
 
 
+class _AfterCommit:
+    """The messages one after-commit callback sends in one hop to the event loop (a hop
+    without a running loop costs a new thread and loop: asgiref's async_to_sync)."""
+
+    def __init__(self, sends: Iterable[tuple[str, dict[str, Any]]]) -> None:
+        self.sends = list(sends)
+
+    def __call__(self) -> None:
+        send_now(self.sends)
+
+
 def publish_many_on_commit(sends: Iterable[tuple[str, dict[str, Any]]]) -> None:
-    """Like :func:`publish_on_commit` for several groups, sent together after the commit."""
-    transaction.on_commit(partial(send_now, tuple(sends)), robust=True)
+    """Like :func:`publish_on_commit` for several groups, sent together after the commit.
+
+    Publishes made one after another in a transaction (a reservation's stock message, then
+    its stream messages) join the callback scheduled just before when nothing was scheduled
+    in between and they are under the same savepoints, so they commit or roll back with it:
+    the same messages, in the same order, in one hop.
+    """
+    connection = transaction.get_connection()
+    if connection.in_atomic_block and connection.run_on_commit:
+        savepoints, last, _robust = connection.run_on_commit[-1]
+        if isinstance(last, _AfterCommit) and savepoints == set(connection.savepoint_ids):
+            last.sends.extend(sends)
+            return
+    transaction.on_commit(_AfterCommit(sends), robust=True)

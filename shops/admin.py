@@ -8,11 +8,12 @@ from django.contrib.auth import get_user_model
 from django.contrib.auth.admin import UserAdmin as DjangoUserAdmin
 from django.db.models import QuerySet
 from django.http import HttpRequest
+from django.utils.html import format_html_join
 from django.utils.translation import gettext_lazy as _
 
 from shops.auth import MANAGING_ROLES, shops_for_user
 from shops.errors import DomainError
-from shops.models import ApiToken, Membership, Shop, ShopClosure
+from shops.models import ApiToken, Membership, Shop, ShopClosure, ShopDetailChange
 from shops.selectors import shops_left_without_owner
 from shops.services import (
     add_member,
@@ -333,3 +334,29 @@ class ShopClosureAdmin(ReadOnlyAdminMixin, ShopScopedAdmin):
     list_display = ("shop", "date", "reason")
     list_filter = ("date",)
     list_select_related = ("shop",)
+
+
+@admin.register(ShopDetailChange)
+class ShopDetailChangeAdmin(ReadOnlyAdminMixin, ShopScopedAdmin):
+    """Read-only: written by shops.services.update_shop_details (the 가게 안내 page)."""
+
+    list_display = ("changed_at", "shop", "changed_by_name", "changed_fields")
+    list_filter = ("changed_at",)
+    list_select_related = ("shop",)
+    fields = ("shop", "changed_at", "changed_by", "changed_by_name", "changes_shown")
+    readonly_fields = fields
+
+    @admin.display(description=_("바뀐 항목"))
+    def changed_fields(self, obj: ShopDetailChange) -> str:
+        return ", ".join(obj.field_labels)
+
+    @admin.display(description=_("바뀐 내용"))
+    def changes_shown(self, obj: ShopDetailChange):
+        return format_html_join(
+            "",
+            "<p><strong>{}</strong><br>{} → {}</p>",
+            (
+                (label, change.get("before") or "—", change.get("after") or "—")
+                for label, change in zip(obj.field_labels, obj.changes.values(), strict=True)
+            ),
+        )

@@ -20,7 +20,7 @@ class MapMarker:
     label: str
     lat: float
     lng: float
-    kind: str = "point"  # "point", "paused", "counter", "customer"
+    kind: str = "point"  # "point", "paused", "counter", "customer", "found"
     number: str = ""
 
 
@@ -53,6 +53,29 @@ def _path(geometry: BaseGeometry, flip: bool = True) -> str:
             head = "M" + " L".join(f"{x:.1f} {(-y if flip else y):.1f}" for x, y in coords)
             parts.append(head + " Z")
     return " ".join(parts)
+
+
+# The red of the spot a tap picks in static/js/area.js: a found address is marked the same way.
+FOUND_COLOUR = "#d92d20"
+
+
+def _found_marker(label: str, x: float, y: float, half: float, stroke: float) -> str:
+    """A ringed red dot with its label written beside it; a place beyond the picture sits at
+    its edge, in its direction."""
+    edge = half - stroke * 18
+    x, y = max(-edge, min(edge, x)), max(-edge, min(edge, y))
+    above = y < half - stroke * 40
+    ty = -y - stroke * 22 if above else -y + stroke * 32
+    anchor = "start" if x < -half / 3 else ("end" if x > half / 3 else "middle")
+    return (
+        f'<circle cx="{x:.1f}" cy="{-y:.1f}" r="{stroke * 16:.1f}" fill="none" '
+        f'stroke="{FOUND_COLOUR}" stroke-width="{stroke * 3:.1f}"/>'
+        f'<circle cx="{x:.1f}" cy="{-y:.1f}" r="{stroke * 7:.1f}" fill="{FOUND_COLOUR}" '
+        f'stroke="#fff" stroke-width="{stroke * 2:.1f}"/>'
+        f'<text x="{x:.1f}" y="{ty:.1f}" font-size="{stroke * 13:.1f}" text-anchor="{anchor}" '
+        f'fill="{FOUND_COLOUR}" font-weight="700" stroke="#fff" stroke-width="{stroke * 3:.1f}" '
+        f'paint-order="stroke">{escape(label)}</text>'
+    )
 
 
 def render_area_svg(
@@ -127,15 +150,20 @@ def render_area_svg(
     if markers:
         xs, ys = area.to_local([m.lat for m in markers], [m.lng for m in markers])
         for marker, x, y in zip(markers, xs.tolist(), ys.tolist(), strict=True):
-            colour = {"paused": "#9a9aa3", "counter": "#c95f00", "customer": "#12805c"}.get(
-                marker.kind, "#3b5bdb"
-            )
+            colour = {
+                "paused": "#9a9aa3",
+                "counter": "#c95f00",
+                "customer": "#12805c",
+                "found": FOUND_COLOUR,
+            }.get(marker.kind, "#3b5bdb")
             size = stroke * (9 if marker.kind == "counter" else 7)
             out.append(
                 f'<g class="area-marker marker-{escape(marker.kind)}">'
                 f"<title>{escape(marker.label)}</title>"
             )
-            if marker.kind == "counter":
+            if marker.kind == "found":
+                out.append(_found_marker(marker.label, x, y, half, stroke))
+            elif marker.kind == "counter":
                 out.append(
                     f'<rect x="{x - size:.1f}" y="{-y - size:.1f}" width="{2 * size:.1f}" '
                     f'height="{2 * size:.1f}" fill="{colour}" stroke="#fff" '

@@ -20,7 +20,9 @@ happened.
 
 from __future__ import annotations
 
-from collections.abc import Mapping
+from collections.abc import Hashable, Iterator, Mapping
+from contextlib import contextmanager
+from contextvars import ContextVar
 from dataclasses import dataclass, field
 from datetime import datetime
 from typing import Any
@@ -74,6 +76,28 @@ class BusinessEvent:
     version: int | None = None
     # Looked up at call time, so a clock patched in tests moves it too.
     occurred_at: datetime = field(default_factory=lambda: timezone.now())
+
+
+_shared_reads: ContextVar[dict[Hashable, Any] | None] = ContextVar(
+    "business_event_shared_reads", default=None
+)
+
+
+@contextmanager
+def one_change() -> Iterator[None]:
+    """The events recorded inside are facts of one change (a reservation and the stock it
+    took): receivers may read what they need once for all of them (:func:`shared_reads`)."""
+    token = _shared_reads.set({})
+    try:
+        yield
+    finally:
+        _shared_reads.reset(token)
+
+
+def shared_reads() -> dict[Hashable, Any] | None:
+    """Inside :func:`one_change`, a dict receivers keep reads in for the change's next
+    events (key them by receiver); None outside, where every event reads afresh."""
+    return _shared_reads.get()
 
 
 class EventOutsideTransaction(RuntimeError):

@@ -347,3 +347,39 @@ class ShopClosure(models.Model):
 
     def __str__(self) -> str:
         return f"{self.shop} {self.date}"
+
+
+class ShopDetailChange(models.Model):
+    """Who changed what the shop page says about the shop (shops.services.update_shop_details),
+    and when: each changed field's text before and after. Written only by that service."""
+
+    shop = models.ForeignKey(Shop, on_delete=models.CASCADE, related_name="detail_changes")
+    changed_by = models.ForeignKey(
+        settings.AUTH_USER_MODEL,
+        on_delete=models.SET_NULL,
+        null=True,
+        blank=True,
+        related_name="+",
+        verbose_name=_("바꾼 사람"),
+    )
+    # The name at the time, kept when the account is gone.
+    changed_by_name = models.CharField(_("바꾼 사람 이름"), max_length=150, blank=True)
+    # {"notice": {"before": "...", "after": "..."}, ...}: only the fields that changed.
+    changes = models.JSONField(_("바뀐 내용"))
+    changed_at = models.DateTimeField(_("바꾼 시각"), default=timezone.now)
+
+    class Meta:
+        verbose_name = _("가게 안내 변경 기록")
+        verbose_name_plural = _("가게 안내 변경 기록")
+        ordering = ["-changed_at", "-id"]
+        indexes = [
+            models.Index(fields=["shop", "-changed_at"], name="shopdetailchange_recent_idx"),
+        ]
+
+    def __str__(self) -> str:
+        return f"{self.shop} {self.changed_at:%Y-%m-%d %H:%M}"
+
+    @property
+    def field_labels(self) -> list[str]:
+        """The changed fields as the console names them ("안내 배너")."""
+        return [str(Shop._meta.get_field(name).verbose_name) for name in self.changes]

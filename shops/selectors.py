@@ -18,7 +18,15 @@ from shapely.geometry.base import BaseGeometry
 
 from shops import calendar, geo
 from shops.errors import NotFound
-from shops.models import Membership, ShareChannel, ShareStat, Shop, ShopCalendar, ShopClosure
+from shops.models import (
+    Membership,
+    ShareChannel,
+    ShareStat,
+    Shop,
+    ShopCalendar,
+    ShopClosure,
+    ShopDetailChange,
+)
 
 
 def shop_by_slug(slug: str) -> Shop | None:
@@ -374,3 +382,8 @@ def opening_hours_specification(shop: Shop, today: date) -> list[dict[str, Any]]
             }
         )
     return specs
+
+
+def recent_detail_changes(shop_id: int, limit: int = 5) -> list[ShopDetailChange]:
+    """The latest changes of the shop's 가게 안내, newest first (the console's "최근 변경")."""
+    return list(ShopDetailChange.objects.filter(shop_id=shop_id)[:limit])

@@ -25,6 +25,7 @@ from dataclasses import dataclass, field
 from datetime import date, datetime
 from typing import Any
 
+from django.contrib.auth.models import AbstractBaseUser
 from django.core.cache import cache
 from django.core.exceptions import ValidationError as DjangoValidationError
 from django.core.validators import URLValidator
@@ -46,6 +47,7 @@ from shops.models import (
     Shop,
     ShopCalendar,
     ShopClosure,
+    ShopDetailChange,
 )
 from shops.selectors import service_area
 from shops.signals import service_area_changed
@@ -578,10 +580,15 @@ def _check_link(value: Any, label: str) -> str:
     return text
 
 
-def update_shop_details(*, shop: Shop, changes: dict[str, Any]) -> Shop:
+def update_shop_details(
+    *, shop: Shop, changes: dict[str, Any], changed_by: AbstractBaseUser | None = None
+) -> Shop:
     """A manager rewrites what the shop page says about the shop: the banner, hours text,
     return policy and contact links. Text is stored as written (markup included; every page
-    escapes it); control characters, over-long text and non-web links are refused."""
+    escapes it); control characters, over-long text and non-web links are refused.
+
+    A change is kept in ``ShopDetailChange`` with who made it and each field's text before
+    and after; saving the same text again records nothing."""
     unknown = set(changes) - set(SHOP_DETAIL_FIELDS)
     if unknown:
         raise InvalidInput(
@@ -599,9 +606,23 @@ def update_shop_details(*, shop: Shop, changes: dict[str, Any]) -> Shop:
             )
     with transaction.atomic():
         locked = Shop.objects.select_for_update(of=("self",), no_key=True).get(pk=shop.pk)
+        diff = {
+            name: {"before": getattr(locked, name), "after": value}
+            for name, value in cleaned.items()
+            if getattr(locked, name) != value
+        }
         for field_name, value in cleaned.items():
             setattr(locked, field_name, value)
         locked.save(update_fields=list(cleaned))
+        if diff:
+            user = changed_by if changed_by is not None and changed_by.is_authenticated else None
+            ShopDetailChange.objects.create(
+                shop=locked,
+                changed_by=user,
+                changed_by_name=user.get_username() if user is not None else "",
+                changes=diff,
+                changed_at=timezone.now(),
+            )
     for field_name, value in cleaned.items():
         setattr(shop, field_name, value)
     return shop

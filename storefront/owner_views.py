@@ -86,7 +86,9 @@ def shop_details(request: HttpRequest, slug: str) -> HttpResponse:
     form = ShopDetailsForm(request.POST or None, initial=initial)
     if request.method == "POST" and form.is_valid():
         try:
-            shop_services.update_shop_details(shop=shop, changes=dict(form.cleaned_data))
+            shop_services.update_shop_details(
+                shop=shop, changes=dict(form.cleaned_data), changed_by=request.user
+            )
         except DomainError as exc:
             form.add_error(None, exc.detail)
         else:
@@ -95,6 +97,6 @@ def shop_details(request: HttpRequest, slug: str) -> HttpResponse:
     return render(
         request,
         "owner/shop_details.html",
-        {"shop": shop, "form": form},
+        {"shop": shop, "form": form, "recent_changes": selectors.recent_detail_changes(shop.pk)},
         status=400 if request.method == "POST" else 200,
     )

@@ -31,6 +31,9 @@ need:
   day's open reservations and their listings in id order before it cancels them. A
   reservation therefore commits before the closure and is cancelled by it, or sees it.
 * Pickup windows: all windows of one point in one ``ORDER BY starts_at, pk`` statement.
+* The listing row is locked by ``SELECT … FOR UPDATE OF`` where it is read first, or by the
+  count change's conditional ``UPDATE … RETURNING`` itself (a reservation, a "+20"): the same
+  lock at the same point.
 * The shop row is locked by the stock version bump (an UPDATE in livestock/services.py) after
   the listing, or, by writes that lock nothing before it (service area, the shop's counter),
   with ``FOR NO KEY UPDATE`` so rows that merely point at the shop can still be inserted.

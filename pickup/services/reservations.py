@@ -10,10 +10,11 @@ changes are announced after commit. The lock order is in ``pickup/services/__ini
 from __future__ import annotations
 
 from datetime import datetime, timedelta
+from functools import cache
 
 from django.conf import settings
-from django.db import transaction
-from django.db.models import Count, Q, QuerySet, Sum
+from django.db import connection, transaction
+from django.db.models import Exists, Q, QuerySet
 from django.utils import timezone
 from django.utils.translation import gettext as _
 
@@ -31,7 +32,14 @@ from pickup.services.checks import RawInput, check_id
 from pickup.services.windows import check_pickup_date, pickup_slot
 from pickup.streams import record_reservation_change
 from shops import events
-from shops.errors import Conflict, InvalidInput, NotFound, PermissionDenied, RateLimited
+from shops.errors import (
+    Conflict,
+    DomainError,
+    InvalidInput,
+    NotFound,
+    PermissionDenied,
+    RateLimited,
+)
 from shops.idempotency import Stored, run_once
 from shops.models import Shop
 from shops.services import lock_calendar_shared
@@ -130,24 +138,88 @@ def _unique_code(shop: Shop) -> str:
 # --- reserve ---------------------------------------------------------------------------
 
 
-def _check_phone_limits(shop: Shop, phone: str, key: str, now: datetime) -> bool:
-    """Refuse a phone over its no-show or open-reservation limit; return whether the same
-    customer (by keyed hash, which outlives a phone erased without consent) has picked up an
-    order here before. One query."""
-    since = now - timedelta(days=settings.PICKUP_PHONE_RETENTION_DAYS)
-    same_phone = Q(phone=phone)
-    counts = (
-        Reservation.objects.filter(shop_id=shop.pk)
-        .filter(same_phone | Q(customer_key=key))
-        .aggregate(
-            no_shows=Count(
-                "pk",
-                filter=same_phone & Q(status=ReservationStatus.NO_SHOW, ended_at__gte=since),
-            ),
-            active=Count("pk", filter=same_phone & Q(status__in=Reservation.OPEN_STATUSES)),
-            collected=Count("pk", filter=Q(customer_key=key, status=ReservationStatus.PICKED_UP)),
+@cache
+def _customer_counts_sql(vendor: str, device: bool, network: bool) -> str:
+    """The limits' one aggregate (see _customer_counts), written once per database vendor
+    and kind of client: it runs on every reservation."""
+    quote = connection.ops.quote_name
+    column = {f.name: quote(f.column) for f in Reservation._meta.concrete_fields}
+    is_open = f"{column['status']} IN ({', '.join(['%s'] * len(Reservation.OPEN_STATUSES))})"
+    phone, key = f"{column['phone']} = %s", f"{column['customer_key']} = %s"
+    this_listing = f"{is_open} AND {column['listing']} = %s"
+    person, anyone = [phone], [phone, key]
+    counted = [
+        (
+            "no_shows",
+            f"COUNT(*) FILTER (WHERE {phone} AND {column['status']} = %s"
+            f" AND {column['ended_at']} >= %s)",
+        ),
+        ("active", f"COUNT(*) FILTER (WHERE {phone} AND {is_open})"),
+        ("collected", f"COUNT(*) FILTER (WHERE {key} AND {column['status']} = %s)"),
+    ]
+    if device:
+        same_device = f"{column['client_device']} = %s"
+        person.append(same_device)
+        anyone.append(same_device)
+        counted.append(("device_open", f"COUNT(*) FILTER (WHERE {is_open} AND {same_device})"))
+    counted.append(
+        (
+            "person",
+            f"SUM({column['units']}) FILTER (WHERE {this_listing} AND ({' OR '.join(person)}))",
         )
     )
+    if network:
+        same_network = f"{column['client_network']} = %s"
+        anyone.append(same_network)
+        counted.append(
+            ("network", f"SUM({column['units']}) FILTER (WHERE {this_listing} AND {same_network})")
+        )
+        counted.append(("network_open", f"COUNT(*) FILTER (WHERE {is_open} AND {same_network})"))
+    return (
+        f"SELECT {', '.join(sql for _name, sql in counted)}"
+        f" FROM {quote(Reservation._meta.db_table)}"
+        f" WHERE {column['shop']} = %s AND ({' OR '.join(anyone)})"
+    )
+
+
+def _customer_counts(
+    listing: Listing, *, phone: str, key: str, client: Client, now: datetime
+) -> dict[str, int]:
+    """Everything the limits count about this customer at the shop, in one query over the
+    rows that share the phone, the keyed phone, the device or the network: no-shows and open
+    reservations of the phone, pickups of the keyed phone, and the open reservations and
+    units of this listing the person (phone or device) and the network hold."""
+    since = now - timedelta(days=settings.PICKUP_PHONE_RETENTION_DAYS)
+    since = Reservation._meta.get_field("ended_at").get_db_prep_value(since, connection)
+    is_open = [str(status) for status in Reservation.OPEN_STATUSES]
+    names = ["no_shows", "active", "collected"]
+    params: list[object] = [phone, str(ReservationStatus.NO_SHOW), since]
+    params += [phone, *is_open]
+    params += [key, str(ReservationStatus.PICKED_UP)]
+    person, anyone = [phone], [phone, key]
+    if client.device:
+        names.append("device_open")
+        params += [*is_open, client.device]
+        person.append(client.device)
+        anyone.append(client.device)
+    names.append("person")
+    params += [*is_open, listing.pk, *person]
+    if client.network:
+        names += ["network", "network_open"]
+        params += [*is_open, listing.pk, client.network, *is_open, client.network]
+        anyone.append(client.network)
+    params += [listing.shop_id, *anyone]
+    sql = _customer_counts_sql(connection.vendor, bool(client.device), bool(client.network))
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        row = cursor.fetchone()
+    return {name: value or 0 for name, value in zip(names, row, strict=True)}
+
+
+def _check_phone_limits(counts: dict[str, int]) -> bool:
+    """Refuse a phone over its no-show or open-reservation limit; return whether the same
+    customer (by keyed hash, which outlives a phone erased without consent) has picked up an
+    order here before."""
     if counts["no_shows"] >= settings.PICKUP_NO_SHOW_LIMIT:
         raise PermissionDenied(
             _(
@@ -187,7 +259,7 @@ def _over_limit(listing: Listing, limit: int, *, held: int) -> Conflict:
 
 
 def _check_customer_holdings(
-    listing: Listing, limit: int, *, phone: str, client: Client, units: int
+    listing: Listing, limit: int, counts: dict[str, int], *, units: int
 ) -> None:
     """Refuse when this customer would hold more than ``limit`` units of the listing, or
     more open reservations at the shop than one phone may (PICKUP_MAX_ACTIVE_PER_PHONE), so
@@ -197,25 +269,11 @@ def _check_customer_holdings(
     PICKUP_NETWORK_ALLOWANCE times as much (many customers share a carrier's address). The
     units of one listing are counted under its row lock, so they hold exactly under a race.
     """
-    person = Q(phone=phone)
-    if client.device:
-        person |= Q(client_device=client.device)
-    this_listing = Q(listing_id=listing.pk)
-    sums = {"person": Sum("units", filter=this_listing & person)}
-    if client.device:
-        sums["device_open"] = Count("pk", filter=Q(client_device=client.device))
-    if client.network:
-        network = Q(client_network=client.network)
-        sums["network"] = Sum("units", filter=this_listing & network)
-        sums["network_open"] = Count("pk", filter=network)
-    held = Reservation.objects.filter(
-        shop_id=listing.shop_id, status__in=Reservation.OPEN_STATUSES
-    ).aggregate(**sums)
-    person_held = held["person"] or 0
+    person_held = counts["person"]
     if person_held + units > limit:
         raise _over_limit(listing, limit, held=person_held)
     most_open = settings.PICKUP_MAX_ACTIVE_PER_PHONE
-    if (held.get("device_open") or 0) >= most_open:
+    if counts.get("device_open", 0) >= most_open:
         raise RateLimited(
             _(
                 "한 기기로 이 가게에 동시에 %(max)d건까지 예약할 수 있습니다. "
@@ -225,20 +283,39 @@ def _check_customer_holdings(
             code="too_many_active_reservations",
         )
     allowance = settings.PICKUP_NETWORK_ALLOWANCE
-    if (held.get("network") or 0) + units > limit * allowance:
+    if counts.get("network", 0) + units > limit * allowance:
         raise RateLimited(
             _("이 네트워크에서 이 상품을 너무 많이 예약했습니다. 받으신 뒤 다시 예약해 주세요."),
             code="limit_per_network",
             limit=limit,
             unit=listing.unit,
         )
-    if (held.get("network_open") or 0) >= most_open * allowance:
+    if counts.get("network_open", 0) >= most_open * allowance:
         raise RateLimited(
             _("이 네트워크에서 이 가게에 예약이 너무 많습니다. 받으신 뒤 다시 예약해 주세요."),
             code="limit_per_network",
             limit=limit,
             unit=listing.unit,
         )
+
+
+def _option_as_reserved(option: ListingOption) -> ListingOption:
+    """The option read again under its listing's row lock, which the owner's edits hold too:
+    refused when it was removed or changed since it was read, so a reservation never points at
+    an option that is gone or takes units or a price the option no longer has."""
+    current = ListingOption.objects.filter(pk=option.pk, listing_id=option.listing_id).first()
+    if current is None:
+        raise NotFound(_("이 상품에 해당 옵션이 없습니다."), code="option_not_found")
+    if (current.label, current.units, current.pickup_price) != (
+        option.label,
+        option.units,
+        option.pickup_price,
+    ):
+        raise Conflict(
+            _("고르신 옵션이 방금 바뀌었습니다. 내용을 확인하고 다시 예약해 주세요."),
+            code="option_changed",
+        )
+    return current
 
 
 def reserve(
@@ -286,7 +363,12 @@ def reserve(
         # First lock after the idempotency key: a closing of the day waits for this
         # reservation, or this one sees the closure (pickup/services/__init__.py).
         lock_calendar_shared(shop)
-        listing = Listing.objects.filter(pk=listing_id, shop_id=shop.pk).first()
+        code = codes.new_code()
+        listing = (
+            Listing.objects.filter(pk=listing_id, shop_id=shop.pk)
+            .annotate(code_taken=Exists(Reservation.objects.filter(shop_id=shop.pk, code=code)))
+            .first()
+        )
         if listing is None:
             raise NotFound(_("이 가게에 해당 상품이 없습니다."), code="listing_not_found")
         if not listing.is_active:
@@ -311,26 +393,41 @@ def reserve(
         )
         day = timezone.localtime(starts).date()
         key = customer_key(shop_id=shop.pk, phone=phone)
-        returning = _check_phone_limits(shop, phone, key, now)
         per_item = option.units if option else 1
         units = per_item * quantity
         limit = listing.per_customer_limit
-        # More than is left is insufficient_stock (decided under the lock below), whatever
-        # the limit: the customer can act on the count that is left.
-        if limit < units <= listing.available:
-            raise _over_limit(listing, limit, held=0)
         unit_price = option.pickup_price if option else listing.pickup_price
-        code = _unique_code(shop)
-        change_stock_in_transaction(
-            shop=shop,
-            listing_id=listing.pk,
-            delta=-units,
-            reason=Reason.RESERVED,
-            actor=CUSTOMER,
-            note=f"reservation {code}",
-        )
+        if listing.code_taken:
+            code = _unique_code(shop)
+
+        def check_limits() -> tuple[bool, dict[str, int]]:
+            """The phone's limits, then the listing's "1인 최대" for this one request; one
+            query, made under the listing's row lock, that also counts the holdings."""
+            counts = _customer_counts(listing, phone=phone, key=key, client=client, now=now)
+            returning = _check_phone_limits(counts)
+            # More than is left is insufficient_stock (decided under the lock), whatever
+            # the limit: the customer can act on the count that is left.
+            if limit < units <= listing.available:
+                raise _over_limit(listing, limit, held=0)
+            return returning, counts
+
+        try:
+            change_stock_in_transaction(
+                shop=shop,
+                listing_id=listing.pk,
+                delta=-units,
+                reason=Reason.RESERVED,
+                actor=CUSTOMER,
+                note=f"reservation {code}",
+            )
+        except DomainError:
+            check_limits()  # a refusal of the customer comes before one of the stock
+            raise
+        returning, counts = check_limits()
+        if option is not None:
+            option = _option_as_reserved(option)
         # Under the listing's row lock: whatever else this customer holds is committed.
-        _check_customer_holdings(listing, limit, phone=phone, client=client, units=units)
+        _check_customer_holdings(listing, limit, counts, units=units)
         item_name = f"{listing.name} ({option.label})" if option else listing.name
         reservation = Reservation.objects.create(
             shop=shop,
@@ -360,7 +457,7 @@ def reserve(
         # Created from the loaded shop, point (with its place) and window: nothing to reload.
         return _announce(reservation, created=True)
 
-    with transaction.atomic():
+    with transaction.atomic(), events.one_change():
         return run_once(
             shop_id=shop.pk,
             scope="reserve",

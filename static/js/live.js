@@ -58,11 +58,7 @@ function startLive(root) {
     setField(row, "available", String(listing.available));
     const regular = setField(row, "price", text.price(listing.price));
     if (regular) regular.hidden = !hasDiscount(listing.price, listing.pickup_price);
-    // Each option's own count, in the unit the customer buys it in.
-    for (const option of row.querySelectorAll("[data-option-units]")) {
-      const left = option.querySelector("[data-option-left]");
-      if (left) left.textContent = text.optionLeft(Math.floor(listing.available / Number(option.dataset.optionUnits || 1)));
-    }
+    setOptions(row, listing);
     setField(row, "pickup_price", text.price(listing.pickup_price));
     if (listing.max_per_customer) setField(row, "limit", text.limit(listing.max_per_customer, listing.unit));
     const note = setField(row, "staff_note", listing.staff_note || "");
@@ -80,6 +76,23 @@ function startLive(root) {
         : text.left(listing.name, listing.available, listing.unit);
     }
     updateEmpty();
+  }
+
+  // The ways to buy it as the owner last left them (names, pickup prices, sizes), each with its
+  // own count in the unit the customer buys it in.
+  function setOptions(row, listing) {
+    const box = row.querySelector('[data-field="options"]');
+    if (!box || !Array.isArray(listing.options)) return;
+    box.replaceChildren(...listing.options.map((option) => {
+      const item = document.createElement("li");
+      item.dataset.optionUnits = String(option.units);
+      const left = document.createElement("span");
+      left.dataset.optionLeft = "";
+      left.textContent = text.optionLeft(Math.floor(listing.available / Math.max(1, option.units)));
+      item.append(`${option.label} · ${text.price(option.pickup_price)} · `, left);
+      return item;
+    }));
+    box.hidden = listing.options.length === 0;
   }
 
   // A listing posted while the page is open: the same card the server would have drawn

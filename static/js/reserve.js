@@ -20,6 +20,7 @@ const TEXT = {
   price: (amount) => interpolate(gettext("%(amount)s원"), { amount: new Intl.NumberFormat("ko-KR").format(amount) }),
   soldOutTag: ` (${gettext("품절")})`,
   failed: gettext("예약하지 못했습니다. 다시 시도해 주세요."),
+  choiceChanged: (name) => interpolate(gettext("가게에서 '%(name)s'의 내용을 방금 바꿨습니다. 고른 상품과 가격을 확인해 주세요."), { name }),
   offline: gettext("네트워크 연결을 확인해 주세요. 다시 눌러도 한 번만 예약됩니다."),
 };
 const box = document.querySelector("[data-reserve]");
@@ -148,11 +149,11 @@ function enhance(box, form) {
     quantity.focus({ preventScroll: true });
   });
 
-  // A listing posted while the page is open joins the form.
-  function addItem(listing) {
+  // The form's choices for a listing: one per option, or the listing itself.
+  function itemOptions(listing) {
     const limit = listing.max_per_customer || 100;
     const ways = listing.options && listing.options.length ? listing.options : [null];
-    for (const way of ways) {
+    return ways.map((way) => {
       const option = document.createElement("option");
       option.value = way ? `${listing.id}:${way.id}` : String(listing.id);
       option.dataset.listing = String(listing.id);
@@ -166,14 +167,32 @@ function enhance(box, form) {
         ? interpolate(gettext("1인 최대 %(n)s개"), { n: Math.floor(limit / way.units) })
         : interpolate(gettext("1인 최대 %(n)s%(unit)s"), { n: limit, unit: unitText(listing.unit) });
       option.textContent = `${option.dataset.name} — ${TEXT.price(option.dataset.price)} · ${limitText}`;
-      item.append(option);
-    }
+      return option;
+    });
+  }
+
+  const sameChoice = (a, b) => ["units", "price", "name", "unit", "limit"].every((k) => a.dataset[k] === b.dataset[k]);
+
+  // The owner changed the listing (name, price, options): its choices become what the page now
+  // shows. A shopper whose chosen one changed or went is told before reserving it.
+  function syncItem(listing, current) {
+    const fresh = itemOptions(listing);
+    if (fresh.length === current.length && fresh.every((o, i) => o.value === current[i].value && sameChoice(o, current[i]))) return;
+    const chosen = selected();
+    const wasChosen = current.includes(chosen) ? chosen : null;
+    current[0].before(...fresh);
+    for (const option of current) option.remove();
+    if (!wasChosen) return;
+    const again = fresh.find((o) => o.value === wasChosen.value);
+    item.value = (again || fresh[0]).value;
+    if (!again || !sameChoice(again, wasChosen)) formError = TEXT.choiceChanged(wasChosen.dataset.name);
   }
 
   document.addEventListener("listing:update", (event) => {
     const listing = event.detail;
-    const known = [...item.options].some((o) => o.dataset.listing === String(listing.id));
-    if (!known && listing.status === "on_sale") addItem(listing);
+    const current = [...item.options].filter((o) => o.dataset.listing === String(listing.id));
+    if (!current.length && listing.status === "on_sale") item.append(...itemOptions(listing));
+    else if (current.length) syncItem(listing, current);
     available.set(String(listing.id), listing.status === "on_sale" ? listing.available : 0);
     for (const option of item.options) {
       if (option.dataset.listing !== String(listing.id)) continue;

@@ -7,6 +7,7 @@ import pytest
 from playwright.sync_api import expect
 
 from livestock.services import OptionSpec
+from shops.services import update_shop_details
 from tests import factories
 from tests.support.a11y import violations
 
@@ -22,7 +23,7 @@ def _switch_language(page, language: str) -> None:
 
 
 @pytest.mark.parametrize("language", ["ko", "en"])
-def test_every_page_kind_has_no_axe_violation(new_phone, shop, owner_login, language):
+def test_every_page_kind_has_no_axe_violation(new_phone, shop, owner, owner_login, language):
     listing = factories.make_listing(
         shop,
         "단감",
@@ -38,6 +39,7 @@ def test_every_page_kind_has_no_axe_violation(new_phone, shop, owner_login, lang
     factories.make_window(cafe, "09:00", "21:00")
     factories.shop_counter(shop)
     reservation = factories.make_reservation(shop, listing, cafe, quantity=1)
+    update_shop_details(shop=shop, changes={"notice": "오늘 단감 할인"}, changed_by=owner)
 
     found: dict[str, list[str]] = {}
     customer = new_phone("customer")
@@ -66,6 +68,8 @@ def test_every_page_kind_has_no_axe_violation(new_phone, shop, owner_login, lang
         ("reservations", f"/owner/s/{shop.slug}/reservations/"),
         ("cafe-links", f"/owner/s/{shop.slug}/cafes/"),
         ("post-arrival", f"/owner/s/{shop.slug}/listings/new/"),
+        ("edit-listing", f"/owner/s/{shop.slug}/listings/{listing.pk}/edit/"),
+        ("shop-details", f"/owner/s/{shop.slug}/details/"),
         ("area", f"/owner/s/{shop.slug}/area/"),
         ("sharing", f"/owner/s/{shop.slug}/sharing/"),
         ("redeem", f"/owner/s/{shop.slug}/redeem/{reservation.code}/"),

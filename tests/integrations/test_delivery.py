@@ -375,3 +375,20 @@ def test_reservation_events_carry_the_point_of_sale_view(shop, listing, endpoint
     ready = events[-1]["data"]
     assert ready["id"] == r.pk and ready["status"] == "ready"
     assert ready["phone"] == "010-****-5678" and "token" not in ready
+
+
+def test_a_reservation_reads_the_shops_endpoints_once_for_its_two_events(
+    shop, listing, endpoint, receiver, clock
+):
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+
+    point = factories.make_cafe(shop, "골목 카페")
+    with CaptureQueriesContext(connection) as queries:
+        factories.make_reservation(shop, listing, point)
+    endpoint_reads = [q for q in queries if "integrations_webhookendpoint" in q["sql"]]
+    assert len(endpoint_reads) == 1
+    assert list(Delivery.objects.order_by("pk").values_list("event_type", flat=True)) == [
+        "stock.changed",
+        "reservation.created",
+    ]

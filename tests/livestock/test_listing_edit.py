@@ -1,8 +1,9 @@
-"""The owner fixes what they posted (name, unit, prices, note, photo) and re-posts old items."""
+"""The owner fixes what they posted (name, unit, prices, options, note, photo) and re-posts
+old items."""
 
 from __future__ import annotations
 
-from datetime import timedelta
+from datetime import time, timedelta
 
 import pytest
 from django.core.files.uploadedfile import SimpleUploadedFile
@@ -11,7 +12,8 @@ from django.utils import timezone
 
 from livestock import selectors, services
 from livestock.models import Listing, ListingOption, StockEvent
-from shops.errors import InvalidInput, NotFound
+from pickup.services.reservations import _option_as_reserved, cancel_reservation
+from shops.errors import Conflict, InvalidInput, NotFound
 from tests import factories
 from tests.support.media import png as png_bytes
 
@@ -236,3 +238,337 @@ def test_recently_ended_is_newest_first_one_per_name_and_forgets_old_ones(shop):
     Listing.objects.filter(pk=again.pk).update(is_active=False, arrived_at=now - timedelta(days=1))
     factories.make_listing(shop, name="사과")  # still on sale
     assert [listing.pk for listing in selectors.recently_ended(shop.pk)] == [again.pk]
+
+
+# --- options -----------------------------------------------------------------------------
+
+
+@pytest.fixture
+def boxed(shop):
+    """단감 in 반팩 units: "1팩" takes 2 of them, "반팩" one."""
+    return factories.make_listing(
+        shop,
+        "단감",
+        40,
+        unit="반팩",
+        price=9000,
+        pickup_price=7900,
+        options=[
+            services.OptionSpec("1팩", 2, 9000, 7900),
+            services.OptionSpec("반팩", 1, 5000, 4200),
+        ],
+    )
+
+
+@pytest.fixture
+def point(shop, clock):
+    cafe = factories.make_cafe(shop, "골목 카페", opens_at=time(8), closes_at=time(22))
+    factories.make_window(cafe, "12:00", "14:00")
+    return cafe
+
+
+def spec(option: ListingOption, **changes) -> services.OptionSpec:
+    fields = {
+        "id": option.pk,
+        "label": option.label,
+        "units": option.units,
+        "price": option.price,
+        "pickup_price": option.pickup_price,
+    }
+    fields.update(changes)
+    return services.OptionSpec(**fields)
+
+
+def options_of(listing: Listing) -> list[tuple[str, int, int, int]]:
+    return [
+        (o.label, o.units, o.price, o.pickup_price)
+        for o in ListingOption.objects.filter(listing=listing)
+    ]
+
+
+def test_options_are_changed_added_and_removed_in_one_announced_edit(shop, boxed, monkeypatch):
+    sent = []
+    monkeypatch.setattr(services, "publish_stock_message", lambda _shop, m: sent.append(m))
+    pack, half = boxed.options.all()
+    result = services.edit_listing(
+        shop=shop,
+        listing_id=boxed.pk,
+        changes={},
+        options=[
+            spec(pack, label=" 한 팩 ", price=9500, pickup_price=8000),
+            services.OptionSpec("두 팩", 4, 18000, 15000),
+        ],
+    )
+    assert options_of(boxed) == [("한 팩", 2, 9500, 8000), ("두 팩", 4, 18000, 15000)]
+    assert ListingOption.objects.get(label="한 팩").pk == pack.pk  # changed, not replaced
+    assert not ListingOption.objects.filter(pk=half.pk).exists()
+    event = StockEvent.objects.get(version=result.version)
+    assert (event.reason, event.delta) == ("edit", 0)
+    shown = [(o["label"], o["pickup_price"], o["available"]) for o in event.payload["options"]]
+    assert shown == [("한 팩", 8000, 20), ("두 팩", 15000, 10)]
+    assert sent[-1]["listing"]["options"] == event.payload["options"]
+    assert Listing.objects.get(pk=boxed.pk).available == 40
+
+
+def test_options_left_as_none_are_kept_and_an_empty_list_removes_them(shop, boxed):
+    services.edit_listing(shop=shop, listing_id=boxed.pk, changes={"name": "햇단감"})
+    assert len(options_of(boxed)) == 2
+    services.edit_listing(shop=shop, listing_id=boxed.pk, changes={}, options=[])
+    assert options_of(boxed) == []
+
+
+def test_an_option_held_by_an_open_reservation_keeps_its_size_and_stays(shop, boxed, point):
+    pack, half = boxed.options.all()
+    reservation = factories.make_reservation(shop, boxed, point, quantity=3, option_id=pack.pk)
+    assert Listing.objects.get(pk=boxed.pk).available == 34
+    events = StockEvent.objects.count()
+    for options, word in (
+        ([spec(pack, units=3), spec(half)], "몇 개분인지 바꿀 수 없습니다"),
+        ([spec(half)], "지울 수 없습니다"),
+    ):
+        with pytest.raises(services.OptionInUse) as refused:
+            services.edit_listing(
+                shop=shop, listing_id=boxed.pk, changes={"name": "햇단감"}, options=options
+            )
+        assert "'1팩'" in refused.value.detail and word in refused.value.detail
+        assert refused.value.code == "option_in_use" and refused.value.status == 409
+    # Nothing of a refused edit was kept, the name included.
+    assert options_of(boxed) == [("1팩", 2, 9000, 7900), ("반팩", 1, 5000, 4200)]
+    assert Listing.objects.get(pk=boxed.pk).name == "단감"
+    assert StockEvent.objects.count() == events
+
+    # Its name and prices may change; the reservation keeps what it was made with.
+    services.edit_listing(
+        shop=shop,
+        listing_id=boxed.pk,
+        changes={},
+        options=[spec(pack, label="한 팩", price=9900, pickup_price=8800), spec(half, units=3)],
+    )
+    reservation.refresh_from_db()
+    assert (reservation.units, reservation.unit_price, reservation.item_name) == (
+        6,
+        7900,
+        "단감 (1팩)",
+    )
+    # Once it is collected or cancelled, the option is free to change or go; stock returns
+    # by the units the reservation took, whatever the option has become.
+    cancel_reservation(reservation_id=reservation.pk, by="customer")
+    assert Listing.objects.get(pk=boxed.pk).available == 40
+    services.edit_listing(shop=shop, listing_id=boxed.pk, changes={}, options=[spec(half, units=3)])
+    reservation.refresh_from_db()
+    assert reservation.option_id is None and reservation.item_name == "단감 (1팩)"
+    assert options_of(boxed) == [("반팩", 3, 5000, 4200)]
+
+
+def test_an_option_changed_after_the_customer_chose_it_is_refused_under_the_lock(shop, boxed):
+    pack, half = boxed.options.all()
+    chosen = ListingOption.objects.get(pk=pack.pk)
+    services.edit_listing(
+        shop=shop, listing_id=boxed.pk, changes={}, options=[spec(pack, units=3), spec(half)]
+    )
+    with pytest.raises(Conflict) as changed:
+        _option_as_reserved(chosen)
+    assert changed.value.code == "option_changed"
+    services.edit_listing(shop=shop, listing_id=boxed.pk, changes={}, options=[spec(half)])
+    with pytest.raises(NotFound):
+        _option_as_reserved(chosen)
+    unchanged = ListingOption.objects.get(pk=half.pk)
+    assert _option_as_reserved(unchanged).pk == half.pk
+
+
+@pytest.mark.parametrize(
+    ("options", "code"),
+    [
+        (lambda p, h: [spec(p), spec(h, label="1팩")], "duplicate_option"),
+        (lambda p, h: [spec(p), spec(p, label="둘")], "duplicate_option"),
+        (lambda p, h: [spec(p, units=0)], "invalid_option"),
+        (lambda p, h: [spec(p, units=True)], "invalid_option"),
+        (lambda p, h: [spec(p, pickup_price=99999)], "invalid_price"),
+        (lambda p, h: [spec(p, price=-1)], "invalid_price"),
+        (lambda p, h: [spec(p, label="")], "required"),
+        (lambda p, h: [spec(p, label="가" * 41)], "too_long"),
+        (lambda p, h: [spec(p, id=999999)], "option_not_found"),
+        (lambda p, h: [spec(p, id="1")], "option_not_found"),
+    ],
+)
+def test_bad_options_are_refused_and_nothing_changes(shop, boxed, options, code):
+    pack, half = boxed.options.all()
+    before = options_of(boxed)
+    with pytest.raises((InvalidInput, NotFound)) as refused:
+        services.edit_listing(
+            shop=shop, listing_id=boxed.pk, changes={}, options=options(pack, half)
+        )
+    assert refused.value.code == code
+    assert refused.value.detail
+    assert options_of(boxed) == before
+
+
+def test_another_listings_option_cannot_be_taken_over(shop, boxed):
+    other = factories.make_listing(
+        shop, "사과", 10, options=[services.OptionSpec("한 봉지", 1, 3000, 2500)]
+    )
+    theirs = other.options.get()
+    with pytest.raises(NotFound):
+        services.edit_listing(shop=shop, listing_id=boxed.pk, changes={}, options=[spec(theirs)])
+    assert options_of(other) == [("한 봉지", 1, 3000, 2500)]
+
+
+# --- options on the 고치기 page ------------------------------------------------------------
+
+
+def option_rows(listing: Listing, rows: list[dict], extra: int = 0) -> dict[str, str]:
+    """The formset as the page posts it: the listing's options first, then ``extra`` blanks."""
+    initial = listing.options.count()
+    data = {
+        "opt-TOTAL_FORMS": str(len(rows) + extra),
+        "opt-INITIAL_FORMS": str(initial),
+        "opt-MIN_NUM_FORMS": "0",
+        "opt-MAX_NUM_FORMS": "5",
+    }
+    for i, row in enumerate(rows):
+        for key, value in row.items():
+            data[f"opt-{i}-{key}"] = str(value)
+    return data
+
+
+def row(option: ListingOption | None = None, **changes) -> dict:
+    fields = (
+        {
+            "id": option.pk,
+            "label": option.label,
+            "units": option.units,
+            "price": option.price,
+            "pickup_price": option.pickup_price,
+        }
+        if option is not None
+        else {"label": "", "units": "", "price": "", "pickup_price": ""}
+    )
+    fields.update(changes)
+    return fields
+
+
+def test_edit_page_shows_each_option_with_a_remove_box_and_blank_rows(owner_client, shop, boxed):
+    page = owner_client.get(edit_url(shop, boxed)).content.decode()
+    assert 'value="1팩"' in page and 'value="반팩"' in page
+    assert page.count('name="opt-0-DELETE"') == 1 and 'name="opt-2-DELETE"' not in page
+    assert 'name="opt-3-label"' in page  # two rows to add
+    assert "지우기" in page and "소분 옵션" in page
+
+
+def test_options_are_edited_from_the_page_without_javascript(owner_client, shop, boxed, point):
+    pack, half = boxed.options.all()
+    data = edit_form(name="단감", unit="반팩", price="9000", pickup_price="7900")
+    data.update(
+        option_rows(
+            boxed,
+            [
+                row(pack, label="한 팩", pickup_price="7500"),
+                row(half, DELETE="on"),
+                row(label="두 팩", units="4", price="18000", pickup_price=""),
+                row(),
+            ],
+        )
+    )
+    response = owner_client.post(edit_url(shop, boxed), data)
+    assert response.status_code == 302
+    assert options_of(boxed) == [("한 팩", 2, 9000, 7500), ("두 팩", 4, 18000, 18000)]
+    # The shop page's cards and reserve form offer what the owner left.
+    page = Client().get(f"/s/{shop.slug}/").content.decode()
+    assert "한 팩" in page and "두 팩" in page and 'data-option-units="1"' not in page
+    assert f'value="{boxed.pk}:{pack.pk}"' in page
+    assert f'value="{boxed.pk}:{half.pk}"' not in page
+
+
+def test_a_post_without_option_rows_leaves_the_options(owner_client, shop, boxed):
+    response = owner_client.post(edit_url(shop, boxed), edit_form())
+    assert response.status_code == 302
+    assert len(options_of(boxed)) == 2
+
+
+def test_the_page_refuses_resizing_a_reserved_option_and_keeps_everything(
+    owner_client, shop, boxed, point
+):
+    pack, half = boxed.options.all()
+    factories.make_reservation(shop, boxed, point, quantity=1, option_id=pack.pk)
+    data = edit_form()
+    data.update(option_rows(boxed, [row(pack, units="3"), row(half)]))
+    response = owner_client.post(edit_url(shop, boxed), data)
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert 'role="alert"' in body and "아직 찾아가지 않은 예약이 있어" in body
+    assert 'value="3"' in body  # the owner's rows come back as typed
+    boxed.refresh_from_db()
+    assert boxed.name == "단감"
+    assert options_of(boxed) == [("1팩", 2, 9000, 7900), ("반팩", 1, 5000, 4200)]
+
+
+@pytest.mark.parametrize(
+    ("rows", "message"),
+    [
+        (lambda p, h: [row(p, price=""), row(h)], "가격을 입력해 주세요"),
+        (lambda p, h: [row(p, units="0"), row(h)], ""),
+        (lambda p, h: [row(p, units="abc"), row(h)], ""),
+        (lambda p, h: [row(p, label=""), row(h)], "지우기"),
+        (lambda p, h: [row(p, pickup_price="99999"), row(h)], "픽업 가격은 정가보다"),
+        (lambda p, h: [row(p), row(h, label="1팩")], "겹칩니다"),
+        (lambda p, h: [row(p, id="999999"), row(h)], "해당 옵션이 없습니다"),
+        (lambda p, h: [row(p, id="x"), row(h)], "정수"),
+        (
+            lambda p, h: (
+                [row(p), row(h)] + [row(label=f"옵션{i}", units=1, price=100) for i in range(4)]
+            ),
+            "옵션은 5개까지 둘 수 있습니다",
+        ),
+    ],
+)
+def test_bad_option_rows_are_refused_with_a_message(owner_client, shop, boxed, rows, message):
+    pack, half = boxed.options.all()
+    events = StockEvent.objects.count()
+    data = edit_form()
+    data.update(option_rows(boxed, rows(pack, half)))
+    response = owner_client.post(edit_url(shop, boxed), data)
+    assert response.status_code == 400
+    body = response.content.decode()
+    assert 'class="form-error"' in body and message in body
+    boxed.refresh_from_db()
+    assert boxed.name == "단감"
+    assert options_of(boxed) == [("1팩", 2, 9000, 7900), ("반팩", 1, 5000, 4200)]
+    assert StockEvent.objects.count() == events
+
+
+def test_the_admin_keeps_the_same_rule_for_held_options(shop, boxed, point, admin_client):
+    pack, half = boxed.options.all()
+    factories.make_reservation(shop, boxed, point, quantity=1, option_id=pack.pk)
+
+    def post(pack_row: dict) -> object:
+        data = {
+            "name": "단감",
+            "unit": "반팩",
+            "price": "9000",
+            "pickup_price": "7900",
+            "staff_note": "",
+            "is_active": "on",
+            "options-TOTAL_FORMS": "2",
+            "options-INITIAL_FORMS": "2",
+            "options-MIN_NUM_FORMS": "0",
+            "options-MAX_NUM_FORMS": "1000",
+        }
+        rows = [
+            {"id": pack.pk, "label": "1팩", "units": 2, "price": 9000, "pickup_price": 7900}
+            | pack_row,
+            {"id": half.pk, "label": "반팩", "units": 1, "price": 5000, "pickup_price": 4200},
+        ]
+        for i, row in enumerate(rows):
+            data.update({f"options-{i}-{key}": str(value) for key, value in row.items()})
+            data[f"options-{i}-listing"] = str(boxed.pk)
+            data[f"options-{i}-position"] = str(i)
+        return admin_client.post(f"/admin/livestock/listing/{boxed.pk}/change/", data)
+
+    for change, word in (({"units": 3}, "몇 개분인지"), ({"DELETE": "on"}, "지울 수 없습니다")):
+        response = post(change)
+        assert response.status_code == 200  # the form again, with the reason
+        assert word in response.content.decode()
+        assert options_of(boxed) == [("1팩", 2, 9000, 7900), ("반팩", 1, 5000, 4200)]
+    response = post({"label": "한 팩", "pickup_price": 7500})
+    assert response.status_code == 302
+    assert options_of(boxed)[0] == ("한 팩", 2, 9000, 7500)

@@ -48,10 +48,20 @@ def needs_postgresql() -> None:
         pytest.skip("runs in the PostgreSQL pass: DATABASE_URL=postgres://… (make test-services)")
 
 
+# A count change that has not read the listing under its lock takes the lock with its
+# conditional UPDATE (livestock/services.py): the same row lock at the same point.
+TAKES_LISTING_LOCK = re.compile(r'^UPDATE "livestock_listing" ')
+
+
 def locked_tables(queries: list[dict]) -> list[tuple[str, ...]]:
-    """For each locking statement, the tables its ``OF`` names; fail on one without ``OF``."""
+    """For each statement that takes row locks, the tables it locks, in order; fail on a
+    ``FOR UPDATE`` without ``OF``."""
     found = []
     for query in queries:
+        if TAKES_LISTING_LOCK.match(query["sql"]):
+            if ("livestock_listing",) not in found:
+                found.append(("livestock_listing",))
+            continue
         match = LOCKING.search(query["sql"])
         if match is None:
             continue
@@ -92,7 +102,7 @@ def test_every_row_lock_names_only_its_own_table(scene):
     ]
     assert locks(
         reservation_services.cancel_reservation, reservation_id=reservation.pk, by="customer"
-    ) == [("pickup_reservation",), ("livestock_listing",), ("livestock_listing",)]
+    ) == [("pickup_reservation",), ("livestock_listing",)]
     assert locks(reservation_services.mark_ready, shop=shop, reservation_id=other.pk) == [
         ("pickup_reservation",)
     ]
@@ -104,7 +114,6 @@ def test_every_row_lock_names_only_its_own_table(scene):
     ]
     assert locks(reservation_services.mark_no_show, reservation_id=fourth.pk, now=late) == [
         ("pickup_reservation",),
-        ("livestock_listing",),
         ("livestock_listing",),
     ]
     assert locks(stock.adjust_stock, shop=shop, listing_id=listing.pk, delta=5) == [

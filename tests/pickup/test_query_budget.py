@@ -21,19 +21,22 @@ from tests import factories
 
 pytestmark = pytest.mark.django_db
 
-# Includes what the customer already holds ("1인 최대"), and the reservation feeds: one
-# UPDATE ... RETURNING bumps the owner and café feeds together, one INSERT logs both changes
-# (pickup/streams.py).
-# The calendar: the shop's weekly hours, its closures and the place's closures for the days
-# a pickup may be on (3). Two for the webhook outbox (integrations/outbox.py): the shop's
-# endpoints are looked up for each of the reservation's two events (stock.changed,
-# reservation.created), in the transaction, so an endpoint added a moment ago is never missed.
-# One for notify hearing reservation.created: whether anyone at the shop wants "새 예약"
-# pushes (notify/services.py).
+# Includes what the customer already holds ("1인 최대") and the phone's no-show and open limits,
+# counted together in one aggregate under the listing's lock; the calendar (the shop's weekly
+# hours, its closures and the place's closures) in one statement; the stock taken by one
+# UPDATE ... RETURNING plus the listing's options; the reservation feeds: one UPDATE ...
+# RETURNING bumps the owner and café feeds together, one INSERT logs both changes
+# (pickup/streams.py). One for the webhook outbox (integrations/outbox.py): the shop's
+# endpoints, read once for the reservation's two events (stock.changed, reservation.created),
+# in the transaction, so an endpoint added a moment ago is never missed. One for notify
+# hearing reservation.created: whether anyone at the shop wants "새 예약" pushes
+# (notify/services.py).
 # On PostgreSQL three more: the shop calendar's shared lock, and the deferred foreign-key
 # checks run before the feeds are locked.
-RESERVE_BUDGET = 21 + 2 + 1 + (3 if connection.vendor == "postgresql" else 0)
-OPTION_LOOKUP = 1
+RESERVE_BUDGET = 18 + (3 if connection.vendor == "postgresql" else 0)
+# The option is read before the listing's row lock and once more under it, since the owner
+# may have just changed it (pickup.services.reservations._option_as_reserved).
+OPTION_LOOKUP = 2
 
 
 def reserve_through_api(shop, body: dict) -> tuple[dict, int]:
@@ -73,7 +76,7 @@ def test_one_reservation_stays_within_its_query_budget(
     assert_logged_payload_is_the_committed_listing(listing)
 
 
-def test_a_reservation_with_an_option_costs_one_lookup_more(shop, cafe_point, lunch, clock):
+def test_a_reservation_with_an_option_costs_its_lookups_more(shop, cafe_point, lunch, clock):
     listing = factories.make_listing(
         shop,
         "단감",

@@ -220,3 +220,54 @@ def test_the_race_on_postgresql(scene):
     assert errors == Counter({"insufficient_stock": 30})
     assert Listing.objects.get(pk=listing.pk).available == 0
     assert_log_matches(listing)
+
+
+def test_an_option_edit_racing_reservations_of_it_leaves_no_mismatch(scene):
+    """The owner resizes and then removes 1팩 while customers reserve it: each reservation
+    either committed first (and then holds the option, refusing the edit) or comes after and is
+    refused; no reservation points at an option that is gone or of another size."""
+    from livestock import services as stock_services
+    from livestock.services import OptionSpec
+
+    shop, point = scene
+    listing = factories.make_listing(
+        shop,
+        "단감",
+        60,
+        unit="반팩",
+        options=[OptionSpec("1팩", 2, 9000, 7900), OptionSpec("반팩", 1, 5000, 4200)],
+    )
+    pack, half = listing.options.all()
+    edits = [
+        [
+            OptionSpec("1팩", 3, 9000, 7900, id=pack.pk),
+            OptionSpec("반팩", 1, 5000, 4200, id=half.pk),
+        ],
+        [OptionSpec("반팩", 1, 5000, 4200, id=half.pk)],
+    ]
+
+    def work(i: int):
+        if i < len(edits):
+            return stock_services.edit_listing(
+                shop=shop, listing_id=listing.pk, changes={}, options=edits[i]
+            )
+        return reservation_services.reserve(
+            shop=shop,
+            listing_id=listing.pk,
+            option_id=pack.pk,
+            quantity=1,
+            pickup_point_id=point.pk,
+            name=f"손님{i}",
+            phone=f"010-8{i // 1000:03d}-{i % 1000:04d}",
+        )[0]
+
+    _results, errors = race(12, work)
+    assert set(errors) <= {"option_in_use", "option_changed", "option_not_found"}, errors
+    held = list(Reservation.objects.filter(listing=listing))
+    option = listing.options.filter(pk=pack.pk).first()
+    for reservation in held:
+        assert reservation.option_id == pack.pk and option is not None
+        assert reservation.units == option.units * reservation.quantity
+    taken = sum(r.units for r in held)
+    assert Listing.objects.get(pk=listing.pk).available == 60 - taken
+    assert_log_matches(listing)

@@ -276,6 +276,45 @@ def test_a_phone_with_too_many_no_shows_is_refused(shop, listing, cafe_point, lu
     reserve(shop, listing, cafe_point, lunch, phone="010-3333-5555")
 
 
+@override_settings(PICKUP_NO_SHOW_LIMIT=1)
+def test_a_refused_phone_is_told_so_before_the_count_and_before_the_limit(
+    shop, listing, cafe_point, lunch, clock
+):
+    """The phone's limits are counted under the listing's lock, after the stock is taken;
+    the answers stay in their order all the same: the phone, the "1인 최대", the count."""
+    phone = "010-3333-4444"
+    reserve(shop, listing, cafe_point, lunch, phone=phone)
+    clock.set("15:00")
+    reservations.expire_no_shows()
+    clock.set("10:00")
+    few = factories.make_listing(shop, "대봉", 2)
+    for quantity in (3, 1):
+        with pytest.raises(PermissionDenied) as exc:
+            reserve(shop, few, cafe_point, lunch, phone=phone, quantity=quantity)
+        assert exc.value.code == "no_show_limit"
+    limited = factories.make_listing(shop, "홍시", 4, max_per_customer=2)
+    with pytest.raises(Conflict) as exc:
+        reserve(shop, limited, cafe_point, lunch, quantity=3)
+    assert exc.value.code == "limit_per_customer" and exc.value.extra["held"] == 0
+    with pytest.raises(Conflict) as exc:
+        reserve(shop, limited, cafe_point, lunch, quantity=5)
+    assert exc.value.code == "insufficient_stock"
+    assert available(few) == 2 and available(limited) == 4
+    assert not StockEvent.objects.filter(listing__in=[few, limited], reason="reserved").exists()
+
+
+def test_a_code_already_taken_at_the_shop_is_drawn_again(
+    shop, listing, cafe_point, lunch, clock, monkeypatch
+):
+    first = reserve(shop, listing, cafe_point, lunch, phone="010-1111-2222")
+    drawn = iter([first.code, first.code, "ZZZ234"])
+    monkeypatch.setattr(reservations.codes, "new_code", lambda: next(drawn))
+    second = reserve(shop, listing, cafe_point, lunch, phone="010-1111-3333")
+    assert second.code == "ZZZ234"
+    note = StockEvent.objects.filter(listing=listing).order_by("-version").first().note
+    assert note == "reservation ZZZ234"
+
+
 def test_idempotency_key_double_tap_makes_one_reservation(shop, listing, cafe_point, lunch, clock):
     kwargs = {
         "shop": shop,

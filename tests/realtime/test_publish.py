@@ -67,3 +67,61 @@ def test_nothing_is_sent_for_a_rolled_back_transaction(
         except RuntimeError:
             pass
     assert callbacks == [] and layer.sent == []
+
+
+def test_publishes_one_after_another_go_out_in_one_hop_in_order(
+    monkeypatch, db, django_capture_on_commit_callbacks
+):
+    layer = RecordingLayer()
+    monkeypatch.setattr(publish, "get_channel_layer", lambda: layer)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with transaction.atomic():
+            publish.publish_on_commit("stock", {"version": 1})
+            publish.publish_many_on_commit([("owner", {"version": 2}), ("place", {"version": 3})])
+    assert len(callbacks) == 1
+    assert [(group, event["message"]["version"]) for group, event in layer.sent] == [
+        ("stock", 1),
+        ("owner", 2),
+        ("place", 3),
+    ]
+
+
+def test_a_publish_rolled_back_with_its_savepoint_is_not_sent_with_the_one_before(
+    monkeypatch, db, django_capture_on_commit_callbacks
+):
+    layer = RecordingLayer()
+    monkeypatch.setattr(publish, "get_channel_layer", lambda: layer)
+    with django_capture_on_commit_callbacks(execute=True):
+        with transaction.atomic():
+            publish.publish_on_commit("kept", {"version": 1})
+            try:
+                with transaction.atomic():
+                    publish.publish_on_commit("undone", {"version": 2})
+                    raise RuntimeError
+            except RuntimeError:
+                pass
+            publish.publish_on_commit("kept", {"version": 3})
+    assert [(group, event["message"]["version"]) for group, event in layer.sent] == [
+        ("kept", 1),
+        ("kept", 3),
+    ]
+
+
+def test_a_callback_scheduled_in_between_keeps_its_place(
+    monkeypatch, db, django_capture_on_commit_callbacks
+):
+    order = []
+    layer = RecordingLayer()
+
+    async def group_send(group, message):
+        order.append(group)
+
+    layer.group_send = group_send
+    monkeypatch.setattr(publish, "get_channel_layer", lambda: layer)
+    with django_capture_on_commit_callbacks(execute=True) as callbacks:
+        with transaction.atomic():
+            publish.publish_on_commit("first", {"version": 1})
+            transaction.on_commit(lambda: order.append("between"))
+            publish.publish_on_commit("last", {"version": 2})
+    assert len(callbacks) == 3
+    assert order == ["first", "between", "last"]

@@ -161,3 +161,55 @@ def test_address_found_is_told_in_the_address_block(shop, owner_client, monkeypa
     start = html.index("data-address-search")
     block = html[start : html.index("</div>\n", html.index('role="status"', start))]
     assert "주소에서 좌표를 찾았습니다: 서울 마포구 포은로" in block
+
+
+def found_svg(html: str) -> str:
+    start = html.index("<svg", html.index("data-area-picker"))
+    return html[start : html.index("</svg>", start)]
+
+
+def test_a_found_address_is_marked_on_the_picture_in_words_too(shop, owner_client, monkeypatch):
+    from tests.shops.test_area_pages import FakeLocation
+
+    monkeypatch.setattr(geocoding, "get_geocoder", lambda: FakeGeocoder(result=FakeLocation()))
+    html = owner_client.post(
+        f"/owner/s/{shop.slug}/area/points/",
+        {"name": "카페 보리", "address": "포은로 8길", "geocode": "1"},
+    ).content.decode()
+    svg = found_svg(html)
+    # A labelled red marker, east of the shop (x > 0) and a little north (y < 0 drawn).
+    marker = re.search(
+        r'<g class="area-marker marker-found"><title>찾은 주소</title>'
+        r'<circle cx="([-\d.]+)" cy="([-\d.]+)".*?<text [^>]*>찾은 주소</text></g>',
+        svg,
+    )
+    assert marker and float(marker[1]) > 300 and float(marker[2]) < 0
+    # The picture's name says where it is, and so does the note beside the address field.
+    title = re.search(r"<svg [^>]*role=\"img\"[^>]*><title>([^<]*)</title>", svg)[1]
+    assert "빨간 표시 찾은 주소: 가게에서 동쪽 약 4" in title and "구역 안" in title
+    start = html.index("data-address-search")
+    block = html[start : html.index("</div>\n", html.index('role="status"', start))]
+    assert "그림의 빨간 표시(가게에서 동쪽 약 4" in block
+
+
+def test_an_address_beyond_the_picture_is_marked_at_its_edge(shop, owner_client, monkeypatch):
+    from tests.shops.test_area_pages import FakeLocation
+
+    far = type("Far", (FakeLocation,), {"latitude": 37.70, "longitude": 126.9019})
+    monkeypatch.setattr(geocoding, "get_geocoder", lambda: FakeGeocoder(result=far()))
+    html = owner_client.post(
+        f"/owner/s/{shop.slug}/area/points/",
+        {"name": "카페 보리", "address": "먼 곳", "geocode": "1"},
+    ).content.decode()
+    svg = found_svg(html)
+    half = float(re.search(r'data-half-m="([\d.]+)"', svg)[1])
+    cy = float(
+        re.search(r'marker-found"><title>[^<]*</title><circle cx="[-\d.]+" cy="([-\d.]+)"', svg)[1]
+    )
+    assert -half < cy < -half * 0.8  # at the top edge: north
+    assert "가게에서 북쪽 약 16km, 구역 밖" in html
+
+
+def test_no_marker_without_a_found_address(shop, owner_client):
+    html = owner_client.get(f"/owner/s/{shop.slug}/area/").content.decode()
+    assert "marker-found" not in html and "찾은 주소" not in html

@@ -7,7 +7,8 @@ from django.test import Client
 
 from shops import services
 from shops.errors import InvalidInput
-from shops.models import Membership, Shop
+from shops.models import Membership, Shop, ShopDetailChange
+from shops.selectors import recent_detail_changes
 from tests import factories
 
 pytestmark = pytest.mark.django_db
@@ -120,3 +121,69 @@ def test_staff_cannot_edit_and_do_not_see_the_link(shop):
 def test_another_shop_is_404(owner_client, other_shop):
     assert owner_client.post(url(other_shop), details()).status_code == 404
     assert Shop.objects.get(pk=other_shop.pk).notice == other_shop.notice
+
+
+# --- who changed what, and when ------------------------------------------------------------
+
+
+def test_each_change_records_who_what_and_when_and_the_same_text_again_records_nothing(
+    shop, owner, clock
+):
+    clock.set("10:00")
+    services.update_shop_details(shop=shop, changes=details(), changed_by=owner)
+    clock.set("10:05")
+    services.update_shop_details(shop=shop, changes=details(notice="오늘만 20%"), changed_by=owner)
+    services.update_shop_details(shop=shop, changes=details(notice="오늘만 20%"))
+    first, second = ShopDetailChange.objects.filter(shop=shop).order_by("id")
+    assert ShopDetailChange.objects.count() == 2
+    assert (first.changed_by, first.changed_by_name) == (owner, owner.username)
+    assert set(first.changes) == set(details())
+    assert first.changes["notice"] == {
+        "before": "동네 5km 픽업 할인",
+        "after": "동네 5km 픽업 할인 10%",
+    }
+    assert first.changed_at == clock.at("10:00")
+    assert second.changes == {"notice": {"before": "동네 5km 픽업 할인 10%", "after": "오늘만 20%"}}
+    assert second.field_labels == ["안내 배너"]
+    assert second.changed_by == owner and second.changed_at == clock.at("10:05")
+    assert recent_detail_changes(shop.pk) == [second, first]
+
+
+def test_a_refused_change_records_nothing(shop, owner):
+    with pytest.raises(InvalidInput):
+        services.update_shop_details(
+            shop=shop, changes={"notice": "새 안내", "naver_url": "x"}, changed_by=owner
+        )
+    assert not ShopDetailChange.objects.exists()
+
+
+def test_the_details_page_lists_recent_changes(owner_client, owner, shop, other_shop):
+    page = owner_client.get(url(shop)).content.decode()
+    assert "최근 변경" in page and "아직 바꾼 기록이 없습니다" in page
+    response = owner_client.post(
+        url(shop), details(notice="<b>오늘만</b>", return_policy=shop.return_policy)
+    )
+    assert response.status_code == 302
+    services.update_shop_details(shop=other_shop, changes={"notice": "다른 가게 안내"})
+    page = owner_client.get(url(shop)).content.decode()
+    recent = page[page.index("recent-changes-title") :]
+    assert owner.username in recent and "안내 배너" in recent and "카카오톡 채널" in recent
+    assert "교환·환불 안내" not in recent  # unchanged
+    assert "오늘만" not in recent  # which fields, not their text
+    assert "다른 가게 안내" not in page
+
+
+def test_the_admin_shows_changes_read_only(shop, owner, admin_client):
+    services.update_shop_details(shop=shop, changes={"notice": "<i>새</i> 안내"}, changed_by=owner)
+    change = ShopDetailChange.objects.get()
+    listing = admin_client.get("/admin/shops/shopdetailchange/").content.decode()
+    assert owner.username in listing and "안내 배너" in listing
+    detail = admin_client.get(f"/admin/shops/shopdetailchange/{change.pk}/change/")
+    assert detail.status_code == 200
+    body = detail.content.decode()
+    assert "&lt;i&gt;새&lt;/i&gt; 안내" in body and 'name="changed_by_name"' not in body
+    assert admin_client.get("/admin/shops/shopdetailchange/add/").status_code == 403
+    assert (
+        admin_client.post(f"/admin/shops/shopdetailchange/{change.pk}/delete/", {"post": "yes"})
+    ).status_code == 403
+    assert ShopDetailChange.objects.filter(pk=change.pk).exists()

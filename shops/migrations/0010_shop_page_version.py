@@ -6,7 +6,7 @@ from django.db import migrations, models
 class Migration(migrations.Migration):
 
     dependencies = [
-        ('shops', '0008_shop_calendar'),
+        ('shops', '0009_shop_detail_changes'),
     ]
 
     operations = [
