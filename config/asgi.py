@@ -9,8 +9,10 @@ import django  # noqa: E402
 django.setup(set_prefix=False)
 
 from config.http import ThreadPoolASGIHandler  # noqa: E402
+from config.public_reads import PublicReadsApp  # noqa: E402
 
 django_asgi_app = ThreadPoolASGIHandler()
+http_app = PublicReadsApp(django_asgi_app, django_asgi_app.executor)
 
 from channels.routing import ProtocolTypeRouter, URLRouter  # noqa: E402
 from django.urls import re_path  # noqa: E402
@@ -22,7 +24,7 @@ from realtime.wire import IgnoreSendsAfterClose  # noqa: E402
 
 application = ProtocolTypeRouter(
     {
-        "http": django_asgi_app,
+        "http": http_app,
         "websocket": AllowedHostsOriginValidator(
             IgnoreSendsAfterClose(
                 URLRouter(

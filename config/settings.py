@@ -84,6 +84,9 @@ MIDDLEWARE = [
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
+    # Repeat public reads of a shop (page, item page, shop JSON, stock poll) from bytes kept
+    # under the shop's versions; sessions, language and CSRF above it still run.
+    "storefront.page_cache.PublicReadCacheMiddleware",
     "django.contrib.auth.middleware.AuthenticationMiddleware",
     "django.contrib.messages.middleware.MessageMiddleware",
     "django.middleware.clickjacking.XFrameOptionsMiddleware",

@@ -94,6 +94,10 @@ class Shop(models.Model):
     kakao_channel_url = models.URLField(_("카카오톡 채널"), blank=True)
     naver_url = models.URLField(_("네이버 링크"), blank=True)
     stock_version = models.PositiveBigIntegerField(_("재고 버전"), default=0, editable=False)
+    # Grows with every change to what the public pages show besides stock (details, pickup
+    # points, calendar, reviews, reservations leaving a window); with stock_version it keys
+    # the cached public answers (storefront/page_cache.py).
+    page_version = models.PositiveBigIntegerField(_("공개 화면 버전"), default=0, editable=False)
     is_active = models.BooleanField(_("운영 중"), default=True)
     created_at = models.DateTimeField(auto_now_add=True)
 
@@ -121,9 +125,20 @@ class Shop(models.Model):
     def __str__(self) -> str:
         return self.name
 
+    # Counters only ever moved by an UPDATE … SET n = n + 1; a save of an instance read
+    # earlier must not write its stale copy back over a newer value.
+    COUNTERS = frozenset({"stock_version", "page_version"})
+
     def save(self, *args, **kwargs) -> None:
         self.fill_polygon_hash()
         update_fields = kwargs.get("update_fields")
+        if update_fields is None and not self._state.adding and not kwargs.get("force_insert"):
+            deferred = self.get_deferred_fields()
+            update_fields = kwargs["update_fields"] = [
+                f.attname
+                for f in self._meta.concrete_fields
+                if not f.primary_key and f.name not in self.COUNTERS and f.attname not in deferred
+            ]
         if update_fields is not None and "service_polygon" in update_fields:
             kwargs["update_fields"] = {*update_fields, "service_polygon_hash"}
         super().save(*args, **kwargs)

@@ -77,6 +77,7 @@ class NearbyShop:
     lat: float
     lng: float
     distance_m: float
+    page_version: int = 0
 
 
 _POLYGON_CACHE: dict[int, tuple[str, BaseGeometry]] = {}
@@ -124,7 +125,7 @@ def nearby_shops(lat: float, lng: float, limit: int | None = None) -> list[Nearb
     with connection.cursor() as cursor:
         cursor.execute(
             "SELECT id, lat, lng, service_radius_m, slug, name, notice, stock_version, "  # noqa: S608
-            f"service_polygon_hash, service_polygon FROM {table} WHERE is_active AND id IN ("
+            f"service_polygon_hash, service_polygon, page_version FROM {table} WHERE is_active AND id IN ("
             f"SELECT id FROM {table} WHERE lat_band IN ({', '.join(['%s'] * len(bands))}) "
             "AND lng BETWEEN %s AND %s AND lat BETWEEN %s AND %s "
             "AND service_radius_m >= ABS(lat - %s) * %s AND service_radius_m >= ABS(lng - %s) * %s)",
@@ -149,13 +150,15 @@ def nearby_shops(lat: float, lng: float, limit: int | None = None) -> list[Nearb
     polygons = _prepared_polygons({row[0]: (row[8], row[9]) for row, _d in kept if row[8]})
     hits = []
     for row, distance in kept:
-        shop_id, shop_lat, shop_lng, _radius, slug, name, notice, version, digest, _p = row
+        shop_id, shop_lat, shop_lng, _radius, slug, name, notice, version, digest, _p, page = row
         if digest:
             polygon = polygons.get(shop_id)
             if polygon is None or not shapely.intersects_xy(polygon, lng, lat):
                 continue
         hits.append(
-            NearbyShop(shop_id, slug, name, notice, version, shop_lat, shop_lng, float(distance))
+            NearbyShop(
+                shop_id, slug, name, notice, version, shop_lat, shop_lng, float(distance), page
+            )
         )
     hits.sort(key=lambda hit: (hit.distance_m, hit.id))
     return hits[:limit] if limit else hits

@@ -56,6 +56,15 @@ from shops.validation import clean_text
 logger = logging.getLogger(__name__)
 
 
+def mark_public_pages_changed(shop_ids: Iterable[int]) -> None:
+    """Something the shops' public pages show (besides stock) changed: move their
+    ``page_version`` on, inside the caller's transaction, so cached answers keyed by it stop
+    matching when (and only if) the change commits."""
+    ids = sorted({int(shop_id) for shop_id in shop_ids if shop_id is not None})
+    if ids:
+        Shop.objects.filter(pk__in=ids).update(page_version=F("page_version") + 1)
+
+
 def normalize_channel(raw: object) -> str:
     """A known channel name, or ``other`` for anything else (never the raw value)."""
     value = str(raw or "").strip().lower()

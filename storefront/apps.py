@@ -7,3 +7,8 @@ class StorefrontConfig(AppConfig):
     imports it."""
 
     name = "storefront"
+
+    def ready(self) -> None:
+        from storefront.page_cache import watch_public_state
+
+        watch_public_state()

@@ -54,6 +54,20 @@ def _default_language():
     translation.deactivate()
 
 
+@pytest.fixture(autouse=True)
+def _fresh_public_read_cache():
+    """Test transactions roll back, so another test's shop can come back with the same id
+    and versions; answers cached by storefront/page_cache.py must not cross tests."""
+    from config.public_reads import sent_store
+    from storefront.page_cache import store
+
+    store.clear()
+    sent_store.clear()
+    yield
+    store.clear()
+    sent_store.clear()
+
+
 @pytest.fixture
 def shop(db):
     return factories.make_shop()

@@ -16,6 +16,7 @@ from shops import calendar
 from shops.errors import Conflict, InvalidInput, NotFound
 from shops.models import Shop
 from shops.selectors import describe_day
+from shops.services import mark_public_pages_changed
 
 END_OF_DAY = time(23, 59, 59)
 
@@ -97,6 +98,7 @@ def remove_pickup_window(*, shop: Shop, window_id: RawInput) -> None:
     )
     if not updated:
         raise NotFound(_("시간대를 찾을 수 없습니다."), code="window_not_found")
+    mark_public_pages_changed([shop.pk])  # an UPDATE sends no post_save
 
 
 def _minutes(clock: time) -> int:

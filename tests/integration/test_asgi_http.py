@@ -74,13 +74,24 @@ def hand_offs(monkeypatch) -> list[str]:
 
 
 async def test_a_request_is_one_hand_off_to_a_worker_thread(shop, listing, hand_offs):
-    status, headers, body = await asgi_request("GET", f"/api/shops/{shop.slug}")
+    status, headers, body = await asgi_request("GET", "/healthz")
 
     assert status == 200
-    assert json.loads(body)["slug"] == shop.slug
+    assert json.loads(body)["status"] == "ok"
     # Django's own ASGI handler makes about fifteen here: request_started, each
     # MiddlewareMixin hook on its own, the view, response.close.
     assert hand_offs == ["ThreadPoolASGIHandler.respond"], hand_offs
+    assert b"content-security-policy" in headers
+
+
+async def test_a_repeat_shop_read_is_one_hand_off_and_skips_django(shop, listing, hand_offs):
+    status, headers, body = await asgi_request("GET", f"/api/shops/{shop.slug}")
+    assert status == 200 and json.loads(body)["slug"] == shop.slug
+    assert hand_offs == ["PublicReadsApp._prepare", "ThreadPoolASGIHandler.respond"]
+    hand_offs.clear()
+    again = await asgi_request("GET", f"/api/shops/{shop.slug}")
+    assert hand_offs == ["PublicReadsApp._prepare"], hand_offs
+    assert again == (status, headers, body)
     assert b"content-security-policy" in headers
 
 

@@ -172,7 +172,7 @@ def test_markup_in_names_is_escaped_in_tags(client, db):
     assert tags.inline_scripts == 0
 
 
-def test_the_preview_names_the_pickup_windows_of_the_day(client, shop, listing):
+def test_the_preview_names_the_pickup_windows_of_the_day(client, shop, listing, clock):
     counter = factories.shop_counter(shop)
     cafe = factories.make_cafe(shop)
     factories.make_window(counter, "17:00", "20:00")

@@ -1,0 +1,176 @@
+"""The public reads people make most, answered ahead of Django's request machinery.
+
+A repeat ``GET`` of the shop page, a listing's page, ``/api/shops/<slug>``, its
+``/stock?since=`` poll or ``/api/shops/nearby`` is sent as the whole stack sent it the first
+time (every middleware's headers included), keyed as ``storefront.page_cache`` keys answers
+(the shop's versions read by the same one statement, the language, the query, the minute)
+plus the host and the raw forwarded headers. One worker-thread hop computes the key and, for
+a page, what is per visitor: Django's own CSRF middleware gives this visitor their token and
+cookie, the device cookie is set as the view sets it, and the reserve form gets a fresh
+idempotency key. Anything the stack would refuse or treat differently (another host, control
+characters, a signed-in visitor, a flash message, a shared link's visit to count, a database
+error, an answer that is not a complete 200) goes through Django as before.
+"""
+
+from __future__ import annotations
+
+import io
+import uuid
+from dataclasses import dataclass
+from typing import Any
+
+from asgiref.sync import sync_to_async
+from django.core.exceptions import DisallowedHost
+from django.core.handlers.asgi import ASGIRequest
+from django.db import DatabaseError, close_old_connections
+from django.http import HttpResponse
+from django.middleware.csrf import CsrfViewMiddleware, get_token
+from django.utils import timezone, translation
+
+from config.middleware import HostileRequestMiddleware
+from storefront import page_cache
+
+
+@dataclass(frozen=True)
+class SentAnswer:
+    """An answer as it left the whole stack; a page's with its per-visitor values cut out."""
+
+    status: int
+    headers: tuple[tuple[bytes, bytes], ...]
+    body: bytes
+    page: bool
+
+
+sent_store = page_cache.Store()
+PREFIXES = ("/api/shops/", "/s/")
+
+
+def _no_view(request):  # CsrfViewMiddleware is only asked for its request and response hooks
+    return None
+
+
+_csrf = CsrfViewMiddleware(_no_view)
+
+
+class PublicReadsApp:
+    def __init__(self, app, executor) -> None:
+        self.app = app
+        self.prepare = sync_to_async(self._prepare, thread_sensitive=False, executor=executor)
+
+    async def __call__(self, scope, receive, send) -> None:
+        if (
+            scope["type"] != "http"
+            or scope["method"] != "GET"
+            or not scope["path"].startswith(PREFIXES)
+        ):
+            await self.app(scope, receive, send)
+            return
+        prepared = await self.prepare(scope)
+        if prepared is None:
+            await self.app(scope, receive, send)
+        elif isinstance(prepared, SentAnswer):
+            await send(
+                {
+                    "type": "http.response.start",
+                    "status": prepared.status,
+                    "headers": prepared.headers,
+                }
+            )
+            await send({"type": "http.response.body", "body": prepared.body})
+        else:
+            await self._send_and_keep(prepared, scope, receive, send)
+
+    async def _send_and_keep(self, key: tuple, scope, receive, send) -> None:
+        start: dict[str, Any] = {}
+        chunks: list[bytes] = []
+        whole = True
+
+        async def keep(message: dict[str, Any]) -> None:
+            nonlocal whole
+            if message["type"] == "http.response.start":
+                start.update(message)
+            elif message["type"] == "http.response.body":
+                chunks.append(message.get("body", b""))
+                if message.get("more_body"):
+                    whole = False
+            await send(message)
+
+        await self.app(scope, receive, keep)
+        page = key[0] == page_cache.PAGE
+        headers = tuple(start.get("headers") or ())
+        cookies = any(name.lower() == b"set-cookie" for name, _value in headers)
+        if not whole or start.get("status") != 200 or (cookies and not page):
+            return
+        body = b"".join(chunks)
+        if page:
+            body = page_cache.without_visitor_values(body)
+            headers = tuple((n, v) for n, v in headers if n.lower() != b"set-cookie")
+        sent_store.put(key, SentAnswer(200, headers, body, page))
+
+    @staticmethod
+    def _prepare(scope) -> SentAnswer | tuple | None:
+        """The answer to send for a hit, the key to keep the answer under for a miss, or
+        None for a request the whole stack must see."""
+        route = page_cache.route_of(scope["path"])
+        if route is None:
+            return None
+        query = scope.get("query_string", b"").decode("latin-1")
+        if len(query) > page_cache.MAX_QUERY:
+            return None
+        request = ASGIRequest(scope, io.BytesIO())
+        try:
+            host = request.get_host()
+        except DisallowedHost:
+            return None
+        if not page_cache.anonymous(request) or HostileRequestMiddleware.hostile(request):
+            return None
+        kind = route[1]
+        if kind == page_cache.PAGE and request.GET.get("ref"):
+            return None  # a shared link's visit is counted by the view
+        # The connection's life as a request's would have it (CONN_MAX_AGE, health checks).
+        close_old_connections()
+        try:
+            if kind == page_cache.NEARBY:
+                state = page_cache.nearby_state(request)
+            else:
+                shop = page_cache.shop_state(route[0])
+                state = None if shop is None or not shop[3] else shop[:3]
+        except DatabaseError:
+            return None
+        finally:
+            close_old_connections()
+        if state is None:
+            return None
+        language = translation.get_language_from_request(request)
+        key = (
+            kind,
+            scope["path"],
+            query,
+            request.scheme,
+            host,
+            request.META.get("HTTP_X_FORWARDED_PROTO", ""),
+            request.META.get("HTTP_X_FORWARDED_HOST", ""),
+            language,
+            timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+            state,
+        )
+        answer = sent_store.get(key)
+        if answer is None:
+            return key
+        if not answer.page:
+            return answer
+        return _for_this_visitor(request, answer, state[0])
+
+
+def _for_this_visitor(request: ASGIRequest, answer: SentAnswer, shop_id: int) -> SentAnswer:
+    """The stored page with this visitor's CSRF token, idempotency key and cookies, set by
+    the same code the stack runs (Django's CSRF middleware, the page views' device cookie)."""
+    _csrf.process_request(request)
+    body = page_cache.with_visitor_values(answer.body, get_token(request), uuid.uuid4)
+    response = HttpResponse()
+    _csrf.process_response(request, response)
+    page_cache.per_visitor(request, response, shop_id)
+    headers = list(answer.headers)
+    for cookie in response.cookies.values():
+        headers.append((b"set-cookie", cookie.output(header="").strip().encode("latin-1")))
+    return SentAnswer(answer.status, tuple(headers), body, True)

@@ -1,0 +1,304 @@
+"""The public reads people make most, answered from bytes cached under the shop's versions.
+
+The shop page (the link every KakaoTalk share opens), a listing's page, ``GET /api/shops/<slug>``
+and its ``/stock?since=`` poll depend only on the shop's state, the language, the host, the
+query string and the clock (the "영업 중 · 19:00까지" label, the reserve form's days). An answer
+is kept under a key of all of those, the shop's state being its two counters: ``stock_version``
+(every stock change) and ``page_version`` (everything else the pages show; see
+:func:`watch_public_state`). Reading them is one indexed statement, so a repeat visit skips the
+view, its queries, the template and the rest of the middleware; a change moves a counter in the
+change's own transaction, so no answer outlives the state it was drawn from, and nothing is
+invalidated by time alone. The clock enters the key by the minute, the finest the pages show.
+
+What is per visitor is never cached: the CSRF token and the reserve form's idempotency key are
+cut out of the stored page and filled in afresh for each visitor; cookies are set per visitor
+(the CSRF middleware's, the device cookie, a shared link's visit). Signed-in visitors, a flash
+message waiting, a HEAD or anything but a 200 go through the whole stack as before.
+
+The middleware sits after ``CsrfViewMiddleware``: sessions, language and CSRF run as usual, and
+the headers of the middleware after it (the CSP, X-Frame-Options) are stored with the answer,
+per host and scheme, exactly as they were sent.
+"""
+
+from __future__ import annotations
+
+import re
+import threading
+import uuid
+from collections import OrderedDict
+from collections.abc import Callable
+from dataclasses import dataclass
+from typing import Any
+
+from django.conf import settings
+from django.db import connection
+from django.db.models.signals import post_delete, post_save
+from django.http import HttpRequest, HttpResponse
+from django.middleware.csrf import get_token
+from django.utils import timezone, translation
+
+from shops import events
+from shops.converters import SLUG_PATTERN
+from shops.errors import InvalidInput
+from shops.models import Shop, ShopCalendar, ShopClosure
+from shops.selectors import nearby_shops
+from shops.services import mark_public_pages_changed, parse_point
+
+# A shop page is ~40 KB: at most ~40 MB per store and process.
+MAX_ENTRIES = 1024
+MAX_QUERY = 256
+PAGE, JSON, NEARBY = "page", "json", "nearby"
+NEARBY_PATH = "/api/shops/nearby"
+
+ROUTES: tuple[tuple[re.Pattern[str], str], ...] = (
+    (re.compile(rf"^/s/(?P<slug>{SLUG_PATTERN})/(?:l/[0-9]{{1,19}}/)?$"), PAGE),
+    (re.compile(rf"^/api/shops/(?!nearby$)(?P<slug>{SLUG_PATTERN})(?:/stock)?$"), JSON),
+)
+
+# Per-visitor values in a rendered page, cut out before it is stored.
+CSRF_FIELD = re.compile(rb'(name="csrfmiddlewaretoken" value=")[A-Za-z0-9]{32,64}(")')
+IDEMPOTENCY_FIELD = re.compile(rb'(name="idempotency_key" value=")[0-9a-f]{32}(")')
+CSRF_HOLE = b"\x00csrf\x00"
+IDEMPOTENCY_HOLE = b"\x00idem\x00"
+DROPPED_HEADERS = frozenset({"set-cookie", "content-length"})
+
+
+@dataclass(frozen=True)
+class Stored:
+    status: int
+    headers: tuple[tuple[str, str], ...]
+    body: bytes
+    shop_id: int
+    kind: str
+
+
+class Store:
+    """A bounded least-recently-used map, shared by a process's request threads."""
+
+    def __init__(self, limit: int = MAX_ENTRIES) -> None:
+        self.limit = limit
+        self._items: OrderedDict[tuple, Stored] = OrderedDict()
+        self._lock = threading.Lock()
+
+    def get(self, key: tuple) -> Stored | None:
+        with self._lock:
+            item = self._items.get(key)
+            if item is not None:
+                self._items.move_to_end(key)
+            return item
+
+    def put(self, key: tuple, item: Stored) -> None:
+        with self._lock:
+            self._items[key] = item
+            self._items.move_to_end(key)
+            while len(self._items) > self.limit:
+                self._items.popitem(last=False)
+
+    def clear(self) -> None:
+        with self._lock:
+            self._items.clear()
+
+
+store = Store()
+
+
+def shop_state(slug: str) -> tuple[int, int, int, bool] | None:
+    """``(id, stock_version, page_version, is_active)`` in one prepared-once statement."""
+    table = Shop._meta.db_table
+    with connection.cursor() as cursor:
+        cursor.execute(
+            f"SELECT id, stock_version, page_version, is_active FROM {table} WHERE slug = %s",  # noqa: S608
+            [slug],
+        )
+        row = cursor.fetchone()
+    return None if row is None else (row[0], row[1], row[2], bool(row[3]))
+
+
+def nearby_state(request: HttpRequest) -> tuple | None:
+    """The versions of the shops a nearby answer lists (the search itself, which the answer
+    needs anyway, is the one statement); None for a request the view should refuse."""
+    from storefront.nearby import MAX_RESULTS
+
+    try:
+        lat, lng = parse_point(request.GET.get("lat", ""), request.GET.get("lng", ""))
+    except InvalidInput:
+        return None
+    return tuple(
+        (hit.id, hit.stock_version, hit.page_version)
+        for hit in nearby_shops(lat, lng, limit=MAX_RESULTS)
+    )
+
+
+def route_of(path: str) -> tuple[str, str] | None:
+    if path == NEARBY_PATH:
+        return "", NEARBY
+    for pattern, kind in ROUTES:
+        match = pattern.match(path)
+        if match is not None:
+            return match["slug"], kind
+    return None
+
+
+def anonymous(request: HttpRequest) -> bool:
+    cookies = request.COOKIES
+    return settings.SESSION_COOKIE_NAME not in cookies and "messages" not in cookies
+
+
+class PublicReadCacheMiddleware:
+    def __init__(self, get_response) -> None:
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if request.method != "GET" or not anonymous(request):
+            return self.get_response(request)
+        route = route_of(request.path_info)
+        query = request.META.get("QUERY_STRING", "")
+        if route is None or len(query) > MAX_QUERY:
+            return self.get_response(request)
+        slug, kind = route
+        if kind == NEARBY:
+            state = nearby_state(request)
+            if state is None:
+                return self.get_response(request)
+            shop_id = 0
+        else:
+            shop = shop_state(slug)
+            if shop is None or not shop[3]:
+                return self.get_response(request)
+            shop_id, state = shop[0], shop[:3]
+        key = (
+            request.scheme,
+            request.get_host(),
+            request.path_info,
+            query,
+            translation.get_language(),
+            timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+            state,
+        )
+        stored = store.get(key)
+        if stored is not None:
+            return self._replay(request, stored)
+        response = self.get_response(request)
+        item = self._storable(request, response, shop_id, kind)
+        if item is not None:
+            store.put(key, item)
+        return response
+
+    def _storable(
+        self, request: HttpRequest, response: HttpResponse, shop_id: int, kind: str
+    ) -> Stored | None:
+        if response.status_code != 200 or response.streaming:
+            return None
+        body = response.content
+        if kind == PAGE:
+            body = without_visitor_values(body)
+        headers = tuple(
+            (name, value) for name, value in response.items() if name.lower() not in DROPPED_HEADERS
+        )
+        return Stored(response.status_code, headers, body, shop_id, kind)
+
+    def _replay(self, request: HttpRequest, stored: Stored) -> HttpResponse:
+        body = stored.body
+        if stored.kind == PAGE:
+            body = with_visitor_values(body, get_token(request), uuid.uuid4)
+        response = HttpResponse(body, status=stored.status)
+        for name, value in stored.headers:
+            response[name] = value
+        if stored.kind == PAGE:
+            per_visitor(request, response, stored.shop_id)
+        return response
+
+
+def without_visitor_values(page: bytes) -> bytes:
+    """A rendered page with its CSRF tokens and idempotency keys cut out."""
+    page = CSRF_FIELD.sub(rb"\1" + CSRF_HOLE + rb"\2", page)
+    return IDEMPOTENCY_FIELD.sub(rb"\1" + IDEMPOTENCY_HOLE + rb"\2", page)
+
+
+def with_visitor_values(page: bytes, csrf_token: str, new_key: Callable[[], uuid.UUID]) -> bytes:
+    """The cut-out values filled in for one visitor: their token, a fresh key per form."""
+    if CSRF_HOLE in page:
+        page = page.replace(CSRF_HOLE, csrf_token.encode())
+    while IDEMPOTENCY_HOLE in page:
+        page = page.replace(IDEMPOTENCY_HOLE, new_key().hex.encode(), 1)
+    return page
+
+
+def per_visitor(request: HttpRequest, response: HttpResponse, shop_id: int) -> None:
+    """What the page views do for each visitor besides drawing the page."""
+    from pickup.clients import remember_device
+    from shops import sharing
+
+    if sharing.ref_channel(request) is not None:
+        sharing.note_visit(request, response, Shop(pk=shop_id))
+    remember_device(request, response)
+
+
+# --- what moves page_version ---------------------------------------------------------------
+
+
+def _shop_ids_of(instance: Any) -> list[int]:
+    from pickup.models import PickupPoint
+
+    if isinstance(instance, Shop):
+        return [instance.pk]
+    shop_id = getattr(instance, "shop_id", None)
+    if shop_id is not None:
+        return [shop_id]
+    listing = getattr(instance, "listing_id", None)
+    if listing is not None:
+        from livestock.models import Listing
+
+        return list(Listing.objects.filter(pk=listing).values_list("shop_id", flat=True))
+    point = getattr(instance, "pickup_point_id", None)
+    if point is not None:
+        return list(PickupPoint.objects.filter(pk=point).values_list("shop_id", flat=True))
+    place = getattr(instance, "place_id", None) or (
+        instance.pk if instance.__class__.__name__ == "PickupPlace" else None
+    )
+    if place is not None:
+        return list(
+            PickupPoint.objects.filter(place_id=place).values_list("shop_id", flat=True).distinct()
+        )
+    return []
+
+
+def _changed(sender, instance, **kwargs) -> None:
+    if kwargs.get("raw"):
+        return
+    mark_public_pages_changed(_shop_ids_of(instance))
+
+
+# Leaving a window frees its place in the reserve form without always returning stock.
+WINDOW_FREEING_EVENTS = frozenset({events.RESERVATION_CANCELLED, events.RESERVATION_NO_SHOW})
+
+
+def _reservation_step(sender, event: events.BusinessEvent, **kwargs) -> None:
+    if event.type in WINDOW_FREEING_EVENTS:
+        mark_public_pages_changed([event.shop_id])
+
+
+def watch_public_state() -> None:
+    """Connect what moves ``page_version``: a save or delete of any model the public pages
+    draw (the stock counter covers listings' counts), and reservations leaving a window."""
+    from livestock.models import Listing, ListingOption
+    from pickup.models import PickupPlace, PickupPoint, PickupWindow, PlaceClosure
+    from reviews.models import Review
+
+    for model in (
+        Shop,
+        ShopCalendar,
+        ShopClosure,
+        Listing,
+        ListingOption,
+        PickupPlace,
+        PickupPoint,
+        PickupWindow,
+        PlaceClosure,
+        Review,
+    ):
+        post_save.connect(_changed, sender=model, dispatch_uid=f"page_cache.{model.__name__}.save")
+        post_delete.connect(
+            _changed, sender=model, dispatch_uid=f"page_cache.{model.__name__}.delete"
+        )
+    events.happened.connect(_reservation_step, dispatch_uid="page_cache.reservation_step")
