@@ -37,6 +37,9 @@ from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
 from django.utils import timezone, translation
 
+from livestock.models import Listing, ListingOption
+from pickup.models import PickupPlace, PickupPoint, PickupWindow, PlaceClosure
+from reviews.models import Review
 from shops import events
 from shops.converters import SLUG_PATTERN
 from shops.errors import InvalidInput
@@ -238,29 +241,28 @@ def per_visitor(request: HttpRequest, response: HttpResponse, shop_id: int) -> N
 
 
 def _shop_ids_of(instance: Any) -> list[int]:
-    from pickup.models import PickupPoint
-
+    """The shops whose public pages draw ``instance``."""
     if isinstance(instance, Shop):
         return [instance.pk]
-    shop_id = getattr(instance, "shop_id", None)
-    if shop_id is not None:
-        return [shop_id]
-    listing = getattr(instance, "listing_id", None)
-    if listing is not None:
-        from livestock.models import Listing
-
-        return list(Listing.objects.filter(pk=listing).values_list("shop_id", flat=True))
-    point = getattr(instance, "pickup_point_id", None)
-    if point is not None:
-        return list(PickupPoint.objects.filter(pk=point).values_list("shop_id", flat=True))
-    place = getattr(instance, "place_id", None) or (
-        instance.pk if instance.__class__.__name__ == "PickupPlace" else None
-    )
-    if place is not None:
+    if getattr(instance, "shop_id", None) is not None:
+        return [instance.shop_id]
+    if isinstance(instance, ListingOption):
         return list(
-            PickupPoint.objects.filter(place_id=place).values_list("shop_id", flat=True).distinct()
+            Listing.objects.filter(pk=instance.listing_id).values_list("shop_id", flat=True)
         )
-    return []
+    if isinstance(instance, PickupWindow):
+        return list(
+            PickupPoint.objects.filter(pk=instance.pickup_point_id).values_list(
+                "shop_id", flat=True
+            )
+        )
+    place = (
+        instance.pk if isinstance(instance, PickupPlace) else getattr(instance, "place_id", None)
+    )
+    if place is None:
+        return []
+    points = PickupPoint.objects.filter(place_id=place)
+    return list(points.values_list("shop_id", flat=True).distinct())
 
 
 def _changed(sender, instance, **kwargs) -> None:
@@ -281,10 +283,6 @@ def _reservation_step(sender, event: events.BusinessEvent, **kwargs) -> None:
 def watch_public_state() -> None:
     """Connect what moves ``page_version``: a save or delete of any model the public pages
     draw (the stock counter covers listings' counts), and reservations leaving a window."""
-    from livestock.models import Listing, ListingOption
-    from pickup.models import PickupPlace, PickupPoint, PickupWindow, PlaceClosure
-    from reviews.models import Review
-
     for model in (
         Shop,
         ShopCalendar,
