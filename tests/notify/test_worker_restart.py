@@ -67,7 +67,11 @@ def start_worker(env: dict[str, str], ahead: float = 0) -> subprocess.Popen:
 def test_a_worker_killed_mid_fan_out_loses_nothing(push_service, shop, child_database_url):
     browsers = [push_service.browser() for _ in range(FOLLOWERS)]
     for browser in browsers:
-        services.follow_shop(shop=shop, subscription=browser.subscription, origin="http://t")
+        # Agreed to night messages: quiet hours (21:00-08:00 Seoul) would otherwise hold
+        # every push until morning, whatever hour the suite runs at.
+        services.follow_shop(
+            shop=shop, subscription=browser.subscription, night=True, origin="http://t"
+        )
     factories.make_listing(shop, "단감", available=200)
     Push.objects.update(due_at=Push.objects.get().created_at)  # due now
     push_service.delay = 0.02  # slow enough to be killed half way
