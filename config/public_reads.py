@@ -42,6 +42,15 @@ class SentAnswer:
 
 
 sent_store = page_cache.Store()
+# Customers' positions rarely repeat exactly: nearby answers get a store of their own, so a
+# stream of one-off positions never pushes shop pages out.
+nearby_store = page_cache.Store(limit=256)
+
+
+def store_for(key: tuple) -> page_cache.Store:
+    return nearby_store if key[0] == page_cache.NEARBY else sent_store
+
+
 PREFIXES = ("/api/shops/", "/s/")
 
 
@@ -105,7 +114,7 @@ class PublicReadsApp:
         if page:
             body = page_cache.without_visitor_values(body)
             headers = tuple((n, v) for n, v in headers if n.lower() != b"set-cookie")
-        sent_store.put(key, SentAnswer(200, headers, body, page))
+        store_for(key).put(key, SentAnswer(200, headers, body, page))
 
     @staticmethod
     def _prepare(scope) -> SentAnswer | tuple | None:
@@ -154,7 +163,7 @@ class PublicReadsApp:
             timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
             state,
         )
-        answer = sent_store.get(key)
+        answer = store_for(key).get(key)
         if answer is None:
             return key
         if not answer.page:

@@ -156,19 +156,15 @@ class PublicReadCacheMiddleware:
             return self.get_response(request)
         route = route_of(request.path_info)
         query = request.META.get("QUERY_STRING", "")
-        if route is None or len(query) > MAX_QUERY:
+        # JSON reads are kept ahead of Django (config/public_reads.py); pages come here when
+        # that layer let them through (a shared link's visit to count) or under another server.
+        if route is None or route[1] != PAGE or len(query) > MAX_QUERY:
             return self.get_response(request)
         slug, kind = route
-        if kind == NEARBY:
-            state = nearby_state(request)
-            if state is None:
-                return self.get_response(request)
-            shop_id = 0
-        else:
-            shop = shop_state(slug)
-            if shop is None or not shop[3]:
-                return self.get_response(request)
-            shop_id, state = shop[0], shop[:3]
+        shop = shop_state(slug)
+        if shop is None or not shop[3]:
+            return self.get_response(request)
+        shop_id, state = shop[0], shop[:3]
         key = (
             request.scheme,
             request.get_host(),

@@ -58,14 +58,14 @@ def _default_language():
 def _fresh_public_read_cache():
     """Test transactions roll back, so another test's shop can come back with the same id
     and versions; answers cached by storefront/page_cache.py must not cross tests."""
-    from config.public_reads import sent_store
+    from config.public_reads import nearby_store, sent_store
     from storefront.page_cache import store
 
-    store.clear()
-    sent_store.clear()
+    for kept in (store, sent_store, nearby_store):
+        kept.clear()
     yield
-    store.clear()
-    sent_store.clear()
+    for kept in (store, sent_store, nearby_store):
+        kept.clear()
 
 
 @pytest.fixture
