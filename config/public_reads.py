@@ -87,6 +87,8 @@ class PublicReadsApp:
             )
             await send({"type": "http.response.body", "body": prepared.body})
         else:
+            # Kept here when it comes back: the page middleware need not keep it as well.
+            scope = {**scope, page_cache.KEPT_AHEAD: True}
             await self._send_and_keep(prepared, scope, receive, send)
 
     async def _send_and_keep(self, key: tuple, scope, receive, send) -> None:

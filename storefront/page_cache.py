@@ -52,6 +52,8 @@ MAX_ENTRIES = 1024
 MAX_QUERY = 256
 PAGE, JSON, NEARBY = "page", "json", "nearby"
 NEARBY_PATH = "/api/shops/nearby"
+# Set in the ASGI scope of a request whose answer config/public_reads.py keeps.
+KEPT_AHEAD = "dongne5km.kept_ahead"
 
 ROUTES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(rf"^/s/(?P<slug>{SLUG_PATTERN})/(?:l/[0-9]{{1,19}}/)?$"), PAGE),
@@ -152,7 +154,11 @@ class PublicReadCacheMiddleware:
         self.get_response = get_response
 
     def __call__(self, request: HttpRequest) -> HttpResponse:
-        if request.method != "GET" or not anonymous(request):
+        if (
+            request.method != "GET"
+            or not anonymous(request)
+            or getattr(request, "scope", {}).get(KEPT_AHEAD)
+        ):
             return self.get_response(request)
         route = route_of(request.path_info)
         query = request.META.get("QUERY_STRING", "")

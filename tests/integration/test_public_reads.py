@@ -217,3 +217,12 @@ async def test_a_shared_links_visit_and_a_changed_count_go_through(shop, listing
     )
     status, _headers, body = await page_request(page)
     assert status == 200 and b"189" in body
+
+
+async def test_a_page_kept_ahead_of_django_is_not_kept_twice(shop, listing):
+    from storefront.page_cache import store
+
+    await page_request(f"/s/{shop.slug}/")
+    assert len(store._items) == 0
+    await page_request(f"/s/{shop.slug}/?ref=kakao")  # through the view: kept by the middleware
+    assert len(store._items) == 1
