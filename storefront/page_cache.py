@@ -31,7 +31,7 @@ from dataclasses import dataclass
 from typing import Any
 
 from django.conf import settings
-from django.db import connection
+from django.db import DatabaseError, connection
 from django.db.models.signals import post_delete, post_save
 from django.http import HttpRequest, HttpResponse
 from django.middleware.csrf import get_token
@@ -167,7 +167,11 @@ class PublicReadCacheMiddleware:
         if route is None or route[1] != PAGE or len(query) > MAX_QUERY:
             return self.get_response(request)
         slug, kind = route
-        shop = shop_state(slug)
+        try:
+            shop = shop_state(slug)
+        except DatabaseError:
+            # The view meets the same error, where the stack turns it into its calm 503.
+            return self.get_response(request)
         if shop is None or not shop[3]:
             return self.get_response(request)
         shop_id, state = shop[0], shop[:3]

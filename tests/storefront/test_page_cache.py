@@ -254,3 +254,17 @@ def test_the_store_is_bounded():
         small.put((i,), Stored(200, (), b"x", 1, "json"))
     assert small.get((0,)) is None and small.get((4,)) is not None
     assert store.limit >= 1000
+
+
+def test_a_database_error_while_reading_the_versions_is_the_views_to_answer(
+    client, shop, listing, monkeypatch
+):
+    from django.db import OperationalError
+
+    from storefront import page_cache
+
+    def away(slug):
+        raise OperationalError("the database is away")
+
+    monkeypatch.setattr(page_cache, "shop_state", away)
+    assert client.get(f"/s/{shop.slug}/?ref=kakao").status_code == 200  # the view still answers
