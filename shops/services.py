@@ -58,11 +58,17 @@ logger = logging.getLogger(__name__)
 
 def mark_public_pages_changed(shop_ids: Iterable[int]) -> None:
     """Something the shops' public pages show (besides stock) changed: move their
-    ``page_version`` on, inside the caller's transaction, so cached answers keyed by it stop
-    matching when (and only if) the change commits."""
+    ``page_version`` on once the change commits (nothing moves for a change rolled back).
+
+    After the commit, not inside it: an UPDATE of the shop row in the middle of a write would
+    take that row's lock out of the order every write keeps (tests/pickup/test_lock_order.py).
+    A page drawn in the instant between the commit and this UPDATE may be kept under the old
+    key; the next read after it draws anew."""
     ids = sorted({int(shop_id) for shop_id in shop_ids if shop_id is not None})
     if ids:
-        Shop.objects.filter(pk__in=ids).update(page_version=F("page_version") + 1)
+        transaction.on_commit(
+            lambda: Shop.objects.filter(pk__in=ids).update(page_version=F("page_version") + 1)
+        )
 
 
 def normalize_channel(raw: object) -> str:

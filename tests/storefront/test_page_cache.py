@@ -22,7 +22,8 @@ from shops.models import Shop
 from storefront.page_cache import store
 from tests import factories
 
-pytestmark = pytest.mark.django_db
+# Real commits: page_version moves after a change commits.
+pytestmark = pytest.mark.django_db(transaction=True)
 
 CSRF = re.compile(r'name="csrfmiddlewaretoken" value="([^"]+)"')
 IDEMPOTENCY = re.compile(r'name="idempotency_key" value="([^"]+)"')
