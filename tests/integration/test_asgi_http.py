@@ -23,6 +23,14 @@ pytestmark = pytest.mark.django_db(transaction=True)
 async def asgi_request(
     method: str, path: str, body: bytes = b"", headers: list[tuple[bytes, bytes]] | None = None
 ) -> tuple[int, dict, bytes]:
+    status, raw, answer = await asgi_exchange(method, path, body, headers)
+    return status, {k.lower(): v for k, v in raw}, answer
+
+
+async def asgi_exchange(
+    method: str, path: str, body: bytes = b"", headers: list[tuple[bytes, bytes]] | None = None
+) -> tuple[int, list[tuple[bytes, bytes]], bytes]:
+    """One request through the ASGI application; every response header kept, in order."""
     path, _, query = path.partition("?")
     scope = {
         "type": "http",
@@ -48,7 +56,7 @@ async def asgi_request(
         if not message.get("more_body"):
             break
     await communicator.wait(10)
-    return start["status"], {k.lower(): v for k, v in start["headers"]}, b"".join(chunks)
+    return start["status"], list(start["headers"]), b"".join(chunks)
 
 
 @pytest.fixture(autouse=True)

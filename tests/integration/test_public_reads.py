@@ -10,13 +10,11 @@ from http.cookies import SimpleCookie
 
 import pytest
 from asgiref import sync
-from asgiref.testing import ApplicationCommunicator
 from django.core import signals
 from django.db import connections
 
-from config.asgi import application
 from livestock import services as stock_services
-from tests.integration.test_asgi_http import asgi_request
+from tests.integration.test_asgi_http import asgi_exchange, asgi_request
 
 pytestmark = pytest.mark.django_db(transaction=True)
 
@@ -129,33 +127,8 @@ def cookies_of(headers: list[tuple[bytes, bytes]]) -> dict[str, str]:
 
 
 async def page_request(path: str, headers=None):
-    """Like asgi_request, with every response header kept (several Set-Cookie)."""
-    path, _, query = path.partition("?")
-    scope = {
-        "type": "http",
-        "asgi": {"version": "3.0"},
-        "http_version": "1.1",
-        "method": "GET",
-        "scheme": "http",
-        "path": path,
-        "raw_path": path.encode(),
-        "query_string": query.encode(),
-        "root_path": "",
-        "headers": [(b"host", b"testserver"), *(headers or [])],
-        "client": ("127.0.0.1", 40000),
-        "server": ("testserver", 80),
-    }
-    communicator = ApplicationCommunicator(application, scope)
-    await communicator.send_input({"type": "http.request", "body": b"", "more_body": False})
-    start = await communicator.receive_output(10)
-    body = b""
-    while True:
-        message = await communicator.receive_output(10)
-        body += message.get("body", b"")
-        if not message.get("more_body"):
-            break
-    await communicator.wait(10)
-    return start["status"], start["headers"], body
+    """Every response header kept (a page sends several Set-Cookie)."""
+    return await asgi_exchange("GET", path, headers=headers)
 
 
 async def test_a_repeat_page_is_sent_with_this_visitors_token_key_and_cookies(
