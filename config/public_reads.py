@@ -116,7 +116,9 @@ class PublicReadsApp:
         if page:
             body = page_cache.without_visitor_values(body)
             headers = tuple((n, v) for n, v in headers if n.lower() != b"set-cookie")
-        store_for(key).put(key, SentAnswer(200, headers, body, page))
+        state = key[-1]
+        shop_ids = [shop[0] for shop in state] if key[0] == page_cache.NEARBY else [state[0]]
+        store_for(key).put(key, SentAnswer(200, headers, body, page), shop_ids)
 
     @staticmethod
     def _prepare(scope) -> SentAnswer | tuple | None:

@@ -35,7 +35,7 @@ from django.utils import timezone
 from django.utils.translation import gettext as _
 from django.utils.translation import gettext_lazy as _lazy
 
-from shops import calendar, geo, live
+from shops import calendar, geo, live, signals
 from shops.cache import CacheUnavailable
 from shops.errors import Conflict, DomainError, InvalidInput, NotFound, PermissionDenied
 from shops.models import (
@@ -63,9 +63,12 @@ def mark_public_pages_changed(shop_ids: Iterable[int]) -> None:
     After the commit, not inside it: an UPDATE of the shop row in the middle of a write would
     take that row's lock out of the order every write keeps (tests/pickup/test_lock_order.py).
     A page drawn in the instant between the commit and this UPDATE may be kept under the old
-    key; the next read after it draws anew."""
+    key; the next read after it draws anew. This process, which made the change, forgets
+    what it kept of those shops at once (``signals.public_pages_changed``), so its own next
+    read, in or after the transaction, is drawn from the change."""
     ids = sorted({int(shop_id) for shop_id in shop_ids if shop_id is not None})
     if ids:
+        signals.public_pages_changed.send(sender=Shop, shop_ids=ids)
         transaction.on_commit(
             lambda: Shop.objects.filter(pk__in=ids).update(page_version=F("page_version") + 1)
         )

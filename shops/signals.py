@@ -11,3 +11,8 @@ service_area_changed = Signal()
 # key), ``title``, ``body`` and ``path`` (the console page that shows it). The console shows
 # the same facts on its own; notify pushes them to the phones that asked for owner alerts.
 owner_alert = Signal()
+
+# Sent at once (inside the change's transaction) by ``services.mark_public_pages_changed``,
+# with ``shop_ids``: what this process keeps of those shops' public pages is stale for it.
+# Other processes learn it from ``page_version``, which moves when the change commits.
+public_pages_changed = Signal()

@@ -6,9 +6,10 @@ query string and the clock (the "영업 중 · 19:00까지" label, the reserve f
 is kept under a key of all of those, the shop's state being its two counters: ``stock_version``
 (every stock change) and ``page_version`` (everything else the pages show; see
 :func:`watch_public_state`). Reading them is one indexed statement, so a repeat visit skips the
-view, its queries, the template and the rest of the middleware; a change moves a counter in the
-change's own transaction, so no answer outlives the state it was drawn from, and nothing is
-invalidated by time alone. The clock enters the key by the minute, the finest the pages show.
+view, its queries, the template and the rest of the middleware. A change of stock moves
+``stock_version`` in its own transaction; any other change moves ``page_version`` once it
+commits, and the process that made it forgets what it kept of that shop at once. So no answer
+outlives the state it was drawn from, and nothing is invalidated by time alone. The clock enters the key by the minute, the finest the pages show.
 
 What is per visitor is never cached: the CSRF token and the reserve form's idempotency key are
 cut out of the stored page and filled in afresh for each visitor; cookies are set per visitor
@@ -25,8 +26,9 @@ from __future__ import annotations
 import re
 import threading
 import uuid
+import weakref
 from collections import OrderedDict
-from collections.abc import Callable
+from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 from typing import Any
 
@@ -46,6 +48,7 @@ from shops.errors import InvalidInput
 from shops.models import Shop, ShopCalendar, ShopClosure
 from shops.selectors import nearby_shops
 from shops.services import mark_public_pages_changed, parse_point
+from shops.signals import public_pages_changed
 
 # A shop page is ~40 KB: at most ~40 MB per store and process.
 MAX_ENTRIES = 1024
@@ -80,21 +83,26 @@ class Stored:
 class Store:
     """A bounded least-recently-used map, shared by a process's request threads."""
 
+    every: weakref.WeakSet[Store] = weakref.WeakSet()
+
     def __init__(self, limit: int = MAX_ENTRIES) -> None:
         self.limit = limit
-        self._items: OrderedDict[tuple, Stored] = OrderedDict()
+        self._items: OrderedDict[tuple, tuple[Any, frozenset[int]]] = OrderedDict()
         self._lock = threading.Lock()
+        Store.every.add(self)
 
-    def get(self, key: tuple) -> Stored | None:
+    def get(self, key: tuple) -> Any:
         with self._lock:
-            item = self._items.get(key)
-            if item is not None:
-                self._items.move_to_end(key)
-            return item
+            kept = self._items.get(key)
+            if kept is None:
+                return None
+            self._items.move_to_end(key)
+            return kept[0]
 
-    def put(self, key: tuple, item: Stored) -> None:
+    def put(self, key: tuple, item: Any, shop_ids: Iterable[int]) -> None:
+        """Keep ``item``, drawn from the shops ``shop_ids``, under ``key``."""
         with self._lock:
-            self._items[key] = item
+            self._items[key] = (item, frozenset(shop_ids))
             self._items.move_to_end(key)
             while len(self._items) > self.limit:
                 self._items.popitem(last=False)
@@ -102,6 +110,11 @@ class Store:
     def clear(self) -> None:
         with self._lock:
             self._items.clear()
+
+    def forget_shops(self, shop_ids: set[int]) -> None:
+        with self._lock:
+            for key in [key for key, (_, drawn) in self._items.items() if drawn & shop_ids]:
+                del self._items[key]
 
 
 store = Store()
@@ -190,7 +203,7 @@ class PublicReadCacheMiddleware:
         response = self.get_response(request)
         item = self._storable(request, response, shop_id, kind)
         if item is not None:
-            store.put(key, item)
+            store.put(key, item, [shop_id])
         return response
 
     def _storable(
@@ -306,3 +319,9 @@ def watch_public_state() -> None:
             _changed, sender=model, dispatch_uid=f"page_cache.{model.__name__}.delete"
         )
     events.happened.connect(_reservation_step, dispatch_uid="page_cache.reservation_step")
+    public_pages_changed.connect(_forget, dispatch_uid="page_cache.forget")
+
+
+def _forget(sender, shop_ids: list[int], **kwargs) -> None:
+    for kept in Store.every:
+        kept.forget_shops(set(shop_ids))

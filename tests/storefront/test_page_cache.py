@@ -252,8 +252,10 @@ def test_the_store_is_bounded():
 
     small = Store(limit=3)
     for i in range(5):
-        small.put((i,), Stored(200, (), b"x", 1, "json"))
+        small.put((i,), Stored(200, (), b"x", 1, "json"), [i])
     assert small.get((0,)) is None and small.get((4,)) is not None
+    small.forget_shops({4})
+    assert small.get((4,)) is None and small.get((3,)) is not None
     assert store.limit >= 1000
 
 
