@@ -27,8 +27,10 @@ from django.http import HttpResponse
 from django.middleware.csrf import CsrfViewMiddleware, get_token
 from django.utils import timezone, translation
 
+from config import loop_reads
 from config.middleware import HostileRequestMiddleware
 from storefront import page_cache
+from storefront.nearby import MAX_RESULTS
 
 
 @dataclass(frozen=True)
@@ -61,10 +63,23 @@ def _no_view(request):  # CsrfViewMiddleware is only asked for its request and r
 _csrf = CsrfViewMiddleware(_no_view)
 
 
+@dataclass(frozen=True)
+class Looked:
+    """What a request that may be answered from before asks for."""
+
+    request: ASGIRequest
+    kind: str
+    slug: str
+    query: str
+    host: str
+
+
 class PublicReadsApp:
     def __init__(self, app, executor) -> None:
         self.app = app
-        self.prepare = sync_to_async(self._prepare, thread_sensitive=False, executor=executor)
+        self.state_in_thread = sync_to_async(
+            _state_in_thread, thread_sensitive=False, executor=executor
+        )
 
     async def __call__(self, scope, receive, send) -> None:
         if (
@@ -90,6 +105,49 @@ class PublicReadsApp:
             # Kept here when it comes back: the page middleware need not keep it as well.
             scope = {**scope, page_cache.KEPT_AHEAD: True}
             await self._send_and_keep(prepared, scope, receive, send)
+
+    async def prepare(self, scope) -> SentAnswer | tuple | None:
+        """The answer to send for a hit, the key to keep the answer under for a miss, or
+        None for a request the whole stack must see.
+
+        All of it runs on the event loop, the database reads too when config/loop_reads.py
+        can make them; a read it leaves to Django takes one hop to a worker thread."""
+        looked = _look(scope)
+        if looked is None:
+            return None
+        state: Any
+        if looked.kind == page_cache.NEARBY:
+            point = page_cache.nearby_point(looked.request)
+            if point is None:
+                return None
+            state = await loop_reads.nearby_state(*point, limit=MAX_RESULTS)
+        else:
+            state = await loop_reads.shop_state(looked.slug)
+        if state is loop_reads.ASK_DJANGO:
+            state = await self.state_in_thread(looked)
+        if state is None or (looked.kind != page_cache.NEARBY and not state[3]):
+            return None
+        if looked.kind != page_cache.NEARBY:
+            state = state[:3]
+        request = looked.request
+        key = (
+            looked.kind,
+            scope["path"],
+            looked.query,
+            request.scheme,
+            looked.host,
+            request.META.get("HTTP_X_FORWARDED_PROTO", ""),
+            request.META.get("HTTP_X_FORWARDED_HOST", ""),
+            translation.get_language_from_request(request),
+            timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
+            state,
+        )
+        answer = store_for(key).get(key)
+        if answer is None:
+            return key
+        if not answer.page:
+            return answer
+        return _for_this_visitor(request, answer, state[0])
 
     async def _send_and_keep(self, key: tuple, scope, receive, send) -> None:
         start: dict[str, Any] = {}
@@ -120,59 +178,41 @@ class PublicReadsApp:
         shop_ids = [shop[0] for shop in state] if key[0] == page_cache.NEARBY else [state[0]]
         store_for(key).put(key, SentAnswer(200, headers, body, page), shop_ids)
 
-    @staticmethod
-    def _prepare(scope) -> SentAnswer | tuple | None:
-        """The answer to send for a hit, the key to keep the answer under for a miss, or
-        None for a request the whole stack must see."""
-        route = page_cache.route_of(scope["path"])
-        if route is None:
-            return None
-        query = scope.get("query_string", b"").decode("latin-1")
-        if len(query) > page_cache.MAX_QUERY:
-            return None
-        request = ASGIRequest(scope, io.BytesIO())
-        try:
-            host = request.get_host()
-        except DisallowedHost:
-            return None
-        if not page_cache.anonymous(request) or HostileRequestMiddleware.hostile(request):
-            return None
-        kind = route[1]
-        if kind == page_cache.PAGE and request.GET.get("ref"):
-            return None  # a shared link's visit is counted by the view
-        # The connection's life as a request's would have it (CONN_MAX_AGE, health checks).
+
+def _look(scope) -> Looked | None:
+    """The request, if it is one that may be answered from before."""
+    route = page_cache.route_of(scope["path"])
+    if route is None:
+        return None
+    query = scope.get("query_string", b"").decode("latin-1")
+    if len(query) > page_cache.MAX_QUERY:
+        return None
+    request = ASGIRequest(scope, io.BytesIO())
+    try:
+        host = request.get_host()
+    except DisallowedHost:
+        return None
+    if not page_cache.anonymous(request) or HostileRequestMiddleware.hostile(request):
+        return None
+    slug, kind = route
+    if kind == page_cache.PAGE and request.GET.get("ref"):
+        return None  # a shared link's visit is counted by the view
+    return Looked(request, kind, slug, query, host)
+
+
+def _state_in_thread(looked: Looked) -> Any:
+    """The state a key is made of, read through Django: a shop's ``(id, stock_version,
+    page_version, is_active)``, the versions of the shops a nearby search finds, or None."""
+    # The connection's life as a request's would have it (CONN_MAX_AGE, health checks).
+    close_old_connections()
+    try:
+        if looked.kind == page_cache.NEARBY:
+            return page_cache.nearby_state(looked.request)
+        return page_cache.shop_state(looked.slug)
+    except DatabaseError:
+        return None
+    finally:
         close_old_connections()
-        try:
-            if kind == page_cache.NEARBY:
-                state = page_cache.nearby_state(request)
-            else:
-                shop = page_cache.shop_state(route[0])
-                state = None if shop is None or not shop[3] else shop[:3]
-        except DatabaseError:
-            return None
-        finally:
-            close_old_connections()
-        if state is None:
-            return None
-        language = translation.get_language_from_request(request)
-        key = (
-            kind,
-            scope["path"],
-            query,
-            request.scheme,
-            host,
-            request.META.get("HTTP_X_FORWARDED_PROTO", ""),
-            request.META.get("HTTP_X_FORWARDED_HOST", ""),
-            language,
-            timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
-            state,
-        )
-        answer = store_for(key).get(key)
-        if answer is None:
-            return key
-        if not answer.page:
-            return answer
-        return _for_this_visitor(request, answer, state[0])
 
 
 def _for_this_visitor(request: ASGIRequest, answer: SentAnswer, shop_id: int) -> SentAnswer:

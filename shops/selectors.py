@@ -108,30 +108,45 @@ def _prepared_polygons(wanted: dict[int, tuple[str, Any]]) -> dict[int, BaseGeom
 def nearby_shops(lat: float, lng: float, limit: int | None = None) -> list[NearbyShop]:
     """Active shops whose service area contains (lat, lng), nearest first.
 
-    1. One SQL query. Its inner part reads only the index (lat_band, lng, lat,
-       service_radius_m, id): shops inside the box the largest allowed radius could reach (a
-       longitude range in each of the ~9 latitude bands it spans), narrowed per row by each
-       shop's own radius (a lower bound of the distance from the latitude and longitude
-       differences alone). Only those few candidates are then read from the table.
-    2. The exact test, vectorised over the candidates: geodesic distance ≤ radius, then the
-       polygon (if any) on prepared shapely geometries cached per shop and polygon fingerprint.
+    1. One SQL query (:func:`nearby_candidates_sql`). Its inner part reads only the index
+       (lat_band, lng, lat, service_radius_m, id): shops inside the box the largest allowed
+       radius could reach (a longitude range in each of the ~9 latitude bands it spans),
+       narrowed per row by each shop's own radius (a lower bound of the distance from the
+       latitude and longitude differences alone). Only those few candidates are then read
+       from the table.
+    2. The exact test (:func:`nearby_among`), vectorised over the candidates: geodesic
+       distance ≤ radius, then the polygon (if any) on prepared shapely geometries cached per
+       shop and polygon fingerprint.
     """
+    sql, params = nearby_candidates_sql(lat, lng)
+    with connection.cursor() as cursor:
+        cursor.execute(sql, params)
+        candidates = cursor.fetchall()
+    return nearby_among(lat, lng, candidates, limit)
+
+
+def nearby_candidates_sql(lat: float, lng: float) -> tuple[str, list[Any]]:
+    """The statement (``%s`` placeholders) whose rows :func:`nearby_among` takes."""
     min_lat, max_lat, min_lng, max_lng = geo.bounding_box(lat, lng, geo.MAX_RADIUS_M)
     per_deg_lat = geo.MIN_M_PER_DEG_LAT * 0.999
     edge = min(89.0, max(abs(min_lat), abs(max_lat)))
     per_deg_lng = geo.M_PER_DEG_LNG_EQUATOR * math.cos(math.radians(edge)) * 0.98
     bands = list(range(geo.lat_band(min_lat), geo.lat_band(max_lat) + 1))
     table = connection.ops.quote_name(Shop._meta.db_table)
-    with connection.cursor() as cursor:
-        cursor.execute(
-            "SELECT id, lat, lng, service_radius_m, slug, name, notice, stock_version, "  # noqa: S608
-            f"service_polygon_hash, service_polygon, page_version FROM {table} WHERE is_active AND id IN ("
-            f"SELECT id FROM {table} WHERE lat_band IN ({', '.join(['%s'] * len(bands))}) "
-            "AND lng BETWEEN %s AND %s AND lat BETWEEN %s AND %s "
-            "AND service_radius_m >= ABS(lat - %s) * %s AND service_radius_m >= ABS(lng - %s) * %s)",
-            [*bands, min_lng, max_lng, min_lat, max_lat, lat, per_deg_lat, lng, per_deg_lng],
-        )
-        candidates = cursor.fetchall()
+    sql = (
+        "SELECT id, lat, lng, service_radius_m, slug, name, notice, stock_version, "  # noqa: S608
+        f"service_polygon_hash, service_polygon, page_version FROM {table} WHERE is_active AND id IN ("
+        f"SELECT id FROM {table} WHERE lat_band IN ({', '.join(['%s'] * len(bands))}) "
+        "AND lng BETWEEN %s AND %s AND lat BETWEEN %s AND %s "
+        "AND service_radius_m >= ABS(lat - %s) * %s AND service_radius_m >= ABS(lng - %s) * %s)"
+    )
+    return sql, [*bands, min_lng, max_lng, min_lat, max_lat, lat, per_deg_lat, lng, per_deg_lng]
+
+
+def nearby_among(
+    lat: float, lng: float, candidates: list[tuple], limit: int | None = None
+) -> list[NearbyShop]:
+    """The candidates whose service area really contains (lat, lng), nearest first."""
     if not candidates:
         return []
     inside, meters = geo.contains_many(

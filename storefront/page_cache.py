@@ -120,16 +120,26 @@ class Store:
 store = Store()
 
 
+SHOP_STATE_SQL = (
+    "SELECT id, stock_version, page_version, is_active "  # noqa: S608
+    f"FROM {Shop._meta.db_table} WHERE slug = %s"
+)
+
+
 def shop_state(slug: str) -> tuple[int, int, int, bool] | None:
-    """``(id, stock_version, page_version, is_active)`` in one prepared-once statement."""
-    table = Shop._meta.db_table
+    """``(id, stock_version, page_version, is_active)`` in one indexed statement."""
     with connection.cursor() as cursor:
-        cursor.execute(
-            f"SELECT id, stock_version, page_version, is_active FROM {table} WHERE slug = %s",  # noqa: S608
-            [slug],
-        )
+        cursor.execute(SHOP_STATE_SQL, [slug])
         row = cursor.fetchone()
     return None if row is None else (row[0], row[1], row[2], bool(row[3]))
+
+
+def nearby_point(request: HttpRequest) -> tuple[float, float] | None:
+    """The position a nearby request asks about; None for one the view should refuse."""
+    try:
+        return parse_point(request.GET.get("lat", ""), request.GET.get("lng", ""))
+    except InvalidInput:
+        return None
 
 
 def nearby_state(request: HttpRequest) -> tuple | None:
@@ -137,13 +147,12 @@ def nearby_state(request: HttpRequest) -> tuple | None:
     needs anyway, is the one statement); None for a request the view should refuse."""
     from storefront.nearby import MAX_RESULTS
 
-    try:
-        lat, lng = parse_point(request.GET.get("lat", ""), request.GET.get("lng", ""))
-    except InvalidInput:
+    point = nearby_point(request)
+    if point is None:
         return None
     return tuple(
         (hit.id, hit.stock_version, hit.page_version)
-        for hit in nearby_shops(lat, lng, limit=MAX_RESULTS)
+        for hit in nearby_shops(*point, limit=MAX_RESULTS)
     )
 
 

@@ -92,15 +92,62 @@ async def test_a_request_is_one_hand_off_to_a_worker_thread(shop, listing, hand_
     assert b"content-security-policy" in headers
 
 
-async def test_a_repeat_shop_read_is_one_hand_off_and_skips_django(shop, listing, hand_offs):
+async def test_a_repeat_shop_read_never_leaves_the_event_loop(shop, listing, hand_offs):
     status, headers, body = await asgi_request("GET", f"/api/shops/{shop.slug}")
     assert status == 200 and json.loads(body)["slug"] == shop.slug
-    assert hand_offs == ["PublicReadsApp._prepare", "ThreadPoolASGIHandler.respond"]
+    assert hand_offs == ["ThreadPoolASGIHandler.respond"]
     hand_offs.clear()
     again = await asgi_request("GET", f"/api/shops/{shop.slug}")
-    assert hand_offs == ["PublicReadsApp._prepare"], hand_offs
+    assert hand_offs == [], hand_offs  # the versions were read on the loop
     assert again == (status, headers, body)
     assert b"content-security-policy" in headers
+
+
+async def test_a_repeat_nearby_search_never_leaves_the_event_loop(shop, listing, hand_offs):
+    path = f"/api/shops/nearby?lat={shop.lat}&lng={shop.lng}"
+    status, headers, body = await asgi_request("GET", path)
+    assert status == 200 and [s["slug"] for s in json.loads(body)] == [shop.slug]
+    assert hand_offs == ["ThreadPoolASGIHandler.respond"]
+    hand_offs.clear()
+    assert await asgi_request("GET", path) == (status, headers, body)
+    assert hand_offs == [], hand_offs
+    hand_offs.clear()
+    refused, _headers, _body = await asgi_request("GET", "/api/shops/nearby?lat=north&lng=1")
+    assert refused == 422 and hand_offs == ["ThreadPoolASGIHandler.respond"], hand_offs
+
+
+async def test_versions_the_loop_cannot_read_are_read_through_django(
+    shop, listing, hand_offs, monkeypatch
+):
+    from config import loop_reads
+
+    first = await asgi_request("GET", f"/api/shops/{shop.slug}")
+    loop_reads.database.close()
+
+    def broken(self, sql, params):
+        raise OSError("the connection went away")
+
+    reader = type(loop_reads.database._current_reader())
+    working = reader.fetch
+    monkeypatch.setattr(reader, "fetch", broken)
+    hand_offs.clear()
+    assert await asgi_request("GET", f"/api/shops/{shop.slug}") == first
+    assert hand_offs == ["_state_in_thread"], hand_offs
+    # It rests after a failure instead of trying again on every request.
+    monkeypatch.setattr(reader, "fetch", working)
+    hand_offs.clear()
+    assert await asgi_request("GET", f"/api/shops/{shop.slug}") == first
+    assert hand_offs == ["_state_in_thread"], hand_offs
+    loop_reads.database._resting_until = 0.0
+    hand_offs.clear()
+    assert await asgi_request("GET", f"/api/shops/{shop.slug}") == first
+    assert hand_offs == [], hand_offs
+
+
+async def test_a_shop_the_loop_does_not_see_yet_is_read_through_django(hand_offs):
+    status, _headers, _body = await asgi_request("GET", "/api/shops/no-such-shop")
+    assert status == 404
+    assert hand_offs == ["_state_in_thread", "ThreadPoolASGIHandler.respond"], hand_offs
 
 
 async def test_requests_share_a_fixed_set_of_threads(shop, monkeypatch):
