@@ -1,5 +1,6 @@
 """ASGI entry point: HTTP through Django, /ws/ through Channels."""
 
+import gc
 import os
 
 os.environ.setdefault("DJANGO_SETTINGS_MODULE", "config.settings")
@@ -40,3 +41,9 @@ application = ProtocolTypeRouter(
         ),
     }
 )
+
+# Everything loaded so far (Django, the apps, their modules: ~160,000 objects) lives as long as
+# the process. Left to the cycle collector, each full collection walks all of it, ~0.1 s on
+# this machine with every request on the event loop waiting; frozen, it walks only what
+# requests leave behind.
+gc.freeze()
