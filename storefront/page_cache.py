@@ -248,11 +248,11 @@ def without_visitor_values(page: bytes) -> bytes:
 
 def with_visitor_values(page: bytes, csrf_token: str, new_key: Callable[[], uuid.UUID]) -> bytes:
     """The cut-out values filled in for one visitor: their token, a fresh key per form."""
-    if CSRF_HOLE in page:
-        page = page.replace(CSRF_HOLE, csrf_token.encode())
-    while IDEMPOTENCY_HOLE in page:
-        page = page.replace(IDEMPOTENCY_HOLE, new_key().hex.encode(), 1)
-    return page
+    parts = page.replace(CSRF_HOLE, csrf_token.encode()).split(IDEMPOTENCY_HOLE)
+    filled = [parts[0]]
+    for part in parts[1:]:
+        filled += (new_key().hex.encode(), part)
+    return b"".join(filled)
 
 
 def per_visitor(request: HttpRequest, response: HttpResponse, shop_id: int) -> None:
