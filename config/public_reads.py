@@ -14,6 +14,7 @@ error, an answer that is not a complete 200) goes through Django as before.
 
 from __future__ import annotations
 
+import asyncio
 import io
 import uuid
 from dataclasses import dataclass
@@ -77,6 +78,7 @@ class Looked:
 class PublicReadsApp:
     def __init__(self, app, executor) -> None:
         self.app = app
+        self._drawing: dict[tuple, asyncio.Future[None]] = {}
         self.state_in_thread = sync_to_async(
             _state_in_thread, thread_sensitive=False, executor=executor
         )
@@ -93,21 +95,35 @@ class PublicReadsApp:
         if prepared is None:
             await self.app(scope, receive, send)
         elif isinstance(prepared, SentAnswer):
-            await send(
-                {
-                    "type": "http.response.start",
-                    "status": prepared.status,
-                    "headers": prepared.headers,
-                }
-            )
-            await send({"type": "http.response.body", "body": prepared.body})
+            await _send(prepared, send)
         else:
-            # Kept here when it comes back: the page middleware need not keep it as well.
-            scope = {**scope, page_cache.KEPT_AHEAD: True}
-            await self._send_and_keep(prepared, scope, receive, send)
+            await self._miss(prepared, scope, receive, send)
 
-    async def prepare(self, scope) -> SentAnswer | tuple | None:
-        """The answer to send for a hit, the key to keep the answer under for a miss, or
+    async def _miss(self, miss: Miss, scope, receive, send) -> None:
+        """Drawn once per key and process: requests that miss while the same answer is being
+        drawn (a shared link opened by many at once, every visitor just after a change) wait
+        for it instead of each drawing it again."""
+        # Kept here when it comes back: the page middleware need not keep it as well.
+        scope = {**scope, page_cache.KEPT_AHEAD: True}
+        drawing = self._drawing.get(miss.key)
+        if drawing is None:
+            drawn = asyncio.get_running_loop().create_future()
+            self._drawing[miss.key] = drawn
+            try:
+                await self._send_and_keep(miss.key, scope, receive, send)
+            finally:
+                del self._drawing[miss.key]
+                drawn.set_result(None)
+            return
+        await asyncio.shield(drawing)
+        answer = _kept(miss)
+        if answer is None:  # the first one's answer was not kept (an error, a cookie)
+            await self.app(scope, receive, send)
+        else:
+            await _send(answer, send)
+
+    async def prepare(self, scope) -> SentAnswer | Miss | None:
+        """The answer to send for a hit, what to keep the answer under for a miss, or
         None for a request the whole stack must see.
 
         All of it runs on the event loop, the database reads too when config/loop_reads.py
@@ -142,12 +158,8 @@ class PublicReadsApp:
             timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
             state,
         )
-        answer = store_for(key).get(key)
-        if answer is None:
-            return key
-        if not answer.page:
-            return answer
-        return _for_this_visitor(request, answer, state[0])
+        miss = Miss(key, request, state[0] if looked.kind != page_cache.NEARBY else 0)
+        return _kept(miss) or miss
 
     async def _send_and_keep(self, key: tuple, scope, receive, send) -> None:
         start: dict[str, Any] = {}
@@ -177,6 +189,26 @@ class PublicReadsApp:
         state = key[-1]
         shop_ids = [shop[0] for shop in state] if key[0] == page_cache.NEARBY else [state[0]]
         store_for(key).put(key, SentAnswer(200, headers, body, page), shop_ids)
+
+
+@dataclass(frozen=True)
+class Miss:
+    key: tuple
+    request: ASGIRequest
+    shop_id: int
+
+
+def _kept(miss: Miss) -> SentAnswer | None:
+    """The answer kept under the key, made this visitor's."""
+    answer = store_for(miss.key).get(miss.key)
+    if answer is None or not answer.page:
+        return answer
+    return _for_this_visitor(miss.request, answer, miss.shop_id)
+
+
+async def _send(answer: SentAnswer, send) -> None:
+    await send({"type": "http.response.start", "status": answer.status, "headers": answer.headers})
+    await send({"type": "http.response.body", "body": answer.body})
 
 
 def _look(scope) -> Looked | None:

@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import asyncio
 import json
+import re
 import threading
 
 import pytest
@@ -117,6 +118,34 @@ async def test_a_repeat_nearby_search_is_answered_without_django(shop, listing, 
     hand_offs.clear()
     refused, _headers, _body = await asgi_request("GET", "/api/shops/nearby?lat=north&lng=1")
     assert refused == 422 and hand_offs == ["ThreadPoolASGIHandler.respond"], hand_offs
+
+
+async def test_visitors_missing_together_wait_for_one_drawing(shop, listing, hand_offs):
+    path = f"/api/shops/{shop.slug}"
+    answers = await asyncio.gather(*(asgi_request("GET", path) for _ in range(12)))
+    assert hand_offs.count("ThreadPoolASGIHandler.respond") == 1, hand_offs
+    assert {(status, body) for status, _headers, body in answers} == {(200, answers[0][2])}
+
+    hand_offs.clear()
+    pages = await asyncio.gather(*(asgi_request("GET", f"/s/{shop.slug}/") for _ in range(6)))
+    assert hand_offs.count("ThreadPoolASGIHandler.respond") == 1, hand_offs
+    tokens = set()
+    for status, headers, body in pages:
+        assert status == 200 and b"set-cookie" in headers
+        tokens.add(re.search(rb'name="csrfmiddlewaretoken" value="([^"]+)"', body)[1])
+    assert len(tokens) == len(pages)  # each visitor their own
+
+
+async def test_a_drawing_that_is_not_kept_sends_the_waiting_to_django(
+    shop, listing, hand_offs, monkeypatch
+):
+    from storefront.page_cache import Store
+
+    monkeypatch.setattr(Store, "put", lambda self, key, item, shop_ids: None)
+    path = f"/api/shops/{shop.slug}"
+    answers = await asyncio.gather(*(asgi_request("GET", path) for _ in range(4)))
+    assert {status for status, _headers, _body in answers} == {200}
+    assert hand_offs.count("ThreadPoolASGIHandler.respond") == 4, hand_offs
 
 
 async def test_versions_the_loop_cannot_read_are_read_through_django(
