@@ -27,6 +27,7 @@ from typing import Any, Final
 
 from django.db import connections
 
+from shops.models import Shop
 from shops.selectors import nearby_among, nearby_candidates_sql
 from storefront.page_cache import SHOP_STATE_SQL
 
@@ -151,11 +152,66 @@ database = LoopDatabase()
 async def shop_state(slug: str) -> tuple[int, int, int, bool] | object:
     """The shop's ``(id, stock_version, page_version, is_active)``, or :data:`ASK_DJANGO`
     (also for a slug it does not find: not committed yet, or not there; Django decides)."""
+    if not database.in_process():
+        return await _rounds.state(slug)
     rows = await database.fetch(SHOP_STATE_SQL, [slug])
     if rows is ASK_DJANGO or not rows:
         return ASK_DJANGO
     row = rows[0]
     return (row[0], row[1], row[2], bool(row[3]))
+
+
+class _ReadRounds:
+    """A database server's version reads, made in rounds: one statement for every request
+    that arrived while the one before it ran, so under load a read costs a share of one round
+    trip instead of one each. Every request's read starts after it arrived (it waits for the
+    next round, never joins one already sent), so it sees every change committed before it."""
+
+    def __init__(self) -> None:
+        self._waiting: dict[str, list[asyncio.Future]] = {}
+        self._loop: asyncio.AbstractEventLoop | None = None
+        self._task: asyncio.Task | None = None
+
+    async def state(self, slug: str) -> tuple[int, int, int, bool] | object:
+        loop = asyncio.get_running_loop()
+        if self._loop is not loop:  # a round in flight belongs to the loop that sent it
+            self._loop, self._waiting, self._task = loop, {}, None
+        future = loop.create_future()
+        self._waiting.setdefault(slug, []).append(future)
+        if self._task is None:
+            self._task = loop.create_task(self._read())
+        return await future
+
+    async def _read(self) -> None:
+        answered: dict[str, list[asyncio.Future]] = {}
+        try:
+            while self._waiting:
+                answered, self._waiting = self._waiting, {}
+                rows = await database.fetch(SHOPS_STATE_SQL, [list(answered)])
+                found = {} if rows is ASK_DJANGO else {row[0]: row[1:] for row in rows}  # type: ignore[union-attr]
+                for slug, futures in answered.items():
+                    row = found.get(slug)
+                    state = ASK_DJANGO if row is None else (row[0], row[1], row[2], bool(row[3]))
+                    _answer(futures, state)
+                answered = {}
+        finally:
+            self._task = None
+            for futures in (*answered.values(), *self._waiting.values()):
+                _answer(futures, ASK_DJANGO)
+            self._waiting = {}
+
+
+def _answer(futures: list[asyncio.Future], state: object) -> None:
+    for future in futures:
+        if not future.done():
+            future.set_result(state)
+
+
+SHOPS_STATE_SQL = (
+    "SELECT slug, id, stock_version, page_version, is_active "  # noqa: S608
+    f"FROM {Shop._meta.db_table} WHERE slug = ANY(%s)"
+)
+_rounds = _ReadRounds()
 
 
 async def nearby_state(lat: float, lng: float, limit: int) -> tuple | object:

@@ -148,6 +148,33 @@ async def test_a_drawing_that_is_not_kept_sends_the_waiting_to_django(
     assert hand_offs.count("ThreadPoolASGIHandler.respond") == 4, hand_offs
 
 
+@pytest.mark.postgres
+async def test_on_a_database_server_version_reads_go_in_rounds(shop, monkeypatch):
+    """Every read that arrives while a round runs goes in the next one, together."""
+    if connections["default"].vendor != "postgresql":
+        pytest.skip("runs in the PostgreSQL pass (make test-services); SQLite reads in-process")
+    from config import loop_reads
+    from tests import factories
+
+    other = await sync.sync_to_async(factories.make_shop)(slug="second-shop")
+    sent: list[list[str]] = []
+    fetch = loop_reads.database.fetch
+
+    async def counting(sql, params):
+        sent.append(sorted(params[0]))
+        return await fetch(sql, params)
+
+    monkeypatch.setattr(loop_reads.database, "fetch", counting)
+    slugs = [shop.slug, other.slug, "no-such-shop"] * 4
+    states = await asyncio.gather(*(loop_reads.shop_state(slug) for slug in slugs))
+    assert len(sent) <= 2 and sorted({s for round_ in sent for s in round_}) == sorted(set(slugs))
+    assert states[0][:1] == (shop.pk,) and states[1][:1] == (other.pk,)
+    assert states[2] is loop_reads.ASK_DJANGO
+    # A change committed before a read is seen by it.
+    await sync.sync_to_async(type(shop).objects.filter(pk=shop.pk).update)(page_version=77)
+    assert (await loop_reads.shop_state(shop.slug))[2] == 77
+
+
 async def test_versions_the_loop_cannot_read_are_read_through_django(
     shop, listing, hand_offs, monkeypatch
 ):
