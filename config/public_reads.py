@@ -4,8 +4,10 @@ A repeat ``GET`` of the shop page, a listing's page, ``/api/shops/<slug>``, its
 ``/stock?since=`` poll or ``/api/shops/nearby`` is sent as the whole stack sent it the first
 time (every middleware's headers included), keyed as ``storefront.page_cache`` keys answers
 (the shop's versions read by the same one statement, the language, the query, the minute)
-plus the host and the raw forwarded headers. One worker-thread hop computes the key and, for
-a page, what is per visitor: Django's own CSRF middleware gives this visitor their token and
+plus the host and the raw forwarded headers. It all runs on the server's event loop, the
+key's statement too where config/loop_reads.py can make it (otherwise one worker-thread hop
+makes it through Django), and so does, for a page, what is per visitor: Django's own CSRF
+middleware gives this visitor their token and
 cookie, the device cookie is set as the view sets it, and the reserve form gets a fresh
 idempotency key. Anything the stack would refuse or treat differently (another host, control
 characters, a signed-in visitor, a flash message, a shared link's visit to count, a database
@@ -110,7 +112,7 @@ class PublicReadsApp:
             drawn = asyncio.get_running_loop().create_future()
             self._drawing[miss.key] = drawn
             try:
-                await self._send_and_keep(miss.key, scope, receive, send)
+                await self._send_and_keep(miss, scope, receive, send)
             finally:
                 del self._drawing[miss.key]
                 drawn.set_result(None)
@@ -131,20 +133,9 @@ class PublicReadsApp:
         looked = _look(scope)
         if looked is None:
             return None
-        state: Any
-        if looked.kind == page_cache.NEARBY:
-            point = page_cache.nearby_point(looked.request)
-            if point is None:
-                return None
-            state = await loop_reads.nearby_state(*point, limit=MAX_RESULTS)
-        else:
-            state = await loop_reads.shop_state(looked.slug)
-        if state is loop_reads.ASK_DJANGO:
-            state = await self.state_in_thread(looked)
-        if state is None or (looked.kind != page_cache.NEARBY and not state[3]):
+        state = await self._state(looked)
+        if state is None:
             return None
-        if looked.kind != page_cache.NEARBY:
-            state = state[:3]
         request = looked.request
         key = (
             looked.kind,
@@ -158,10 +149,30 @@ class PublicReadsApp:
             timezone.localtime().strftime("%Y-%m-%dT%H:%M"),
             state,
         )
-        miss = Miss(key, request, state[0] if looked.kind != page_cache.NEARBY else 0)
+        if looked.kind == page_cache.NEARBY:
+            miss = Miss(key, request, tuple(shop[0] for shop in state))
+        else:
+            miss = Miss(key, request, (state[0],))
         return _kept(miss) or miss
 
-    async def _send_and_keep(self, key: tuple, scope, receive, send) -> None:
+    async def _state(self, looked: Looked) -> tuple | None:
+        """The state the key is made of: a shop's ``(id, stock_version, page_version)``, or
+        the versions of the shops a nearby search finds; None for a request the whole stack
+        must see (a refused position, an inactive or unknown shop, a database error)."""
+        if looked.kind == page_cache.NEARBY:
+            point = page_cache.nearby_point(looked.request)
+            if point is None:
+                return None
+            state = await loop_reads.nearby_state(*point, limit=MAX_RESULTS)
+        else:
+            state = await loop_reads.shop_state(looked.slug)
+        if state is loop_reads.ASK_DJANGO:
+            state = await self.state_in_thread(looked)
+        if looked.kind == page_cache.NEARBY or state is None:
+            return state
+        return state[:3] if state[3] else None
+
+    async def _send_and_keep(self, miss: Miss, scope, receive, send) -> None:
         start: dict[str, Any] = {}
         chunks: list[bytes] = []
         whole = True
@@ -177,6 +188,7 @@ class PublicReadsApp:
             await send(message)
 
         await self.app(scope, receive, keep)
+        key = miss.key
         page = key[0] == page_cache.PAGE
         headers = tuple(start.get("headers") or ())
         cookies = any(name.lower() == b"set-cookie" for name, _value in headers)
@@ -186,16 +198,16 @@ class PublicReadsApp:
         if page:
             body = page_cache.without_visitor_values(body)
             headers = tuple((n, v) for n, v in headers if n.lower() != b"set-cookie")
-        state = key[-1]
-        shop_ids = [shop[0] for shop in state] if key[0] == page_cache.NEARBY else [state[0]]
-        store_for(key).put(key, SentAnswer(200, headers, body, page), shop_ids)
+        store_for(key).put(key, SentAnswer(200, headers, body, page), miss.shop_ids)
 
 
 @dataclass(frozen=True)
 class Miss:
+    """A request to answer through the stack, and what its answer is kept under."""
+
     key: tuple
     request: ASGIRequest
-    shop_id: int
+    shop_ids: tuple[int, ...]  # the shops it is drawn from
 
 
 def _kept(miss: Miss) -> SentAnswer | None:
@@ -203,7 +215,7 @@ def _kept(miss: Miss) -> SentAnswer | None:
     answer = store_for(miss.key).get(miss.key)
     if answer is None or not answer.page:
         return answer
-    return _for_this_visitor(miss.request, answer, miss.shop_id)
+    return _for_this_visitor(miss.request, answer, miss.shop_ids[0])
 
 
 async def _send(answer: SentAnswer, send) -> None:
