@@ -38,12 +38,16 @@ from storefront.nearby import MAX_RESULTS
 
 @dataclass(frozen=True)
 class SentAnswer:
-    """An answer as it left the whole stack; a page's with its per-visitor values cut out."""
+    """An answer as it left the whole stack; a kept page's body is cut at its per-visitor
+    values (``storefront.page_cache.without_visitor_values``)."""
 
     status: int
     headers: tuple[tuple[bytes, bytes], ...]
-    body: bytes
-    page: bool
+    body: bytes | tuple[bytes, ...]
+
+    @property
+    def page(self) -> bool:
+        return isinstance(self.body, tuple)
 
 
 sent_store = page_cache.Store()
@@ -194,11 +198,11 @@ class PublicReadsApp:
         cookies = any(name.lower() == b"set-cookie" for name, _value in headers)
         if not whole or start.get("status") != 200 or (cookies and not page):
             return
-        body = b"".join(chunks)
+        body: bytes | tuple[bytes, ...] = b"".join(chunks)
         if page:
-            body = page_cache.without_visitor_values(body)
+            body = page_cache.without_visitor_values(b"".join(chunks))
             headers = tuple((n, v) for n, v in headers if n.lower() != b"set-cookie")
-        store_for(key).put(key, SentAnswer(200, headers, body, page), miss.shop_ids)
+        store_for(key).put(key, SentAnswer(200, headers, body), miss.shop_ids)
 
 
 @dataclass(frozen=True)
@@ -270,4 +274,4 @@ def _for_this_visitor(request: ASGIRequest, answer: SentAnswer, shop_id: int) ->
     headers = list(answer.headers)
     for cookie in response.cookies.values():
         headers.append((b"set-cookie", cookie.output(header="").strip().encode("latin-1")))
-    return SentAnswer(answer.status, tuple(headers), body, True)
+    return SentAnswer(answer.status, tuple(headers), body)

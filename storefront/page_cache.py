@@ -68,6 +68,7 @@ CSRF_FIELD = re.compile(rb'(name="csrfmiddlewaretoken" value=")[A-Za-z0-9]{32,64
 IDEMPOTENCY_FIELD = re.compile(rb'(name="idempotency_key" value=")[0-9a-f]{32}(")')
 CSRF_HOLE = b"\x00csrf\x00"
 IDEMPOTENCY_HOLE = b"\x00idem\x00"
+VISITOR_HOLE = re.compile(rb"\x00(csrf|idem)\x00")
 DROPPED_HEADERS = frozenset({"set-cookie", "content-length"})
 
 
@@ -75,7 +76,7 @@ DROPPED_HEADERS = frozenset({"set-cookie", "content-length"})
 class Stored:
     status: int
     headers: tuple[tuple[str, str], ...]
-    body: bytes
+    body: bytes | tuple[bytes, ...]  # a page's is cut at its per-visitor values
     shop_id: int
     kind: str
 
@@ -220,9 +221,9 @@ class PublicReadCacheMiddleware:
     ) -> Stored | None:
         if response.status_code != 200 or response.streaming:
             return None
-        body = response.content
+        body: bytes | tuple[bytes, ...] = response.content
         if kind == PAGE:
-            body = without_visitor_values(body)
+            body = without_visitor_values(response.content)
         headers = tuple(
             (name, value) for name, value in response.items() if name.lower() not in DROPPED_HEADERS
         )
@@ -230,7 +231,7 @@ class PublicReadCacheMiddleware:
 
     def _replay(self, request: HttpRequest, stored: Stored) -> HttpResponse:
         body = stored.body
-        if stored.kind == PAGE:
+        if isinstance(body, tuple):
             body = with_visitor_values(body, get_token(request), uuid.uuid4)
         response = HttpResponse(body, status=stored.status)
         for name, value in stored.headers:
@@ -240,18 +241,22 @@ class PublicReadCacheMiddleware:
         return response
 
 
-def without_visitor_values(page: bytes) -> bytes:
-    """A rendered page with its CSRF tokens and idempotency keys cut out."""
+def without_visitor_values(page: bytes) -> tuple[bytes, ...]:
+    """A rendered page cut at its CSRF tokens and idempotency keys, once, when it is kept: the
+    text between them, and at each odd place the name of the value that goes there."""
     page = CSRF_FIELD.sub(rb"\1" + CSRF_HOLE + rb"\2", page)
-    return IDEMPOTENCY_FIELD.sub(rb"\1" + IDEMPOTENCY_HOLE + rb"\2", page)
+    page = IDEMPOTENCY_FIELD.sub(rb"\1" + IDEMPOTENCY_HOLE + rb"\2", page)
+    return tuple(VISITOR_HOLE.split(page))
 
 
-def with_visitor_values(page: bytes, csrf_token: str, new_key: Callable[[], uuid.UUID]) -> bytes:
-    """The cut-out values filled in for one visitor: their token, a fresh key per form."""
-    parts = page.replace(CSRF_HOLE, csrf_token.encode()).split(IDEMPOTENCY_HOLE)
-    filled = [parts[0]]
-    for part in parts[1:]:
-        filled += (new_key().hex.encode(), part)
+def with_visitor_values(
+    page: tuple[bytes, ...], csrf_token: str, new_key: Callable[[], uuid.UUID]
+) -> bytes:
+    """The cut page filled in for one visitor: their token, a fresh key per form."""
+    token = csrf_token.encode()
+    filled = list(page)
+    for place in range(1, len(filled), 2):
+        filled[place] = token if filled[place] == b"csrf" else new_key().hex.encode()
     return b"".join(filled)
 
 
