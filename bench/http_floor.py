@@ -326,21 +326,7 @@ def burst(port: int, slug: str, listing_id: int, point_id: int) -> dict:
 
 
 def run_backend(label: str, database_url: str) -> dict:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": database_url,
-        "DEBUG": "0",
-        "SECRET_KEY": "bench-only-secret",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "LOG_LEVEL": "WARNING",
-        "HUEY_SQLITE_PATH": str(Path(tempfile.gettempdir()) / f"bench-huey-{os.getpid()}.sqlite3"),
-        "PICKUP_RATE_LIMIT": "1000000",
-        "PICKUP_NETWORK_ALLOWANCE": "100000",
-        "PICKUP_MAX_ACTIVE_PER_PHONE": "100000",
-        "PYTHONPATH": f"{ROOT}{os.pathsep}{ROOT / 'bench'}",
-    }
-    env.pop("REDIS_URL", None)
+    env = daphne_pool.django_env(database_url, PYTHONPATH=f"{ROOT}{os.pathsep}{ROOT / 'bench'}")
     manage(env, "migrate", "--noinput", "-v", "0")
     manage(env, "seed_demo")
     slug, lat, lng, version = re.search(

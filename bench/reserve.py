@@ -210,22 +210,11 @@ def run_backend(
     rates: list[int],
     seconds: float,
 ) -> dict:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": database_url,
-        "DEBUG": "0",
-        "SECRET_KEY": "bench-only-secret",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "HUEY_SQLITE_PATH": str(Path(tempfile.gettempdir()) / f"bench-huey-{os.getpid()}.sqlite3"),
-        # Every bench customer comes from 127.0.0.1; lift the per-IP limit and the per-network
-        # allowance of the per-customer caps for the run only (each customer has its own phone).
-        "PICKUP_RATE_LIMIT": "1000000",
-        "PICKUP_NETWORK_ALLOWANCE": "100000",
+    env = daphne_pool.django_env(
+        database_url,
         # Unset: the default, a connection kept per HTTP worker thread.
-        "DATABASE_POOL_MAX_SIZE": os.environ.get("DATABASE_POOL_MAX_SIZE", ""),
-    }
-    env.pop("REDIS_URL", None)
+        DATABASE_POOL_MAX_SIZE=os.environ.get("DATABASE_POOL_MAX_SIZE", ""),
+    )
     manage(env, "migrate", "--noinput", "-v", "0")
     out = manage(env, "shell", code=SETUP.format(units=units))
     listing_id, point_id, plenty_id = map(int, re.search(r"IDS (\d+) (\d+) (\d+)", out).groups())

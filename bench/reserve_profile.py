@@ -28,6 +28,8 @@ from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
+import daphne_pool
+
 ROOT = Path(__file__).resolve().parent.parent
 PG_NAME = os.environ.get("BENCH_PG_NAME", "t19res_bench")
 
@@ -152,20 +154,7 @@ def child(n: int, profile: bool) -> None:
 
 
 def run(label: str, database_url: str, n: int, profile: bool) -> dict:
-    env = {
-        **os.environ,
-        "DJANGO_SETTINGS_MODULE": "config.settings",
-        "DATABASE_URL": database_url,
-        "DEBUG": "0",
-        "SECRET_KEY": "bench-only-secret",
-        "ALLOWED_HOSTS": "127.0.0.1,localhost",
-        "LOG_LEVEL": "WARNING",
-        "HUEY_SQLITE_PATH": str(Path(tempfile.gettempdir()) / f"bench-huey-{os.getpid()}.sqlite3"),
-        "PICKUP_RATE_LIMIT": "1000000",
-        "PICKUP_NETWORK_ALLOWANCE": "100000",
-        "PICKUP_MAX_ACTIVE_PER_PHONE": "100000",
-    }
-    env.pop("REDIS_URL", None)
+    env = daphne_pool.django_env(database_url)
     command = [sys.executable, __file__, "--child", "-n", str(n)] + (
         ["--profile"] if profile else []
     )

@@ -348,33 +348,23 @@ def change_stock_in_transaction(
             "change_stock_in_transaction needs the caller's transaction."
         )
     listing = _moved_listing(shop, listing_id, delta) if set_to is None else None
-    if listing is not None:
-        return _record_change(
-            shop=shop,
-            listing=listing,
-            delta=delta,
-            reason=reason,
-            actor=actor,
-            note=note,
-            reload=False,
-            listing_event=listing_event,
-        )
-    listing = _locked_listing(shop, listing_id)
-    if not listing.is_active:
-        raise Conflict(_("판매가 종료된 상품입니다."), code="listing_ended")
-    if set_to is not None:
-        set_to = _check_count(set_to, "set")
-        delta = set_to - listing.available
-    else:
-        delta = _check_count(delta, "delta", allow_negative=True)
-        if delta == 0:
-            raise InvalidInput(_("변동 수량이 0입니다."), code="invalid_count")
-        if listing.available + delta > settings.MAX_STOCK_COUNT:
-            raise InvalidInput(
-                _("수량은 %(max)d 이하여야 합니다.") % {"max": settings.MAX_STOCK_COUNT},
-                code="invalid_count",
-            )
-    _apply_delta(listing, delta)
+    if listing is None:  # a count to set, or a delta the one-statement path refused
+        listing = _locked_listing(shop, listing_id)
+        if not listing.is_active:
+            raise Conflict(_("판매가 종료된 상품입니다."), code="listing_ended")
+        if set_to is not None:
+            set_to = _check_count(set_to, "set")
+            delta = set_to - listing.available
+        else:
+            delta = _check_count(delta, "delta", allow_negative=True)
+            if delta == 0:
+                raise InvalidInput(_("변동 수량이 0입니다."), code="invalid_count")
+            if listing.available + delta > settings.MAX_STOCK_COUNT:
+                raise InvalidInput(
+                    _("수량은 %(max)d 이하여야 합니다.") % {"max": settings.MAX_STOCK_COUNT},
+                    code="invalid_count",
+                )
+        _apply_delta(listing, delta)
     return _record_change(
         shop=shop,
         listing=listing,
