@@ -74,6 +74,9 @@ def test_pick_up_review_with_photo_and_see_it_with_the_reply(
     expect(reviews).to_contain_text("사장님 답글")
     expect(reviews).to_contain_text("감사합니다! 내일은 대봉도 들어와요.")
     image = reviews.locator("img.review-photo")
+    # Lazy: Chromium loads it once the reader scrolls near it (how near depends on the
+    # connection it measures), so the customer scrolls down to the reviews first.
+    image.scroll_into_view_if_needed()
     expect(image).to_be_visible()
     # Stored upright (the camera's EXIF said "turn it") and resized to 1280 px.
     size = image.evaluate("img => img.complete && [img.naturalWidth, img.naturalHeight]")
