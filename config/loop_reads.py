@@ -5,10 +5,10 @@ can answer a repeat: the shop's ``(id, stock_version, page_version, is_active)``
 nearby (on SQLite) the search, whose found shops' versions are the key.
 Django refuses database work on the event loop, so that statement used to cost a hop to a
 worker thread and back, the largest part of a repeat's time under load. This module reads it
-on the loop through a connection of its own: an ``AsyncConnection`` of psycopg 3 (the driver
-Django already uses, with Django's connection parameters) on PostgreSQL, a read-only ``sqlite3`` connection on SQLite (a WAL
-reader never waits for a writer; the version read takes microseconds, the search about a
-millisecond at 100,000 shops).
+on the loop through a connection of its own: on PostgreSQL an ``AsyncConnection`` of psycopg
+3 (the driver Django already uses, with Django's connection parameters), its reads made in
+rounds; on SQLite a read-only ``sqlite3`` connection (a WAL reader never waits for a writer;
+the version read takes microseconds, the search about a millisecond at 100,000 shops).
 
 It sees committed rows only, as any other connection would. Whatever it cannot answer (no
 such row, another engine, an in-memory database, an error, a connection still being opened
