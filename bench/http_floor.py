@@ -9,7 +9,8 @@ postgres://postgres@127.0.0.1:5432/postgres) it migrates, loads the demo neighbo
   minimal asyncio client: a bare ASGI app (bench/bare_asgi.py, the floor), the shop page
   `/s/<slug>/` (a phone's and KakaoTalk's scraper's User-Agent), `GET /api/shops/<slug>`,
   `GET /api/shops/<slug>/stock?since=<v>` and `GET /api/shops/nearby` at a point inside the
-  demo neighbourhood. Each row is measured BENCH_ROUNDS (default 3) times, each time right
+  demo neighbourhood (and, for reference, at a new position within 3 km each request, so
+  that every one searches). Each row is measured BENCH_ROUNDS (default 3) times, each time right
   after the floor (both servers run throughout; the idle one takes no CPU), and reports the
   medians of its req/s, p50, p95 and of its ratios to the floor measured before it.
 * A reservation in-process (`pickup.services.reservations.reserve`) against a bare ORM
@@ -27,12 +28,14 @@ from __future__ import annotations
 import asyncio
 import json
 import os
+import random
 import re
 import statistics
 import subprocess
 import sys
 import tempfile
 import time
+from collections.abc import Callable
 from pathlib import Path
 from urllib.parse import urlsplit, urlunsplit
 
@@ -65,6 +68,9 @@ RESERVE_GOAL = 3
 # Not a goal: Django's own request path (the middleware, one SQL statement, a small JSON
 # answer), which a cached answer still takes; it shows how much of a row is the framework's.
 DJANGO_FLOOR = "Django + 1 statement (/healthz)"
+# Not a goal either: nearby at a position no one asked about before (each request a new one
+# within 3 km of the demo shop), so every request searches; the goal's row repeats one point.
+NEARBY_NEW = "nearby, a new position each"
 
 SEED = """
 import random
@@ -182,12 +188,14 @@ async def _read_response(reader: asyncio.StreamReader) -> int:
     return status
 
 
-async def _connection(port: int, request: bytes, count: int, out: list, statuses: list) -> None:
+async def _connection(
+    port: int, request: bytes | Callable[[], bytes], count: int, out: list, statuses: list
+) -> None:
     reader, writer = await asyncio.open_connection("127.0.0.1", port)
     try:
         for _ in range(count):
             start = time.perf_counter()
-            writer.write(request)
+            writer.write(request() if callable(request) else request)
             await writer.drain()
             statuses.append(await _read_response(reader))
             out.append(time.perf_counter() - start)
@@ -195,11 +203,22 @@ async def _connection(port: int, request: bytes, count: int, out: list, statuses
         writer.close()
 
 
-def load(port: int, path: str, *, user_agent: str = PHONE_UA, requests: int = REQUESTS) -> dict:
-    request = (
-        f"GET {path} HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: {user_agent}\r\n"
-        "Accept: text/html,application/json\r\nAccept-Language: ko-KR,ko;q=0.9\r\n\r\n"
-    ).encode()
+def load(
+    port: int,
+    path: str | Callable[[], str],
+    *,
+    user_agent: str = PHONE_UA,
+    requests: int = REQUESTS,
+) -> dict:
+    """``path`` is one path, or a function giving the path of each request."""
+
+    def request_to(one: str) -> bytes:
+        return (
+            f"GET {one} HTTP/1.1\r\nHost: 127.0.0.1\r\nUser-Agent: {user_agent}\r\n"
+            "Accept: text/html,application/json\r\nAccept-Language: ko-KR,ko;q=0.9\r\n\r\n"
+        ).encode()
+
+    request = (lambda: request_to(path())) if callable(path) else request_to(path)
 
     async def run() -> dict:
         latencies: list[float] = []
@@ -221,7 +240,7 @@ def load(port: int, path: str, *, user_agent: str = PHONE_UA, requests: int = RE
     return asyncio.run(run())
 
 
-async def _warm(port: int, request: bytes) -> None:
+async def _warm(port: int, request: bytes | Callable[[], bytes]) -> None:
     await _connection(port, request, 20, [], [])
 
 
@@ -247,6 +266,20 @@ def wait_ready(servers, port: int, path: str) -> None:
             pass
         time.sleep(0.2)
     raise RuntimeError("daphne did not answer")
+
+
+def new_positions(lat: float, lng: float) -> Callable[[], str]:
+    """Paths of nearby requests, each at a position within ~3 km of (lat, lng) not asked
+    about before."""
+    rnd = random.Random(20261204)
+
+    def path() -> str:
+        return (
+            f"/api/shops/nearby?lat={lat + rnd.uniform(-0.027, 0.027):.6f}"
+            f"&lng={lng + rnd.uniform(-0.034, 0.034):.6f}"
+        )
+
+    return path
 
 
 def median_of(pairs: list[tuple[dict, dict]]) -> dict:
@@ -351,6 +384,7 @@ def run_backend(label: str, database_url: str) -> dict:
         "GET /api/shops/<slug>": (f"/api/shops/{slug}", PHONE_UA),
         "GET …/stock?since=": (f"/api/shops/{slug}/stock?since={since}", PHONE_UA),
         "GET /api/shops/nearby": (f"/api/shops/nearby?lat={lat}&lng={lng}", PHONE_UA),
+        NEARBY_NEW: (new_positions(float(lat), float(lng)), PHONE_UA),
     }
     rows: dict[str, dict] = {}
     floors: list[dict] = []
@@ -406,6 +440,9 @@ def report(result: dict) -> bool:
         elif name == DJANGO_FLOOR:
             p95_ratio, share = row["p95_ratio"], row["share"]
             verdict = "reference: the framework's own path"
+        elif name == NEARBY_NEW:
+            p95_ratio, share = row["p95_ratio"], row["share"]
+            verdict = "reference: every request searches"
         else:
             p95_ratio, share, verdict = 1.0, 1.0, "floor"
         ok = ok and row["errors"] == 0

@@ -23,6 +23,7 @@ from pickup.api import router as pickup_router
 from reviews.api import router as reviews_router
 from shops import converters  # noqa: F401  (registers {shop:…}/{token:…} before the routes)
 from shops.api import router as shops_router
+from shops.api_schemas import JSON_DUMPS_PARAMS
 from shops.errors import UNAVAILABLE_ERRORS, DomainError
 from shops.validation import parse_json
 from storefront.api import router as storefront_router
@@ -31,7 +32,7 @@ logger = logging.getLogger(__name__)
 
 
 class UnicodeJSONRenderer(JSONRenderer):
-    json_dumps_params = {"ensure_ascii": False}
+    json_dumps_params = JSON_DUMPS_PARAMS
 
 
 class ClientJSONParser(Parser):

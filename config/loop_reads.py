@@ -29,6 +29,7 @@ from django.db import connections
 
 from shops.models import Shop
 from shops.selectors import nearby_among, nearby_candidates_sql
+from storefront import page_cache
 from storefront.page_cache import SHOP_STATE_SQL
 
 logger = logging.getLogger(__name__)
@@ -218,14 +219,28 @@ async def nearby_state(lat: float, lng: float, limit: int) -> tuple | object:
     """The ``(id, stock_version, page_version)`` of each shop a nearby search finds, in the
     order it lists them, or :data:`ASK_DJANGO`.
 
-    On SQLite only. PostgreSQL's side of a search is about a millisecond of the server's
-    work: Django's worker threads run searches side by side on their own connections, where
-    the loop's one connection would queue them (bench: 463 against 292 req/s)."""
+    A repeat at a point whose service areas have not changed since is one short statement
+    (``page_cache.found_again_sql``), on either database. The search itself runs here on
+    SQLite only: PostgreSQL's side of it is about a millisecond of the server's work, and
+    Django's worker threads run searches side by side on their own connections, where the
+    loop's one connection would queue them (bench: 463 against 292 req/s)."""
+    point = (lat, lng)
+    found = page_cache.found_nearby.get(point)
+    if found is not None:
+        rows = await database.fetch(*page_cache.found_again_sql(found))
+        if rows is ASK_DJANGO:
+            return ASK_DJANGO
+        state = page_cache.state_if_still_found(found, rows)  # type: ignore[arg-type]
+        if state is not None:
+            return state
     if not database.in_process():
         return ASK_DJANGO
+    areas_rows = await database.fetch(page_cache.AREAS_VERSION_SQL, [])
     sql, params = nearby_candidates_sql(lat, lng)
     rows = await database.fetch(sql, params)
-    if rows is ASK_DJANGO:
+    if rows is ASK_DJANGO or areas_rows is ASK_DJANGO:
         return ASK_DJANGO
     hits = nearby_among(lat, lng, rows, limit)  # type: ignore[arg-type]
-    return tuple((hit.id, hit.stock_version, hit.page_version) for hit in hits)
+    state = tuple((hit.id, hit.stock_version, hit.page_version) for hit in hits)
+    page_cache.keep_found(point, areas_rows, state)  # type: ignore[arg-type]
+    return state

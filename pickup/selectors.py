@@ -61,24 +61,6 @@ def public_pickup_points(
     return [pickup_point_payload(point, distance) for point, distance in ranked]
 
 
-def nearest_pickup_points(shop_ids: Iterable[int], lat: float, lng: float) -> dict[int, dict]:
-    """For each shop, its active pickup point nearest to (lat, lng), with the distance."""
-    points = list(active_points(shop_ids))
-    if not points:
-        return {}
-    meters, _bearing = geo.inverse_many(
-        lat, lng, [p.place.lat for p in points], [p.place.lng for p in points]
-    )
-    best: dict[int, tuple[float, PickupPoint]] = {}
-    for point, distance in zip(points, meters.tolist(), strict=True):
-        if point.shop_id not in best or distance < best[point.shop_id][0]:
-            best[point.shop_id] = (distance, point)
-    return {
-        shop_id: pickup_point_payload(point, distance)
-        for shop_id, (distance, point) in best.items()
-    }
-
-
 def owner_pickup_points(shop: Shop) -> list[PickupPoint]:
     """Every point of the shop, paused ones included, with how many shops share its place."""
     points = list(

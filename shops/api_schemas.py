@@ -10,11 +10,28 @@ keys that were set: the JSON on the wire stays exactly what the payload function
 
 from __future__ import annotations
 
+import json
 from collections.abc import Iterable, Mapping
 from typing import Any
 
+from django.http import HttpResponse
 from ninja import Schema
+from ninja.responses import NinjaJSONEncoder
 from pydantic import ConfigDict, Field
+
+# How the API renders JSON (config/api.py): UTF-8 as is, not \u escapes.
+JSON_DUMPS_PARAMS: dict[str, Any] = {"ensure_ascii": False}
+JSON_CONTENT_TYPE = "application/json; charset=utf-8"
+
+
+def rendered(data: Any) -> HttpResponse:
+    """A 200 answer the payload functions built in its documented shape, rendered as the API
+    renders answers but not validated against its schema on the way out. For the near-me
+    list, whose validation cost more than building it from kept parts; its tests validate it
+    against the schema instead (tests/storefront/test_nearby.py)."""
+    body = json.dumps(data, cls=NinjaJSONEncoder, **JSON_DUMPS_PARAMS)
+    return HttpResponse(body, content_type=JSON_CONTENT_TYPE)
+
 
 # A coordinate as the models hold it: a float from the database, an int when a caller
 # gave one (kept as given so the JSON does not change from ``37`` to ``37.0``).

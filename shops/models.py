@@ -157,6 +157,25 @@ class Shop(models.Model):
         return f"shop.{self.pk}"
 
 
+class ServiceAreasVersion(models.Model):
+    """One row whose ``value`` grows, in the same transaction, with every change to where
+    shops serve: a shop added or removed, moved, its radius or polygon changed, opened or
+    closed. Database triggers move it (migration 0011), so every write path does, the bulk
+    and raw ones included. A nearby search found at one value finds the same shops while the
+    value stays, which lets a repeat ask for the found shops' versions instead of searching
+    (``storefront.page_cache.FoundNearby``); writers take the row's lock, so the values
+    follow the order in which the changes commit."""
+
+    value = models.PositiveBigIntegerField(default=0)
+
+    class Meta:
+        verbose_name = _("서비스 구역 버전")
+        verbose_name_plural = _("서비스 구역 버전")
+
+    def __str__(self) -> str:
+        return str(self.value)
+
+
 class Membership(models.Model):
     class Role(models.TextChoices):
         OWNER = "owner", _("사장님")

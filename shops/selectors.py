@@ -304,7 +304,7 @@ def hours_payload(shop: Shop, today: date) -> dict[str, Any]:
     }
 
 
-def _calendars(shop_ids: list[int], start: date, days: int) -> dict[int, calendar.Calendar]:
+def shop_calendars(shop_ids: list[int], start: date, days: int) -> dict[int, calendar.Calendar]:
     """Many shops' calendars in two queries (the near-me list)."""
     weekly = dict(
         ShopCalendar.objects.filter(shop_id__in=shop_ids).values_list("shop_id", "weekly")
@@ -357,14 +357,6 @@ def open_status_of(cal: calendar.Calendar, now: Any = None) -> dict[str, Any]:
 def open_status(shop: Shop, now: Any = None) -> dict[str, Any]:
     today = timezone.localtime(now or timezone.now()).date()
     return open_status_of(shop_calendar(shop, start=today, days=60), now)
-
-
-def open_statuses(shop_ids: list[int], now: Any = None) -> dict[int, dict[str, Any]]:
-    today = timezone.localtime(now or timezone.now()).date()
-    return {
-        shop_id: open_status_of(cal, now)
-        for shop_id, cal in _calendars(shop_ids, today, 60).items()
-    }
 
 
 SCHEMA_DAYS = ("Monday", "Tuesday", "Wednesday", "Thursday", "Friday", "Saturday", "Sunday")

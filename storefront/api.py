@@ -15,7 +15,7 @@ from livestock.payloads import listing_payload
 from livestock.schemas import ListingOut, StockPollOut
 from pickup import selectors as pickup_selectors
 from pickup.schemas import PickupPointOut
-from shops.api_schemas import PUBLIC_SHOP_ERRORS, Number, OutSchema, documented
+from shops.api_schemas import PUBLIC_SHOP_ERRORS, Number, OutSchema, documented, rendered
 from shops.errors import InvalidInput
 from shops.selectors import open_status, public_shop, shop_public_fields
 from shops.services import parse_point
@@ -95,7 +95,7 @@ def shops_nearby(request: HttpRequest, lat: str | None = None, lng: str | None =
     point = optional_point(lat, lng)
     if point is None:
         raise InvalidInput(_("위치(lat, lng)를 보내 주세요."), code="location_required")
-    return nearby.near_me(*point)
+    return rendered(nearby.near_me(*point))
 
 
 @router.get(

@@ -45,7 +45,7 @@ from reviews.models import Review
 from shops import events
 from shops.converters import SLUG_PATTERN
 from shops.errors import InvalidInput
-from shops.models import Shop, ShopCalendar, ShopClosure
+from shops.models import ServiceAreasVersion, Shop, ShopCalendar, ShopClosure
 from shops.selectors import nearby_shops
 from shops.services import mark_public_pages_changed, parse_point
 from shops.signals import public_pages_changed
@@ -143,18 +143,78 @@ def nearby_point(request: HttpRequest) -> tuple[float, float] | None:
         return None
 
 
+AREAS_VERSION_SQL = f"SELECT value FROM {ServiceAreasVersion._meta.db_table} WHERE id = 1"  # noqa: S608
+
+
+@dataclass(frozen=True)
+class Found:
+    """The shops a nearby search found at a point, and the service areas' version it saw."""
+
+    areas_version: int
+    shop_ids: tuple[int, ...]
+
+
+# Per point: a repeat at a point (a reload, the home page coming back) whose areas' version
+# has not moved asks for the found shops' versions instead of searching again.
+found_nearby = Store(limit=MAX_ENTRIES)
+
+
+def found_again_sql(found: Found) -> tuple[str, list[Any]]:
+    """One statement: the areas' version, and the versions of the shops found (``%s``)."""
+    areas, shops = ServiceAreasVersion._meta.db_table, Shop._meta.db_table
+    marks = ", ".join(["%s"] * len(found.shop_ids)) or "NULL"
+    sql = (
+        "SELECT a.value, s.id, s.stock_version, s.page_version "  # noqa: S608
+        f"FROM {areas} a LEFT JOIN {shops} s ON s.is_active AND s.id IN ({marks}) "
+        "WHERE a.id = 1"
+    )
+    return sql, list(found.shop_ids)
+
+
+def state_if_still_found(found: Found, rows: list[tuple]) -> tuple | None:
+    """The found shops' ``(id, stock_version, page_version)`` in the order found, if the
+    areas are as they were when they were found (read by :func:`found_again_sql`)."""
+    if not rows or rows[0][0] != found.areas_version:
+        return None
+    versions = {row[1]: (row[1], row[2], row[3]) for row in rows if row[1] is not None}
+    if len(versions) != len(found.shop_ids):
+        return None
+    return tuple(versions[shop_id] for shop_id in found.shop_ids)
+
+
+def keep_found(point: tuple[float, float], areas_rows: list[tuple], state: tuple) -> None:
+    """Keep what a search at ``point`` found, with the areas' version read before it."""
+    if areas_rows:
+        ids = tuple(shop[0] for shop in state)
+        found_nearby.put(point, Found(areas_rows[0][0], ids), ids)
+
+
 def nearby_state(request: HttpRequest) -> tuple | None:
-    """The versions of the shops a nearby answer lists (the search itself, which the answer
-    needs anyway, is the one statement); None for a request the view should refuse."""
+    """The versions of the shops a nearby answer lists; None for a request the view should
+    refuse. A repeat at a point asks for the versions of the shops found there before, while
+    the areas' version has not moved; otherwise it searches (one statement)."""
     from storefront.nearby import MAX_RESULTS
 
     point = nearby_point(request)
     if point is None:
         return None
-    return tuple(
+    with connection.cursor() as cursor:
+        found = found_nearby.get(point)
+        if found is not None:
+            cursor.execute(*found_again_sql(found))
+            state = state_if_still_found(found, cursor.fetchall())
+            if state is not None:
+                return state
+        # Read before the search: a change that commits in between moves it past this value.
+        cursor.execute(AREAS_VERSION_SQL)
+        areas_rows = cursor.fetchall()
+    state = tuple(
         (hit.id, hit.stock_version, hit.page_version)
         for hit in nearby_shops(*point, limit=MAX_RESULTS)
     )
+    if not connection.in_atomic_block:  # what a transaction sees may yet roll back
+        keep_found(point, areas_rows, state)
+    return state
 
 
 def route_of(path: str) -> tuple[str, str] | None:

@@ -59,13 +59,12 @@ def _fresh_public_read_cache():
     """Test transactions roll back, so another test's shop can come back with the same id
     and versions; answers cached by storefront/page_cache.py must not cross tests."""
     from config.loop_reads import database
-    from config.public_reads import nearby_store, sent_store
-    from storefront.page_cache import store
+    from storefront.page_cache import Store
 
-    for kept in (store, sent_store, nearby_store):
+    for kept in list(Store.every):
         kept.clear()
     yield
-    for kept in (store, sent_store, nearby_store):
+    for kept in list(Store.every):
         kept.clear()
     # Its own connection would stop PostgreSQL from dropping the test database.
     database.close()

@@ -105,8 +105,9 @@ async def test_a_repeat_shop_read_never_leaves_the_event_loop(shop, listing, han
 
 
 async def test_a_repeat_nearby_search_is_answered_without_django(shop, listing, hand_offs):
-    """On SQLite the search runs on the loop; on PostgreSQL in one worker thread, whose
-    connections run searches side by side (config/loop_reads.py)."""
+    """A first search runs on the loop on SQLite, in a worker thread on PostgreSQL (whose
+    connections run searches side by side; config/loop_reads.py). A repeat at the point asks
+    on the loop for the found shops' versions, on either database."""
     searched_in = [] if connections["default"].vendor == "sqlite" else ["_state_in_thread"]
     path = f"/api/shops/nearby?lat={shop.lat}&lng={shop.lng}"
     status, headers, body = await asgi_request("GET", path)
@@ -114,10 +115,50 @@ async def test_a_repeat_nearby_search_is_answered_without_django(shop, listing, 
     assert hand_offs == [*searched_in, "ThreadPoolASGIHandler.respond"]
     hand_offs.clear()
     assert await asgi_request("GET", path) == (status, headers, body)
-    assert hand_offs == searched_in, hand_offs
+    assert hand_offs == [], hand_offs
     hand_offs.clear()
     refused, _headers, _body = await asgi_request("GET", "/api/shops/nearby?lat=north&lng=1")
     assert refused == 422 and hand_offs == ["ThreadPoolASGIHandler.respond"], hand_offs
+
+
+async def test_a_shop_opening_at_a_repeated_point_is_found_at_once(shop, listing):
+    from tests import factories
+
+    path = f"/api/shops/nearby?lat={shop.lat}&lng={shop.lng}"
+    await asgi_request("GET", path)
+    await asgi_request("GET", path)
+    opened = await sync.sync_to_async(factories.make_shop)(
+        slug="opened-next-door", lat=shop.lat + 0.001, lng=shop.lng
+    )
+    status, _headers, body = await asgi_request("GET", path)
+    assert status == 200 and [s["slug"] for s in json.loads(body)] == [shop.slug, opened.slug]
+    await sync.sync_to_async(type(shop).objects.filter(pk=opened.pk).update)(lat=shop.lat + 0.3)
+    status, _headers, body = await asgi_request("GET", path)
+    assert status == 200 and [s["slug"] for s in json.loads(body)] == [shop.slug]
+
+
+async def test_a_repeat_on_the_loop_does_not_search(shop, listing, monkeypatch):
+    from django.test import RequestFactory
+
+    from config import loop_reads
+    from storefront import page_cache
+
+    sent: list[str] = []
+    fetch = loop_reads.database.fetch
+
+    async def recording(sql, params):
+        sent.append(sql)
+        return await fetch(sql, params)
+
+    monkeypatch.setattr(loop_reads.database, "fetch", recording)
+    first = await loop_reads.nearby_state(shop.lat, shop.lng, limit=30)
+    if first is loop_reads.ASK_DJANGO:  # PostgreSQL searches in a worker thread
+        request = RequestFactory().get("/api/shops/nearby", {"lat": shop.lat, "lng": shop.lng})
+        await sync.sync_to_async(page_cache.nearby_state)(request)
+    sent.clear()
+    again = await loop_reads.nearby_state(shop.lat, shop.lng, limit=30)
+    assert again != loop_reads.ASK_DJANGO and [state[0] for state in again] == [shop.pk]
+    assert len(sent) == 1 and "lat_band" not in sent[0], sent
 
 
 async def test_visitors_missing_together_wait_for_one_drawing(shop, listing, hand_offs):

@@ -190,3 +190,57 @@ def test_bulk_paths_keep_the_search_columns_right(client, db):
 def test_lat_band_from_the_database_matches_the_geometry(db, lat):
     shop = Shop.objects.create(slug="band", name="띠", lat=lat, lng=127.0)
     assert Shop.objects.get(pk=shop.pk).lat_band == geo.lat_band(lat)
+
+
+def test_the_answer_is_what_validating_it_against_its_schema_would_send(client, db):
+    """The near-me list is rendered as built (storefront/api.py), not validated on the way
+    out: it has to be exactly what the documented schema would let through."""
+    from pydantic import TypeAdapter
+
+    from storefront.api import NearbyShopOut
+
+    near = factories.make_shop(slug="near", lat=37.5627, lng=126.9255, service_radius_m=3000)
+    factories.make_shop(slug="far", lat=37.5559, lng=126.9019)
+    factories.make_listing(near, "소금빵", 60)
+    factories.make_pickup_point(near, "카페 모퉁이", 37.5600, 126.9240)
+    response = nearby(client, 37.5595, 126.9235)
+    assert response["Content-Type"] == "application/json; charset=utf-8"
+    data = response.json()
+    assert [shop["slug"] for shop in data] == ["near", "far"]
+    validated = TypeAdapter(list[NearbyShopOut]).validate_python(data)
+    assert [shop.model_dump(exclude_unset=True) for shop in validated] == data
+
+
+@pytest.mark.django_db(transaction=True)
+def test_a_new_position_reads_only_the_search_while_the_shops_are_as_they_were(client):
+    """Each found shop's part (listings, pickup points, calendar) is kept under its versions:
+    a new position among the same shops is the search alone, and every change to a shop
+    shows at the next position at once."""
+    from django.db import connection
+    from django.test.utils import CaptureQueriesContext
+    from django.utils import timezone
+
+    from livestock import services as stock_services
+    from pickup.services import calendar as pickup_calendar
+    from pickup.services import points as point_services
+
+    shop = factories.make_shop(slug="near", lat=37.5627, lng=126.9255, service_radius_m=3000)
+    listing = factories.make_listing(shop, "소금빵", 60)
+    cafe = factories.make_pickup_point(shop, "카페 모퉁이", 37.5600, 126.9240)
+    rnd = random.Random(5)
+
+    def somewhere() -> dict:
+        answer = nearby(client, 37.5595 + rnd.uniform(-1e-3, 1e-3), 126.9235).json()
+        assert [found["slug"] for found in answer] == [shop.slug]
+        return answer[0]
+
+    assert somewhere()["listings"][0]["available"] == 60
+    with CaptureQueriesContext(connection) as queries:
+        assert somewhere()["nearest_pickup_point"]["id"] == cafe.pk
+    assert [q["sql"] for q in queries if "lat_band" not in q["sql"]] == []
+    stock_services.adjust_stock(shop=shop, listing_id=listing.pk, delta=-7)
+    assert somewhere()["listings"][0]["available"] == 53
+    point_services.pause_pickup_point(shop=shop, point_id=cafe.pk, reason="공사")
+    assert somewhere()["nearest_pickup_point"]["name"] == shop.name  # its own counter
+    pickup_calendar.close_day(shop=shop, day=timezone.localdate(), reason="가게 사정")
+    assert somewhere()["open_label"].startswith("오늘 휴무")

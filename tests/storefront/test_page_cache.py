@@ -226,6 +226,38 @@ def test_signed_in_owners_errors_and_unknown_shops_go_through_the_views(
     assert client.get("/s/no-such-shop/").status_code == 404
 
 
+def test_a_repeat_nearby_asks_for_the_found_shops_until_an_area_changes(rf, shop, listing):
+    """The key of a nearby answer read through Django (config/public_reads.py reads it so when
+    the event loop cannot): a repeat at a point is one statement, the areas' version and the
+    found shops' versions, with no search; a shop that opens, moves in or out, or closes
+    there shows at once."""
+    from storefront.page_cache import nearby_state
+
+    request = rf.get("/api/shops/nearby", {"lat": shop.lat, "lng": shop.lng})
+
+    def found() -> list[int]:
+        return [state[0] for state in nearby_state(request)]
+
+    assert found() == [shop.pk]
+    with CaptureQueriesContext(connection) as queries:
+        assert found() == [shop.pk]
+    assert len(queries) == 1 and "lat_band" not in queries[0]["sql"], queries.captured_queries
+    opened = factories.make_shop(slug="opened-next-door", lat=shop.lat + 0.001, lng=shop.lng)
+    assert found() == [shop.pk, opened.pk]
+    Shop.objects.filter(pk=opened.pk).update(lat=shop.lat + 0.3)  # moved away
+    assert found() == [shop.pk]
+    Shop.objects.filter(pk=opened.pk).update(lat=shop.lat + 0.0005)  # back in
+    assert found() == [shop.pk, opened.pk]
+    shop.is_active = False
+    shop.save()
+    assert found() == [opened.pk]
+    Shop.objects.filter(pk=opened.pk).delete()
+    assert found() == []
+    with CaptureQueriesContext(connection) as queries:
+        assert found() == []
+    assert len(queries) == 1, queries.captured_queries  # nothing found is kept as well
+
+
 def test_an_inactive_shop_is_never_served_from_the_cache(client, shop, listing, counter, clock):
     page = f"/s/{shop.slug}/"
     client.get(page)
