@@ -215,9 +215,10 @@ SHOPS_STATE_SQL = (
 _rounds = _ReadRounds()
 
 
-async def nearby_state(lat: float, lng: float, limit: int) -> tuple | object:
+async def nearby_state(lat: float, lng: float, limit: int) -> tuple[tuple, list | None] | object:
     """The ``(id, stock_version, page_version)`` of each shop a nearby search finds, in the
-    order it lists them, or :data:`ASK_DJANGO`.
+    order it lists them, with the shops found when it searched (None when it did not), or
+    :data:`ASK_DJANGO`.
 
     A repeat at a point whose service areas have not changed since is one short statement
     (``page_cache.found_again_sql``), on either database. The search itself runs here on
@@ -232,7 +233,7 @@ async def nearby_state(lat: float, lng: float, limit: int) -> tuple | object:
             return ASK_DJANGO
         state = page_cache.state_if_still_found(found, rows)  # type: ignore[arg-type]
         if state is not None:
-            return state
+            return state, None
     if not database.in_process():
         return ASK_DJANGO
     areas_rows = await database.fetch(page_cache.AREAS_VERSION_SQL, [])
@@ -243,4 +244,4 @@ async def nearby_state(lat: float, lng: float, limit: int) -> tuple | object:
     hits = nearby_among(lat, lng, rows, limit)  # type: ignore[arg-type]
     state = tuple((hit.id, hit.stock_version, hit.page_version) for hit in hits)
     page_cache.keep_found(point, areas_rows, state)  # type: ignore[arg-type]
-    return state
+    return state, hits

@@ -111,6 +111,8 @@ class PublicReadsApp:
         for it instead of each drawing it again."""
         # Kept here when it comes back: the page middleware need not keep it as well.
         scope = {**scope, page_cache.KEPT_AHEAD: True}
+        if miss.found is not None:  # drawn for the key's very search, not searched again
+            scope[page_cache.NEARBY_FOUND] = miss.found
         drawing = self._drawing.get(miss.key)
         if drawing is None:
             drawn = asyncio.get_running_loop().create_future()
@@ -140,6 +142,9 @@ class PublicReadsApp:
         state = await self._state(looked)
         if state is None:
             return None
+        found = None
+        if looked.kind == page_cache.NEARBY:
+            state, found = state
         request = looked.request
         key = (
             looked.kind,
@@ -154,15 +159,16 @@ class PublicReadsApp:
             state,
         )
         if looked.kind == page_cache.NEARBY:
-            miss = Miss(key, request, tuple(shop[0] for shop in state))
+            miss = Miss(key, request, tuple(shop[0] for shop in state), found)
         else:
             miss = Miss(key, request, (state[0],))
         return _kept(miss) or miss
 
     async def _state(self, looked: Looked) -> tuple | None:
         """The state the key is made of: a shop's ``(id, stock_version, page_version)``, or
-        the versions of the shops a nearby search finds; None for a request the whole stack
-        must see (a refused position, an inactive or unknown shop, a database error)."""
+        the versions of the shops a nearby search finds (with the shops, when it searched);
+        None for a request the whole stack must see (a refused position, an inactive or
+        unknown shop, a database error)."""
         if looked.kind == page_cache.NEARBY:
             point = page_cache.nearby_point(looked.request)
             if point is None:
@@ -212,6 +218,7 @@ class Miss:
     key: tuple
     request: ASGIRequest
     shop_ids: tuple[int, ...]  # the shops it is drawn from
+    found: list | None = None  # a nearby search's shops, when the key was read by one
 
 
 def _kept(miss: Miss) -> SentAnswer | None:
@@ -250,7 +257,8 @@ def _look(scope) -> Looked | None:
 
 def _state_in_thread(looked: Looked) -> Any:
     """The state a key is made of, read through Django: a shop's ``(id, stock_version,
-    page_version, is_active)``, the versions of the shops a nearby search finds, or None."""
+    page_version, is_active)``, the versions of the shops a nearby search finds with the
+    shops (``page_cache.nearby_state``), or None."""
     # The connection's life as a request's would have it (CONN_MAX_AGE, health checks).
     close_old_connections()
     try:

@@ -20,6 +20,7 @@ from shops.errors import InvalidInput
 from shops.selectors import open_status, public_shop, shop_public_fields
 from shops.services import parse_point
 from storefront import nearby
+from storefront.page_cache import NEARBY_FOUND
 
 router = Router(tags=["shops"])
 
@@ -95,7 +96,9 @@ def shops_nearby(request: HttpRequest, lat: str | None = None, lng: str | None =
     point = optional_point(lat, lng)
     if point is None:
         raise InvalidInput(_("위치(lat, lng)를 보내 주세요."), code="location_required")
-    return rendered(nearby.near_me(*point))
+    # The shops the search for the answer's key found (config/public_reads.py), if it did.
+    found = getattr(request, "scope", {}).get(NEARBY_FOUND)
+    return rendered(nearby.near_me(*point, found=found))
 
 
 @router.get(

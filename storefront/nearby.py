@@ -117,8 +117,11 @@ def _nearest_points(
     }
 
 
-def near_me(lat: float, lng: float, limit: int = MAX_RESULTS) -> list[dict[str, Any]]:
-    hits = nearby_shops(lat, lng, limit=limit)
+def near_me(
+    lat: float, lng: float, limit: int = MAX_RESULTS, found: list[NearbyShop] | None = None
+) -> list[dict[str, Any]]:
+    """``found``: what a search at (lat, lng) with this limit found just before, if one did."""
+    hits = nearby_shops(lat, lng, limit=limit) if found is None else found
     if not hits:
         return []
     now = timezone.now()

@@ -57,6 +57,8 @@ PAGE, JSON, NEARBY = "page", "json", "nearby"
 NEARBY_PATH = "/api/shops/nearby"
 # Set in the ASGI scope of a request whose answer config/public_reads.py keeps.
 KEPT_AHEAD = "dongne5km.kept_ahead"
+# …and, for a nearby request, the shops its key's search found, which the answer lists.
+NEARBY_FOUND = "dongne5km.nearby_found"
 
 ROUTES: tuple[tuple[re.Pattern[str], str], ...] = (
     (re.compile(rf"^/s/(?P<slug>{SLUG_PATTERN})/(?:l/[0-9]{{1,19}}/)?$"), PAGE),
@@ -189,10 +191,11 @@ def keep_found(point: tuple[float, float], areas_rows: list[tuple], state: tuple
         found_nearby.put(point, Found(areas_rows[0][0], ids), ids)
 
 
-def nearby_state(request: HttpRequest) -> tuple | None:
-    """The versions of the shops a nearby answer lists; None for a request the view should
-    refuse. A repeat at a point asks for the versions of the shops found there before, while
-    the areas' version has not moved; otherwise it searches (one statement)."""
+def nearby_state(request: HttpRequest) -> tuple[tuple, list | None] | None:
+    """The versions of the shops a nearby answer lists, with the shops found when it searched
+    (None when it did not); None for a request the view should refuse. A repeat at a point
+    asks for the versions of the shops found there before, while the areas' version has not
+    moved; otherwise it searches (one statement)."""
     from storefront.nearby import MAX_RESULTS
 
     point = nearby_point(request)
@@ -204,17 +207,15 @@ def nearby_state(request: HttpRequest) -> tuple | None:
             cursor.execute(*found_again_sql(found))
             state = state_if_still_found(found, cursor.fetchall())
             if state is not None:
-                return state
+                return state, None
         # Read before the search: a change that commits in between moves it past this value.
         cursor.execute(AREAS_VERSION_SQL)
         areas_rows = cursor.fetchall()
-    state = tuple(
-        (hit.id, hit.stock_version, hit.page_version)
-        for hit in nearby_shops(*point, limit=MAX_RESULTS)
-    )
+    hits = nearby_shops(*point, limit=MAX_RESULTS)
+    state = tuple((hit.id, hit.stock_version, hit.page_version) for hit in hits)
     if not connection.in_atomic_block:  # what a transaction sees may yet roll back
         keep_found(point, areas_rows, state)
-    return state
+    return state, hits
 
 
 def route_of(path: str) -> tuple[str, str] | None:

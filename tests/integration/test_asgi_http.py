@@ -19,6 +19,8 @@ from django.test import Client
 from config.asgi import application
 
 pytestmark = pytest.mark.django_db(transaction=True)
+# Tests that compare a repeat with the first answer take the ``clock`` fixture: the minute is
+# part of a kept answer's key, so a minute turning between the two would make a new one.
 
 
 async def asgi_request(
@@ -93,7 +95,7 @@ async def test_a_request_is_one_hand_off_to_a_worker_thread(shop, listing, hand_
     assert b"content-security-policy" in headers
 
 
-async def test_a_repeat_shop_read_never_leaves_the_event_loop(shop, listing, hand_offs):
+async def test_a_repeat_shop_read_never_leaves_the_event_loop(shop, listing, hand_offs, clock):
     status, headers, body = await asgi_request("GET", f"/api/shops/{shop.slug}")
     assert status == 200 and json.loads(body)["slug"] == shop.slug
     assert hand_offs == ["ThreadPoolASGIHandler.respond"]
@@ -104,7 +106,7 @@ async def test_a_repeat_shop_read_never_leaves_the_event_loop(shop, listing, han
     assert b"content-security-policy" in headers
 
 
-async def test_a_repeat_nearby_search_is_answered_without_django(shop, listing, hand_offs):
+async def test_a_repeat_nearby_search_is_answered_without_django(shop, listing, hand_offs, clock):
     """A first search runs on the loop on SQLite, in a worker thread on PostgreSQL (whose
     connections run searches side by side; config/loop_reads.py). A repeat at the point asks
     on the loop for the found shops' versions, on either database."""
@@ -137,6 +139,26 @@ async def test_a_shop_opening_at_a_repeated_point_is_found_at_once(shop, listing
     assert status == 200 and [s["slug"] for s in json.loads(body)] == [shop.slug]
 
 
+async def test_a_new_position_is_searched_once_for_its_key_and_its_answer(
+    shop, listing, monkeypatch
+):
+    from storefront import nearby
+
+    searched_again: list[tuple] = []
+    search = nearby.nearby_shops
+
+    def counting(*args, **kwargs):
+        searched_again.append(args)
+        return search(*args, **kwargs)
+
+    monkeypatch.setattr(nearby, "nearby_shops", counting)
+    for step in range(3):
+        path = f"/api/shops/nearby?lat={shop.lat + step * 1e-4}&lng={shop.lng}"
+        status, _headers, body = await asgi_request("GET", path)
+        assert status == 200 and [s["slug"] for s in json.loads(body)] == [shop.slug]
+    assert searched_again == []
+
+
 async def test_a_repeat_on_the_loop_does_not_search(shop, listing, monkeypatch):
     from django.test import RequestFactory
 
@@ -157,7 +179,9 @@ async def test_a_repeat_on_the_loop_does_not_search(shop, listing, monkeypatch):
         await sync.sync_to_async(page_cache.nearby_state)(request)
     sent.clear()
     again = await loop_reads.nearby_state(shop.lat, shop.lng, limit=30)
-    assert again != loop_reads.ASK_DJANGO and [state[0] for state in again] == [shop.pk]
+    assert again != loop_reads.ASK_DJANGO
+    state, searched = again
+    assert [shop_state[0] for shop_state in state] == [shop.pk] and searched is None
     assert len(sent) == 1 and "lat_band" not in sent[0], sent
 
 
@@ -217,7 +241,7 @@ async def test_on_a_database_server_version_reads_go_in_rounds(shop, monkeypatch
 
 
 async def test_versions_the_loop_cannot_read_are_read_through_django(
-    shop, listing, hand_offs, monkeypatch
+    shop, listing, hand_offs, monkeypatch, clock
 ):
     from config import loop_reads
 

@@ -236,7 +236,10 @@ def test_a_repeat_nearby_asks_for_the_found_shops_until_an_area_changes(rf, shop
     request = rf.get("/api/shops/nearby", {"lat": shop.lat, "lng": shop.lng})
 
     def found() -> list[int]:
-        return [state[0] for state in nearby_state(request)]
+        state, hits = nearby_state(request)
+        if hits is not None:  # it searched: the shops it found, as the answer lists them
+            assert [hit.id for hit in hits] == [shop_state[0] for shop_state in state]
+        return [shop_state[0] for shop_state in state]
 
     assert found() == [shop.pk]
     with CaptureQueriesContext(connection) as queries:
