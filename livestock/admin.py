@@ -4,6 +4,7 @@ from django import forms
 from django.conf import settings
 from django.contrib import admin
 from django.core.files.uploadedfile import UploadedFile
+from django.db import transaction
 from django.http import HttpRequest
 from django.utils.translation import gettext_lazy as _
 
@@ -14,12 +15,18 @@ from shops.errors import DomainError
 
 
 class ListingOptionFormSet(forms.BaseInlineFormSet):
-    """The console's rule here too: an option open reservations hold keeps its size and stays."""
+    """The console's rule here too: an option open reservations hold keeps its size and stays.
+
+    The check runs under the listing's row lock, as the console's edit does: the admin
+    validates and saves in one transaction, so a reservation of the option waits for the
+    save, and none slips in between the check and the change."""
 
     def clean(self) -> None:
         super().clean()
         if self.instance.pk is None:
             return
+        if transaction.get_connection().in_atomic_block:
+            Listing.objects.select_for_update(of=("self",)).filter(pk=self.instance.pk).first()
         kept = [form for form in self.forms if form.instance.pk is not None]
         removed = [form.instance for form in kept if self._should_delete_form(form)]
         resized = [

@@ -572,3 +572,74 @@ def test_the_admin_keeps_the_same_rule_for_held_options(shop, boxed, point, admi
     response = post({"label": "한 팩", "pickup_price": 7500})
     assert response.status_code == 302
     assert options_of(boxed)[0] == ("한 팩", 2, 9000, 7500)
+
+
+@pytest.mark.postgres
+@pytest.mark.django_db(transaction=True)
+def test_the_admin_checks_held_options_under_the_listings_lock(shop, boxed, point, admin_client):
+    """A reservation of an option in flight (it holds the listing's lock) while the admin
+    deletes that option: the admin's check waits for it, then refuses; the option stays."""
+    import threading
+    import time as clock_time
+
+    from django.db import connection, transaction
+
+    from tests.support.services import postgres_server_url
+
+    if connection.vendor != "postgresql":
+        postgres_server_url()
+        pytest.skip("runs in the PostgreSQL pass: DATABASE_URL=postgres://… (make test-services)")
+    pack, half = boxed.options.all()
+    locked, release = threading.Event(), threading.Event()
+    answers: list = []
+
+    def reservation_in_flight() -> None:
+        try:
+            with transaction.atomic():  # made, not committed yet: it holds the listing's lock
+                factories.make_reservation(shop, boxed, point, quantity=1, option_id=pack.pk)
+                locked.set()
+                release.wait(10)
+        finally:
+            connection.close()
+
+    def admin_deletes_the_option() -> None:
+        data = {
+            "name": "단감",
+            "unit": "반팩",
+            "price": "9000",
+            "pickup_price": "7900",
+            "staff_note": "",
+            "is_active": "on",
+            "options-TOTAL_FORMS": "2",
+            "options-INITIAL_FORMS": "2",
+            "options-MIN_NUM_FORMS": "0",
+            "options-MAX_NUM_FORMS": "1000",
+        }
+        rows = [
+            {"id": pack.pk, "label": "1팩", "units": 2, "price": 9000, "pickup_price": 7900}
+            | {"DELETE": "on"},
+            {"id": half.pk, "label": "반팩", "units": 1, "price": 5000, "pickup_price": 4200},
+        ]
+        for i, one in enumerate(rows):
+            data.update({f"options-{i}-{key}": str(value) for key, value in one.items()})
+            data[f"options-{i}-listing"] = str(boxed.pk)
+            data[f"options-{i}-position"] = str(i)
+        try:
+            answers.append(admin_client.post(f"/admin/livestock/listing/{boxed.pk}/change/", data))
+        finally:
+            connection.close()
+
+    reserving = threading.Thread(target=reservation_in_flight)
+    reserving.start()
+    assert locked.wait(10)
+    editing = threading.Thread(target=admin_deletes_the_option)
+    editing.start()
+    clock_time.sleep(0.5)  # the admin reaches the lock and waits there
+    assert answers == []
+    release.set()
+    reserving.join(10)
+    editing.join(10)
+    assert len(answers) == 1 and answers[0].status_code == 200
+    assert "지울 수 없습니다" in answers[0].content.decode()
+    assert options_of(boxed) == [("1팩", 2, 9000, 7900), ("반팩", 1, 5000, 4200)]
+    assert boxed.reservations.filter(option_id=pack.pk).count() == 1
