@@ -16,9 +16,11 @@ from shops.errors import DomainError
 from shops.models import ApiToken, Membership, Shop, ShopClosure, ShopDetailChange
 from shops.selectors import shops_left_without_owner
 from shops.services import (
+    SHOP_DETAIL_FIELDS,
     add_member,
     change_member_role,
     check_member_change,
+    record_detail_change,
     remove_members,
     set_service_area,
     validate_service_area,
@@ -167,7 +169,26 @@ class ShopAdmin(ShopScopedAdmin):
         return request.user.is_superuser
 
     def save_model(self, request, obj, form, change) -> None:
+        details = [name for name in SHOP_DETAIL_FIELDS if change and name in form.changed_data]
+        before: dict[str, str] = {}
+        if details:
+            # Read under the lock the console's edit takes, so the history's "before" is what
+            # this save replaces (the admin saves in the same transaction).
+            before = (
+                Shop.objects.select_for_update(of=("self",), no_key=True)
+                .values(*details)
+                .get(pk=obj.pk)
+            )
         super().save_model(request, obj, form, change)
+        record_detail_change(
+            shop=obj,
+            diff={
+                name: {"before": before[name], "after": getattr(obj, name)}
+                for name in details
+                if before[name] != getattr(obj, name)
+            },
+            changed_by=request.user,
+        )
         if change and any(name in form.changed_data for name in AREA_FIELDS):
             result = set_service_area(
                 obj,

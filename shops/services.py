@@ -591,6 +591,23 @@ def _check_link(value: Any, label: str) -> str:
     return text
 
 
+def record_detail_change(
+    *, shop: Shop, diff: dict[str, dict[str, str]], changed_by: AbstractBaseUser | None
+) -> ShopDetailChange | None:
+    """Keep one change of 가게 안내 (``{field: {"before", "after"}}``), in the writer's
+    transaction; nothing for an empty one. The console's service and the admin both write here."""
+    if not diff:
+        return None
+    user = changed_by if changed_by is not None and changed_by.is_authenticated else None
+    return ShopDetailChange.objects.create(
+        shop=shop,
+        changed_by=user,
+        changed_by_name=user.get_username() if user is not None else "",
+        changes=diff,
+        changed_at=timezone.now(),
+    )
+
+
 def update_shop_details(
     *, shop: Shop, changes: dict[str, Any], changed_by: AbstractBaseUser | None = None
 ) -> Shop:
@@ -630,15 +647,7 @@ def update_shop_details(
         for field_name, value in cleaned.items():
             setattr(locked, field_name, value)
         locked.save(update_fields=list(cleaned))
-        if diff:
-            user = changed_by if changed_by is not None and changed_by.is_authenticated else None
-            ShopDetailChange.objects.create(
-                shop=locked,
-                changed_by=user,
-                changed_by_name=user.get_username() if user is not None else "",
-                changes=diff,
-                changed_at=timezone.now(),
-            )
+        record_detail_change(shop=locked, diff=diff, changed_by=changed_by)
     for field_name, value in cleaned.items():
         setattr(shop, field_name, value)
     return shop

@@ -189,6 +189,37 @@ def test_the_admin_shows_changes_read_only(shop, owner, admin_client):
     assert ShopDetailChange.objects.filter(pk=change.pk).exists()
 
 
+def test_an_admin_edit_records_the_same_history(shop, admin_client, admin_user):
+    url = f"/admin/shops/shop/{shop.pk}/change/"
+    data = {
+        "name": shop.name,
+        "slug": shop.slug,
+        "is_active": "on",
+        "notice": shop.notice,
+        "address": "",
+        "lat": shop.lat,
+        "lng": shop.lng,
+        "service_radius_m": shop.service_radius_m,
+        "service_polygon": "null",
+        "opening_hours": "",
+        "response_hours": shop.response_hours,
+        "return_policy": shop.return_policy,
+        "phone": "",
+        "kakao_channel_url": "",
+        "naver_url": "",
+    }
+    assert admin_client.post(url, {**data, "name": "새 이름"}).status_code == 302
+    assert not ShopDetailChange.objects.exists()  # the name is not 가게 안내
+    response = admin_client.post(url, {**data, "notice": "관리자가 바꾼 안내"})
+    assert response.status_code == 302
+    change = ShopDetailChange.objects.get()
+    assert change.changes == {
+        "notice": {"before": "동네 5km 픽업 할인", "after": "관리자가 바꾼 안내"}
+    }
+    assert (change.changed_by, change.changed_by_name) == (admin_user, admin_user.username)
+    assert recent_detail_changes(shop.pk) == [change]
+
+
 def test_a_refused_field_is_named_and_the_console_shows_it_on_that_field(owner_client, shop):
     with pytest.raises(InvalidInput) as caught:
         services.update_shop_details(shop=shop, changes={"naver_url": "ftp://naver.me/x"})
