@@ -193,6 +193,10 @@ function enhance(box, form) {
     const current = [...item.options].filter((o) => o.dataset.listing === String(listing.id));
     if (!current.length && listing.status === "on_sale") item.append(...itemOptions(listing));
     else if (current.length) syncItem(listing, current);
+    if (form.hidden && item.options.length) {  // the shop's first item of the day
+      form.hidden = false;
+      box.querySelector("[data-reserve-empty]")?.setAttribute("hidden", "");
+    }
     available.set(String(listing.id), listing.status === "on_sale" ? listing.available : 0);
     for (const option of item.options) {
       if (option.dataset.listing !== String(listing.id)) continue;

@@ -80,3 +80,38 @@ def test_near_me_page_fits_a_phone_without_errors(new_phone, shop, listing):
     customer.page.wait_for_load_state("networkidle")
     customer.screenshot("near-me")
     customer.assert_healthy()
+
+
+def test_the_days_first_item_brings_the_reserve_form_without_reload(new_phone, shop, owner_login):
+    """A shop with nothing on sale yet: the page says so where the form would be; the first
+    item the owner posts while a shopper has the page open shows its card and the form."""
+    shopper = new_phone("shopper")
+    shopper.open_shop(shop.slug)
+    shopper.wait_live()
+    reserve = shopper.page.locator("[data-reserve]")
+    expect(reserve.locator("[data-reserve-empty]")).to_be_visible()
+    expect(reserve.locator("[data-reserve-form]")).to_be_hidden()
+    shopper.page.evaluate("window.stillTheSamePage = true")
+
+    boss = new_phone("owner")
+    boss.log_in(*owner_login, f"/owner/s/{shop.slug}/")
+    page = boss.page
+    page.get_by_role("link", name="+ 입고 올리기").tap()
+    page.get_by_label("상품명").fill("홍시")
+    page.get_by_label("수량", exact=True).fill("30")
+    page.get_by_label("단위", exact=True).fill("개")
+    page.get_by_label("가격(원)", exact=True).fill("3000")
+    page.get_by_label("픽업 가격(원)").fill("2500")
+    page.get_by_role("button", name="올리기").tap()
+    expect(page.get_by_text("'홍시' 입고를 올렸습니다.")).to_be_visible()
+
+    card = shopper.page.locator("[data-listing-id]")
+    expect(card.locator('[data-field="name"]')).to_have_text("홍시")
+    expect(reserve.locator("[data-reserve-form]")).to_be_visible()
+    expect(reserve.locator("[data-reserve-empty]")).to_be_hidden()
+    expect(reserve.locator("#reserve-item")).to_contain_text("홍시")
+    expect(reserve.locator("[data-reserve-total]")).to_contain_text("2,500")
+    assert shopper.page.evaluate("window.stillTheSamePage") is True
+    shopper.screenshot("first-item-live")
+    shopper.assert_healthy()
+    boss.assert_healthy()
