@@ -31,6 +31,17 @@ class OptionIn(Schema):
     pickup_price: StrictInt | None = None
 
 
+def _option_spec(option: OptionIn) -> services.OptionSpec:
+    """An option as sent (its pickup price the price when left out)."""
+    return services.OptionSpec(
+        label=option.label,
+        units=option.units,
+        price=option.price,
+        pickup_price=option.price if option.pickup_price is None else option.pickup_price,
+        id=getattr(option, "id", None),
+    )
+
+
 class ListingIn(Schema):
     name: str = Field(max_length=10_000)
     unit: str = Field("개", max_length=1000)
@@ -76,19 +87,15 @@ def create_listing(request: HttpRequest, slug: str, payload: ListingIn):
         pickup_price=payload.price if payload.pickup_price is None else payload.pickup_price,
         staff_note=payload.staff_note,
         max_per_customer=payload.max_per_customer,
-        options=[
-            services.OptionSpec(
-                label=o.label,
-                units=o.units,
-                price=o.price,
-                pickup_price=o.price if o.pickup_price is None else o.pickup_price,
-            )
-            for o in payload.options
-        ],
+        options=[_option_spec(o) for o in payload.options],
         actor=actor_for(request),
     )
     listing.refresh_from_db()
     return Status(201, {**listing_payload(listing), "version": result.version})
+
+
+class OptionEditIn(OptionIn):
+    id: StrictInt | None = Field(None, description="바꿀 옵션의 id; 없으면 새 옵션")
 
 
 class ListingEditIn(Schema):
@@ -100,6 +107,15 @@ class ListingEditIn(Schema):
     max_per_customer: StrictInt | None = Field(
         None, description="1인 최대 수량; null을 보내면 기본값으로 돌아갑니다"
     )
+    options: list[OptionEditIn] | None = Field(
+        None,
+        max_length=20,
+        description=(
+            "보내면 옵션 전체가 이 목록이 됩니다 (순서대로): id가 있으면 그 옵션을 바꾸고, "
+            "없으면 새로 만들고, 빠진 옵션은 지웁니다. 찾아가지 않은 예약이 있는 옵션은 "
+            "지우거나 몇 개분인지 바꿀 수 없습니다 (409 option_in_use)."
+        ),
+    )
 
 
 @router.patch(
@@ -110,27 +126,38 @@ class ListingEditIn(Schema):
         OWNER_ERRORS,
         BODY_ERRORS,
         {
-            404: ["listing_not_found"],
+            404: ["listing_not_found", "option_not_found"],
+            409: ["option_in_use"],
             422: [
                 "name_required",
                 "too_long",
                 "control_characters",
                 "invalid_price",
                 "invalid_max_per_customer",
+                "invalid_option",
+                "duplicate_option",
             ],
         },
-        description="Only the fields sent change; ``max_per_customer: null`` returns to the default.",
+        description=(
+            "Only the fields sent change; ``max_per_customer: null`` returns to the default; "
+            "``options``, when sent, is the whole new list of options."
+        ),
     ),
 )
 def edit_listing(request: HttpRequest, slug: str, listing_id: int, payload: ListingEditIn):
     """Only the fields sent change; ``max_per_customer: null`` returns to the default."""
     shop = shop_for_actor(request.auth, request.user, slug, scope=TokenScope.STOCK_WRITE)
     changes = payload.dict(exclude_unset=True)
+    options = changes.pop("options", None)
     for field in ("name", "unit", "price", "pickup_price", "staff_note"):
         if field in changes and changes[field] is None:
             del changes[field]
     result = services.edit_listing(
-        shop=shop, listing_id=listing_id, changes=changes, actor=actor_for(request)
+        shop=shop,
+        listing_id=listing_id,
+        changes=changes,
+        options=None if options is None else [_option_spec(o) for o in payload.options or ()],
+        actor=actor_for(request),
     )
     listing = selectors.shop_listing(shop.pk, listing_id)
     return {**listing_payload(listing), "version": result.version}

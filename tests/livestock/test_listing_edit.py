@@ -3,6 +3,7 @@ old items."""
 
 from __future__ import annotations
 
+import json
 from datetime import time, timedelta
 
 import pytest
@@ -14,6 +15,7 @@ from livestock import selectors, services
 from livestock.models import Listing, ListingOption, StockEvent
 from pickup.services.reservations import _option_as_reserved, cancel_reservation
 from shops.errors import Conflict, InvalidInput, NotFound
+from shops.models import Shop
 from tests import factories
 from tests.support.media import png as png_bytes
 
@@ -643,3 +645,87 @@ def test_the_admin_checks_held_options_under_the_listings_lock(shop, boxed, poin
     assert "지울 수 없습니다" in answers[0].content.decode()
     assert options_of(boxed) == [("1팩", 2, 9000, 7900), ("반팩", 1, 5000, 4200)]
     assert boxed.reservations.filter(option_id=pack.pk).count() == 1
+
+
+# --- options over the API ----------------------------------------------------------------
+
+
+def patch(api, shop, listing, body):
+    return api.patch(
+        f"/api/shops/{shop.slug}/listings/{listing.pk}",
+        data=json.dumps(body),
+        content_type="application/json",
+    )
+
+
+def test_the_api_edits_options_as_the_console_does(api, shop, boxed, point):
+    pack, half = boxed.options.all()
+    version = Shop.objects.get(pk=shop.pk).stock_version
+    response = patch(
+        api,
+        shop,
+        boxed,
+        {
+            "name": "대봉 단감",
+            "options": [
+                {"id": pack.pk, "label": "한 팩", "units": 2, "price": 9000, "pickup_price": 7500},
+                {"label": "한 상자", "units": 10, "price": 40000},
+            ],
+        },
+    )
+    assert response.status_code == 200, response.content
+    body = response.json()
+    assert body["name"] == "대봉 단감" and body["version"] == version + 1
+    assert [(o["label"], o["units"], o["pickup_price"]) for o in body["options"]] == [
+        ("한 팩", 2, 7500),
+        ("한 상자", 10, 40000),  # the pickup price is the price when left out
+    ]
+    assert options_of(boxed) == [("한 팩", 2, 9000, 7500), ("한 상자", 10, 40000, 40000)]
+    assert not ListingOption.objects.filter(pk=half.pk).exists()
+    # A PATCH without "options" leaves them alone.
+    assert patch(api, shop, boxed, {"staff_note": "달아요"}).status_code == 200
+    assert len(options_of(boxed)) == 2
+
+
+@pytest.mark.parametrize(
+    ("options", "status", "code"),
+    [
+        (
+            lambda p, h: [{"id": 999999, "label": "x", "units": 1, "price": 100}],
+            404,
+            "option_not_found",
+        ),
+        (lambda p, h: [{"label": "", "units": 1, "price": 100}], 422, None),
+        (lambda p, h: [{"label": "a", "units": 0, "price": 100}], 422, "invalid_option"),
+        (
+            lambda p, h: [
+                {"label": "a", "units": 1, "price": 100},
+                {"label": "a", "units": 2, "price": 200},
+            ],
+            422,
+            "duplicate_option",
+        ),
+        (lambda p, h: [{"label": "a", "units": 1, "price": 100, "pickup_price": 200}], 422, None),
+        (lambda p, h: [{"id": "x", "label": "a", "units": 1, "price": 100}], 422, None),
+        (lambda p, h: "not a list", 422, None),
+        (
+            lambda p, h: [{"id": h.pk, "label": "반팩", "units": 1, "price": 5000}],
+            409,
+            "option_in_use",
+        ),
+    ],
+)
+def test_bad_options_over_the_api_are_refused_and_change_nothing(
+    api, shop, boxed, point, options, status, code
+):
+    pack, half = boxed.options.all()
+    factories.make_reservation(shop, boxed, point, quantity=1, option_id=pack.pk)
+    before = options_of(boxed)
+    response = patch(api, shop, boxed, {"name": "바뀐 이름", "options": options(pack, half)})
+    assert response.status_code == status, response.content
+    error = response.json()
+    assert error["code"] and error["detail"]
+    if code:
+        assert error["code"] == code
+    boxed.refresh_from_db()
+    assert boxed.name == "단감" and options_of(boxed) == before
