@@ -53,6 +53,7 @@ function startLive(root) {
       list.prepend(row);
     }
     const before = row.querySelector('[data-field="available"]')?.textContent;
+    setPhoto(row, listing);
     setField(row, "name", listing.name);
     setField(row, "unit", unitText(listing.unit));
     setField(row, "available", String(listing.available));
@@ -98,12 +99,6 @@ function startLive(root) {
   // A listing posted while the page is open: the same card the server would have drawn
   // (photo, share link, its own 예약하기; reserve.js adds it to the form).
   function completeNewRow(row, listing) {
-    const photo = row.querySelector('[data-field="photo"]');
-    if (photo && listing.photo_url) {
-      photo.src = listing.photo_card_url || listing.photo_url;
-      photo.alt = listing.name;
-      photo.hidden = false;
-    }
     const share = row.querySelector('[data-field="share"]');
     if (share) share.href = `${share.dataset.shareBase}${listing.id}/`;
     const reserve = row.querySelector('[data-field="reserve"]');
@@ -112,6 +107,29 @@ function startLive(root) {
       reserve.href = `${location.pathname}?item=${listing.id}#reserve`;
       setField(row, "reserve_name", ` ${listing.name}`);
     }
+  }
+
+  // The card's photo as the owner last left it (a new photo, or one remade smaller): the
+  // small copy when there is one. A card with a video keeps its video.
+  function setPhoto(row, listing) {
+    if (!("photo" in row.dataset) || listing.video_url) return;
+    const wanted = listing.photo_card_url || listing.photo_url || "";
+    if (row.dataset.photo === wanted) return;
+    row.dataset.photo = wanted;
+    const shown = row.querySelector("picture, img.listing-media");
+    if (!wanted) {
+      if (shown) shown.hidden = true;
+      return;
+    }
+    const photo = document.createElement("img");
+    photo.className = "listing-media";
+    photo.dataset.field = "photo";
+    photo.src = wanted;
+    photo.alt = listing.name;
+    photo.width = 96;
+    photo.height = 96;
+    if (shown) shown.replaceWith(photo);
+    else row.prepend(photo);
   }
 
   function updateEmpty() {
