@@ -681,7 +681,7 @@ def add_closure(request: HttpRequest, slug: str) -> HttpResponse:
                 )
         result = calendar_services.close_day(shop=shop, day=day, reason=reason, place_id=place_id)
     except DomainError as exc:
-        messages.error(request, exc.detail)
+        return _refused_closure(request, shop, exc, day=day, reason=reason, place=raw_place)
     else:
         messages.success(
             request,
@@ -689,6 +689,26 @@ def add_closure(request: HttpRequest, slug: str) -> HttpResponse:
             % {"day": describe_day(result.closure.date), "count": len(result.cancelled)},
         )
     return redirect("owner:hours", slug=shop.slug)
+
+
+def _refused_closure(
+    request: HttpRequest, shop: Shop, exc: DomainError, *, day: str, reason: str, place: str
+) -> HttpResponse:
+    """The hours page again with the closure form as typed and the sentence next to the field
+    it is about (the reason's length or characters; the date for anything else). A day
+    suggested from the holidays list comes back the same way, in the form."""
+    field = "reason" if exc.code.startswith("reason_") else "date"
+    context = _hours_context(
+        shop,
+        closure={
+            "date": day,
+            "reason": reason,
+            "place_id": place,
+            "field": field,
+            "error": exc.detail,
+        },
+    )
+    return render(request, "pickup/owner_hours.html", context, status=exc.status)
 
 
 @login_required

@@ -145,6 +145,25 @@ def weekly_hours(phone: Phone, shop, login) -> Refused:
     return Refused(row, page.locator("#hours-tue"), "닫는 시각(09:00)은 여는 시각(19:00)보다")
 
 
+def closure_day(phone: Phone, shop, login) -> Refused:
+    from datetime import timedelta
+
+    from django.utils import timezone
+
+    from pickup.services import calendar as pickup_calendar
+
+    day = timezone.localdate() + timedelta(days=3)
+    pickup_calendar.close_day(shop=shop, day=day, reason="가족 행사")
+    phone.log_in(*login, f"/owner/s/{shop.slug}/hours/")
+    page = phone.page
+    page.locator("#closure-date").fill(day.isoformat())
+    page.locator("#closure-reason").fill("다시 쉬는 날")
+    page.get_by_role("button", name="휴무일 추가").tap()
+    expect(page.locator("#closure-reason")).to_have_value("다시 쉬는 날")
+    row = page.locator(".field", has=page.locator("#closure-date"))
+    return Refused(row, page.locator("#closure-date"), "이미 휴무일로 정한 날입니다")
+
+
 def stock_count(phone: Phone, shop, login) -> Refused:
     listing = factories.make_listing(shop, "단감", 40)
     phone.log_in(*login, f"/owner/s/{shop.slug}/")
@@ -184,6 +203,7 @@ FORMS: dict[str, Callable[..., Refused]] = {
     "webhook-url": webhook_url,
     "token-scopes": token_scopes,
     "weekly-hours": weekly_hours,
+    "closure-day": closure_day,
     "stock-count": stock_count,
     "review-photo": review_photo,
 }

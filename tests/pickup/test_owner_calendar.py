@@ -88,6 +88,40 @@ def test_closing_an_empty_day_needs_no_confirmation(owner_client, shop, clock):
     assert not ShopClosure.objects.exists()
 
 
+@pytest.mark.parametrize(
+    ("typed", "field", "message"),
+    [
+        ({"date": "2026-11-01", "reason": "가족 행사"}, "date", "지난 날짜는"),
+        ({"date": "11/25", "reason": "가족 행사"}, "date", "2025-01-31 같은 형식"),
+        ({"date": "2026-11-25", "reason": "쉼" * 201}, "reason", "휴무 사유"),
+    ],
+)
+def test_a_refused_closure_is_said_next_to_its_field_with_what_was_typed(
+    owner_client, shop, cafe_point, clock, typed, field, message
+):
+    posted = {**typed, "place_id": str(cafe_point.place_id)}
+    response = owner_client.post(f"/owner/s/{shop.slug}/closures/", posted)
+    assert response.status_code == 422
+    html = response.content.decode()
+    error = re.search(
+        rf'<p class="field-error" role="alert" id="closure-{field}-error">([^<]+)<', html
+    )
+    assert error and message in error[1]
+    assert f'aria-describedby="closure-{field}-error"' in html
+    assert f'value="{typed["date"]}"' in html and typed["reason"][:20] in html
+    assert re.search(rf'<option value="{cafe_point.place_id}" selected>', html)
+    assert not ShopClosure.objects.exists() and not PlaceClosure.objects.exists()
+
+
+def test_a_day_closed_twice_is_said_on_the_date(owner_client, shop, clock):
+    url = f"/owner/s/{shop.slug}/closures/"
+    assert owner_client.post(url, {"date": "2026-11-25"}).status_code == 302
+    again = owner_client.post(url, {"date": "2026-11-25"})
+    assert again.status_code == 409
+    assert 'id="closure-date-error">이미 휴무일로 정한 날입니다.<' in again.content.decode()
+    assert ShopClosure.objects.count() == 1
+
+
 def test_closing_a_cafe_day_from_the_console(owner_client, shop, cafe_point, clock):
     owner_client.post(
         f"/owner/s/{shop.slug}/closures/",
