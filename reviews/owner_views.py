@@ -19,6 +19,12 @@ from shops.errors import DomainError
 @login_required
 def reviews_page(request: HttpRequest, slug: str) -> HttpResponse:
     shop = console_shop(request, slug, MANAGING_ROLES)
+    return _page(request, shop)
+
+
+def _page(request: HttpRequest, shop, refused: dict | None = None, status: int = 200):
+    """The reviews page; ``refused``: a reply or report the services refused, shown on its
+    form with what was typed (``form``, ``review_id``, ``text``, ``error``)."""
     reviews = selectors.owner_reviews(shop)
     response = render(
         request,
@@ -28,9 +34,12 @@ def reviews_page(request: HttpRequest, slug: str) -> HttpResponse:
             "reviews": reviews,
             "summary": selectors.shop_summary(shop),
             "new_count": sum(1 for r in reviews if r.seen_by_owner_at is None),
+            "refused": refused or {},
         },
+        status=status,
     )
-    services.mark_reviews_seen(shop=shop)  # shown once as new, then like the others
+    if refused is None:
+        services.mark_reviews_seen(shop=shop)  # shown once as new, then like the others
     return response
 
 
@@ -42,18 +51,27 @@ def _back(slug: str, review_id: int) -> HttpResponse:
     return redirect(reverse("owner:reviews", kwargs={"slug": slug}) + f"#review-{review_id}")
 
 
+def _refused(request: HttpRequest, shop, form: str, review_id: int, text: str, exc: DomainError):
+    """On the form, with what was typed; when that form is not on the page (a review gone,
+    one already reported), in the messages at the top."""
+    review = next((r for r in selectors.owner_reviews(shop) if r.pk == review_id), None)
+    if review is None or (form == "report" and review.status != review.Status.VISIBLE):
+        messages.error(request, exc.detail)
+        return redirect("owner:reviews", slug=shop.slug)
+    refused = {"form": form, "review_id": review_id, "text": text, "error": exc.detail}
+    return _page(request, shop, refused, status=exc.status)
+
+
 @login_required
 @require_POST
 def reply(request: HttpRequest, slug: str, review_id: int) -> HttpResponse:
     shop = console_shop(request, slug, MANAGING_ROLES)
+    text = request.POST.get("text", "")
     try:
-        services.reply_to_review(
-            shop=shop, review_id=review_id, text=request.POST.get("text", ""), actor=_actor(request)
-        )
+        services.reply_to_review(shop=shop, review_id=review_id, text=text, actor=_actor(request))
     except DomainError as exc:
-        messages.error(request, exc.detail)
-    else:
-        messages.success(request, _("답글을 올렸습니다."))
+        return _refused(request, shop, "reply", review_id, text[:2000], exc)
+    messages.success(request, _("답글을 올렸습니다."))
     return _back(shop.slug, review_id)
 
 
@@ -61,17 +79,10 @@ def reply(request: HttpRequest, slug: str, review_id: int) -> HttpResponse:
 @require_POST
 def report(request: HttpRequest, slug: str, review_id: int) -> HttpResponse:
     shop = console_shop(request, slug, MANAGING_ROLES)
+    reason = request.POST.get("reason", "")
     try:
-        services.report_review(
-            shop=shop,
-            review_id=review_id,
-            reason=request.POST.get("reason", ""),
-            actor=_actor(request),
-        )
+        services.report_review(shop=shop, review_id=review_id, reason=reason, actor=_actor(request))
     except DomainError as exc:
-        messages.error(request, exc.detail)
-    else:
-        messages.success(
-            request, _("신고했습니다. 운영자가 확인할 때까지 손님에게 보이지 않습니다.")
-        )
+        return _refused(request, shop, "report", review_id, reason[:600], exc)
+    messages.success(request, _("신고했습니다. 운영자가 확인할 때까지 손님에게 보이지 않습니다."))
     return _back(shop.slug, review_id)

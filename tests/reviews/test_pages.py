@@ -227,6 +227,38 @@ def test_console_lists_new_reviews_replies_and_reports(shop, owner_client, picke
     assert "물렀어요" in page(owner_client, f"/owner/s/{shop.slug}/reviews/")
 
 
+def test_a_refused_reply_or_report_is_said_on_its_form_with_what_was_typed(
+    shop, owner_client, picked_up
+):
+    review = services.write_review(reservation=picked_up, rating=2, text="물렀어요")
+    typed = "죄송합니다.\x00 다음엔 더 단단한 걸로 드릴게요 " * 3
+    bad = owner_client.post(f"/owner/s/{shop.slug}/reviews/{review.pk}/reply/", {"text": typed})
+    assert bad.status_code == 422
+    html = unescape(bad.content.decode())
+    error = re.search(rf'id="reply-{review.pk}-error">([^<]+)<', html)
+    assert error and "제어 문자" in error[1]
+    assert f'aria-describedby="reply-{review.pk}-error"' in html
+    assert "다음엔 더 단단한 걸로 드릴게요" in html  # nothing typed is lost
+    assert Review.objects.get().reply_text == ""
+
+    report = owner_client.post(
+        f"/owner/s/{shop.slug}/reviews/{review.pk}/report/", {"reason": "광고\x07입니다"}
+    )
+    assert report.status_code == 422
+    html = unescape(report.content.decode())
+    assert re.search(r"<details open>\s*<summary[^>]*>신고하기", html)
+    assert re.search(rf'id="report-{review.pk}-error">[^<]*제어 문자', html)
+    assert 'value="광고' in html
+    assert Review.objects.get().status == Review.Status.VISIBLE
+
+    # A review no longer there: said at the top of the page, not lost.
+    gone = owner_client.post(
+        f"/owner/s/{shop.slug}/reviews/999999/reply/", {"text": "답글"}, follow=True
+    )
+    assert gone.redirect_chain and "리뷰" in unescape(gone.content.decode())
+    assert any(m.level_tag == "error" for m in gone.context["messages"])
+
+
 def test_console_of_another_shop_is_404(shop, other_shop, picked_up):
     review = services.write_review(reservation=picked_up, rating=1, text="x")
     stranger = factories.make_owner(other_shop, username="stranger")
