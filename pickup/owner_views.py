@@ -30,7 +30,7 @@ from livestock.services import Actor
 from pickup import reservation_selectors, selectors, streams
 from pickup.codes import format_code, normalize_code
 from pickup.forms import MoveForm, PickupPointForm, ServiceAreaForm
-from pickup.models import ALL_WEEKDAYS, PartnerInvitation, Reservation
+from pickup.models import ALL_WEEKDAYS, PartnerInvitation, PickupPoint, Reservation
 from pickup.services import calendar as calendar_services
 from pickup.services import points as point_services
 from pickup.services import reservations as reservation_services
@@ -290,10 +290,23 @@ def point_action(request: HttpRequest, slug: str, point_id: int, action: str) ->
         else:
             raise Http404("action")
     except DomainError as exc:
-        messages.error(request, exc.detail)
-    else:
-        messages.success(request, message % {"name": point.place.name})
+        shown = PickupPoint.objects.filter(pk=point_id, shop=shop).exists()
+        return _refused_on_area(request, shop, exc, shown, "point", point_id)
+    messages.success(request, message % {"name": point.place.name})
     return redirect("owner:service_area", slug=shop.slug)
+
+
+def _refused_on_area(
+    request: HttpRequest, shop: Shop, exc: DomainError, shown: bool, form: str, key: int
+) -> HttpResponse:
+    """Back to the area page with the refusal said on the row of the form it is about, when
+    that row is still on the page (``shown``); otherwise in the messages at the top."""
+    if not shown:
+        messages.error(request, exc.detail)
+        return redirect("owner:service_area", slug=shop.slug)
+    messages.error(request, exc.detail, extra_tags=for_form(form, key))
+    url = reverse("owner:service_area", kwargs={"slug": shop.slug})
+    return redirect(f"{url}#{form}-{key}")
 
 
 @login_required
@@ -307,7 +320,11 @@ def partner(request: HttpRequest, slug: str) -> HttpResponse:
     try:
         result = point_services.partner_place(shop=shop, place_id=place_id, user=request.user)
     except DomainError as exc:
-        messages.error(request, exc.detail)
+        asked = {invitation.place_id for invitation in selectors.outgoing_invitations(shop)}
+        shown = place_id not in asked and any(
+            place.pk == place_id for place, _distance in selectors.partnerable_places(shop)
+        )
+        return _refused_on_area(request, shop, exc, shown, "share", place_id)
     else:
         if isinstance(result, PartnerInvitation):
             messages.info(
@@ -358,9 +375,9 @@ def answer_invitation(
         else:
             raise Http404("decision")
     except DomainError as exc:
-        messages.error(request, exc.detail)
-    else:
-        messages.success(request, message)
+        shown = any(i.pk == invitation_id for i in selectors.incoming_invitations(shop))
+        return _refused_on_area(request, shop, exc, shown, "invitation", invitation_id)
+    messages.success(request, message)
     return redirect("owner:service_area", slug=shop.slug)
 
 

@@ -209,7 +209,15 @@ def test_console_pause_resume_move_and_partner(shop, other_shop, owner_client, o
     assert PickupPoint.objects.get(pk=point.pk).status == "active"
     far = geo.destination(shop.lat, shop.lng, 0, 6000)
     moved = owner_client.post(f"{base}/move/", {"lat": far[0], "lng": far[1]}, follow=True)
-    assert "서비스 구역 밖" in moved.content.decode()
+    assert moved.redirect_chain[-1][0].endswith(f"/area/#point-{point.pk}")
+    html = moved.content.decode()
+    # Said on that café's row, next to the coordinates it is about, not in the list at the top.
+    error = re.search(
+        rf'<p class="field-error" role="alert" id="point-{point.pk}-error">([^<]+)<', html
+    )
+    assert error and "서비스 구역 밖" in error[1]
+    assert f'aria-describedby="point-{point.pk}-error"' in html
+    assert html.count("서비스 구역 밖") == 1
     from shops.services import set_service_area
 
     set_service_area(other_shop, radius_m=5000, lat=37.56, lng=126.91)
@@ -224,6 +232,13 @@ def test_console_pause_resume_move_and_partner(shop, other_shop, owner_client, o
     neighbour.force_login(factories.make_owner(other_shop, username="neighbour"))
     neighbour.post(f"/owner/s/{other_shop.slug}/area/invitations/{invitation.pk}/accept/")
     assert PickupPoint.objects.filter(shop=shop, place_id=theirs.place_id).exists()
+    again = neighbour.post(
+        f"/owner/s/{other_shop.slug}/area/invitations/{invitation.pk}/decline/", follow=True
+    )
+    # An answer to a request already answered: its row is gone, so it is said at the top.
+    assert again.redirect_chain[-1][0].endswith(f"/owner/s/{other_shop.slug}/area/")
+    assert '<p class="field-error"' not in again.content.decode()
+    assert any(m.level_tag == "error" for m in again.context["messages"])
 
 
 def test_admin_shop_form_checks_the_area_and_pauses_points(shop, owner):
