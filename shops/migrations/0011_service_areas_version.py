@@ -35,7 +35,7 @@ def create_triggers(apps, schema_editor) -> None:
     version.objects.using(schema_editor.connection.alias).get_or_create(id=1)
     if vendor == "postgresql":
         statements = [
-            "CREATE FUNCTION shops_move_service_areas_version() RETURNS trigger "
+            "CREATE OR REPLACE FUNCTION shops_move_service_areas_version() RETURNS trigger "
             f"LANGUAGE plpgsql AS $$ BEGIN {MOVE[vendor]}; RETURN NULL; END $$",
             f"CREATE TRIGGER shops_shop_areas_added_or_removed AFTER INSERT OR DELETE OR TRUNCATE "
             f"ON {SHOP_TABLE} FOR EACH STATEMENT "
