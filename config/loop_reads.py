@@ -22,6 +22,7 @@ import asyncio
 import logging
 import sqlite3
 import time
+from collections.abc import Awaitable, Callable
 from pathlib import Path
 from typing import Any, Final
 
@@ -154,7 +155,7 @@ async def shop_state(slug: str) -> tuple[int, int, int, bool] | object:
     """The shop's ``(id, stock_version, page_version, is_active)``, or :data:`ASK_DJANGO`
     (also for a slug it does not find: not committed yet, or not there; Django decides)."""
     if not database.in_process():
-        return await _rounds.state(slug)
+        return await _shop_rounds.get(slug)
     rows = await database.fetch(SHOP_STATE_SQL, [slug])
     if rows is ASK_DJANGO or not rows:
         return ASK_DJANGO
@@ -163,37 +164,38 @@ async def shop_state(slug: str) -> tuple[int, int, int, bool] | object:
 
 
 class _ReadRounds:
-    """A database server's version reads, made in rounds: one statement for every request
-    that arrived while the one before it ran, so under load a read costs a share of one round
+    """A database server's reads, made in rounds: one statement for every request that
+    arrived while the one before it ran, so under load a read costs a share of one round
     trip instead of one each. Every request's read starts after it arrived (it waits for the
-    next round, never joins one already sent), so it sees every change committed before it."""
+    next round, never joins one already sent), so it sees every change committed before it.
 
-    def __init__(self) -> None:
-        self._waiting: dict[str, list[asyncio.Future]] = {}
+    ``read_round(keys)`` makes one round's statement and answers each key it can."""
+
+    def __init__(self, read_round: Callable[[list], Awaitable[dict]]) -> None:
+        self._read_round = read_round
+        self._waiting: dict[Any, list[asyncio.Future]] = {}
         self._loop: asyncio.AbstractEventLoop | None = None
         self._task: asyncio.Task | None = None
 
-    async def state(self, slug: str) -> tuple[int, int, int, bool] | object:
+    async def get(self, key: Any) -> object:
+        """What the next round answers for ``key``, or :data:`ASK_DJANGO`."""
         loop = asyncio.get_running_loop()
         if self._loop is not loop:  # a round in flight belongs to the loop that sent it
             self._loop, self._waiting, self._task = loop, {}, None
         future = loop.create_future()
-        self._waiting.setdefault(slug, []).append(future)
+        self._waiting.setdefault(key, []).append(future)
         if self._task is None:
             self._task = loop.create_task(self._read())
         return await future
 
     async def _read(self) -> None:
-        answered: dict[str, list[asyncio.Future]] = {}
+        answered: dict[Any, list[asyncio.Future]] = {}
         try:
             while self._waiting:
                 answered, self._waiting = self._waiting, {}
-                rows = await database.fetch(SHOPS_STATE_SQL, [list(answered)])
-                found = {} if rows is ASK_DJANGO else {row[0]: row[1:] for row in rows}  # type: ignore[union-attr]
-                for slug, futures in answered.items():
-                    row = found.get(slug)
-                    state = ASK_DJANGO if row is None else (row[0], row[1], row[2], bool(row[3]))
-                    _answer(futures, state)
+                found = await self._read_round(list(answered))
+                for key, futures in answered.items():
+                    _answer(futures, found.get(key, ASK_DJANGO))
                 answered = {}
         finally:
             self._task = None
@@ -212,7 +214,33 @@ SHOPS_STATE_SQL = (
     "SELECT slug, id, stock_version, page_version, is_active "  # noqa: S608
     f"FROM {Shop._meta.db_table} WHERE slug = ANY(%s)"
 )
-_rounds = _ReadRounds()
+
+
+async def _shop_states(slugs: list[str]) -> dict[str, tuple[int, int, int, bool]]:
+    rows = await database.fetch(SHOPS_STATE_SQL, [slugs])
+    if rows is ASK_DJANGO:
+        return {}
+    return {row[0]: (row[1], row[2], row[3], bool(row[4])) for row in rows}  # type: ignore[union-attr]
+
+
+# Not found any more (the areas moved, a shop went): search again.
+STALE: Final = object()
+
+
+async def _found_states(founds: list[page_cache.Found]) -> dict[page_cache.Found, object]:
+    ids = sorted({shop_id for found in founds for shop_id in found.shop_ids})
+    rows = await database.fetch(page_cache.FOUND_AGAIN_ANY_SQL, [ids])
+    if rows is ASK_DJANGO:
+        return {}
+    states = {}
+    for found in founds:
+        state = page_cache.state_if_still_found(found, rows)  # type: ignore[arg-type]
+        states[found] = STALE if state is None else state
+    return states
+
+
+_shop_rounds = _ReadRounds(_shop_states)
+_found_rounds = _ReadRounds(_found_states)
 
 
 async def nearby_state(lat: float, lng: float, limit: int) -> tuple[tuple, list | None] | object:
@@ -221,18 +249,23 @@ async def nearby_state(lat: float, lng: float, limit: int) -> tuple[tuple, list 
     :data:`ASK_DJANGO`.
 
     A repeat at a point whose service areas have not changed since is one short statement
-    (``page_cache.found_again_sql``), on either database. The search itself runs here on
+    (``page_cache.found_again_sql``), on either database (on PostgreSQL in rounds). The search itself runs here on
     SQLite only: PostgreSQL's side of it is about a millisecond of the server's work, and
     Django's worker threads run searches side by side on their own connections, where the
     loop's one connection would queue them (bench: 463 against 292 req/s)."""
     point = (lat, lng)
     found = page_cache.found_nearby.get(point)
     if found is not None:
-        rows = await database.fetch(*page_cache.found_again_sql(found))
-        if rows is ASK_DJANGO:
+        if database.in_process():
+            rows = await database.fetch(*page_cache.found_again_sql(found))
+            state = (
+                rows if rows is ASK_DJANGO else page_cache.state_if_still_found(found, rows)  # type: ignore[arg-type]
+            )
+        else:
+            state = await _found_rounds.get(found)
+        if state is ASK_DJANGO:
             return ASK_DJANGO
-        state = page_cache.state_if_still_found(found, rows)  # type: ignore[arg-type]
-        if state is not None:
+        if state is not None and state is not STALE:
             return state, None
     if not database.in_process():
         return ASK_DJANGO

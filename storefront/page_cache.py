@@ -173,13 +173,22 @@ def found_again_sql(found: Found) -> tuple[str, list[Any]]:
     return sql, list(found.shop_ids)
 
 
+# The same for many found lists at once (PostgreSQL's reads in rounds: config/loop_reads.py).
+FOUND_AGAIN_ANY_SQL = (
+    "SELECT a.value, s.id, s.stock_version, s.page_version "  # noqa: S608
+    f"FROM {ServiceAreasVersion._meta.db_table} a LEFT JOIN {Shop._meta.db_table} s "
+    "ON s.is_active AND s.id = ANY(%s) WHERE a.id = 1"
+)
+
+
 def state_if_still_found(found: Found, rows: list[tuple]) -> tuple | None:
     """The found shops' ``(id, stock_version, page_version)`` in the order found, if the
-    areas are as they were when they were found (read by :func:`found_again_sql`)."""
+    areas are as they were when they were found and every one of them is still there (read
+    by :func:`found_again_sql`, or with others' by ``FOUND_AGAIN_ANY_SQL``)."""
     if not rows or rows[0][0] != found.areas_version:
         return None
     versions = {row[1]: (row[1], row[2], row[3]) for row in rows if row[1] is not None}
-    if len(versions) != len(found.shop_ids):
+    if any(shop_id not in versions for shop_id in found.shop_ids):
         return None
     return tuple(versions[shop_id] for shop_id in found.shop_ids)
 

@@ -240,6 +240,44 @@ async def test_on_a_database_server_version_reads_go_in_rounds(shop, monkeypatch
     assert (await loop_reads.shop_state(shop.slug))[2] == 77
 
 
+@pytest.mark.postgres
+async def test_on_a_database_server_repeats_at_points_go_in_rounds_too(shop, monkeypatch):
+    """Repeats at several points, arriving together, ask for their found shops' versions in
+    one statement; a point whose shop moved away searches again."""
+    if connections["default"].vendor != "postgresql":
+        pytest.skip("runs in the PostgreSQL pass (make test-services); SQLite reads in-process")
+    from django.test import RequestFactory
+
+    from config import loop_reads
+    from storefront import page_cache
+    from tests import factories
+
+    other = await sync.sync_to_async(factories.make_shop)(
+        slug="second-shop", lat=shop.lat + 0.2, lng=shop.lng
+    )
+    points = [(shop.lat, shop.lng), (other.lat, other.lng), (shop.lat + 0.001, shop.lng)]
+    for lat, lng in points:  # searched once each, in a worker thread as on PostgreSQL
+        request = RequestFactory().get("/api/shops/nearby", {"lat": lat, "lng": lng})
+        await sync.sync_to_async(page_cache.nearby_state)(request)
+    sent: list[str] = []
+    fetch = loop_reads.database.fetch
+
+    async def counting(sql, params):
+        sent.append(sql)
+        return await fetch(sql, params)
+
+    monkeypatch.setattr(loop_reads.database, "fetch", counting)
+    answers = await asyncio.gather(
+        *(loop_reads.nearby_state(lat, lng, limit=30) for lat, lng in points * 3)
+    )
+    assert len(sent) <= 2 and all("ANY" in sql for sql in sent), sent
+    found = [[state[0] for state in answer[0]] for answer in answers[:3]]
+    assert found == [[shop.pk], [other.pk], [shop.pk]]
+    assert all(answer[1] is None for answer in answers)  # none searched
+    await sync.sync_to_async(type(shop).objects.filter(pk=other.pk).update)(lat=other.lat + 1)
+    assert await loop_reads.nearby_state(other.lat, other.lng, limit=30) is loop_reads.ASK_DJANGO
+
+
 async def test_versions_the_loop_cannot_read_are_read_through_django(
     shop, listing, hand_offs, monkeypatch, clock
 ):
