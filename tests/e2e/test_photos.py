@@ -22,7 +22,8 @@ def live_url(start_daphne) -> str:
     ).url
 
 
-def test_the_shop_page_loads_the_card_copy_as_webp(new_phone, shop):
+def photographed(shop, size: tuple[int, int]):
+    """단감 posted with a camera's photo of ``size``."""
     listing, _result = services.post_arrival(
         shop=shop,
         name="단감",
@@ -30,8 +31,13 @@ def test_the_shop_page_loads_the_card_copy_as_webp(new_phone, shop):
         available=20,
         price=9000,
         pickup_price=7900,
-        photo=SimpleUploadedFile("IMG_0001.jpg", jpeg_with_exif((4000, 3000), orientation=1)),
+        photo=SimpleUploadedFile("IMG_0001.jpg", jpeg_with_exif(size, orientation=1)),
     )
+    return listing
+
+
+def test_the_shop_page_loads_the_card_copy_as_webp(new_phone, shop):
+    listing = photographed(shop, (4000, 3000))
     phone = new_phone("customer")
     page = phone.page
     for shot, path in (("shop", f"/s/{shop.slug}/"), ("item", f"/s/{shop.slug}/l/{listing.pk}/")):
@@ -49,15 +55,7 @@ def test_the_shop_page_loads_the_card_copy_as_webp(new_phone, shop):
 
 
 def test_a_new_photo_shows_on_an_open_card_without_reload(new_phone, shop, owner_login, tmp_path):
-    listing, _result = services.post_arrival(
-        shop=shop,
-        name="단감",
-        unit="팩",
-        available=20,
-        price=9000,
-        pickup_price=7900,
-        photo=SimpleUploadedFile("IMG_0001.jpg", jpeg_with_exif((1200, 900), orientation=1)),
-    )
+    listing = photographed(shop, (1200, 900))
     shopper = new_phone("customer")
     shopper.open_shop(shop.slug)
     shopper.wait_live()

@@ -71,6 +71,22 @@ async def close_thread_connections():
 
 
 @pytest.fixture
+def loop_statements(monkeypatch) -> list[tuple[str, list]]:
+    """Every statement (and its parameters) config/loop_reads.py sends on the event loop."""
+    from config import loop_reads
+
+    sent: list[tuple[str, list]] = []
+    fetch = loop_reads.database.fetch
+
+    async def recording(sql, params):
+        sent.append((sql, params))
+        return await fetch(sql, params)
+
+    monkeypatch.setattr(loop_reads.database, "fetch", recording)
+    return sent
+
+
+@pytest.fixture
 def hand_offs(monkeypatch) -> list[str]:
     """The name of every function handed from the event loop to a thread."""
     calls: list[str] = []
@@ -159,30 +175,22 @@ async def test_a_new_position_is_searched_once_for_its_key_and_its_answer(
     assert searched_again == []
 
 
-async def test_a_repeat_on_the_loop_does_not_search(shop, listing, monkeypatch):
+async def test_a_repeat_on_the_loop_does_not_search(shop, listing, loop_statements):
     from django.test import RequestFactory
 
     from config import loop_reads
     from storefront import page_cache
 
-    sent: list[str] = []
-    fetch = loop_reads.database.fetch
-
-    async def recording(sql, params):
-        sent.append(sql)
-        return await fetch(sql, params)
-
-    monkeypatch.setattr(loop_reads.database, "fetch", recording)
     first = await loop_reads.nearby_state(shop.lat, shop.lng, limit=30)
     if first is loop_reads.ASK_DJANGO:  # PostgreSQL searches in a worker thread
         request = RequestFactory().get("/api/shops/nearby", {"lat": shop.lat, "lng": shop.lng})
         await sync.sync_to_async(page_cache.nearby_state)(request)
-    sent.clear()
+    loop_statements.clear()
     again = await loop_reads.nearby_state(shop.lat, shop.lng, limit=30)
     assert again != loop_reads.ASK_DJANGO
     state, searched = again
     assert [shop_state[0] for shop_state in state] == [shop.pk] and searched is None
-    assert len(sent) == 1 and "lat_band" not in sent[0], sent
+    assert len(loop_statements) == 1 and "lat_band" not in loop_statements[0][0], loop_statements
 
 
 async def test_visitors_missing_together_wait_for_one_drawing(shop, listing, hand_offs):
@@ -214,7 +222,7 @@ async def test_a_drawing_that_is_not_kept_sends_the_waiting_to_django(
 
 
 @pytest.mark.postgres
-async def test_on_a_database_server_version_reads_go_in_rounds(shop, monkeypatch):
+async def test_on_a_database_server_version_reads_go_in_rounds(shop, loop_statements):
     """Every read that arrives while a round runs goes in the next one, together."""
     if connections["default"].vendor != "postgresql":
         pytest.skip("runs in the PostgreSQL pass (make test-services); SQLite reads in-process")
@@ -222,16 +230,9 @@ async def test_on_a_database_server_version_reads_go_in_rounds(shop, monkeypatch
     from tests import factories
 
     other = await sync.sync_to_async(factories.make_shop)(slug="second-shop")
-    sent: list[list[str]] = []
-    fetch = loop_reads.database.fetch
-
-    async def counting(sql, params):
-        sent.append(sorted(params[0]))
-        return await fetch(sql, params)
-
-    monkeypatch.setattr(loop_reads.database, "fetch", counting)
     slugs = [shop.slug, other.slug, "no-such-shop"] * 4
     states = await asyncio.gather(*(loop_reads.shop_state(slug) for slug in slugs))
+    sent = [sorted(params[0]) for _sql, params in loop_statements]
     assert len(sent) <= 2 and sorted({s for round_ in sent for s in round_}) == sorted(set(slugs))
     assert states[0][:1] == (shop.pk,) and states[1][:1] == (other.pk,)
     assert states[2] is loop_reads.ASK_DJANGO
@@ -241,7 +242,7 @@ async def test_on_a_database_server_version_reads_go_in_rounds(shop, monkeypatch
 
 
 @pytest.mark.postgres
-async def test_on_a_database_server_repeats_at_points_go_in_rounds_too(shop, monkeypatch):
+async def test_on_a_database_server_repeats_at_points_go_in_rounds_too(shop, loop_statements):
     """Repeats at several points, arriving together, ask for their found shops' versions in
     one statement; a point whose shop moved away searches again."""
     if connections["default"].vendor != "postgresql":
@@ -259,17 +260,11 @@ async def test_on_a_database_server_repeats_at_points_go_in_rounds_too(shop, mon
     for lat, lng in points:  # searched once each, in a worker thread as on PostgreSQL
         request = RequestFactory().get("/api/shops/nearby", {"lat": lat, "lng": lng})
         await sync.sync_to_async(page_cache.nearby_state)(request)
-    sent: list[str] = []
-    fetch = loop_reads.database.fetch
-
-    async def counting(sql, params):
-        sent.append(sql)
-        return await fetch(sql, params)
-
-    monkeypatch.setattr(loop_reads.database, "fetch", counting)
+    loop_statements.clear()
     answers = await asyncio.gather(
         *(loop_reads.nearby_state(lat, lng, limit=30) for lat, lng in points * 3)
     )
+    sent = [sql for sql, _params in loop_statements]
     assert len(sent) <= 2 and all("ANY" in sql for sql in sent), sent
     found = [[state[0] for state in answer[0]] for answer in answers[:3]]
     assert found == [[shop.pk], [other.pk], [shop.pk]]

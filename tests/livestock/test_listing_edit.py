@@ -538,33 +538,41 @@ def test_bad_option_rows_are_refused_with_a_message(owner_client, shop, boxed, r
     assert StockEvent.objects.count() == events
 
 
+def admin_form(boxed: Listing, pack_row: dict) -> dict[str, str]:
+    """The admin's change form of ``boxed`` as sent, its first option ("1팩") changed by
+    ``pack_row``."""
+    pack, half = boxed.options.all()
+    data = {
+        "name": "단감",
+        "unit": "반팩",
+        "price": "9000",
+        "pickup_price": "7900",
+        "staff_note": "",
+        "is_active": "on",
+        "options-TOTAL_FORMS": "2",
+        "options-INITIAL_FORMS": "2",
+        "options-MIN_NUM_FORMS": "0",
+        "options-MAX_NUM_FORMS": "1000",
+    }
+    rows = [
+        {"id": pack.pk, "label": "1팩", "units": 2, "price": 9000, "pickup_price": 7900} | pack_row,
+        {"id": half.pk, "label": "반팩", "units": 1, "price": 5000, "pickup_price": 4200},
+    ]
+    for i, row in enumerate(rows):
+        data.update({f"options-{i}-{key}": str(value) for key, value in row.items()})
+        data[f"options-{i}-listing"] = str(boxed.pk)
+        data[f"options-{i}-position"] = str(i)
+    return data
+
+
 def test_the_admin_keeps_the_same_rule_for_held_options(shop, boxed, point, admin_client):
     pack, half = boxed.options.all()
     factories.make_reservation(shop, boxed, point, quantity=1, option_id=pack.pk)
 
     def post(pack_row: dict) -> object:
-        data = {
-            "name": "단감",
-            "unit": "반팩",
-            "price": "9000",
-            "pickup_price": "7900",
-            "staff_note": "",
-            "is_active": "on",
-            "options-TOTAL_FORMS": "2",
-            "options-INITIAL_FORMS": "2",
-            "options-MIN_NUM_FORMS": "0",
-            "options-MAX_NUM_FORMS": "1000",
-        }
-        rows = [
-            {"id": pack.pk, "label": "1팩", "units": 2, "price": 9000, "pickup_price": 7900}
-            | pack_row,
-            {"id": half.pk, "label": "반팩", "units": 1, "price": 5000, "pickup_price": 4200},
-        ]
-        for i, row in enumerate(rows):
-            data.update({f"options-{i}-{key}": str(value) for key, value in row.items()})
-            data[f"options-{i}-listing"] = str(boxed.pk)
-            data[f"options-{i}-position"] = str(i)
-        return admin_client.post(f"/admin/livestock/listing/{boxed.pk}/change/", data)
+        return admin_client.post(
+            f"/admin/livestock/listing/{boxed.pk}/change/", admin_form(boxed, pack_row)
+        )
 
     for change, word in (({"units": 3}, "몇 개분인지"), ({"DELETE": "on"}, "지울 수 없습니다")):
         response = post(change)
@@ -605,27 +613,7 @@ def test_the_admin_checks_held_options_under_the_listings_lock(shop, boxed, poin
             connection.close()
 
     def admin_deletes_the_option() -> None:
-        data = {
-            "name": "단감",
-            "unit": "반팩",
-            "price": "9000",
-            "pickup_price": "7900",
-            "staff_note": "",
-            "is_active": "on",
-            "options-TOTAL_FORMS": "2",
-            "options-INITIAL_FORMS": "2",
-            "options-MIN_NUM_FORMS": "0",
-            "options-MAX_NUM_FORMS": "1000",
-        }
-        rows = [
-            {"id": pack.pk, "label": "1팩", "units": 2, "price": 9000, "pickup_price": 7900}
-            | {"DELETE": "on"},
-            {"id": half.pk, "label": "반팩", "units": 1, "price": 5000, "pickup_price": 4200},
-        ]
-        for i, one in enumerate(rows):
-            data.update({f"options-{i}-{key}": str(value) for key, value in one.items()})
-            data[f"options-{i}-listing"] = str(boxed.pk)
-            data[f"options-{i}-position"] = str(i)
+        data = admin_form(boxed, {"DELETE": "on"})
         try:
             answers.append(admin_client.post(f"/admin/livestock/listing/{boxed.pk}/change/", data))
         finally:
