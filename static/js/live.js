@@ -114,6 +114,8 @@ function startLive(root) {
   function setPhoto(row, listing) {
     if (!("photo" in row.dataset) || listing.video_url) return;
     const wanted = listing.photo_card_url || listing.photo_url || "";
+    const current = row.querySelector("img.listing-media");
+    if (current && wanted) current.alt = listing.name;  // a renamed item's photo says so
     if (row.dataset.photo === wanted) return;
     row.dataset.photo = wanted;
     const shown = row.querySelector("picture, img.listing-media");

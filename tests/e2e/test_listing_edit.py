@@ -11,8 +11,15 @@ from livestock.models import Listing
 from livestock.services import OptionSpec
 from tests import factories
 from tests.support.media import png as png_bytes
+from tests.support.services import shared_redis_url
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
+
+
+@pytest.fixture
+def live_url(start_daphne) -> str:
+    """The e2e server, serving uploads: the shopper's open card loads the new photo."""
+    return start_daphne(shared_redis_url(), name="daphne-e2e", SERVE_MEDIA="1").url
 
 
 @pytest.mark.parametrize("javascript", [True, False], ids=["js", "no-js"])
@@ -60,10 +67,14 @@ def test_owner_edits_a_listing_and_reposts_an_ended_one(new_phone, shop, owner_l
     )
     assert saved.photo.name.endswith(".jpg") and saved.photo_variants  # resized copies
 
-    # The shopper's open page follows without a reload.
-    expect(
-        shopper.page.locator(f'[data-listing-id="{listing.pk}"] [data-field="name"]')
-    ).to_have_text("햇단감")
+    # The shopper's open page follows without a reload, the new photo included.
+    card = shopper.page.locator(f'[data-listing-id="{listing.pk}"]')
+    expect(card.locator('[data-field="name"]')).to_have_text("햇단감")
+    image = card.locator('img[data-field="photo"]')
+    expect(image).to_have_attribute("alt", "햇단감")
+    shopper.page.wait_for_function(
+        "(img) => img.complete && img.naturalWidth > 0", arg=image.element_handle()
+    )
 
     # Yesterday's item, ended: one tap fills the arrival form, the owner types today's count.
     services.end_listing(shop=shop, listing_id=listing.pk)
