@@ -249,10 +249,11 @@ async def nearby_state(lat: float, lng: float, limit: int) -> tuple[tuple, list 
     :data:`ASK_DJANGO`.
 
     A repeat at a point whose service areas have not changed since is one short statement
-    (``page_cache.found_again_sql``), on either database (on PostgreSQL in rounds). The search itself runs here on
-    SQLite only: PostgreSQL's side of it is about a millisecond of the server's work, and
-    Django's worker threads run searches side by side on their own connections, where the
-    loop's one connection would queue them (bench: 463 against 292 req/s)."""
+    (``page_cache.found_again_sql``), on either database (on PostgreSQL in rounds). The
+    search itself runs here on SQLite only: PostgreSQL's side of it is about a millisecond of
+    the server's work, and Django's worker threads run searches side by side on their own
+    connections, where the loop's one connection would queue them (bench: 463 against 292
+    req/s)."""
     point = (lat, lng)
     found = page_cache.found_nearby.get(point)
     if found is not None:
