@@ -204,7 +204,7 @@ def nearby_state(request: HttpRequest) -> tuple[tuple, list | None] | None:
     """The versions of the shops a nearby answer lists, with the shops found when it searched
     (None when it did not); None for a request the view should refuse. A repeat at a point
     asks for the versions of the shops found there before, while the areas' version has not
-    moved; otherwise it searches (one statement)."""
+    moved (one statement); otherwise it reads that version and searches (two)."""
     from storefront.nearby import MAX_RESULTS
 
     point = nearby_point(request)
