@@ -165,6 +165,7 @@ def child(n: int, profile: bool) -> None:
             fn()
         best[name] = min(best.get(name, 1e9), (time.perf_counter() - start) / n)
     best["commit"] = max(0.0, best["committed"] - best["rolled_back"])
+    best["broadcast_served"] = broadcast_as_served(broadcast, n)
     best["statements"], best["floor_statements"] = len(queries), len(floor_queries)
     print(f"RESULT {json.dumps(best)}")
     for query in queries.captured_queries:
@@ -271,6 +272,28 @@ def least_python(
     return messages, broadcast, checks
 
 
+def broadcast_as_served(broadcast: Callable[[], None], n: int) -> float:
+    """The broadcast hop as daphne makes it: from a worker thread, while the event loop runs
+    (the loop is there already, so the hop costs no new thread and loop)."""
+    import asyncio
+
+    from asgiref.sync import sync_to_async
+
+    def timed() -> float:
+        fastest = 1e9
+        for _ in range(3):
+            start = time.perf_counter()
+            for _ in range(n):
+                broadcast()
+            fastest = min(fastest, (time.perf_counter() - start) / n)
+        return fastest
+
+    async def served() -> float:
+        return await sync_to_async(timed)()
+
+    return asyncio.run(served())
+
+
 def run(label: str, database_url: str, n: int, profile: bool) -> dict:
     env = daphne_pool.django_env(database_url)
     command = [sys.executable, __file__, "--child", "-n", str(n)] + (
@@ -296,6 +319,7 @@ def run(label: str, database_url: str, n: int, profile: bool) -> dict:
                 "broadcast",
                 "checks",
                 "commit",
+                "broadcast_served",
             )
         },
         "statements": found["statements"],
@@ -383,6 +407,11 @@ def main() -> int:
             f" + broadcast {r['broadcast_ms']:.2f} + checks {r['checks_ms']:.2f}"
             f" = {least:.2f} ms = {least / r['floor_ms']:.1f}× the floor"
             f" (the goal: {3 * r['floor_ms']:.2f} ms)"
+        )
+        served = least - r["broadcast_ms"] + r["broadcast_served_ms"]
+        print(
+            f"{'':<11} with the hop as daphne makes it ({r['broadcast_served_ms']:.2f} ms, from a"
+            f" worker thread while its loop runs): {served:.2f} ms = {served / r['floor_ms']:.1f}×"
         )
     print(f"load average after: {' '.join(f'{x:.2f}' for x in os.getloadavg())}")
     return 0
