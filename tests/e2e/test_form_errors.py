@@ -8,6 +8,7 @@ through a form-bound message (shops/feedback.py)."""
 
 from __future__ import annotations
 
+import re
 from collections.abc import Callable
 from dataclasses import dataclass
 
@@ -191,6 +192,61 @@ def review_photo(phone: Phone, shop, login) -> Refused:
     return Refused(page.locator("form.review-form"), None, "사진")
 
 
+def _reviewed(shop):
+    from pickup.services import reservations
+    from reviews import services as reviews
+
+    listing = factories.make_listing(shop, "단감", 20)
+    reservation = factories.make_reservation(shop, listing, factories.shop_counter(shop))
+    reservations.mark_picked_up(shop=shop, code=reservation.code)
+    return reviews.write_review(reservation=reservation, rating=2, text="물렀어요")
+
+
+def review_reply(phone: Phone, shop, login) -> Refused:
+    review = _reviewed(shop)
+    phone.log_in(*login, f"/owner/s/{shop.slug}/reviews/")
+    page = phone.page
+    reply = page.get_by_label("답글 쓰기")
+    # A control character gets past the browser; the server refuses it.
+    reply.fill("죄송합니다.\x07 다음엔 더 단단한 걸로 드릴게요")
+    page.get_by_role("button", name="답글 올리기").tap()
+    expect(page.get_by_label("답글 쓰기")).to_have_value(
+        "죄송합니다.\x07 다음엔 더 단단한 걸로 드릴게요"
+    )
+    form = page.locator(f"#review-{review.pk} form", has=page.get_by_label("답글 쓰기"))
+    return Refused(form, page.get_by_label("답글 쓰기"), "제어 문자")
+
+
+def review_report(phone: Phone, shop, login) -> Refused:
+    review = _reviewed(shop)
+    phone.log_in(*login, f"/owner/s/{shop.slug}/reviews/")
+    page = phone.page
+    page.get_by_text("신고하기").tap()
+    page.get_by_label("신고 사유").fill("광고\x07입니다")
+    page.get_by_role("button", name="운영자에게 신고").tap()
+    # The report form comes back open, with what was typed.
+    expect(page.get_by_label("신고 사유")).to_be_visible()
+    expect(page.get_by_label("신고 사유")).to_have_value("광고\x07입니다")
+    form = page.locator(f"#review-{review.pk} details form")
+    return Refused(form, page.get_by_label("신고 사유"), "제어 문자")
+
+
+def cafe_move(phone: Phone, shop, login) -> Refused:
+    from shops import geo
+
+    cafe = factories.make_cafe(shop, "카페 한강뷰")
+    phone.log_in(*login, f"/owner/s/{shop.slug}/area/")
+    page = phone.page
+    far_lat, far_lng = geo.destination(shop.lat, shop.lng, 0, 6000)
+    row = page.locator(f"#point-{cafe.pk}")
+    row.locator(f"#move-lat-{cafe.pk}").fill(f"{far_lat:.6f}")
+    row.locator(f"#move-lng-{cafe.pk}").fill(f"{far_lng:.6f}")
+    row.get_by_role("button", name="옮기기").tap()
+    row = page.locator(f"#point-{cafe.pk}")
+    expect(page).to_have_url(re.compile(rf"/area/#point-{cafe.pk}$"))
+    return Refused(row, row.locator(f"#move-lat-{cafe.pk}"), "서비스 구역 밖")
+
+
 FORMS: dict[str, Callable[..., Refused]] = {
     "owner-login": owner_login,
     "find-reservation": find_reservation,
@@ -206,6 +262,9 @@ FORMS: dict[str, Callable[..., Refused]] = {
     "closure-day": closure_day,
     "stock-count": stock_count,
     "review-photo": review_photo,
+    "review-reply": review_reply,
+    "review-report": review_report,
+    "cafe-move": cafe_move,
 }
 
 
