@@ -268,6 +268,8 @@ async def nearby_state(lat: float, lng: float, limit: int) -> tuple[tuple, list 
             return ASK_DJANGO
         if state is not None and state is not STALE:
             return state, None
+        # Whoever searches next (here, or Django's thread on PostgreSQL) need not ask again.
+        page_cache.found_nearby.forget(point, found)
     if not database.in_process():
         return ASK_DJANGO
     areas_rows = await database.fetch(page_cache.AREAS_VERSION_SQL, [])

@@ -114,6 +114,13 @@ class Store:
         with self._lock:
             self._items.clear()
 
+    def forget(self, key: tuple, item: Any) -> None:
+        """Drop ``key`` if it still holds ``item`` (not one another thread put since)."""
+        with self._lock:
+            kept = self._items.get(key)
+            if kept is not None and kept[0] is item:
+                del self._items[key]
+
     def forget_shops(self, shop_ids: set[int]) -> None:
         with self._lock:
             for key in [key for key, (_, drawn) in self._items.items() if drawn & shop_ids]:

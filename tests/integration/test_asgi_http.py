@@ -271,6 +271,8 @@ async def test_on_a_database_server_repeats_at_points_go_in_rounds_too(shop, loo
     assert all(answer[1] is None for answer in answers)  # none searched
     await sync.sync_to_async(type(shop).objects.filter(pk=other.pk).update)(lat=other.lat + 1)
     assert await loop_reads.nearby_state(other.lat, other.lng, limit=30) is loop_reads.ASK_DJANGO
+    # What the loop found stale is forgotten: Django's thread searches without asking again.
+    assert page_cache.found_nearby.get((other.lat, other.lng)) is None
 
 
 async def test_versions_the_loop_cannot_read_are_read_through_django(

@@ -294,6 +294,20 @@ def test_the_store_is_bounded():
     assert store.limit >= 1000
 
 
+def test_a_store_forgets_an_entry_only_while_it_holds_what_was_read():
+    from storefront.page_cache import Found, Store
+
+    found = Store()
+    stale, fresh = Found(1, (7,)), Found(2, (7,))
+    found.put((37.5, 126.9), stale, [7])
+    found.put((37.5, 126.9), fresh, [7])  # another thread searched again in between
+    found.forget((37.5, 126.9), stale)
+    assert found.get((37.5, 126.9)) is fresh
+    found.forget((37.5, 126.9), fresh)
+    assert found.get((37.5, 126.9)) is None
+    found.forget((37.5, 126.9), fresh)  # nothing there: nothing to do
+
+
 def test_a_database_error_while_reading_the_versions_is_the_views_to_answer(
     client, shop, listing, monkeypatch
 ):
