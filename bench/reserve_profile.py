@@ -189,13 +189,13 @@ def least_python(
 
     - the messages: the listing's and the reservation's payloads built by the project's own
       functions (they are the public contract of the live streams and the webhooks) and
-      encoded as they are stored in the stock event, the reservation events and the outbox;
+      encoded as the stock event and the two reservation events store them (the shop here has
+      no webhook endpoint, so nothing goes to the outbox);
     - the broadcast: the four after-commit sends of a reservation, in the one hop to the
       event loop that `realtime.publish.send_now` makes;
     - the checks of what the customer typed: quantity, name, phone, ids, day, a new pickup
       code and the keyed phone.
     """
-    from django.core.serializers.json import DjangoJSONEncoder
     from django.utils import timezone
 
     from livestock.models import Listing
@@ -213,7 +213,6 @@ def least_python(
     from pickup.services.windows import check_pickup_date
     from pickup.streams import owner_group, place_group, reservation_group, reservation_message
     from realtime.publish import send_now
-    from shops.events import RESERVATION_CREATED, STOCK_CHANGED
 
     reservation, _replayed = reservations.reserve(
         shop=shop,
@@ -227,33 +226,20 @@ def least_python(
     today = timezone.localtime().date()
     sends: list[tuple[str, dict[str, Any]]] = []
 
-    def encoded(value: Any) -> str:
-        return json.dumps(value, cls=DjangoJSONEncoder)
-
     def messages() -> None:
         listing_part = listing_payload(loaded)
         public = reservation_payload(reservation)
         staff = reservation_staff_payload(reservation)
-        pos = reservation_pos_payload(reservation)
-        change = {
-            "shop": shop.slug,
-            "listing_id": loaded.pk,
-            "available": 1,
-            "version": 2,
-            "delta": -1,
-            "reason": "reserved",
-        }
+        reservation_pos_payload(reservation)  # the reservation.created event's data
         sends[:] = [
             (shop_group(shop.pk), stock_message(shop.slug, 2, listing_part)),
             (reservation_group(reservation.pk), reservation_message(1, public)),
             (owner_group(shop.pk), reservation_message(2, staff)),
             (place_group(point.place_id), reservation_message(2, staff)),
         ]
-        encoded(listing_part)
-        encoded(staff)
-        encoded(staff)
-        encoded({"type": STOCK_CHANGED, "data": change})
-        encoded({"type": RESERVATION_CREATED, "data": pos})
+        json.dumps(listing_part)
+        json.dumps(staff)
+        json.dumps(staff)
 
     def broadcast() -> None:
         send_now(sends)
