@@ -67,15 +67,15 @@ def child(n: int, profile: bool) -> None:
     versions = itertools.count(10**7)
     phones = (f"010-{7000 + i // 10000:04d}-{i % 10000:04d}" for i in range(10**6))
 
-    def reserve() -> None:
-        reservations.reserve(
+    def reserve() -> Any:
+        return reservations.reserve(
             shop=shop,
             listing_id=listing.pk,
             quantity=1,
             pickup_point_id=point.pk,
             name="손님",
             phone=next(phones),
-        )
+        )[0]
 
     def floor() -> None:
         with transaction.atomic():
@@ -139,7 +139,7 @@ def child(n: int, profile: bool) -> None:
 
         return run
 
-    messages, broadcast, checks = least_python(shop, listing, point, phones)
+    messages, broadcast, checks = least_python(shop, listing, point, phones, reserve)
     # Captured again inside a transaction rolled back, so the rows they insert (versions,
     # pickup codes) are free to be inserted by the replays.
     with transaction.atomic(), CaptureQueriesContext(connection) as to_replay:
@@ -182,7 +182,7 @@ def child(n: int, profile: bool) -> None:
 
 
 def least_python(
-    shop: Any, listing: Any, point: Any, phones: Iterator[str]
+    shop: Any, listing: Any, point: Any, phones: Iterator[str], reserve: Callable[[], Any]
 ) -> tuple[Callable[[], None], Callable[[], None], Callable[[], None]]:
     """Three parts of a reservation that any implementation has to run besides its
     statements, each in the cheapest form this code base has for it:
@@ -214,14 +214,7 @@ def least_python(
     from pickup.streams import owner_group, place_group, reservation_group, reservation_message
     from realtime.publish import send_now
 
-    reservation, _replayed = reservations.reserve(
-        shop=shop,
-        listing_id=listing.pk,
-        quantity=1,
-        pickup_point_id=point.pk,
-        name="손님",
-        phone=next(phones),
-    )
+    reservation = reserve()
     loaded = Listing.objects.prefetch_related("options").get(pk=listing.pk)
     today = timezone.localtime().date()
     sends: list[tuple[str, dict[str, Any]]] = []
