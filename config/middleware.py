@@ -12,6 +12,7 @@ from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
+from shops.api_schemas import JSON_DUMPS_PARAMS
 from shops.errors import UNAVAILABLE_ERRORS
 
 logger = logging.getLogger(__name__)
@@ -138,3 +139,46 @@ class SiteNotFoundMiddleware:
 
             return not_found(request, exception)
         return None
+
+
+class ApiMethodsMiddleware:
+    """A method the API does not take keeps the API's error shape: a JSON 405 naming the
+    methods that path takes (django-ninja's own is a plain-text body). HEAD is answered as GET
+    is, without the body (RFC 9110 §9.3.2), so a monitor or a link checker gets the status and
+    headers of what a GET would return."""
+
+    def __init__(self, get_response):
+        self.get_response = get_response
+
+    def __call__(self, request: HttpRequest) -> HttpResponse:
+        if not request.path.startswith("/api/"):
+            return self.get_response(request)
+        asked = request.method
+        if asked == "HEAD":
+            request.method = "GET"
+        response = self.get_response(request)
+        if response.status_code == 405 and not response.get("Content-Type", "").startswith(
+            "application/json"
+        ):
+            response = method_not_allowed_response(asked or "", response.get("Allow", ""))
+        if asked == "HEAD" and not response.streaming:
+            response["Content-Length"] = str(len(response.content))
+            response.content = b""
+        return response
+
+
+def method_not_allowed_response(method: str, allow: str) -> HttpResponse:
+    allowed = sorted({m.strip().upper() for m in allow.split(",") if m.strip()})
+    if "GET" in allowed and "HEAD" not in allowed:
+        allowed = sorted([*allowed, "HEAD"])
+    detail = _("이 주소에서는 %(method)s 요청을 쓸 수 없습니다. 쓸 수 있는 요청: %(allowed)s") % {
+        "method": method,
+        "allowed": ", ".join(allowed),
+    }
+    response = JsonResponse(
+        {"code": "method_not_allowed", "detail": detail, "allowed": allowed},
+        status=405,
+        json_dumps_params=JSON_DUMPS_PARAMS,
+    )
+    response["Allow"] = ", ".join(allowed)
+    return response

@@ -83,6 +83,8 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
+    # The API's JSON error shape for a method a path does not take; HEAD answered as GET.
+    "config.middleware.ApiMethodsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     # Repeat public reads of a shop (page, item page, shop JSON, stock poll) from bytes kept
     # under the shop's versions; sessions, language and CSRF above it still run.
