@@ -8,11 +8,12 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse
+from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
 from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.urls import reverse
 from django.utils import timezone
+from django.utils.http import url_has_allowed_host_and_scheme
 from django.utils.safestring import mark_safe
 from django.utils.translation import gettext as _
 
@@ -22,6 +23,7 @@ from pickup import selectors as pickup_selectors
 from pickup.clients import remember_device
 from reviews import selectors as review_selectors
 from shops import area_map, sharing
+from shops.api_schemas import JSON_DUMPS_PARAMS
 from shops.areas import NEIGHBOURHOODS, neighbourhood
 from shops.errors import InvalidInput
 from shops.models import Shop
@@ -282,17 +284,31 @@ def listing_og_image(
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if request.path.startswith("/api/"):
-        from django.http import JsonResponse
-
-        return JsonResponse({"code": "not_found", "detail": _("찾을 수 없습니다.")}, status=404)
+        return JsonResponse(
+            {"code": "not_found", "detail": _("찾을 수 없습니다.")},
+            status=404,
+            json_dumps_params=JSON_DUMPS_PARAMS,
+        )
     return TemplateResponse(request, "404.html", status=404).render()
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     if request.path.startswith("/api/"):
-        from django.http import JsonResponse
-
         return JsonResponse(
-            {"code": "server_error", "detail": _("서버 오류가 발생했습니다.")}, status=500
+            {"code": "server_error", "detail": _("서버 오류가 발생했습니다.")},
+            status=500,
+            json_dumps_params=JSON_DUMPS_PARAMS,
         )
     return render(request, "500.html", status=500)
+
+
+def csrf_failure(request: HttpRequest, reason: str = "") -> HttpResponse:
+    """A form sent without a valid security token: a page left open for a long time, or an
+    in-app browser that keeps no cookies. Said in the site's language, with the way back to
+    the page the form was on, instead of Django's technical page."""
+    referer = request.META.get("HTTP_REFERER", "")
+    same_site = url_has_allowed_host_and_scheme(
+        referer, allowed_hosts={request.get_host()}, require_https=request.is_secure()
+    )
+    back = urlsplit(referer)._replace(scheme="", netloc="").geturl() if same_site else "/"
+    return TemplateResponse(request, "403_csrf.html", {"back": back or "/"}, status=403).render()

@@ -11,6 +11,7 @@ from playwright.sync_api import expect
 
 from pickup.models import Reservation
 from tests import factories
+from tests.support.axe import assert_no_violations
 from tests.support.processes import http
 
 pytestmark = [pytest.mark.browser, pytest.mark.django_db(transaction=True)]
@@ -130,3 +131,41 @@ def test_without_javascript_the_error_shows_next_to_its_field(new_phone, shop):
     expect(form.locator("[data-reserve-error]")).to_be_hidden()
     expect(form.get_by_label("휴대폰 번호")).to_have_attribute("aria-invalid", "true")
     customer.screenshot("nojs-phone-error")
+
+
+def test_a_form_whose_cookie_is_gone_says_so_and_leads_back(new_phone, shop, owner_login):
+    """An in-app browser that dropped its cookies (or a page left open for days) sends a form
+    without a valid security token: a page in the site's language says nothing was saved and
+    leads back to the page the form was on, which then works."""
+    listing = factories.make_listing(shop, "단감", 20)
+    counter = factories.shop_counter(shop)
+    customer = new_phone("customer", javascript=False)  # the form posts to the page itself
+    customer.open_shop(shop.slug)
+    customer.context.clear_cookies()
+    form = customer.page.locator("[data-reserve-form]")
+    _fill(form, listing, counter)
+    form.get_by_role("button", name="예약하기").tap()
+    expect(customer.page.get_by_role("heading", name="보내지 못했습니다")).to_be_visible()
+    expect(customer.page.get_by_text("아무것도 저장되거나 바뀌지 않았습니다")).to_be_visible()
+    assert not Reservation.objects.exists()
+    customer.page.get_by_role("link", name="이전 페이지 새로 열기").tap()
+    expect(customer.page).to_have_url(re.compile(rf"/s/{shop.slug}/$"))
+    customer.reserve(str(listing.pk), str(counter.pk), 1, "김동네", "010-1234-5678")
+    expect(customer.reservation_status()).to_have_text("예약 확정")
+
+    # The same page where scripts run (axe needs them): the owner's sign-in form.
+    boss = new_phone("owner")
+    boss.page.goto("/owner/login/")
+    boss.context.clear_cookies()
+    boss.page.get_by_label("아이디").fill(owner_login[0])
+    boss.page.get_by_label("비밀번호").fill(owner_login[1])
+    boss.page.get_by_role("button", name="로그인").tap()
+    expect(boss.page.get_by_role("heading", name="보내지 못했습니다")).to_be_visible()
+    boss.screenshot("csrf-failure")
+    assert_no_violations(boss.page, "csrf-failure")
+    boss.page.get_by_role("link", name="이전 페이지 새로 열기").tap()
+    boss.log_in(*owner_login, f"/owner/s/{shop.slug}/")
+    expect(boss.page).to_have_url(re.compile(rf"/owner/s/{shop.slug}/$"))
+    for phone in (customer, boss):
+        phone.errors = [e for e in phone.errors if "status of 403" not in e]
+        phone.assert_healthy()

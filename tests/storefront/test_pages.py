@@ -103,6 +103,43 @@ def test_unknown_shop_is_a_small_404_page(db):
     assert "페이지를 찾을 수 없습니다" in response.content.decode()
 
 
+def test_a_form_sent_without_its_security_token_says_so_in_korean_with_the_way_back(shop, listing):
+    from pickup.models import Reservation
+
+    point = factories.shop_counter(shop)
+    form = {
+        "listing_id": listing.pk,
+        "quantity": 1,
+        "pickup_point_id": point.pk,
+        "name": "손님",
+        "phone": "010-1234-5678",
+    }
+    page = f"http://testserver/s/{shop.slug}/?ref=kakao"
+    response = Client(enforce_csrf_checks=True).post(
+        f"/s/{shop.slug}/reserve/", form, HTTP_REFERER=page
+    )
+    assert response.status_code == 403
+    html = response.content.decode()
+    assert 'lang="ko"' in html and "보내지 못했습니다" in html
+    assert "아무것도 저장되거나 바뀌지 않았습니다" in html
+    assert back_link(html) == f"/s/{shop.slug}/?ref=kakao"
+    assert "CSRF" not in html  # not Django's technical page
+    assert not Reservation.objects.exists()
+
+    elsewhere = Client(enforce_csrf_checks=True, HTTP_ACCEPT_LANGUAGE="en").post(
+        f"/s/{shop.slug}/reserve/", form, HTTP_REFERER="https://evil.example/s/x/"
+    )
+    html = elsewhere.content.decode()
+    assert elsewhere.status_code == 403 and 'lang="en"' in html and "Not sent" in html
+    assert back_link(html) == "/" and "evil.example" not in html
+
+
+def back_link(html: str) -> str:
+    import re
+
+    return re.search(r'<a class="btn btn-primary" href="([^"]*)"', html)[1]
+
+
 def test_page_is_served_in_english_on_request(shop):
     factories.make_listing(shop)
     html = Client(headers={"Accept-Language": "en"}).get(f"/s/{shop.slug}/").content.decode()
