@@ -8,11 +8,11 @@ import re
 from csp.middleware import CSPMiddleware as BaseCSPMiddleware
 from django.conf import settings
 from django.core.exceptions import DisallowedHost
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.template.loader import render_to_string
 from django.utils.translation import gettext as _
 
-from shops.api_schemas import JSON_DUMPS_PARAMS
+from shops.api_schemas import rendered_error
 from shops.errors import UNAVAILABLE_ERRORS
 
 logger = logging.getLogger(__name__)
@@ -22,9 +22,7 @@ def service_unavailable_response(request: HttpRequest) -> HttpResponse:
     detail = _("잠시 서비스를 이용할 수 없습니다. 잠시 후 다시 시도해 주세요.")
     # JSON for the API and for pages' own fetches (owner.js asks for JSON and shows `detail`).
     if request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", ""):
-        response: HttpResponse = JsonResponse(
-            {"code": "service_unavailable", "detail": detail}, status=503
-        )
+        response = rendered_error(503, "service_unavailable", detail)
     else:
         try:
             body = render_to_string("503.html", {"detail": detail})
@@ -92,7 +90,7 @@ class HostileRequestMiddleware:
 def bad_request_response(request: HttpRequest) -> HttpResponse:
     detail = _("요청에 쓸 수 없는 문자가 들어 있습니다.")
     if request.path.startswith("/api/") or "application/json" in request.headers.get("Accept", ""):
-        return JsonResponse({"code": "bad_request", "detail": detail}, status=400)
+        return rendered_error(400, "bad_request", detail)
     return HttpResponse(
         f"<!doctype html><meta charset=utf-8><title>400</title><p>{detail}</p>", status=400
     )
@@ -175,10 +173,6 @@ def method_not_allowed_response(method: str, allow: str) -> HttpResponse:
         "method": method,
         "allowed": ", ".join(allowed),
     }
-    response = JsonResponse(
-        {"code": "method_not_allowed", "detail": detail, "allowed": allowed},
-        status=405,
-        json_dumps_params=JSON_DUMPS_PARAMS,
-    )
+    response = rendered_error(405, "method_not_allowed", detail, allowed=allowed)
     response["Allow"] = ", ".join(allowed)
     return response

@@ -84,8 +84,6 @@ MIDDLEWARE = [
     "django.contrib.sessions.middleware.SessionMiddleware",
     "django.middleware.locale.LocaleMiddleware",
     "django.middleware.common.CommonMiddleware",
-    # The API's JSON error shape for a method a path does not take; HEAD answered as GET.
-    "config.middleware.ApiMethodsMiddleware",
     "django.middleware.csrf.CsrfViewMiddleware",
     # Repeat public reads of a shop (page, item page, shop JSON, stock poll) from bytes kept
     # under the shop's versions; sessions, language and CSRF above it still run.
@@ -95,6 +93,9 @@ MIDDLEWARE = [
     "django.middleware.clickjacking.XFrameOptionsMiddleware",
     # django-csp plus the site's own websocket origin in connect-src (config/middleware.py).
     "config.middleware.CSPMiddleware",
+    # The API's JSON error shape for a method a path does not take; HEAD answered as GET.
+    # Inside the header middleware above, so its answers carry the same headers.
+    "config.middleware.ApiMethodsMiddleware",
     # Under DEBUG (make run) an unknown shop still shows the site's own 404 page.
     "config.middleware.SiteNotFoundMiddleware",
     # Last, as django-axes asks: turns a locked-out sign-in into its refusal page.

@@ -33,6 +33,13 @@ def rendered(data: Any) -> HttpResponse:
     return HttpResponse(body, content_type=JSON_CONTENT_TYPE)
 
 
+def rendered_error(status: int, code: str, detail: str, **extra: Any) -> HttpResponse:
+    """An error in the API's shape, rendered as the API renders its own, for the answers
+    made outside django-ninja's handlers (middleware, Django's 404 and 500 views)."""
+    body = json.dumps({"code": code, "detail": detail, **extra}, **JSON_DUMPS_PARAMS)
+    return HttpResponse(body, status=status, content_type=JSON_CONTENT_TYPE)
+
+
 # A coordinate as the models hold it: a float from the database, an int when a caller
 # gave one (kept as given so the JSON does not change from ``37`` to ``37.0``).
 Number = float | int

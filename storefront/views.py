@@ -8,7 +8,7 @@ from typing import Any
 from urllib.parse import urlsplit
 
 from django.conf import settings
-from django.http import Http404, HttpRequest, HttpResponse, JsonResponse
+from django.http import Http404, HttpRequest, HttpResponse
 from django.shortcuts import render
 from django.template.response import TemplateResponse
 from django.urls import reverse
@@ -23,7 +23,7 @@ from pickup import selectors as pickup_selectors
 from pickup.clients import remember_device
 from reviews import selectors as review_selectors
 from shops import area_map, sharing
-from shops.api_schemas import JSON_DUMPS_PARAMS
+from shops.api_schemas import rendered_error
 from shops.areas import NEIGHBOURHOODS, neighbourhood
 from shops.errors import InvalidInput
 from shops.models import Shop
@@ -284,21 +284,13 @@ def listing_og_image(
 
 def not_found(request: HttpRequest, exception: Exception | None = None) -> HttpResponse:
     if request.path.startswith("/api/"):
-        return JsonResponse(
-            {"code": "not_found", "detail": _("찾을 수 없습니다.")},
-            status=404,
-            json_dumps_params=JSON_DUMPS_PARAMS,
-        )
+        return rendered_error(404, "not_found", _("찾을 수 없습니다."))
     return TemplateResponse(request, "404.html", status=404).render()
 
 
 def server_error(request: HttpRequest) -> HttpResponse:
     if request.path.startswith("/api/"):
-        return JsonResponse(
-            {"code": "server_error", "detail": _("서버 오류가 발생했습니다.")},
-            status=500,
-            json_dumps_params=JSON_DUMPS_PARAMS,
-        )
+        return rendered_error(500, "server_error", _("서버 오류가 발생했습니다."))
     return render(request, "500.html", status=500)
 
 

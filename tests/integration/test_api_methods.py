@@ -20,6 +20,9 @@ def test_a_method_the_path_does_not_take_is_a_json_405_that_names_the_ones_it_do
     assert "POST" in body["detail"] and "GET" in body["detail"]
     assert body["allowed"] == ["GET", "HEAD"]
     assert response["Allow"] == "GET, HEAD"
+    got = Client().get(f"/api/shops/{shop.slug}")
+    for header in ("Content-Security-Policy", "X-Frame-Options", "Content-Language"):
+        assert response[header] == got[header], header  # the headers every answer carries
 
     only_post = Client().get(f"/api/shops/{shop.slug}/follow")
     assert only_post.status_code == 405
